@@ -1,0 +1,177 @@
+//! The one error type of `mlops-core`.
+//!
+//! Every variant names its culprit (the input, the index, the value, the column or the group),
+//! so a message read in a log or a Python traceback says what to fix.
+
+use thiserror::Error;
+
+/// Everything that can go wrong in `mlops-core`.
+///
+/// Input problems are detected once, when a checked input type is built
+/// ([`crate::BinaryTask`], [`crate::Groups`], [`crate::CostMatrix`]); the computations on
+/// checked inputs only fail where a result is mathematically undefined.
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum CoreError {
+    /// An input had no rows.
+    #[error("`{input}` is empty: at least one row is needed")]
+    EmptyInput {
+        /// The argument or column name.
+        input: String,
+    },
+
+    /// Two inputs that must be aligned row by row have different lengths.
+    #[error(
+        "`{input}` has {found} rows but `{reference}` has {expected}: inputs must be aligned row by row"
+    )]
+    LengthMismatch {
+        /// The argument or column whose length is off.
+        input: String,
+        /// The argument it was compared with.
+        reference: String,
+        /// The length of `reference`.
+        expected: usize,
+        /// The length of `input`.
+        found: usize,
+    },
+
+    /// A value that must be a finite number is NaN or infinite.
+    #[error("`{input}` has a non-finite value {value} at index {index}: remove or impute it first")]
+    NotFinite {
+        /// The argument or column name.
+        input: String,
+        /// The row index.
+        index: usize,
+        /// The offending value (NaN, inf or -inf).
+        value: f64,
+    },
+
+    /// A value is missing (a null in an Arrow array or a masked entry).
+    #[error("`{input}` has a missing value at index {index}: remove or impute it first")]
+    MissingValue {
+        /// The argument or column name.
+        input: String,
+        /// The row index.
+        index: usize,
+    },
+
+    /// An integer cannot be converted to `f64` without losing precision (|v| > 2^53).
+    #[error(
+        "`{input}` has the value {value} at index {index}, which an f64 cannot hold exactly (|v| > 2^53)"
+    )]
+    NotRepresentable {
+        /// The argument or column name.
+        input: String,
+        /// The row index.
+        index: usize,
+        /// The value, as text.
+        value: String,
+    },
+
+    /// A label is neither 0 nor 1 (nor `false`/`true`).
+    #[error(
+        "`{input}` must hold binary labels 0/1 (or false/true), found {value} at index {index}"
+    )]
+    LabelNotBinary {
+        /// The argument or column name.
+        input: String,
+        /// The row index.
+        index: usize,
+        /// The offending value, as text.
+        value: String,
+    },
+
+    /// A sample weight is negative.
+    #[error("`{input}` has a negative weight {value} at index {index}: weights must be >= 0")]
+    NegativeWeight {
+        /// The argument or column name.
+        input: String,
+        /// The row index.
+        index: usize,
+        /// The offending weight.
+        value: f64,
+    },
+
+    /// All sample weights are zero, so every weighted quantity is undefined.
+    #[error("`{input}` is zero everywhere: at least one row needs a positive weight")]
+    AllWeightsZero {
+        /// The argument or column name.
+        input: String,
+    },
+
+    /// A group column lists a code that has no level.
+    #[error(
+        "group column `{column}` has code {code} at index {index}, but only {levels} levels are named"
+    )]
+    GroupCodeOutOfRange {
+        /// The group column name.
+        column: String,
+        /// The row index.
+        index: usize,
+        /// The code found.
+        code: u32,
+        /// The number of levels.
+        levels: usize,
+    },
+
+    /// Two levels of a group column have the same name.
+    #[error("group column `{column}` names the level `{level}` twice")]
+    DuplicateGroupLevel {
+        /// The group column name.
+        column: String,
+        /// The repeated level.
+        level: String,
+    },
+
+    /// No group columns were given where at least one is needed.
+    #[error("no group columns were given: pass at least one sensitive column")]
+    NoGroupColumns,
+
+    /// A parameter is outside its domain.
+    #[error("parameter `{name}` = {value} is invalid: {reason}")]
+    InvalidParameter {
+        /// The parameter name.
+        name: String,
+        /// The value given, as text.
+        value: String,
+        /// What the domain is.
+        reason: String,
+    },
+
+    /// A metric is undefined for this input (for example ROC AUC when only one class is
+    /// present). Reported as an error where the caller asked for that metric alone; rates
+    /// inside a result are reported as `None` instead.
+    #[error("{metric} is undefined: {reason}")]
+    UndefinedMetric {
+        /// The metric asked for.
+        metric: String,
+        /// Why it is undefined.
+        reason: String,
+    },
+}
+
+/// Result alias for `mlops-core`.
+pub type Result<T, E = CoreError> = std::result::Result<T, E>;
+
+impl CoreError {
+    /// A parameter error, for the common case of a value with a `Display`.
+    pub fn invalid_parameter(
+        name: impl Into<String>,
+        value: impl std::fmt::Display,
+        reason: impl Into<String>,
+    ) -> Self {
+        Self::InvalidParameter {
+            name: name.into(),
+            value: value.to_string(),
+            reason: reason.into(),
+        }
+    }
+
+    /// An undefined-metric error.
+    pub fn undefined(metric: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::UndefinedMetric {
+            metric: metric.into(),
+            reason: reason.into(),
+        }
+    }
+}

@@ -1,0 +1,342 @@
+//! Group keys: sensitive columns interned to dense `u32` ids, several columns combined into
+//! intersectional groups.
+//!
+//! Inner loops only ever see the dense ids; names are kept in a table for reports.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CoreError, Result};
+
+/// One level of a group column: a string or an integer.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum GroupValue {
+    /// An integer level (for example an encoded category).
+    Int(i64),
+    /// A string level.
+    Str(String),
+}
+
+impl fmt::Display for GroupValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Int(v) => write!(f, "{v}"),
+            Self::Str(s) => f.write_str(s),
+        }
+    }
+}
+
+impl From<&str> for GroupValue {
+    fn from(s: &str) -> Self {
+        Self::Str(s.to_owned())
+    }
+}
+
+impl From<String> for GroupValue {
+    fn from(s: String) -> Self {
+        Self::Str(s)
+    }
+}
+
+impl From<i64> for GroupValue {
+    fn from(v: i64) -> Self {
+        Self::Int(v)
+    }
+}
+
+/// The key of one (possibly intersectional) group: one value per sensitive column.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct GroupKey(pub Vec<GroupValue>);
+
+impl fmt::Display for GroupKey {
+    /// Single-column keys print as their value; intersectional ones as `a & b`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, v) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" & ")?;
+            }
+            write!(f, "{v}")?;
+        }
+        Ok(())
+    }
+}
+
+/// One sensitive column, factorised: a code per row and the level each code stands for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupColumn {
+    name: String,
+    codes: Vec<u32>,
+    levels: Vec<GroupValue>,
+}
+
+impl GroupColumn {
+    /// A column of string values.
+    ///
+    /// # Errors
+    /// [`CoreError::EmptyInput`]; more than `u32::MAX` levels is
+    /// [`CoreError::InvalidParameter`].
+    pub fn from_strs<S: AsRef<str>>(name: impl Into<String>, values: &[S]) -> Result<Self> {
+        Self::factorize(name.into(), values.iter().map(|s| s.as_ref()), |s| {
+            GroupValue::Str(s.to_owned())
+        })
+    }
+
+    /// A column of integer values.
+    ///
+    /// # Errors
+    /// As [`GroupColumn::from_strs`].
+    pub fn from_ints(name: impl Into<String>, values: &[i64]) -> Result<Self> {
+        Self::factorize(name.into(), values.iter().copied(), GroupValue::Int)
+    }
+
+    /// A column already factorised elsewhere (a pandas categorical, an Arrow dictionary):
+    /// `codes[i]` indexes `levels`.
+    ///
+    /// # Errors
+    /// [`CoreError::EmptyInput`], [`CoreError::GroupCodeOutOfRange`],
+    /// [`CoreError::DuplicateGroupLevel`].
+    pub fn from_codes(
+        name: impl Into<String>,
+        codes: Vec<u32>,
+        levels: Vec<GroupValue>,
+    ) -> Result<Self> {
+        let name = name.into();
+        if codes.is_empty() {
+            return Err(CoreError::EmptyInput { input: name });
+        }
+        if let Some((index, &code)) = codes
+            .iter()
+            .enumerate()
+            .find(|&(_, &c)| c as usize >= levels.len())
+        {
+            return Err(CoreError::GroupCodeOutOfRange {
+                column: name,
+                index,
+                code,
+                levels: levels.len(),
+            });
+        }
+        let mut seen = std::collections::HashSet::with_capacity(levels.len());
+        for level in &levels {
+            if !seen.insert(level) {
+                return Err(CoreError::DuplicateGroupLevel {
+                    column: name,
+                    level: level.to_string(),
+                });
+            }
+        }
+        Ok(Self {
+            name,
+            codes,
+            levels,
+        })
+    }
+
+    fn factorize<K: Eq + std::hash::Hash + Copy>(
+        name: String,
+        values: impl ExactSizeIterator<Item = K>,
+        to_value: impl Fn(K) -> GroupValue,
+    ) -> Result<Self> {
+        if values.len() == 0 {
+            return Err(CoreError::EmptyInput { input: name });
+        }
+        let mut index: HashMap<K, u32> = HashMap::new();
+        let mut levels = Vec::new();
+        let mut codes = Vec::with_capacity(values.len());
+        for v in values {
+            let next = u32::try_from(levels.len()).map_err(|_| {
+                CoreError::invalid_parameter(&name, "more than 2^32 levels", "too many levels")
+            })?;
+            let code = *index.entry(v).or_insert_with(|| {
+                levels.push(to_value(v));
+                next
+            });
+            codes.push(code);
+        }
+        Ok(Self {
+            name,
+            codes,
+            levels,
+        })
+    }
+
+    /// The column name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+
+    /// Always `false`: an empty column is rejected at construction.
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+}
+
+/// Rows assigned to groups: a dense id per row and a sorted table of group keys.
+///
+/// Several columns combine into intersectional groups; only combinations that occur are
+/// groups. Groups are numbered in the sorted order of their keys (integers before strings,
+/// then column by column), so ids do not depend on row order.
+///
+/// # Examples
+/// ```
+/// use mlops_core::{GroupColumn, Groups};
+/// let sex = GroupColumn::from_strs("sex", &["f", "m", "f", "m"])?;
+/// let age = GroupColumn::from_ints("age_over_25", &[1, 1, 0, 1])?;
+/// let groups = Groups::new(vec![sex, age])?;
+/// let names: Vec<String> = groups.keys().iter().map(|k| k.to_string()).collect();
+/// assert_eq!(names, ["f & 0", "f & 1", "m & 1"]);
+/// assert_eq!(groups.ids(), &[1, 2, 0, 2]);
+/// # Ok::<(), mlops_core::CoreError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Groups {
+    columns: Vec<String>,
+    ids: Vec<u32>,
+    keys: Vec<GroupKey>,
+    sizes: Vec<usize>,
+}
+
+impl Groups {
+    /// Combines one or more factorised columns.
+    ///
+    /// # Errors
+    /// [`CoreError::NoGroupColumns`], [`CoreError::LengthMismatch`] between columns.
+    pub fn new(columns: Vec<GroupColumn>) -> Result<Self> {
+        let first = columns.first().ok_or(CoreError::NoGroupColumns)?;
+        let n = first.len();
+        for c in &columns[1..] {
+            crate::input::check_len(&c.name, c.len(), &first.name, n)?;
+        }
+        // Combine row by row into a tuple of level codes, interned in first-seen order.
+        let mut index: HashMap<Vec<u32>, u32> = HashMap::new();
+        let mut combos: Vec<Vec<u32>> = Vec::new();
+        let mut raw = Vec::with_capacity(n);
+        if let [only] = columns.as_slice() {
+            raw.clone_from(&only.codes);
+            let mut used = vec![false; only.levels.len()];
+            for &c in &only.codes {
+                used[c as usize] = true;
+            }
+            combos = (0..only.levels.len())
+                .filter(|&l| used[l])
+                .map(|l| vec![l as u32])
+                .collect();
+        } else {
+            let mut key = vec![0u32; columns.len()];
+            for i in 0..n {
+                for (k, c) in key.iter_mut().zip(&columns) {
+                    *k = c.codes[i];
+                }
+                let next = combos.len() as u32;
+                let id = *index.entry(key.clone()).or_insert_with(|| {
+                    combos.push(key.clone());
+                    next
+                });
+                raw.push(id);
+            }
+        }
+        // Sort the groups by key and renumber.
+        let mut keyed: Vec<(GroupKey, usize)> = combos
+            .iter()
+            .enumerate()
+            .map(|(i, combo)| {
+                let parts = combo
+                    .iter()
+                    .zip(&columns)
+                    .map(|(&code, c)| c.levels[code as usize].clone())
+                    .collect();
+                (GroupKey(parts), i)
+            })
+            .collect();
+        keyed.sort();
+        let single = columns.len() == 1;
+        // Map from the raw id (a level code for one column, a combo id otherwise) to the
+        // sorted group id.
+        let raw_len = if single {
+            columns[0].levels.len()
+        } else {
+            combos.len()
+        };
+        let mut remap = vec![0u32; raw_len];
+        for (new_id, (_, old)) in keyed.iter().enumerate() {
+            let raw_id = if single {
+                combos[*old][0] as usize
+            } else {
+                *old
+            };
+            remap[raw_id] = new_id as u32;
+        }
+        let mut sizes = vec![0usize; keyed.len()];
+        let ids: Vec<u32> = raw
+            .iter()
+            .map(|&r| {
+                let id = remap[r as usize];
+                sizes[id as usize] += 1;
+                id
+            })
+            .collect();
+        Ok(Self {
+            columns: columns.into_iter().map(|c| c.name).collect(),
+            ids,
+            keys: keyed.into_iter().map(|(k, _)| k).collect(),
+            sizes,
+        })
+    }
+
+    /// One column of strings; a shortcut for the common case.
+    ///
+    /// # Errors
+    /// As [`GroupColumn::from_strs`].
+    pub fn from_strs<S: AsRef<str>>(name: impl Into<String>, values: &[S]) -> Result<Self> {
+        Self::new(vec![GroupColumn::from_strs(name, values)?])
+    }
+
+    /// The group id of every row.
+    pub fn ids(&self) -> &[u32] {
+        &self.ids
+    }
+
+    /// The key of every group, indexed by id.
+    pub fn keys(&self) -> &[GroupKey] {
+        &self.keys
+    }
+
+    /// The names of the sensitive columns.
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    /// Rows per group, indexed by id.
+    pub fn sizes(&self) -> &[usize] {
+        &self.sizes
+    }
+
+    /// Number of groups.
+    pub fn n_groups(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Always `false`: empty columns are rejected at construction.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// The id of the group with this key, if any.
+    pub fn id_of(&self, key: &GroupKey) -> Option<u32> {
+        self.keys.binary_search(key).ok().map(|i| i as u32)
+    }
+}

@@ -1,0 +1,40 @@
+//! Shared foundations of the mlops-audit toolkit: checked inputs, errors, the sorted
+//! cumulative-count primitive, confusion matrices, ROC/PR curves and AUC, and cost matrices.
+//!
+//! Inputs are validated once, into [`BinaryTask`] and [`Groups`]; computations on checked
+//! inputs fail only where a result is mathematically undefined.
+//!
+//! # Examples
+//! ```
+//! use mlops_core::{BinaryTask, CostMatrix, SortedCounts};
+//! let scores = [0.05, 0.2, 0.3, 0.7, 0.9, 0.15];
+//! let defaulted = [0, 0, 1, 1, 1, 0];
+//! let task = BinaryTask::new(&scores[..], &defaulted[..])?;
+//! let counts = SortedCounts::new(&task); // one sort
+//! assert_eq!(counts.roc_auc()?, 1.0);
+//! let cost = CostMatrix::default(); // a missed default costs 5, a needless review 1
+//! let best = cost.min_cost_threshold(&counts);
+//! assert_eq!(best.threshold, 0.3);
+//! assert_eq!(best.cost, 0.0);
+//! # Ok::<(), mlops_core::CoreError>(())
+//! ```
+
+pub mod confusion;
+pub mod cost;
+pub mod error;
+pub mod groups;
+pub mod input;
+pub mod parallel;
+pub mod roc;
+pub mod sorted;
+
+pub use confusion::{ConfusionMatrix, Rates};
+pub use cost::{CostMatrix, CostOptimum};
+pub use error::{CoreError, Result};
+pub use groups::{GroupColumn, GroupKey, GroupValue, Groups};
+pub use input::{
+    BinaryLabel, BinaryTask, LosslessF64, check_finite, check_len, check_weights, to_f64_lossless,
+    to_labels,
+};
+pub use roc::{PrCurve, RocCurve, average_precision, precision_recall_curve, roc_auc, roc_curve};
+pub use sorted::SortedCounts;

@@ -1,0 +1,225 @@
+//! ROC and precision-recall curves, ROC AUC and average precision, all read off
+//! [`SortedCounts`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CoreError, Result};
+use crate::input::BinaryTask;
+use crate::sorted::SortedCounts;
+
+/// A ROC curve: one point per distinct score, ties grouped, as scikit-learn's `roc_curve`
+/// with `drop_intermediate=False`.
+///
+/// Point 0 is `(0, 0)` at threshold `+inf` (nothing predicted positive); point `i > 0` is the
+/// rule `score >= thresholds[i]`; the last point is `(1, 1)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RocCurve {
+    /// False-positive rate of each point.
+    pub fpr: Vec<f64>,
+    /// True-positive rate of each point.
+    pub tpr: Vec<f64>,
+    /// Threshold of each point, descending; the first is `+inf`.
+    pub thresholds: Vec<f64>,
+}
+
+/// A precision-recall curve in scikit-learn's layout: `thresholds` ascending over the
+/// distinct scores, `precision` and `recall` one longer, ending at precision 1, recall 0.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrCurve {
+    /// Precision at each threshold, then 1.
+    pub precision: Vec<f64>,
+    /// Recall at each threshold, then 0.
+    pub recall: Vec<f64>,
+    /// Distinct scores, ascending.
+    pub thresholds: Vec<f64>,
+}
+
+fn need_both_classes(counts: &SortedCounts, metric: &str) -> Result<()> {
+    if counts.total_pos() <= 0.0 {
+        return Err(CoreError::undefined(
+            metric,
+            "y_true has no positive rows with non-zero weight (only one class present)",
+        ));
+    }
+    if counts.total_neg() <= 0.0 {
+        return Err(CoreError::undefined(
+            metric,
+            "y_true has no negative rows with non-zero weight (only one class present)",
+        ));
+    }
+    Ok(())
+}
+
+/// Neumaier-compensated sum, so long sweeps do not drift.
+#[derive(Default)]
+struct Sum {
+    s: f64,
+    c: f64,
+}
+
+impl Sum {
+    #[inline]
+    fn add(&mut self, x: f64) {
+        let t = self.s + x;
+        if self.s.abs() >= x.abs() {
+            self.c += (self.s - t) + x;
+        } else {
+            self.c += (x - t) + self.s;
+        }
+        self.s = t;
+    }
+    fn value(&self) -> f64 {
+        self.s + self.c
+    }
+}
+
+impl SortedCounts {
+    /// The ROC curve.
+    ///
+    /// # Errors
+    /// [`CoreError::UndefinedMetric`] when only one class has weight.
+    pub fn roc_curve(&self) -> Result<RocCurve> {
+        need_both_classes(self, "ROC curve")?;
+        let (p, n) = (self.total_pos(), self.total_neg());
+        let len = self.len() + 1;
+        let mut fpr = Vec::with_capacity(len);
+        let mut tpr = Vec::with_capacity(len);
+        let mut thresholds = Vec::with_capacity(len);
+        fpr.push(0.0);
+        tpr.push(0.0);
+        thresholds.push(f64::INFINITY);
+        for ((&t, &cp), &cn) in self
+            .thresholds()
+            .iter()
+            .zip(self.cum_pos())
+            .zip(self.cum_neg())
+        {
+            fpr.push(cn / n);
+            tpr.push(cp / p);
+            thresholds.push(t);
+        }
+        Ok(RocCurve {
+            fpr,
+            tpr,
+            thresholds,
+        })
+    }
+
+    /// ROC AUC: the probability that a random positive scores above a random negative,
+    /// ties counting one half (equal to the trapezoidal area under the ROC curve).
+    ///
+    /// # Errors
+    /// [`CoreError::UndefinedMetric`] when only one class has weight.
+    pub fn roc_auc(&self) -> Result<f64> {
+        need_both_classes(self, "ROC AUC")?;
+        let mut area = Sum::default();
+        let mut above = 0.0;
+        for (&bp, &bn) in self.block_pos().iter().zip(self.block_neg()) {
+            if bn > 0.0 {
+                area.add(bn * (above + 0.5 * bp));
+            }
+            above += bp;
+        }
+        Ok(area.value() / (self.total_pos() * self.total_neg()))
+    }
+
+    /// The precision-recall curve (scikit-learn's `precision_recall_curve` with
+    /// `drop_intermediate=False`).
+    ///
+    /// # Errors
+    /// [`CoreError::UndefinedMetric`] when there are no positives (recall is undefined).
+    pub fn pr_curve(&self) -> Result<PrCurve> {
+        let p = self.total_pos();
+        if p <= 0.0 {
+            return Err(CoreError::undefined(
+                "precision-recall curve",
+                "y_true has no positive rows with non-zero weight",
+            ));
+        }
+        let len = self.len();
+        let mut precision = Vec::with_capacity(len + 1);
+        let mut recall = Vec::with_capacity(len + 1);
+        let mut thresholds = Vec::with_capacity(len);
+        for i in (0..len).rev() {
+            let (cp, cn) = (self.cum_pos()[i], self.cum_neg()[i]);
+            precision.push(cp / (cp + cn));
+            recall.push(cp / p);
+            thresholds.push(self.thresholds()[i]);
+        }
+        precision.push(1.0);
+        recall.push(0.0);
+        Ok(PrCurve {
+            precision,
+            recall,
+            thresholds,
+        })
+    }
+
+    /// Average precision: `sum_k (R_k - R_{k-1}) P_k` over the distinct scores, without
+    /// interpolation (scikit-learn's `average_precision_score`).
+    ///
+    /// # Errors
+    /// [`CoreError::UndefinedMetric`] when there are no positives.
+    pub fn average_precision(&self) -> Result<f64> {
+        let p = self.total_pos();
+        if p <= 0.0 {
+            return Err(CoreError::undefined(
+                "average precision",
+                "y_true has no positive rows with non-zero weight",
+            ));
+        }
+        let mut ap = Sum::default();
+        for ((&bp, &cp), &cn) in self
+            .block_pos()
+            .iter()
+            .zip(self.cum_pos())
+            .zip(self.cum_neg())
+        {
+            if bp > 0.0 {
+                ap.add(bp * cp / (cp + cn));
+            }
+        }
+        Ok(ap.value() / p)
+    }
+}
+
+/// ROC AUC of a checked task (one sort).
+///
+/// # Errors
+/// [`CoreError::UndefinedMetric`] when only one class has weight.
+///
+/// # Examples
+/// ```
+/// use mlops_core::{roc_auc, BinaryTask};
+/// // One positive above both negatives, one tied with a negative: (1 + 1 + 1 + 0.5) / 4.
+/// let task = BinaryTask::new(&[0.9, 0.4, 0.4, 0.1][..], &[1, 1, 0, 0][..])?;
+/// assert_eq!(roc_auc(&task)?, 0.875);
+/// # Ok::<(), mlops_core::CoreError>(())
+/// ```
+pub fn roc_auc(task: &BinaryTask<'_>) -> Result<f64> {
+    SortedCounts::new(task).roc_auc()
+}
+
+/// ROC curve of a checked task.
+///
+/// # Errors
+/// [`CoreError::UndefinedMetric`] when only one class has weight.
+pub fn roc_curve(task: &BinaryTask<'_>) -> Result<RocCurve> {
+    SortedCounts::new(task).roc_curve()
+}
+
+/// Precision-recall curve of a checked task.
+///
+/// # Errors
+/// [`CoreError::UndefinedMetric`] when there are no positives.
+pub fn precision_recall_curve(task: &BinaryTask<'_>) -> Result<PrCurve> {
+    SortedCounts::new(task).pr_curve()
+}
+
+/// Average precision of a checked task.
+///
+/// # Errors
+/// [`CoreError::UndefinedMetric`] when there are no positives.
+pub fn average_precision(task: &BinaryTask<'_>) -> Result<f64> {
+    SortedCounts::new(task).average_precision()
+}

@@ -1,0 +1,347 @@
+//! The one primitive under ROC, AUC, precision-recall, cost sweeps and threshold search:
+//! scores sorted once (descending), ties grouped into blocks, with cumulative weighted counts
+//! of positives and negatives.
+//!
+//! Building it costs one sort of the scores (positives and negatives are sorted separately,
+//! in parallel for large inputs, then merged); every query afterwards is a lookup or a
+//! linear sweep over the distinct scores.
+
+use rayon::prelude::*;
+
+use crate::confusion::ConfusionMatrix;
+use crate::groups::Groups;
+use crate::input::{BinaryTask, check_len};
+
+/// Below this many rows a parallel sort costs more than it saves.
+const PARALLEL_SORT_MIN: usize = 1 << 15;
+
+/// Scores sorted descending with ties grouped, and cumulative weighted label counts.
+///
+/// Block `i` holds every row whose score equals `thresholds()[i]`; predicting positive when
+/// `score >= thresholds()[i]` gives `cum_pos()[i]` true positives and `cum_neg()[i]` false
+/// positives. Rows of zero weight are dropped (as scikit-learn does), so they create no
+/// block.
+///
+/// # Examples
+/// ```
+/// use mlops_core::{BinaryTask, SortedCounts};
+/// let task = BinaryTask::new(&[0.9, 0.5, 0.5, 0.1][..], &[1, 1, 0, 0][..])?;
+/// let counts = SortedCounts::new(&task);
+/// assert_eq!(counts.thresholds(), &[0.9, 0.5, 0.1]);
+/// assert_eq!(counts.cum_pos(), &[1.0, 2.0, 2.0]);
+/// assert_eq!(counts.cum_neg(), &[0.0, 1.0, 2.0]);
+/// # Ok::<(), mlops_core::CoreError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct SortedCounts {
+    thresholds: Vec<f64>,
+    pos: Vec<f64>,
+    neg: Vec<f64>,
+    cum_pos: Vec<f64>,
+    cum_neg: Vec<f64>,
+    positive_rows: usize,
+    negative_rows: usize,
+}
+
+/// `-0.0` and `0.0` are the same score; `total_cmp` would order them apart.
+#[inline]
+fn canonical(score: f64) -> f64 {
+    score + 0.0
+}
+
+// Sorting is sequential per class: the two classes are sorted side by side (see
+// `from_classes`), and groups in parallel (see `by_group`), which keeps two cores busy
+// without nesting parallel sorts.
+fn sort_desc(v: &mut [f64]) {
+    v.sort_unstable_by(|a, b| b.total_cmp(a));
+}
+
+fn sort_pairs_desc(v: &mut [(f64, f64)]) {
+    v.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+}
+
+/// Rows of one class, sorted descending: plain scores, or `(score, weight)` pairs.
+trait ClassRun: Send {
+    fn len(&self) -> usize;
+    fn score(&self, i: usize) -> f64;
+    fn weight(&self, i: usize) -> f64;
+    fn sort(&mut self);
+}
+
+impl ClassRun for [f64] {
+    fn len(&self) -> usize {
+        <[f64]>::len(self)
+    }
+    #[inline]
+    fn score(&self, i: usize) -> f64 {
+        self[i]
+    }
+    #[inline]
+    fn weight(&self, _: usize) -> f64 {
+        1.0
+    }
+    fn sort(&mut self) {
+        sort_desc(self);
+    }
+}
+
+impl ClassRun for [(f64, f64)] {
+    fn len(&self) -> usize {
+        <[(f64, f64)]>::len(self)
+    }
+    #[inline]
+    fn score(&self, i: usize) -> f64 {
+        self[i].0
+    }
+    #[inline]
+    fn weight(&self, i: usize) -> f64 {
+        self[i].1
+    }
+    fn sort(&mut self) {
+        sort_pairs_desc(self);
+    }
+}
+
+impl SortedCounts {
+    /// Sorts a checked task.
+    pub fn new(task: &BinaryTask<'_>) -> Self {
+        Self::from_rows(task, None)
+    }
+
+    fn from_rows(task: &BinaryTask<'_>, rows: Option<&[u32]>) -> Self {
+        match task.weights() {
+            None => {
+                let (mut buf, n_pos) = split_plain(task, rows);
+                let (pos, neg) = buf.split_at_mut(n_pos);
+                Self::from_classes(pos, neg)
+            }
+            Some(w) => {
+                let (mut pos, mut neg) = split_weighted(task, w, rows);
+                Self::from_classes(pos.as_mut_slice(), neg.as_mut_slice())
+            }
+        }
+    }
+
+    /// One `SortedCounts` per group, indexed by group id, built in parallel.
+    ///
+    /// # Errors
+    /// [`crate::CoreError::LengthMismatch`] when `groups` is not aligned with `task`.
+    pub fn by_group(task: &BinaryTask<'_>, groups: &Groups) -> crate::Result<Vec<Self>> {
+        check_len(
+            "groups",
+            groups.len(),
+            crate::input::names::Y_SCORE,
+            task.len(),
+        )?;
+        let members = rows_by_group(groups);
+        let build = |rows: &Vec<u32>| Self::from_rows(task, Some(rows));
+        Ok(if crate::parallel::enabled() {
+            members.par_iter().map(build).collect()
+        } else {
+            members.iter().map(build).collect()
+        })
+    }
+
+    fn from_classes<R: ClassRun + ?Sized>(pos: &mut R, neg: &mut R) -> Self {
+        let parallel = pos.len() + neg.len() >= PARALLEL_SORT_MIN;
+        crate::parallel::join(parallel, || pos.sort(), || neg.sort());
+        merge(pos, neg)
+    }
+
+    /// Distinct scores, descending.
+    pub fn thresholds(&self) -> &[f64] {
+        &self.thresholds
+    }
+
+    /// Number of distinct scores (blocks).
+    pub fn len(&self) -> usize {
+        self.thresholds.len()
+    }
+
+    /// `true` when every row had zero weight (cannot happen for a checked task overall,
+    /// but can for one group).
+    pub fn is_empty(&self) -> bool {
+        self.thresholds.is_empty()
+    }
+
+    /// Weighted positives in each block.
+    pub fn block_pos(&self) -> &[f64] {
+        &self.pos
+    }
+
+    /// Weighted negatives in each block.
+    pub fn block_neg(&self) -> &[f64] {
+        &self.neg
+    }
+
+    /// Weighted positives with `score >= thresholds()[i]`.
+    pub fn cum_pos(&self) -> &[f64] {
+        &self.cum_pos
+    }
+
+    /// Weighted negatives with `score >= thresholds()[i]`.
+    pub fn cum_neg(&self) -> &[f64] {
+        &self.cum_neg
+    }
+
+    /// Total weight of the positives.
+    pub fn total_pos(&self) -> f64 {
+        self.cum_pos.last().copied().unwrap_or(0.0)
+    }
+
+    /// Total weight of the negatives.
+    pub fn total_neg(&self) -> f64 {
+        self.cum_neg.last().copied().unwrap_or(0.0)
+    }
+
+    /// Positive rows with non-zero weight (unweighted count).
+    pub fn positive_rows(&self) -> usize {
+        self.positive_rows
+    }
+
+    /// Negative rows with non-zero weight (unweighted count).
+    pub fn negative_rows(&self) -> usize {
+        self.negative_rows
+    }
+
+    /// Number of blocks predicted positive at `threshold` (rule: `score >= threshold`).
+    pub fn blocks_at(&self, threshold: f64) -> usize {
+        self.thresholds.partition_point(|&s| s >= threshold)
+    }
+
+    /// The confusion matrix when the first `k` blocks are predicted positive
+    /// (`k = 0`: nothing is positive; `k = len()`: everything is).
+    ///
+    /// # Panics
+    /// Never for `k <= len()`; larger `k` is clamped.
+    pub fn confusion_at_block(&self, k: usize) -> ConfusionMatrix {
+        let k = k.min(self.len());
+        let (tp, fp) = if k == 0 {
+            (0.0, 0.0)
+        } else {
+            (self.cum_pos[k - 1], self.cum_neg[k - 1])
+        };
+        ConfusionMatrix {
+            tp,
+            fp,
+            fn_: self.total_pos() - tp,
+            tn: self.total_neg() - fp,
+        }
+    }
+
+    /// The confusion matrix at `threshold` (rule: `score >= threshold` is positive).
+    pub fn confusion_at(&self, threshold: f64) -> ConfusionMatrix {
+        self.confusion_at_block(self.blocks_at(threshold))
+    }
+}
+
+/// Row indices of each group, in row order (a counting sort by group id).
+pub(crate) fn rows_by_group(groups: &Groups) -> Vec<Vec<u32>> {
+    let mut members: Vec<Vec<u32>> = groups
+        .sizes()
+        .iter()
+        .map(|&s| Vec::with_capacity(s))
+        .collect();
+    for (i, &g) in groups.ids().iter().enumerate() {
+        members[g as usize].push(i as u32);
+    }
+    members
+}
+
+/// The scores of `rows` (or of every row), unsorted, in one buffer: positives in
+/// `buf[..n_pos]`, negatives after them. Returns `(buf, n_pos)`.
+///
+/// Labels are random from the CPU's point of view, so a branch per row would mispredict
+/// half the time. Instead every score is written both at the front cursor (positives) and
+/// below the back cursor (negatives), and only its own class's cursor moves. While rows
+/// remain, at least one slot lies between the cursors, so no placed score is overwritten.
+fn split_plain(task: &BinaryTask<'_>, rows: Option<&[u32]>) -> (Vec<f64>, usize) {
+    let scores = task.scores();
+    let labels = task.labels();
+    let n = rows.map_or(task.len(), <[u32]>::len);
+    let mut buf = vec![0.0; n];
+    let (mut front, mut back) = (0usize, n);
+    let mut put = |s: f64, y: bool| {
+        let s = canonical(s);
+        buf[front] = s;
+        buf[back - 1] = s;
+        front += usize::from(y);
+        back -= usize::from(!y);
+    };
+    match (rows, scores.as_slice(), labels.as_slice()) {
+        (None, Some(s), Some(l)) => s.iter().zip(l).for_each(|(&s, &y)| put(s, y)),
+        (None, _, _) => scores
+            .iter()
+            .zip(labels.iter())
+            .for_each(|(&s, &y)| put(s, y)),
+        (Some(rows), _, _) => rows
+            .iter()
+            .for_each(|&i| put(scores[i as usize], labels[i as usize])),
+    }
+    (buf, front)
+}
+
+/// `(score, weight)` pairs of one class.
+type WeightedScores = Vec<(f64, f64)>;
+
+/// Positive and negative `(score, weight)` pairs, rows of zero weight dropped.
+fn split_weighted(
+    task: &BinaryTask<'_>,
+    w: &ndarray::ArrayView1<'_, f64>,
+    rows: Option<&[u32]>,
+) -> (WeightedScores, WeightedScores) {
+    let scores = task.scores();
+    let labels = task.labels();
+    let (mut pos, mut neg) = (Vec::new(), Vec::new());
+    let mut push = |i: usize| {
+        let wi = w[i];
+        if wi > 0.0 {
+            if labels[i] { &mut pos } else { &mut neg }.push((canonical(scores[i]), wi));
+        }
+    };
+    match rows {
+        Some(rows) => rows.iter().for_each(|&i| push(i as usize)),
+        None => (0..task.len()).for_each(&mut push),
+    }
+    (pos, neg)
+}
+
+/// Merges two descending runs into blocks of equal score.
+fn merge<R: ClassRun + ?Sized>(pos: &R, neg: &R) -> SortedCounts {
+    let cap = pos.len().max(neg.len());
+    let mut out = SortedCounts {
+        thresholds: Vec::with_capacity(cap),
+        pos: Vec::with_capacity(cap),
+        neg: Vec::with_capacity(cap),
+        cum_pos: Vec::with_capacity(cap),
+        cum_neg: Vec::with_capacity(cap),
+        positive_rows: pos.len(),
+        negative_rows: neg.len(),
+    };
+    let (mut i, mut j) = (0, 0);
+    let (mut cp, mut cn) = (0.0, 0.0);
+    while i < pos.len() || j < neg.len() {
+        let s = match (i < pos.len(), j < neg.len()) {
+            (true, true) => pos.score(i).max(neg.score(j)),
+            (true, false) => pos.score(i),
+            _ => neg.score(j),
+        };
+        let (mut bp, mut bn) = (0.0, 0.0);
+        while i < pos.len() && pos.score(i) == s {
+            bp += pos.weight(i);
+            i += 1;
+        }
+        while j < neg.len() && neg.score(j) == s {
+            bn += neg.weight(j);
+            j += 1;
+        }
+        cp += bp;
+        cn += bn;
+        out.thresholds.push(s);
+        out.pos.push(bp);
+        out.neg.push(bn);
+        out.cum_pos.push(cp);
+        out.cum_neg.push(cn);
+    }
+    out
+}

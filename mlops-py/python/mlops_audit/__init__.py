@@ -1,0 +1,27 @@
+"""mlops_audit: audit machine-learning models in production.
+
+Submodules: :mod:`~mlops_audit.metrics` (confusion matrices, ROC/AUC, costs),
+:mod:`~mlops_audit.fairness`, :mod:`~mlops_audit.drift`, :mod:`~mlops_audit.calibration`,
+:mod:`~mlops_audit.compare`, :mod:`~mlops_audit.datasets` (built-in data), and :mod:`~mlops_audit.errors` (every exception raised).
+"""
+
+import os as _os
+
+from mlops_audit import calibration, compare, datasets, drift, errors, fairness, metrics
+from mlops_audit._mlops_audit import __version__, _set_parallelism
+
+# rayon's thread pool does not survive fork(): a forked child that used it would hang.
+# Turn the library's parallelism off in the child (it still computes, on one thread).
+if hasattr(_os, "register_at_fork"):
+    _os.register_at_fork(after_in_child=lambda: _set_parallelism(False))
+
+__all__ = [
+    "__version__",
+    "calibration",
+    "compare",
+    "datasets",
+    "drift",
+    "errors",
+    "fairness",
+    "metrics",
+]

@@ -1,0 +1,106 @@
+"""Exceptions raised by mlops_audit.
+
+Every exception is an :class:`MlopsError`, and also a :class:`ValueError` (the input's
+value was wrong) or a :class:`TypeError` (the input's type or shape was wrong), so existing
+``except ValueError`` blocks keep working. Structured details name the culprit and are
+attributes of the exception, for example::
+
+    try:
+        roc_auc(y, scores)
+    except NonFiniteError as e:
+        print(e.input, e.index, e.value)   # 'y_score', 17, nan
+
+``e.details`` holds the same as a dict.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "MlopsError",
+    "InputError",
+    "InputTypeError",
+    "EmptyInputError",
+    "LengthMismatchError",
+    "NonFiniteError",
+    "MissingValueError",
+    "NotRepresentableError",
+    "LabelError",
+    "NegativeWeightError",
+    "ZeroWeightsError",
+    "GroupError",
+    "ParameterError",
+    "UndefinedMetricError",
+]
+
+
+def _rebuild(cls: type[MlopsError], message: str, details: dict[str, Any]) -> MlopsError:
+    return cls(message, **details)
+
+
+class MlopsError(Exception):
+    """Base class of every mlops_audit error."""
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.details: dict[str, Any] = details
+        for key, value in details.items():
+            setattr(self, key, value)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), str(self), self.details))
+
+
+class InputError(MlopsError, ValueError):
+    """An input's values are unusable (see the subclasses for which problem)."""
+
+
+class InputTypeError(MlopsError, TypeError):
+    """An input has the wrong type, dtype or shape (``e.input`` names it)."""
+
+
+class EmptyInputError(InputError):
+    """An input has no rows (``e.input``)."""
+
+
+class LengthMismatchError(InputError):
+    """Inputs that must be aligned row by row differ in length
+    (``e.input``, ``e.reference``, ``e.expected``, ``e.found``)."""
+
+
+class NonFiniteError(InputError):
+    """A value is NaN or infinite (``e.input``, ``e.index``, ``e.value``)."""
+
+
+class MissingValueError(InputError):
+    """A value is missing, e.g. an Arrow null or pandas NA (``e.input``, ``e.index``)."""
+
+
+class NotRepresentableError(InputError):
+    """An integer cannot be held exactly by a float64 (``e.input``, ``e.index``, ``e.value``)."""
+
+
+class LabelError(InputError):
+    """A label is not 0/1 or False/True (``e.input``, ``e.index``, ``e.value``)."""
+
+
+class NegativeWeightError(InputError):
+    """A sample weight is negative (``e.input``, ``e.index``, ``e.value``)."""
+
+
+class ZeroWeightsError(InputError):
+    """Every sample weight is zero (``e.input``)."""
+
+
+class GroupError(InputError):
+    """A group column is unusable (``e.column``, and ``e.index``/``e.group`` where known)."""
+
+
+class ParameterError(MlopsError, ValueError):
+    """A parameter is outside its domain (``e.name``, ``e.value``, ``e.reason``)."""
+
+
+class UndefinedMetricError(MlopsError, ValueError):
+    """The metric asked for is undefined on this input, e.g. ROC AUC with one class
+    (``e.metric``, ``e.reason``)."""

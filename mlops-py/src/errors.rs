@@ -1,0 +1,165 @@
+//! Rust errors to Python exceptions, in one place.
+//!
+//! The exception classes live in the pure-Python module `mlops_audit.errors` (so that they
+//! can inherit from both `MlopsError` and `ValueError`/`TypeError`, and pickle). Each Rust
+//! variant maps to one class, and its structured fields become attributes of the exception
+//! (`err.index`, `err.value`, `err.input`, ...).
+
+use mlops_core::CoreError;
+use pyo3::IntoPyObjectExt;
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+/// Builds an exception of class `class` from `mlops_audit.errors`, with `message` and the
+/// attributes in `details`.
+fn raise(class: &str, message: String, details: Vec<(&str, Py<PyAny>)>) -> PyErr {
+    Python::attach(|py| {
+        let build = || -> PyResult<PyErr> {
+            let module = py.import("mlops_audit.errors")?;
+            let cls = module.getattr(class)?;
+            let kwargs = PyDict::new(py);
+            for (k, v) in details {
+                kwargs.set_item(k, v)?;
+            }
+            let exc = cls.call((message.clone(),), Some(&kwargs))?;
+            Ok(PyErr::from_value(exc))
+        };
+        build().unwrap_or_else(|e| {
+            PyRuntimeError::new_err(format!(
+                "{message} (and mlops_audit.errors.{class} could not be raised: {e})"
+            ))
+        })
+    })
+}
+
+fn obj<'py, T: IntoPyObject<'py>>(py: Python<'py>, v: T) -> Py<PyAny> {
+    v.into_py_any(py).unwrap_or_else(|_| py.None())
+}
+
+/// Maps a [`CoreError`] to its Python exception.
+pub fn core_err(e: CoreError) -> PyErr {
+    let message = e.to_string();
+    Python::attach(|py| {
+        let (class, details): (&str, Vec<(&str, Py<PyAny>)>) = match e {
+            CoreError::EmptyInput { input } => ("EmptyInputError", vec![("input", obj(py, input))]),
+            CoreError::LengthMismatch {
+                input,
+                reference,
+                expected,
+                found,
+            } => (
+                "LengthMismatchError",
+                vec![
+                    ("input", obj(py, input)),
+                    ("reference", obj(py, reference)),
+                    ("expected", obj(py, expected)),
+                    ("found", obj(py, found)),
+                ],
+            ),
+            CoreError::NotFinite {
+                input,
+                index,
+                value,
+            } => (
+                "NonFiniteError",
+                vec![
+                    ("input", obj(py, input)),
+                    ("index", obj(py, index)),
+                    ("value", obj(py, value)),
+                ],
+            ),
+            CoreError::MissingValue { input, index } => (
+                "MissingValueError",
+                vec![("input", obj(py, input)), ("index", obj(py, index))],
+            ),
+            CoreError::NotRepresentable {
+                input,
+                index,
+                value,
+            } => (
+                "NotRepresentableError",
+                vec![
+                    ("input", obj(py, input)),
+                    ("index", obj(py, index)),
+                    ("value", obj(py, value)),
+                ],
+            ),
+            CoreError::LabelNotBinary {
+                input,
+                index,
+                value,
+            } => (
+                "LabelError",
+                vec![
+                    ("input", obj(py, input)),
+                    ("index", obj(py, index)),
+                    ("value", obj(py, value)),
+                ],
+            ),
+            CoreError::NegativeWeight {
+                input,
+                index,
+                value,
+            } => (
+                "NegativeWeightError",
+                vec![
+                    ("input", obj(py, input)),
+                    ("index", obj(py, index)),
+                    ("value", obj(py, value)),
+                ],
+            ),
+            CoreError::AllWeightsZero { input } => {
+                ("ZeroWeightsError", vec![("input", obj(py, input))])
+            }
+            CoreError::GroupCodeOutOfRange {
+                column,
+                index,
+                code,
+                levels,
+            } => (
+                "GroupError",
+                vec![
+                    ("column", obj(py, column)),
+                    ("index", obj(py, index)),
+                    ("value", obj(py, code)),
+                    ("levels", obj(py, levels)),
+                ],
+            ),
+            CoreError::DuplicateGroupLevel { column, level } => (
+                "GroupError",
+                vec![("column", obj(py, column)), ("group", obj(py, level))],
+            ),
+            CoreError::NoGroupColumns => ("GroupError", vec![]),
+            CoreError::InvalidParameter {
+                name,
+                value,
+                reason,
+            } => (
+                "ParameterError",
+                vec![
+                    ("name", obj(py, name)),
+                    ("value", obj(py, value)),
+                    ("reason", obj(py, reason)),
+                ],
+            ),
+            CoreError::UndefinedMetric { metric, reason } => (
+                "UndefinedMetricError",
+                vec![("metric", obj(py, metric)), ("reason", obj(py, reason))],
+            ),
+            // `CoreError` is non-exhaustive: a variant added later still arrives typed.
+            _ => ("MlopsError", vec![]),
+        };
+        raise(class, message, details)
+    })
+}
+
+/// A Python object of the wrong type or shape (`InputTypeError`, a `TypeError`).
+pub fn input_type_error(message: String, input: Option<&str>) -> PyErr {
+    Python::attach(|py| {
+        let details = input
+            .map(|i| vec![("input", obj(py, i.to_owned()))])
+            .unwrap_or_default();
+        raise("InputTypeError", message, details)
+    })
+}

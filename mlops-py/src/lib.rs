@@ -1,0 +1,54 @@
+//! Python bindings for mlops-audit, built by maturin into `mlops_audit._mlops_audit`.
+//!
+//! A thin layer: convert Python inputs (borrowing numpy/Arrow memory), release the GIL,
+//! call the pure-Rust crates, convert results and errors. No statistics live here.
+
+use mlops_core::CoreError;
+use pyo3::prelude::*;
+
+mod convert;
+mod datasets;
+mod errors;
+mod metrics;
+
+/// Runs `f` with the GIL released and maps its error to the `mlops_audit.errors` class.
+pub(crate) fn detach<T: Send>(
+    py: Python<'_>,
+    f: impl FnOnce() -> Result<T, CoreError> + Send,
+) -> PyResult<T> {
+    py.detach(f).map_err(errors::core_err)
+}
+
+/// Turns the library's parallelism off or on; the package calls this with ``False`` in a
+/// child process after ``os.fork()`` (rayon's pool does not survive a fork).
+#[pyfunction]
+fn _set_parallelism(enabled: bool) {
+    mlops_core::parallel::set_enabled(enabled);
+}
+
+/// Whether the library may currently use several threads.
+#[pyfunction]
+fn _parallelism_enabled() -> bool {
+    mlops_core::parallel::enabled()
+}
+
+#[pymodule]
+fn _mlops_audit(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(_set_parallelism, m)?)?;
+    m.add_function(wrap_pyfunction!(_parallelism_enabled, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::_column_info, m)?)?;
+    m.add_function(wrap_pyfunction!(datasets::german_credit, m)?)?;
+    m.add_class::<metrics::PyConfusionMatrix>()?;
+    m.add_class::<metrics::PyCostMatrix>()?;
+    m.add_class::<metrics::PyCostOptimum>()?;
+    m.add_function(wrap_pyfunction!(metrics::roc_auc, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::roc_curve, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::precision_recall_curve, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::average_precision, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::confusion_matrix, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::confusion_from_predictions, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::expected_cost, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::min_cost_threshold, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Every check and test of the project, from a fresh clone, on a machine with only the Rust
+# toolchain, Python 3 and pip:
+#   Rust:   cargo fmt --check, clippy (warnings denied), rustdoc (warnings denied),
+#           unit + integration + property tests, doctests, the benches once in test mode,
+#           and the loan audit example;
+#   Python: a virtualenv of its own (.venv, or $MLOPS_VENV) with the test-only oracles
+#           (scikit-learn, scipy, ...), the package built by `pip install .` as a user
+#           would, the stubs checked against the compiled module, and pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=${MLOPS_VENV:-.venv}
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (warnings denied)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "rustdoc (warnings denied)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
+
+step "cargo test: unit, integration and property tests; benches once in test mode"
+cargo test --workspace --all-targets --locked
+
+step "cargo test: doctests"
+cargo test --workspace --doc --locked
+
+step "the loan audit example runs"
+cargo run --example loan_audit --locked
+
+step "Python virtualenv with the test-only dependencies ($VENV)"
+if [ ! -x "$VENV/bin/python" ]; then
+    python3 -m venv "$VENV"
+fi
+PY="$(cd "$VENV" && pwd)/bin/python"
+"$PY" -m pip install --quiet --upgrade pip
+"$PY" -m pip install --quiet -r tests/requirements.txt
+
+step "pip install . (maturin builds the wheel)"
+"$PY" -m pip install --quiet --force-reinstall --no-deps .
+"$PY" -c "import mlops_audit; print('mlops_audit', mlops_audit.__version__, 'imported')"
+
+step "pytest (includes the stub check against the compiled module)"
+"$PY" -m pytest tests/python -q -p no:cacheprovider
