@@ -1,16 +1,18 @@
-//! Fairness for binary decisions: group audits and cost-optimal per-group thresholds under an
-//! equal-opportunity constraint.
+//! Fairness for binary decisions: cost-optimal per-group thresholds under an
+//! equal-opportunity constraint, and group audits.
 //!
-//! This crate is being built (see the project's fairness issue); today it holds only its
-//! error type, so that downstream crates and the Python package can depend on it.
+//! The lending case drives the defaults: a flag sends a loan to a review that usually
+//! rejects it, a missed bad loan costs 5 times a needless review, and fairness means equal
+//! false-positive rates across groups. [`ThresholdSearch`] finds the exact cost-optimal
+//! per-group thresholds under that constraint.
 
-use thiserror::Error;
+mod error;
+mod search;
+mod threshold;
 
-/// Everything that can go wrong in `mlops-fairness`.
-#[derive(Debug, Clone, PartialEq, Error)]
-#[non_exhaustive]
-pub enum FairnessError {
-    /// An input problem detected by `mlops-core`.
-    #[error(transparent)]
-    Core(#[from] mlops_core::CoreError),
-}
+pub use error::{FairnessError, Result};
+pub use threshold::{
+    Baseline, Baselines, Constraint, DEFAULT_MAX_GROUPS, GroupFit, GroupRule,
+    POLICY_FORMAT_VERSION, SearchParams, ThresholdPolicy, ThresholdSearch, uniform_from_key,
+    uniform_from_seed,
+};

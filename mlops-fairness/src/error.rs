@@ -1,0 +1,109 @@
+//! The one error type of `mlops-fairness`.
+
+use mlops_core::CoreError;
+use thiserror::Error;
+
+/// Everything that can go wrong in `mlops-fairness`.
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum FairnessError {
+    /// An input problem detected by `mlops-core` (lengths, NaN, labels, weights, groups).
+    #[error(transparent)]
+    Core(#[from] CoreError),
+
+    /// Every row of a group has zero weight, so none of its rates is defined.
+    #[error("group `{group}` has no rows with non-zero weight: none of its rates is defined")]
+    EmptyGroup {
+        /// The group.
+        group: String,
+    },
+
+    /// A group has no negatives (with non-zero weight), so its false-positive rate is
+    /// undefined and it cannot take part in an FPR constraint.
+    #[error(
+        "group `{group}` has no negatives (y_true = 0) with non-zero weight: its false-positive \
+         rate is undefined; merge it with another group or drop it"
+    )]
+    GroupHasNoNegatives {
+        /// The group.
+        group: String,
+    },
+
+    /// A group has no positives (with non-zero weight), so its true-positive rate is
+    /// undefined and it cannot take part in a TPR constraint.
+    #[error(
+        "group `{group}` has no positives (y_true = 1) with non-zero weight: its true-positive \
+         rate is undefined; merge it with another group or drop it"
+    )]
+    GroupHasNoPositives {
+        /// The group.
+        group: String,
+    },
+
+    /// More groups than the search accepts.
+    #[error(
+        "{found} groups exceed the limit of {limit}: that many groups cannot each hold enough \
+         rows for stable rates; coarsen the sensitive columns or raise the limit"
+    )]
+    TooManyGroups {
+        /// Groups found.
+        found: usize,
+        /// The limit.
+        limit: usize,
+    },
+
+    /// No choice of per-group thresholds keeps the rates within the tolerance.
+    #[error(
+        "no per-group thresholds keep the {rate} gap within {tolerance}: the smallest \
+         achievable gap is {smallest_gap}"
+    )]
+    Infeasible {
+        /// The constrained rate.
+        rate: String,
+        /// The tolerance asked for.
+        tolerance: f64,
+        /// The smallest gap any choice achieves.
+        smallest_gap: f64,
+    },
+
+    /// A row belongs to a group the policy was not fitted on, and no fallback was named.
+    #[error(
+        "group `{group}` (row {index}) was not seen when the policy was fitted; pass a \
+         fallback threshold to score unseen groups"
+    )]
+    UnseenGroup {
+        /// The group.
+        group: String,
+        /// The first row in that group.
+        index: usize,
+    },
+
+    /// A parameter is outside its domain.
+    #[error("parameter `{name}` = {value} is invalid: {reason}")]
+    InvalidParameter {
+        /// The parameter name.
+        name: String,
+        /// The value given, as text.
+        value: String,
+        /// What the domain is.
+        reason: String,
+    },
+}
+
+impl FairnessError {
+    /// A parameter error.
+    pub fn invalid_parameter(
+        name: impl Into<String>,
+        value: impl std::fmt::Display,
+        reason: impl Into<String>,
+    ) -> Self {
+        Self::InvalidParameter {
+            name: name.into(),
+            value: value.to_string(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Result alias for `mlops-fairness`.
+pub type Result<T, E = FairnessError> = std::result::Result<T, E>;

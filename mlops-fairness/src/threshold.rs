@@ -1,0 +1,547 @@
+//! Cost-optimal per-group thresholds under a fairness constraint.
+//!
+//! The lending case: a flag sends a loan to a review that usually rejects it, so the flag is
+//! punitive and fairness is Equal Opportunity on the false-positive rate (applicants who
+//! would repay are flagged at the same rate in every group). Among all per-group thresholds
+//! whose rates lie within a tolerance of each other, [`ThresholdSearch::fit`] finds the one
+//! with the lowest total cost, exactly.
+
+use std::fmt;
+use std::str::FromStr;
+
+use mlops_core::{BinaryTask, ConfusionMatrix, CostMatrix, GroupKey, Groups, SortedCounts};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{FairnessError, Result};
+use crate::search::{Curve, Mix, randomized_search, smallest_gap, window_search};
+
+/// Format version of a serialised [`ThresholdPolicy`]; bumped on any incompatible change.
+pub const POLICY_FORMAT_VERSION: u32 = 1;
+
+/// Default cap on the number of groups: beyond it, groups cannot each hold enough rows for
+/// their rates to mean much.
+pub const DEFAULT_MAX_GROUPS: usize = 1000;
+
+/// The rate that must be equal (within the tolerance) across groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Constraint {
+    /// False-positive rate: those who would repay are flagged equally (punitive flag).
+    Fpr,
+    /// True-positive rate: equal opportunity of Hardt, Price & Srebro (2016), for a
+    /// beneficial positive prediction.
+    Tpr,
+    /// Share flagged (demographic parity).
+    SelectionRate,
+}
+
+impl Constraint {
+    /// The name used in parameters and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Fpr => "fpr",
+            Self::Tpr => "tpr",
+            Self::SelectionRate => "selection_rate",
+        }
+    }
+
+    /// The constrained rate of a confusion matrix.
+    pub fn rate(self, cm: &ConfusionMatrix) -> Option<f64> {
+        match self {
+            Self::Fpr => cm.fpr(),
+            Self::Tpr => cm.tpr(),
+            Self::SelectionRate => cm.selection_rate(),
+        }
+    }
+}
+
+impl fmt::Display for Constraint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Constraint {
+    type Err = FairnessError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "fpr" => Ok(Self::Fpr),
+            "tpr" => Ok(Self::Tpr),
+            "selection_rate" => Ok(Self::SelectionRate),
+            other => Err(FairnessError::invalid_parameter(
+                "constraint",
+                format!("{other:?}"),
+                "expected \"fpr\", \"tpr\" or \"selection_rate\"",
+            )),
+        }
+    }
+}
+
+/// A group's decision rule: flag when `score > threshold`, and at `score == threshold` flag
+/// with probability `p_at_threshold` (1 for a deterministic `score >= threshold` rule).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GroupRule {
+    /// The boundary score; `+inf` flags nobody.
+    pub threshold: f64,
+    /// Probability of flagging a score equal to the threshold.
+    pub p_at_threshold: f64,
+}
+
+impl GroupRule {
+    /// The deterministic rule `score >= threshold`.
+    pub fn at_least(threshold: f64) -> Self {
+        Self {
+            threshold,
+            p_at_threshold: 1.0,
+        }
+    }
+
+    /// Whether the rule flags `score`, given a uniform draw `u` in `[0, 1)` used only at the
+    /// boundary.
+    #[inline]
+    pub fn flags(&self, score: f64, u: f64) -> bool {
+        score > self.threshold || (score == self.threshold && u < self.p_at_threshold)
+    }
+}
+
+/// What the policy achieves in one group on the data it was fitted on (expected values for
+/// a randomized rule).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupFit {
+    /// The group's key (one value per sensitive column).
+    pub key: GroupKey,
+    /// The key as text (`a & b` for intersectional groups).
+    pub name: String,
+    /// The group's rule.
+    pub rule: GroupRule,
+    /// Rows in the group (non-zero weight).
+    pub rows: usize,
+    /// Expected confusion matrix.
+    pub confusion: ConfusionMatrix,
+    /// The constrained rate achieved.
+    pub rate: f64,
+    /// The group's cost.
+    pub cost: f64,
+}
+
+/// One way of thresholding, for comparison with the fair policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Baseline {
+    /// Thresholds by group (`score >= t`), in the policy's group order.
+    pub thresholds: Vec<f64>,
+    /// Total cost on the fit data.
+    pub cost: f64,
+    /// The largest gap of the constrained rate between groups.
+    pub max_gap: f64,
+}
+
+/// The three baselines that make the price of fairness a number.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Baselines {
+    /// The best single threshold for everyone.
+    pub single_threshold: Baseline,
+    /// Each group's own cost-optimal threshold, with no constraint.
+    pub unconstrained: Baseline,
+    /// The Bayes threshold `fp / (fp + fn)` for calibrated probabilities, for everyone.
+    pub bayes: Baseline,
+}
+
+/// The parameters a policy was fitted with.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SearchParams {
+    /// The constrained rate.
+    pub constraint: Constraint,
+    /// Largest allowed gap (deterministic mode).
+    pub tolerance: f64,
+    /// Randomized mode (gap exactly 0).
+    pub randomized: bool,
+    /// The cost matrix.
+    pub cost: CostMatrix,
+}
+
+/// Per-group thresholds fitted under a fairness constraint, with what they achieve and
+/// what the alternatives would cost. Serialisable with a format version, so a deployed
+/// policy traces back to what produced it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThresholdPolicy {
+    /// [`POLICY_FORMAT_VERSION`] at fit time.
+    pub format_version: u32,
+    /// The library version that fitted it.
+    pub library_version: String,
+    /// The parameters.
+    pub params: SearchParams,
+    /// The sensitive columns.
+    pub group_columns: Vec<String>,
+    /// One entry per group, in sorted key order.
+    pub groups: Vec<GroupFit>,
+    /// The largest gap of the constrained rate between groups.
+    pub max_gap: f64,
+    /// Total (expected) cost on the fit data.
+    pub total_cost: f64,
+    /// What other choices cost on the same data.
+    pub baselines: Baselines,
+}
+
+/// A checked search: parameters first, then [`ThresholdSearch::fit`].
+///
+/// # Examples
+/// ```
+/// use mlops_core::{BinaryTask, Groups};
+/// use mlops_fairness::{Constraint, ThresholdSearch};
+/// let scores = [0.9, 0.8, 0.3, 0.2, 0.7, 0.6, 0.5, 0.1];
+/// let bad = [1, 0, 0, 0, 1, 1, 0, 0];
+/// let group = ["a", "a", "a", "a", "b", "b", "b", "b"];
+/// let task = BinaryTask::new(&scores[..], &bad[..])?;
+/// let groups = Groups::from_strs("group", &group)?;
+/// let policy = ThresholdSearch::new()
+///     .constraint(Constraint::Fpr)
+///     .tolerance(0.0)
+///     .fit(&task, &groups)?;
+/// assert!(policy.max_gap <= 0.0);
+/// assert!(policy.total_cost <= policy.baselines.bayes.cost);
+/// # Ok::<(), mlops_fairness::FairnessError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ThresholdSearch {
+    cost: CostMatrix,
+    constraint: Constraint,
+    tolerance: f64,
+    randomized: bool,
+    max_groups: usize,
+}
+
+impl Default for ThresholdSearch {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// One group's curve and the sorted counts it came from.
+struct GroupCurve {
+    counts: SortedCounts,
+    curve: Curve,
+}
+
+impl ThresholdSearch {
+    /// Lending defaults: FPR constraint, tolerance 0.01, deterministic, costs 5:1.
+    pub fn new() -> Self {
+        Self {
+            cost: CostMatrix::default(),
+            constraint: Constraint::Fpr,
+            tolerance: 0.01,
+            randomized: false,
+            max_groups: DEFAULT_MAX_GROUPS,
+        }
+    }
+
+    /// The cost matrix.
+    pub fn cost(mut self, cost: CostMatrix) -> Self {
+        self.cost = cost;
+        self
+    }
+
+    /// The constrained rate.
+    pub fn constraint(mut self, constraint: Constraint) -> Self {
+        self.constraint = constraint;
+        self
+    }
+
+    /// Largest allowed gap of the constrained rate, in `[0, 1]` (deterministic mode).
+    pub fn tolerance(mut self, tolerance: f64) -> Self {
+        self.tolerance = tolerance;
+        self
+    }
+
+    /// Randomized mode: equal rates exactly by mixing adjacent thresholds.
+    pub fn randomized(mut self, randomized: bool) -> Self {
+        self.randomized = randomized;
+        self
+    }
+
+    /// Cap on the number of groups (default [`DEFAULT_MAX_GROUPS`]).
+    pub fn max_groups(mut self, max_groups: usize) -> Self {
+        self.max_groups = max_groups;
+        self
+    }
+
+    fn check(&self) -> Result<()> {
+        if !(0.0..=1.0).contains(&self.tolerance) {
+            return Err(FairnessError::invalid_parameter(
+                "tolerance",
+                self.tolerance,
+                "must be in [0, 1]",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Fits per-group thresholds.
+    ///
+    /// # Errors
+    /// [`FairnessError::InvalidParameter`] for a tolerance outside `[0, 1]`;
+    /// [`FairnessError::Core`] when `groups` is not aligned with `task`;
+    /// [`FairnessError::TooManyGroups`]; [`FairnessError::EmptyGroup`] for a group whose rows
+    /// all have zero weight; [`FairnessError::GroupHasNoNegatives`] (FPR) or
+    /// [`FairnessError::GroupHasNoPositives`] (TPR) for a group whose constrained rate is
+    /// undefined; [`FairnessError::Infeasible`] when no thresholds meet the tolerance.
+    pub fn fit(&self, task: &BinaryTask<'_>, groups: &Groups) -> Result<ThresholdPolicy> {
+        self.check()?;
+        if groups.n_groups() > self.max_groups {
+            return Err(FairnessError::TooManyGroups {
+                found: groups.n_groups(),
+                limit: self.max_groups,
+            });
+        }
+        let per_group = SortedCounts::by_group(task, groups)?;
+        let curves = per_group
+            .into_iter()
+            .zip(groups.keys())
+            .map(|(counts, key)| self.curve(counts, key))
+            .collect::<Result<Vec<_>>>()?;
+        let plain: Vec<Curve> = curves.iter().map(|c| c.curve.clone()).collect();
+        let mixes: Vec<Mix> = if self.randomized {
+            let (_, mixes) = randomized_search(&plain).ok_or_else(|| self.infeasible(&plain))?;
+            mixes
+        } else {
+            window_search(&plain, self.tolerance)
+                .ok_or_else(|| self.infeasible(&plain))?
+                .into_iter()
+                .map(|k| Mix { k, p: 0.0 })
+                .collect()
+        };
+        let fits: Vec<GroupFit> = curves
+            .iter()
+            .zip(&mixes)
+            .zip(groups.keys())
+            .map(|((gc, mix), key)| self.group_fit(gc, *mix, key))
+            .collect();
+        let max_gap = gap(fits.iter().map(|f| f.rate));
+        let total_cost = fits.iter().map(|f| f.cost).sum();
+        let baselines = self.baselines(task, &curves);
+        Ok(ThresholdPolicy {
+            format_version: POLICY_FORMAT_VERSION,
+            library_version: env!("CARGO_PKG_VERSION").to_owned(),
+            params: SearchParams {
+                constraint: self.constraint,
+                tolerance: self.tolerance,
+                randomized: self.randomized,
+                cost: self.cost,
+            },
+            group_columns: groups.columns().to_vec(),
+            groups: fits,
+            max_gap,
+            total_cost,
+            baselines,
+        })
+    }
+
+    fn infeasible(&self, curves: &[Curve]) -> FairnessError {
+        FairnessError::Infeasible {
+            rate: self.constraint.name().to_owned(),
+            tolerance: if self.randomized { 0.0 } else { self.tolerance },
+            smallest_gap: smallest_gap(curves),
+        }
+    }
+
+    fn curve(&self, counts: SortedCounts, key: &GroupKey) -> Result<GroupCurve> {
+        let (p, n) = (counts.total_pos(), counts.total_neg());
+        if counts.is_empty() {
+            return Err(FairnessError::EmptyGroup {
+                group: key.to_string(),
+            });
+        }
+        match self.constraint {
+            Constraint::Fpr if n <= 0.0 => {
+                return Err(FairnessError::GroupHasNoNegatives {
+                    group: key.to_string(),
+                });
+            }
+            Constraint::Tpr if p <= 0.0 => {
+                return Err(FairnessError::GroupHasNoPositives {
+                    group: key.to_string(),
+                });
+            }
+            _ => {}
+        }
+        let mut rate = Vec::with_capacity(counts.len() + 1);
+        let mut cost = Vec::with_capacity(counts.len() + 1);
+        for k in 0..=counts.len() {
+            let cm = counts.confusion_at_block(k);
+            // Defined by the checks above; a group with no rows of weight has no blocks.
+            rate.push(self.constraint.rate(&cm).unwrap_or(0.0));
+            cost.push(self.cost.total_cost(&cm));
+        }
+        Ok(GroupCurve {
+            counts,
+            curve: Curve { rate, cost },
+        })
+    }
+
+    fn group_fit(&self, gc: &GroupCurve, mix: Mix, key: &GroupKey) -> GroupFit {
+        let counts = &gc.counts;
+        let (rule, confusion) = if mix.p == 0.0 {
+            let threshold = if mix.k == 0 {
+                f64::INFINITY
+            } else {
+                counts.thresholds()[mix.k - 1]
+            };
+            (
+                GroupRule::at_least(threshold),
+                counts.confusion_at_block(mix.k),
+            )
+        } else {
+            let lo = counts.confusion_at_block(mix.k);
+            let hi = counts.confusion_at_block(mix.k + 1);
+            let q = 1.0 - mix.p;
+            (
+                GroupRule {
+                    threshold: counts.thresholds()[mix.k],
+                    p_at_threshold: mix.p,
+                },
+                ConfusionMatrix {
+                    tp: q * lo.tp + mix.p * hi.tp,
+                    fp: q * lo.fp + mix.p * hi.fp,
+                    tn: q * lo.tn + mix.p * hi.tn,
+                    fn_: q * lo.fn_ + mix.p * hi.fn_,
+                },
+            )
+        };
+        GroupFit {
+            key: key.clone(),
+            name: key.to_string(),
+            rule,
+            rows: counts.positive_rows() + counts.negative_rows(),
+            confusion,
+            rate: mix.rate(&gc.curve),
+            cost: mix.cost(&gc.curve),
+        }
+    }
+
+    /// A baseline from one threshold per group.
+    fn baseline(&self, curves: &[GroupCurve], thresholds: Vec<f64>) -> Baseline {
+        let (mut cost, mut rates) = (0.0, Vec::with_capacity(curves.len()));
+        for (gc, &t) in curves.iter().zip(&thresholds) {
+            let cm = gc.counts.confusion_at(t);
+            cost += self.cost.total_cost(&cm);
+            rates.push(self.constraint.rate(&cm).unwrap_or(0.0));
+        }
+        Baseline {
+            thresholds,
+            cost,
+            max_gap: gap(rates.into_iter()),
+        }
+    }
+
+    fn baselines(&self, task: &BinaryTask<'_>, curves: &[GroupCurve]) -> Baselines {
+        let pooled = self.cost.min_cost_threshold(&SortedCounts::new(task));
+        let own: Vec<f64> = curves
+            .iter()
+            .map(|gc| self.cost.min_cost_threshold(&gc.counts).threshold)
+            .collect();
+        let bayes = self.cost.bayes_threshold();
+        Baselines {
+            single_threshold: self.baseline(curves, vec![pooled.threshold; curves.len()]),
+            unconstrained: self.baseline(curves, own),
+            bayes: self.baseline(curves, vec![bayes; curves.len()]),
+        }
+    }
+}
+
+fn gap(rates: impl Iterator<Item = f64>) -> f64 {
+    let (lo, hi) = rates.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), r| {
+        (lo.min(r), hi.max(r))
+    });
+    if hi >= lo { hi - lo } else { 0.0 }
+}
+
+impl ThresholdPolicy {
+    /// The fair policy's cost minus the best single threshold's: the price of fairness.
+    pub fn price_of_fairness(&self) -> f64 {
+        self.total_cost - self.baselines.single_threshold.cost
+    }
+
+    /// The rule of the group with this key, if the policy knows it.
+    pub fn rule_for(&self, key: &GroupKey) -> Option<GroupRule> {
+        self.groups
+            .binary_search_by(|g| g.key.cmp(key))
+            .ok()
+            .map(|i| self.groups[i].rule)
+    }
+
+    /// Flags for new rows. Boundary draws come from `draw(row)` (a uniform in `[0, 1)`),
+    /// used only for randomized rules; see [`uniform_from_seed`] and [`uniform_from_key`].
+    /// Rows of groups unseen at fit time take `fallback` when given.
+    ///
+    /// # Errors
+    /// [`FairnessError::Core`] for non-finite scores or misaligned groups;
+    /// [`FairnessError::UnseenGroup`] for a group unknown to the policy without a fallback.
+    pub fn predict(
+        &self,
+        scores: &[f64],
+        groups: &Groups,
+        fallback: Option<GroupRule>,
+        draw: impl Fn(usize) -> f64,
+    ) -> Result<Vec<bool>> {
+        mlops_core::check_len("groups", groups.len(), "y_score", scores.len())?;
+        mlops_core::check_finite("y_score", &scores.into())?;
+        let mut rules = Vec::with_capacity(groups.n_groups());
+        for (id, key) in groups.keys().iter().enumerate() {
+            match (self.rule_for(key), fallback) {
+                (Some(r), _) | (None, Some(r)) => rules.push(r),
+                (None, None) => {
+                    let index = groups
+                        .ids()
+                        .iter()
+                        .position(|&g| g as usize == id)
+                        .unwrap_or(0);
+                    return Err(FairnessError::UnseenGroup {
+                        group: key.to_string(),
+                        index,
+                    });
+                }
+            }
+        }
+        Ok(scores
+            .iter()
+            .zip(groups.ids())
+            .enumerate()
+            .map(|(i, (&s, &g))| {
+                let rule = rules[g as usize];
+                let u = if s == rule.threshold && rule.p_at_threshold < 1.0 {
+                    draw(i)
+                } else {
+                    0.0
+                };
+                rule.flags(s, u)
+            })
+            .collect())
+    }
+}
+
+/// SplitMix64's finaliser: a well-mixed 64-bit hash.
+fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn unit(z: u64) -> f64 {
+    // The top 53 bits as a fraction in [0, 1).
+    #[allow(clippy::cast_precision_loss)]
+    let u = (z >> 11) as f64 / (1u64 << 53) as f64;
+    u
+}
+
+/// A reproducible uniform draw for row `index` from `seed` (depends on row order).
+pub fn uniform_from_seed(seed: u64, index: usize) -> f64 {
+    unit(mix64(seed.wrapping_add(
+        (index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+    )))
+}
+
+/// A reproducible uniform draw from a caller's row key (an application id, say): the same
+/// row gets the same decision in every batch, whatever the row order.
+pub fn uniform_from_key(seed: u64, key: u64) -> f64 {
+    unit(mix64(mix64(key) ^ seed))
+}
