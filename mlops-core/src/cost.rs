@@ -39,6 +39,7 @@ impl Default for CostMatrix {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct CostOptimum {
     /// Predict positive when `score >= threshold` (`+inf`: never).
+    #[serde(with = "crate::serde_float::scalar")]
     pub threshold: f64,
     /// Total (weighted) cost at that threshold.
     pub cost: f64,

@@ -26,6 +26,7 @@ pub mod groups;
 pub mod input;
 pub mod parallel;
 pub mod roc;
+pub mod serde_float;
 pub mod sorted;
 
 pub use confusion::{ConfusionMatrix, Rates};

@@ -50,6 +50,16 @@ fn need_both_classes(counts: &SortedCounts, metric: &str) -> Result<()> {
     Ok(())
 }
 
+/// Total positive and negative weight, as compensated sums of the block weights.
+fn class_totals(counts: &SortedCounts) -> (f64, f64) {
+    let (mut p, mut n) = (Sum::default(), Sum::default());
+    for (&bp, &bn) in counts.block_pos().iter().zip(counts.block_neg()) {
+        p.add(bp);
+        n.add(bn);
+    }
+    (p.value(), n.value())
+}
+
 /// Neumaier-compensated sum, so long sweeps do not drift.
 #[derive(Default)]
 struct Sum {
@@ -112,15 +122,19 @@ impl SortedCounts {
     /// [`CoreError::UndefinedMetric`] when only one class has weight.
     pub fn roc_auc(&self) -> Result<f64> {
         need_both_classes(self, "ROC AUC")?;
+        // In shares of each class, so that huge or tiny weights neither overflow nor
+        // underflow; the class totals are compensated sums of the same block weights.
+        let (p, n) = class_totals(self);
         let mut area = Sum::default();
-        let mut above = 0.0;
+        let mut above = Sum::default();
         for (&bp, &bn) in self.block_pos().iter().zip(self.block_neg()) {
             if bn > 0.0 {
-                area.add(bn * (above + 0.5 * bp));
+                area.add((bn / n) * ((above.value() + 0.5 * bp) / p));
             }
-            above += bp;
+            above.add(bp);
         }
-        Ok(area.value() / (self.total_pos() * self.total_neg()))
+        // A probability: rounding must not carry it outside [0, 1].
+        Ok(area.value().clamp(0.0, 1.0))
     }
 
     /// The precision-recall curve (scikit-learn's `precision_recall_curve` with
@@ -161,13 +175,15 @@ impl SortedCounts {
     /// # Errors
     /// [`CoreError::UndefinedMetric`] when there are no positives.
     pub fn average_precision(&self) -> Result<f64> {
-        let p = self.total_pos();
-        if p <= 0.0 {
+        if self.total_pos() <= 0.0 {
             return Err(CoreError::undefined(
                 "average precision",
                 "y_true has no positive rows with non-zero weight",
             ));
         }
+        // Recall steps as shares of the positives, precision as a ratio: no product of raw
+        // weights, so huge or tiny weights neither overflow nor underflow.
+        let (p, _) = class_totals(self);
         let mut ap = Sum::default();
         for ((&bp, &cp), &cn) in self
             .block_pos()
@@ -176,10 +192,10 @@ impl SortedCounts {
             .zip(self.cum_neg())
         {
             if bp > 0.0 {
-                ap.add(bp * cp / (cp + cn));
+                ap.add((bp / p) * (cp / (cp + cn)));
             }
         }
-        Ok(ap.value() / p)
+        Ok(ap.value().clamp(0.0, 1.0))
     }
 }
 

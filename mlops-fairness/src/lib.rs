@@ -6,10 +6,15 @@
 //! false-positive rates across groups. [`ThresholdSearch`] finds the exact cost-optimal
 //! per-group thresholds under that constraint.
 
+mod audit;
 mod error;
 mod search;
 mod threshold;
 
+pub use audit::{
+    AuditParams, BootstrapIntervals, Decision, Disparity, GroupAudit, GroupMetrics, Interval,
+    RATE_NAMES, audit,
+};
 pub use error::{FairnessError, Result};
 pub use threshold::{
     Baseline, Baselines, Constraint, DEFAULT_MAX_GROUPS, GroupFit, GroupRule,

@@ -83,6 +83,7 @@ impl FromStr for Constraint {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct GroupRule {
     /// The boundary score; `+inf` flags nobody.
+    #[serde(with = "mlops_core::serde_float::scalar")]
     pub threshold: f64,
     /// Probability of flagging a score equal to the threshold.
     pub p_at_threshold: f64,
@@ -129,6 +130,7 @@ pub struct GroupFit {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Baseline {
     /// Thresholds by group (`score >= t`), in the policy's group order.
+    #[serde(with = "mlops_core::serde_float::vec")]
     pub thresholds: Vec<f64>,
     /// Total cost on the fit data.
     pub cost: f64,
@@ -476,15 +478,16 @@ impl ThresholdPolicy {
     /// # Errors
     /// [`FairnessError::Core`] for non-finite scores or misaligned groups;
     /// [`FairnessError::UnseenGroup`] for a group unknown to the policy without a fallback.
-    pub fn predict(
+    pub fn predict<'a>(
         &self,
-        scores: &[f64],
+        scores: impl Into<ndarray::ArrayView1<'a, f64>>,
         groups: &Groups,
         fallback: Option<GroupRule>,
         draw: impl Fn(usize) -> f64,
     ) -> Result<Vec<bool>> {
+        let scores = scores.into();
         mlops_core::check_len("groups", groups.len(), "y_score", scores.len())?;
-        mlops_core::check_finite("y_score", &scores.into())?;
+        mlops_core::check_finite("y_score", &scores)?;
         let mut rules = Vec::with_capacity(groups.n_groups());
         for (id, key) in groups.keys().iter().enumerate() {
             match (self.rule_for(key), fallback) {

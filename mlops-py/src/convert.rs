@@ -18,7 +18,7 @@ use mlops_core::{BinaryLabel, CoreError, LosslessF64, to_f64_lossless, to_labels
 use ndarray::{Array1, ArrayView1, CowArray, Ix1};
 use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyTuple};
+use pyo3::types::{PyList, PyRange, PyTuple};
 use pyo3_arrow::input::AnyArray;
 
 use crate::errors::{core_err, input_type_error};
@@ -50,10 +50,62 @@ macro_rules! try_numpy {
     )*};
 }
 
+/// Is `dtype` a numpy dtype (as opposed to a pandas extension dtype)?
+pub fn is_numpy_dtype(dtype: &Bound<'_, PyAny>) -> bool {
+    let py = dtype.py();
+    py.import("numpy")
+        .and_then(|np| np.getattr("dtype"))
+        .and_then(|t| dtype.is_instance(&t))
+        .unwrap_or(false)
+}
+
+/// Makes a numpy array safe to borrow: masked values are missing, and arrays that are
+/// not aligned (packed record fields, odd buffer offsets) or not in native byte order are
+/// copied once into an aligned native array. Returns `None` for non-arrays.
+fn normalise_numpy<'py>(
+    obj: &Bound<'py, PyAny>,
+    name: &str,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    if obj.cast::<PyUntypedArray>().is_err() {
+        return Ok(None);
+    }
+    let py = obj.py();
+    let np = py.import("numpy")?;
+    let mut arr = obj.clone();
+    if arr.is_instance(&np.getattr("ma")?.getattr("MaskedArray")?)? {
+        let mask = np
+            .getattr("ma")?
+            .call_method1("getmaskarray", (&arr,))?
+            .call_method0("ravel")?;
+        if mask.call_method0("any")?.extract::<bool>()? {
+            let index: usize = mask.call_method0("argmax")?.extract()?;
+            return Err(core_err(CoreError::MissingValue {
+                input: name.to_owned(),
+                index,
+            }));
+        }
+        arr = arr.getattr("data")?;
+    }
+    let dtype = arr.getattr("dtype")?;
+    let native = dtype.getattr("isnative")?.extract::<bool>()?;
+    let aligned = arr
+        .getattr("flags")?
+        .getattr("aligned")?
+        .extract::<bool>()?;
+    if !native {
+        let native_dtype = dtype.call_method1("newbyteorder", ("=",))?;
+        arr = np.call_method1("ascontiguousarray", (&arr, native_dtype))?;
+    } else if !aligned {
+        arr = np.call_method1("ascontiguousarray", (&arr,))?;
+    }
+    Ok(Some(arr))
+}
+
 fn from_numpy<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Option<Column<'py>>> {
-    let Ok(untyped) = obj.cast::<PyUntypedArray>() else {
+    let Some(obj) = normalise_numpy(obj, name)? else {
         return Ok(None);
     };
+    let untyped = obj.cast::<PyUntypedArray>()?;
     if untyped.ndim() != 1 {
         return Err(input_type_error(
             format!(
@@ -109,11 +161,7 @@ pub fn extract_column<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Colu
     if module.starts_with("pandas") && has_attr(obj, "to_numpy") {
         // numpy-backed pandas dtypes convert without copy; extension dtypes (nullable
         // integers, Arrow-backed) go through Arrow so that missing values stay missing.
-        let numpy_backed = obj
-            .getattr("dtype")
-            .and_then(|d| d.getattr("__module__"))
-            .and_then(|m| m.extract::<String>())
-            .is_ok_and(|m| m.starts_with("numpy"));
+        let numpy_backed = obj.getattr("dtype").is_ok_and(|d| is_numpy_dtype(&d));
         if !numpy_backed
             && has_attr(obj, "__arrow_c_stream__")
             && let Ok(c) = from_arrow(obj, name)
@@ -128,7 +176,11 @@ pub fn extract_column<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Colu
     if has_attr(obj, "__arrow_c_array__") || has_attr(obj, "__arrow_c_stream__") {
         return from_arrow(obj, name);
     }
-    if obj.cast::<PyList>().is_ok() || obj.cast::<PyTuple>().is_ok() || has_attr(obj, "__array__") {
+    let sequence = obj.cast::<PyList>().is_ok()
+        || obj.cast::<PyTuple>().is_ok()
+        || obj.cast::<PyRange>().is_ok()
+        || has_attr(obj, "__array__");
+    if sequence {
         let np = obj.py().import("numpy")?;
         let arr = np.call_method1("asarray", (obj,))?;
         return from_numpy(&arr, name)?.ok_or_else(|| {

@@ -6,6 +6,7 @@
 //! (`err.index`, `err.value`, `err.input`, ...).
 
 use mlops_core::CoreError;
+use mlops_fairness::FairnessError;
 use pyo3::IntoPyObjectExt;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
@@ -161,5 +162,68 @@ pub fn input_type_error(message: String, input: Option<&str>) -> PyErr {
             .map(|i| vec![("input", obj(py, i.to_owned()))])
             .unwrap_or_default();
         raise("InputTypeError", message, details)
+    })
+}
+
+/// A parameter outside its domain, found in the binding layer (`ParameterError`).
+pub fn parameter_error(name: &str, reason: String) -> PyErr {
+    Python::attach(|py| {
+        raise(
+            "ParameterError",
+            format!("parameter `{name}` is invalid: {reason}"),
+            vec![
+                ("name", obj(py, name.to_owned())),
+                ("reason", obj(py, reason.clone())),
+            ],
+        )
+    })
+}
+
+/// Maps a [`FairnessError`] to its Python exception.
+pub fn fairness_err(e: FairnessError) -> PyErr {
+    let message = e.to_string();
+    Python::attach(|py| {
+        let (class, details): (&str, Vec<(&str, Py<PyAny>)>) = match e {
+            FairnessError::Core(core) => return core_err(core),
+            FairnessError::EmptyGroup { group }
+            | FairnessError::GroupHasNoNegatives { group }
+            | FairnessError::GroupHasNoPositives { group } => {
+                ("GroupError", vec![("group", obj(py, group))])
+            }
+            FairnessError::TooManyGroups { found, limit } => (
+                "GroupError",
+                vec![("found", obj(py, found)), ("limit", obj(py, limit))],
+            ),
+            FairnessError::UnseenGroup { group, index } => (
+                "GroupError",
+                vec![("group", obj(py, group)), ("index", obj(py, index))],
+            ),
+            FairnessError::Infeasible {
+                rate,
+                tolerance,
+                smallest_gap,
+            } => (
+                "InfeasibleError",
+                vec![
+                    ("rate", obj(py, rate)),
+                    ("tolerance", obj(py, tolerance)),
+                    ("smallest_gap", obj(py, smallest_gap)),
+                ],
+            ),
+            FairnessError::InvalidParameter {
+                name,
+                value,
+                reason,
+            } => (
+                "ParameterError",
+                vec![
+                    ("name", obj(py, name)),
+                    ("value", obj(py, value)),
+                    ("reason", obj(py, reason)),
+                ],
+            ),
+            _ => ("MlopsError", vec![]),
+        };
+        raise(class, message, details)
     })
 }

@@ -9,6 +9,8 @@ use pyo3::prelude::*;
 mod convert;
 mod datasets;
 mod errors;
+mod fairness;
+mod groups;
 mod metrics;
 
 /// Runs `f` with the GIL released and maps its error to the `mlops_audit.errors` class.
@@ -42,6 +44,10 @@ fn _mlops_audit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<metrics::PyConfusionMatrix>()?;
     m.add_class::<metrics::PyCostMatrix>()?;
     m.add_class::<metrics::PyCostOptimum>()?;
+    m.add_class::<fairness::PyThresholdPolicy>()?;
+    m.add_function(wrap_pyfunction!(fairness::equal_opportunity, m)?)?;
+    m.add_class::<fairness::PyGroupAudit>()?;
+    m.add_function(wrap_pyfunction!(fairness::audit, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::roc_auc, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::roc_curve, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::precision_recall_curve, m)?)?;

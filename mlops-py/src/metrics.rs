@@ -177,7 +177,9 @@ impl PyConfusionMatrix {
         }
         Ok(d)
     }
-    /// The same content as :meth:`to_dict`, as JSON (undefined rates are ``null``).
+    /// JSON ``{"threshold", "counts": {tp, fp, tn, fn}, "rates": {...}}``: the content of
+    /// :meth:`to_dict`, nested; undefined rates are ``null`` and an infinite threshold is
+    /// the string ``"inf"`` (JSON has no infinity).
     fn to_json(&self) -> PyResult<String> {
         let value = serde_json::json!({
             "threshold": self.threshold.map(|t| if t.is_finite() { serde_json::json!(t) } else { serde_json::json!(t.to_string()) }),
@@ -328,6 +330,21 @@ pub struct PyCostOptimum(CostOptimum);
 
 #[pymethods]
 impl PyCostOptimum {
+    #[new]
+    fn new(threshold: f64, cost: f64, confusion: &PyConfusionMatrix) -> Self {
+        Self(CostOptimum {
+            threshold,
+            cost,
+            confusion: confusion.cm,
+        })
+    }
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        (
+            py.get_type::<Self>(),
+            (self.0.threshold, self.0.cost, self.confusion()),
+        )
+            .into_pyobject(py)
+    }
     /// Flag when ``score >= threshold`` (``inf``: flag nobody).
     #[getter]
     fn threshold(&self) -> f64 {

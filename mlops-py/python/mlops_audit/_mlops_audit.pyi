@@ -9,14 +9,36 @@ import numpy as np
 import numpy.typing as npt
 
 __version__: str
+__all__ = [
+    "ConfusionMatrix",
+    "CostMatrix",
+    "CostOptimum",
+    "GroupAudit",
+    "ThresholdPolicy",
+    "__version__",
+    "_column_info",
+    "_parallelism_enabled",
+    "_set_parallelism",
+    "audit",
+    "average_precision",
+    "confusion_from_predictions",
+    "confusion_matrix",
+    "equal_opportunity",
+    "expected_cost",
+    "german_credit",
+    "min_cost_threshold",
+    "precision_recall_curve",
+    "roc_auc",
+    "roc_curve",
+]
 
 # Anything 1-D: a numpy array, a pandas/polars Series, a pyarrow array, a sequence.
-ArrayLike = Any
-FloatArray = npt.NDArray[np.float64]
+_ArrayLike = Any
+_FloatArray = npt.NDArray[np.float64]
 
 def _set_parallelism(enabled: bool) -> None: ...
 def _parallelism_enabled() -> bool: ...
-def _column_info(obj: ArrayLike, kind: str) -> str: ...
+def _column_info(obj: _ArrayLike, kind: str) -> str: ...
 def german_credit() -> dict[str, Any]: ...
 @final
 class ConfusionMatrix:
@@ -52,8 +74,8 @@ class ConfusionMatrix:
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> Any: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
     def _repr_html_(self) -> str: ...
-    def __eq__(self, other: object) -> bool: ...
-    def __ne__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
 
 @final
 class CostMatrix:
@@ -76,11 +98,13 @@ class CostMatrix:
     def total_cost(self, cm: ConfusionMatrix) -> float: ...
     def mean_cost(self, cm: ConfusionMatrix) -> float | None: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
-    def __eq__(self, other: object) -> bool: ...
-    def __ne__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
 
 @final
 class CostOptimum:
+    def __new__(cls, threshold: float, cost: float, confusion: ConfusionMatrix) -> CostOptimum: ...
+    def __reduce__(self) -> tuple[Any, ...]: ...
     @property
     def threshold(self) -> float: ...
     @property
@@ -88,37 +112,122 @@ class CostOptimum:
     @property
     def confusion(self) -> ConfusionMatrix: ...
 
-def roc_auc(y_true: ArrayLike, y_score: ArrayLike, sample_weight: ArrayLike | None = None) -> float: ...
+def roc_auc(y_true: _ArrayLike, y_score: _ArrayLike, sample_weight: _ArrayLike | None = None) -> float: ...
 def roc_curve(
-    y_true: ArrayLike, y_score: ArrayLike, sample_weight: ArrayLike | None = None
-) -> tuple[FloatArray, FloatArray, FloatArray]: ...
+    y_true: _ArrayLike, y_score: _ArrayLike, sample_weight: _ArrayLike | None = None
+) -> tuple[_FloatArray, _FloatArray, _FloatArray]: ...
 def precision_recall_curve(
-    y_true: ArrayLike, y_score: ArrayLike, sample_weight: ArrayLike | None = None
-) -> tuple[FloatArray, FloatArray, FloatArray]: ...
+    y_true: _ArrayLike, y_score: _ArrayLike, sample_weight: _ArrayLike | None = None
+) -> tuple[_FloatArray, _FloatArray, _FloatArray]: ...
 def average_precision(
-    y_true: ArrayLike, y_score: ArrayLike, sample_weight: ArrayLike | None = None
+    y_true: _ArrayLike, y_score: _ArrayLike, sample_weight: _ArrayLike | None = None
 ) -> float: ...
 def confusion_matrix(
-    y_true: ArrayLike,
-    y_score: ArrayLike,
+    y_true: _ArrayLike,
+    y_score: _ArrayLike,
     threshold: float,
-    sample_weight: ArrayLike | None = None,
+    sample_weight: _ArrayLike | None = None,
 ) -> ConfusionMatrix: ...
 def confusion_from_predictions(
-    y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None
+    y_true: _ArrayLike, y_pred: _ArrayLike, sample_weight: _ArrayLike | None = None
 ) -> ConfusionMatrix: ...
 def expected_cost(
-    y_true: ArrayLike,
-    y_score: ArrayLike,
+    y_true: _ArrayLike,
+    y_score: _ArrayLike,
     threshold: float,
     *,
     cost: CostMatrix | None = None,
-    sample_weight: ArrayLike | None = None,
+    sample_weight: _ArrayLike | None = None,
 ) -> float: ...
 def min_cost_threshold(
-    y_true: ArrayLike,
-    y_score: ArrayLike,
+    y_true: _ArrayLike,
+    y_score: _ArrayLike,
     *,
     cost: CostMatrix | None = None,
-    sample_weight: ArrayLike | None = None,
+    sample_weight: _ArrayLike | None = None,
 ) -> CostOptimum: ...
+
+@final
+class ThresholdPolicy:
+    @property
+    def constraint(self) -> str: ...
+    @property
+    def tolerance(self) -> float: ...
+    @property
+    def randomized(self) -> bool: ...
+    @property
+    def thresholds(self) -> dict[str, float]: ...
+    @property
+    def rules(self) -> dict[str, tuple[float, float]]: ...
+    @property
+    def rates(self) -> dict[str, float]: ...
+    @property
+    def max_gap(self) -> float: ...
+    @property
+    def total_cost(self) -> float: ...
+    @property
+    def price_of_fairness(self) -> float: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(json: str) -> ThresholdPolicy: ...
+    def predict(
+        self,
+        y_score: _ArrayLike,
+        groups: Any,
+        *,
+        fallback: float | str | None = None,
+        seed: int = 0,
+        row_key: _ArrayLike | None = None,
+    ) -> npt.NDArray[np.bool_]: ...
+    def __reduce__(self) -> tuple[Any, ...]: ...
+
+def equal_opportunity(
+    y_true: _ArrayLike,
+    y_score: _ArrayLike,
+    groups: Any,
+    *,
+    fn_cost: float = 5.0,
+    fp_cost: float = 1.0,
+    constraint: str = "fpr",
+    tolerance: float = 0.01,
+    randomized: bool = False,
+    sample_weight: _ArrayLike | None = None,
+    cost: CostMatrix | None = None,
+    max_groups: int = 1000,
+) -> ThresholdPolicy: ...
+
+@final
+class GroupAudit:
+    @property
+    def max_gap(self) -> float | None: ...
+    @property
+    def passed(self) -> bool | None: ...
+    @property
+    def constraint(self) -> str: ...
+    @property
+    def tolerance(self) -> float: ...
+    @property
+    def warnings(self) -> list[str]: ...
+    @property
+    def group_names(self) -> list[str]: ...
+    def rate(self, name: str) -> dict[str, float | None]: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def to_json(self) -> str: ...
+
+def audit(
+    y_true: _ArrayLike,
+    y_score: _ArrayLike,
+    groups: Any,
+    *,
+    threshold: float | None = None,
+    thresholds: dict[str, float] | ThresholdPolicy | None = None,
+    y_pred: _ArrayLike | None = None,
+    sample_weight: _ArrayLike | None = None,
+    constraint: str = "fpr",
+    tolerance: float = 0.05,
+    min_count: int = 30,
+    bootstrap: int = 0,
+    level: float = 0.95,
+    seed: int = 0,
+) -> GroupAudit: ...

@@ -32,6 +32,7 @@ __all__ = [
     "GroupError",
     "ParameterError",
     "UndefinedMetricError",
+    "InfeasibleError",
 ]
 
 
@@ -104,3 +105,7 @@ class ParameterError(MlopsError, ValueError):
 class UndefinedMetricError(MlopsError, ValueError):
     """The metric asked for is undefined on this input, e.g. ROC AUC with one class
     (``e.metric``, ``e.reason``)."""
+
+
+class InfeasibleError(MlopsError, ValueError):
+    """No choice meets the constraint (``e.rate``, ``e.tolerance``, ``e.smallest_gap``)."""

@@ -1,0 +1,566 @@
+//! Group audits: how a decision rule treats each group, the largest disparities, and
+//! bootstrap intervals that say how much of it is noise.
+
+use mlops_core::{BinaryTask, ConfusionMatrix, GroupKey, Groups, Rates, SortedCounts};
+use rand::{RngExt, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{FairnessError, Result};
+use crate::threshold::Constraint;
+
+/// The decision rule being audited.
+#[derive(Debug, Clone, Copy)]
+pub enum Decision<'a> {
+    /// One threshold for everyone: flag when `score >= threshold`.
+    Threshold(f64),
+    /// A threshold per group, indexed by group id.
+    PerGroup(&'a [f64]),
+    /// Hard decisions already made, one per row.
+    Predictions(&'a [bool]),
+}
+
+impl Decision<'_> {
+    /// Whether row `i`, with `score` in group `group`, is flagged.
+    #[inline]
+    pub fn flags(&self, i: usize, score: f64, group: usize) -> bool {
+        match *self {
+            Self::Threshold(t) => score >= t,
+            Self::PerGroup(ts) => score >= ts[group],
+            Self::Predictions(p) => p[i],
+        }
+    }
+
+    /// Checks the rule against the data: lengths, and no NaN threshold.
+    fn check(&self, n_rows: usize, n_groups: usize) -> Result<()> {
+        let thresholds: &[f64] = match self {
+            Self::Threshold(t) => std::slice::from_ref(t),
+            Self::PerGroup(ts) => {
+                if ts.len() != n_groups {
+                    return Err(FairnessError::invalid_parameter(
+                        "thresholds",
+                        format!("{} values", ts.len()),
+                        format!("one threshold per group is needed ({n_groups} groups)"),
+                    ));
+                }
+                ts
+            }
+            Self::Predictions(p) => {
+                mlops_core::check_len("y_pred", p.len(), "y_score", n_rows)?;
+                &[]
+            }
+        };
+        match thresholds.iter().find(|t| t.is_nan()) {
+            Some(t) => Err(FairnessError::invalid_parameter(
+                "threshold",
+                t,
+                "must be a number (+/-inf allowed)",
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// The threshold applied to `group`, when the rule is a threshold.
+    fn threshold_of(&self, group: usize) -> Option<f64> {
+        match *self {
+            Self::Threshold(t) => Some(t),
+            Self::PerGroup(ts) => Some(ts[group]),
+            Self::Predictions(_) => None,
+        }
+    }
+}
+
+/// Audit settings.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AuditParams {
+    /// The rate whose largest gap is the audit's core test (FPR for a punitive flag).
+    pub constraint: Constraint,
+    /// The largest gap that passes.
+    pub tolerance: f64,
+    /// A group with fewer positive or negative rows than this gets a warning: its rates
+    /// move a lot with a handful of rows.
+    pub min_count: usize,
+    /// Compute ROC AUC per group (needs a sort per group).
+    pub with_auc: bool,
+}
+
+impl Default for AuditParams {
+    fn default() -> Self {
+        Self {
+            constraint: Constraint::Fpr,
+            tolerance: 0.05,
+            min_count: 30,
+            with_auc: true,
+        }
+    }
+}
+
+/// One group's (or the whole population's) counts and rates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupMetrics {
+    /// The group's name (`"overall"` for the whole population).
+    pub name: String,
+    /// The group's key; `None` for the whole population.
+    pub key: Option<GroupKey>,
+    /// Rows (unweighted).
+    pub rows: usize,
+    /// Positive rows (unweighted).
+    pub positive_rows: usize,
+    /// Negative rows (unweighted).
+    pub negative_rows: usize,
+    /// Weighted confusion matrix.
+    pub confusion: ConfusionMatrix,
+    /// Every rate; `None` where undefined.
+    pub rates: Rates,
+    /// ROC AUC; `None` when not asked for or undefined (one class).
+    pub roc_auc: Option<f64>,
+    /// The threshold applied to the group, when the rule is a threshold.
+    #[serde(with = "crate::audit::opt_float")]
+    pub threshold: Option<f64>,
+    /// Too few positive or negative rows for stable rates.
+    pub small: bool,
+}
+
+/// The spread of one rate across groups.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Disparity {
+    /// The rate: `tpr`, `fpr`, `tnr`, `fnr`, `precision` or `selection_rate`.
+    pub rate: String,
+    /// `max - min` over the groups where the rate is defined; `None` with fewer than two.
+    pub max_diff: Option<f64>,
+    /// `(group with the highest rate, group with the lowest)`.
+    pub diff_pair: Option<(String, String)>,
+    /// `min / max`; `None` with fewer than two groups or a maximum of 0.
+    pub min_ratio: Option<f64>,
+    /// Groups where the rate is undefined (left out of the comparison).
+    pub undefined_in: Vec<String>,
+}
+
+/// A percentile bootstrap interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Interval {
+    /// Lower bound.
+    pub low: f64,
+    /// Upper bound.
+    pub high: f64,
+    /// Replicates in which the value was defined.
+    pub replicates: usize,
+}
+
+/// Bootstrap intervals of an audit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BootstrapIntervals {
+    /// Replicates drawn.
+    pub replicates: usize,
+    /// Confidence level (e.g. 0.95).
+    pub level: f64,
+    /// The seed; with it, the intervals are reproducible on any number of threads.
+    pub seed: u64,
+    /// Per group (in the audit's order), per rate name: the interval.
+    pub groups: Vec<Vec<(String, Option<Interval>)>>,
+    /// The largest gap of the constrained rate.
+    pub max_gap: Option<Interval>,
+}
+
+/// A group audit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupAudit {
+    /// The settings.
+    pub params: AuditParams,
+    /// The sensitive columns.
+    pub group_columns: Vec<String>,
+    /// The whole population.
+    pub overall: GroupMetrics,
+    /// Each group, in sorted key order.
+    pub groups: Vec<GroupMetrics>,
+    /// The spread of each rate.
+    pub disparities: Vec<Disparity>,
+    /// The largest gap of the constrained rate (the core test).
+    pub max_gap: Option<f64>,
+    /// `max_gap <= tolerance`; `None` when the gap is undefined.
+    pub passed: Option<bool>,
+    /// Human-readable warnings (small groups, undefined rates).
+    pub warnings: Vec<String>,
+    /// Bootstrap intervals, when asked for.
+    pub intervals: Option<BootstrapIntervals>,
+}
+
+/// Rate names, in report order.
+pub const RATE_NAMES: [&str; 6] = ["tpr", "fpr", "tnr", "fnr", "precision", "selection_rate"];
+
+fn rate_by_name(r: &Rates, name: &str) -> Option<f64> {
+    match name {
+        "tpr" => r.tpr,
+        "fpr" => r.fpr,
+        "tnr" => r.tnr,
+        "fnr" => r.fnr,
+        "precision" => r.precision,
+        "selection_rate" => r.selection_rate,
+        _ => None,
+    }
+}
+
+fn disparity(rate: &str, groups: &[GroupMetrics]) -> Disparity {
+    let mut hi: Option<(f64, &str)> = None;
+    let mut lo: Option<(f64, &str)> = None;
+    let mut undefined_in = Vec::new();
+    for g in groups {
+        match rate_by_name(&g.rates, rate) {
+            Some(v) => {
+                if hi.is_none_or(|(h, _)| v > h) {
+                    hi = Some((v, &g.name));
+                }
+                if lo.is_none_or(|(l, _)| v < l) {
+                    lo = Some((v, &g.name));
+                }
+            }
+            None => undefined_in.push(g.name.clone()),
+        }
+    }
+    let defined = groups.len() - undefined_in.len();
+    let (max_diff, diff_pair, min_ratio) = match (hi, lo) {
+        (Some((h, hn)), Some((l, ln))) if defined >= 2 => (
+            Some(h - l),
+            Some((hn.to_owned(), ln.to_owned())),
+            (h > 0.0).then(|| l / h),
+        ),
+        _ => (None, None, None),
+    };
+    Disparity {
+        rate: rate.to_owned(),
+        max_diff,
+        diff_pair,
+        min_ratio,
+        undefined_in,
+    }
+}
+
+fn metrics(
+    name: String,
+    key: Option<GroupKey>,
+    cm: ConfusionMatrix,
+    rows: (usize, usize),
+    roc_auc: Option<f64>,
+    threshold: Option<f64>,
+    min_count: usize,
+) -> GroupMetrics {
+    GroupMetrics {
+        name,
+        key,
+        rows: rows.0 + rows.1,
+        positive_rows: rows.0,
+        negative_rows: rows.1,
+        rates: cm.rates(),
+        confusion: cm,
+        roc_auc,
+        threshold,
+        small: rows.0 < min_count || rows.1 < min_count,
+    }
+}
+
+/// Confusion per group and rows per group by one pass over the data.
+fn confusion_by_group(
+    task: &BinaryTask<'_>,
+    groups: &Groups,
+    flag: impl Fn(usize, f64, usize) -> bool,
+) -> (Vec<ConfusionMatrix>, Vec<(usize, usize)>) {
+    let mut cms = vec![ConfusionMatrix::default(); groups.n_groups()];
+    let mut rows = vec![(0usize, 0usize); groups.n_groups()];
+    let labels = task.labels();
+    for (i, ((&s, &y), &g)) in task
+        .scores()
+        .iter()
+        .zip(labels.iter())
+        .zip(groups.ids())
+        .enumerate()
+    {
+        let g = g as usize;
+        let w = task.weight(i);
+        let cm = &mut cms[g];
+        match (y, flag(i, s, g)) {
+            (true, true) => cm.tp += w,
+            (false, true) => cm.fp += w,
+            (false, false) => cm.tn += w,
+            (true, false) => cm.fn_ += w,
+        }
+        if w > 0.0 {
+            if y {
+                rows[g].0 += 1;
+            } else {
+                rows[g].1 += 1;
+            }
+        }
+    }
+    (cms, rows)
+}
+
+/// Audits `decision` on `task`, group by group.
+///
+/// # Errors
+/// [`FairnessError::Core`] when `groups` (or the predictions) are not aligned with `task`;
+/// [`FairnessError::InvalidParameter`] for a per-group threshold list of the wrong length,
+/// a NaN threshold, or a tolerance outside `[0, 1]`.
+///
+/// # Examples
+/// ```
+/// use mlops_core::{BinaryTask, Groups};
+/// use mlops_fairness::{AuditParams, Decision, audit};
+/// let task = BinaryTask::new(&[0.9, 0.2, 0.7, 0.6, 0.1, 0.3][..], &[1, 0, 0, 1, 0, 0][..])?;
+/// let groups = Groups::from_strs("group", &["a", "a", "a", "b", "b", "b"])?;
+/// let report = audit(&task, &groups, Decision::Threshold(0.5), AuditParams::default())?;
+/// assert_eq!(report.groups[0].rates.fpr, Some(0.5)); // a: 0.7 flagged, 0.2 not
+/// assert_eq!(report.groups[1].rates.fpr, Some(0.0));
+/// assert_eq!(report.max_gap, Some(0.5));
+/// assert_eq!(report.passed, Some(false));
+/// # Ok::<(), mlops_fairness::FairnessError>(())
+/// ```
+pub fn audit(
+    task: &BinaryTask<'_>,
+    groups: &Groups,
+    decision: Decision<'_>,
+    params: AuditParams,
+) -> Result<GroupAudit> {
+    if !(0.0..=1.0).contains(&params.tolerance) {
+        return Err(FairnessError::invalid_parameter(
+            "tolerance",
+            params.tolerance,
+            "must be in [0, 1]",
+        ));
+    }
+    mlops_core::check_len("groups", groups.len(), "y_score", task.len())?;
+    let n_groups = groups.n_groups();
+    decision.check(task.len(), n_groups)?;
+    let (cms, rows) = confusion_by_group(task, groups, |i, s, g| decision.flags(i, s, g));
+    let aucs: Vec<Option<f64>> = if params.with_auc {
+        SortedCounts::by_group(task, groups)?
+            .iter()
+            .map(|c| c.roc_auc().ok())
+            .collect()
+    } else {
+        vec![None; n_groups]
+    };
+    let group_metrics: Vec<GroupMetrics> = (0..n_groups)
+        .map(|g| {
+            let key = groups.keys()[g].clone();
+            metrics(
+                key.to_string(),
+                Some(key),
+                cms[g],
+                rows[g],
+                aucs[g],
+                decision.threshold_of(g),
+                params.min_count,
+            )
+        })
+        .collect();
+    let total = cms.iter().fold(ConfusionMatrix::default(), |a, &b| a + b);
+    let total_rows = rows.iter().fold((0, 0), |(p, n), &(a, b)| (p + a, n + b));
+    let overall_auc = if params.with_auc {
+        SortedCounts::new(task).roc_auc().ok()
+    } else {
+        None
+    };
+    let overall_threshold = match decision {
+        Decision::Threshold(t) => Some(t),
+        _ => None,
+    };
+    let overall = metrics(
+        "overall".to_owned(),
+        None,
+        total,
+        total_rows,
+        overall_auc,
+        overall_threshold,
+        params.min_count,
+    );
+    let disparities: Vec<Disparity> = RATE_NAMES
+        .iter()
+        .map(|r| disparity(r, &group_metrics))
+        .collect();
+    let core = disparities
+        .iter()
+        .find(|d| d.rate == params.constraint.name())
+        .and_then(|d| d.max_diff);
+    let mut warnings = Vec::new();
+    for g in &group_metrics {
+        if g.small {
+            warnings.push(format!(
+                "group `{}` has {} positive and {} negative rows (fewer than {}): its rates \
+                 are unstable; read them with their intervals",
+                g.name, g.positive_rows, g.negative_rows, params.min_count
+            ));
+        }
+        if params.constraint.rate(&g.confusion).is_none() {
+            warnings.push(format!(
+                "group `{}` has an undefined {}: it is left out of the gap",
+                g.name,
+                params.constraint.name()
+            ));
+        }
+    }
+    Ok(GroupAudit {
+        params,
+        group_columns: groups.columns().to_vec(),
+        overall,
+        groups: group_metrics,
+        disparities,
+        max_gap: core,
+        passed: core.map(|g| g <= params.tolerance),
+        warnings,
+        intervals: None,
+    })
+}
+
+/// A uniform `u64` stream per replicate, independent of the number of threads.
+fn replicate_rng(seed: u64, replicate: usize) -> Xoshiro256PlusPlus {
+    let mut z = seed ^ (replicate as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    Xoshiro256PlusPlus::seed_from_u64(z ^ (z >> 31))
+}
+
+/// The `q`-quantile of sorted values, interpolating linearly (numpy's default rule).
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let pos = q * (sorted.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    sorted[lo] + (pos - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+fn interval(mut values: Vec<f64>, level: f64) -> Option<Interval> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable_by(f64::total_cmp);
+    let a = (1.0 - level) / 2.0;
+    Some(Interval {
+        low: quantile(&values, a),
+        high: quantile(&values, 1.0 - a),
+        replicates: values.len(),
+    })
+}
+
+impl GroupAudit {
+    /// Adds percentile bootstrap intervals for every group rate and for the largest gap of
+    /// the constrained rate. Rows are resampled with replacement within each group (a
+    /// stratified bootstrap: group sizes stay fixed), decisions stay those of the audit,
+    /// and replicates run in parallel, each from its own seed derived from `seed`.
+    ///
+    /// # Errors
+    /// [`FairnessError::InvalidParameter`] for `replicates == 0` or a level outside (0, 1);
+    /// [`FairnessError::Core`] for inputs that do not match the audit.
+    pub fn with_bootstrap(
+        mut self,
+        task: &BinaryTask<'_>,
+        groups: &Groups,
+        decision: Decision<'_>,
+        replicates: usize,
+        level: f64,
+        seed: u64,
+    ) -> Result<Self> {
+        if replicates == 0 {
+            return Err(FairnessError::invalid_parameter(
+                "replicates",
+                replicates,
+                "must be at least 1",
+            ));
+        }
+        if !(level > 0.0 && level < 1.0) {
+            return Err(FairnessError::invalid_parameter(
+                "level",
+                level,
+                "must be in (0, 1)",
+            ));
+        }
+        mlops_core::check_len("groups", groups.len(), "y_score", task.len())?;
+        decision.check(task.len(), groups.n_groups())?;
+        let labels = task.labels();
+        let mut members: Vec<Vec<(u8, f64)>> = vec![Vec::new(); groups.n_groups()];
+        for (i, &g) in groups.ids().iter().enumerate() {
+            let flagged = decision.flags(i, task.scores()[i], g as usize);
+            let cell = match (labels[i], flagged) {
+                (true, true) => 0,
+                (false, true) => 1,
+                (false, false) => 2,
+                (true, false) => 3,
+            };
+            members[g as usize].push((cell, task.weight(i)));
+        }
+        let constraint = self.params.constraint;
+        let draws: Vec<Vec<Rates>> = (0..replicates)
+            .into_par_iter()
+            .map(|r| {
+                let mut rng = replicate_rng(seed, r);
+                members
+                    .iter()
+                    .map(|rows| {
+                        let mut c = [0.0f64; 4];
+                        for _ in 0..rows.len() {
+                            let (cell, w) = rows[rng.random_range(0..rows.len())];
+                            c[cell as usize] += w;
+                        }
+                        ConfusionMatrix {
+                            tp: c[0],
+                            fp: c[1],
+                            tn: c[2],
+                            fn_: c[3],
+                        }
+                        .rates()
+                    })
+                    .collect()
+            })
+            .collect();
+        let groups_ci = (0..members.len())
+            .map(|g| {
+                RATE_NAMES
+                    .iter()
+                    .map(|&name| {
+                        let values: Vec<f64> = draws
+                            .iter()
+                            .filter_map(|d| rate_by_name(&d[g], name))
+                            .collect();
+                        (name.to_owned(), interval(values, level))
+                    })
+                    .collect()
+            })
+            .collect();
+        let gaps: Vec<f64> = draws
+            .iter()
+            .filter_map(|d| {
+                let rates: Vec<f64> = d
+                    .iter()
+                    .filter_map(|r| rate_by_name(r, constraint.name()))
+                    .collect();
+                (rates.len() >= 2).then(|| {
+                    rates.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+                        - rates.iter().copied().fold(f64::INFINITY, f64::min)
+                })
+            })
+            .collect();
+        self.intervals = Some(BootstrapIntervals {
+            replicates,
+            level,
+            seed,
+            groups: groups_ci,
+            max_gap: interval(gaps, level),
+        });
+        Ok(self)
+    }
+}
+
+/// Serde for an optional float that may be infinite.
+pub(crate) mod opt_float {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    struct Wrap(#[serde(with = "mlops_core::serde_float::scalar")] f64);
+
+    pub(crate) fn serialize<S: Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+        v.map(Wrap).serialize(s)
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        Ok(Option::<Wrap>::deserialize(d)?.map(|w| w.0))
+    }
+}

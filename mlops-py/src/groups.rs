@@ -1,0 +1,391 @@
+//! Python objects to [`Groups`]: one sensitive column or several (intersectional).
+//!
+//! A column may be a numpy array (integers, booleans, strings or objects holding str/int),
+//! a pandas Series (categoricals keep their codes), a polars Series or pyarrow array
+//! (strings, dictionaries, integers), or a list of str/int. Several columns arrive as a
+//! list/tuple of columns, a dict `{name: column}`, or a pandas/polars DataFrame. A missing
+//! key (None, NaN, null) is an error naming the column and row: silently dropping rows
+//! from a fairness audit would hide exactly the people it is about.
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
+};
+use arrow_array::{Array, ArrayRef};
+use arrow_schema::DataType;
+use mlops_core::{CoreError, GroupColumn, GroupValue, Groups};
+use numpy::{PyArray1, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyInt, PyList, PyString, PyTuple};
+use pyo3_arrow::input::AnyArray;
+
+use crate::errors::{core_err, input_type_error};
+
+fn missing(column: &str, index: usize) -> PyErr {
+    core_err(CoreError::MissingValue {
+        input: column.to_owned(),
+        index,
+    })
+}
+
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".to_owned())
+}
+
+fn module_of(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .getattr("__module__")
+        .and_then(|m| m.extract())
+        .unwrap_or_default()
+}
+
+/// One Python scalar as a group level.
+fn scalar(obj: &Bound<'_, PyAny>, column: &str, index: usize) -> PyResult<GroupValue> {
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(GroupValue::Str(s.to_str()?.to_owned()));
+    }
+    if obj.cast::<PyBool>().is_ok() {
+        return Ok(GroupValue::Int(i64::from(obj.extract::<bool>()?)));
+    }
+    if (obj.cast::<PyInt>().is_ok() || obj.hasattr("__index__").unwrap_or(false))
+        && let Ok(v) = obj.extract::<i64>()
+    {
+        return Ok(GroupValue::Int(v));
+    }
+    if obj.is_none() || obj.extract::<f64>().is_ok_and(f64::is_nan) || type_name(obj) == "NAType" {
+        return Err(missing(column, index));
+    }
+    Err(input_type_error(
+        format!(
+            "group column `{column}` holds a {} at index {index}; group keys must be strings \
+             or integers",
+            type_name(obj)
+        ),
+        Some(column),
+    ))
+}
+
+fn from_values(column: &str, values: Vec<GroupValue>) -> PyResult<GroupColumn> {
+    // Factorise by value; levels keep their type (an int 1 and a str "1" are different).
+    let mut index = std::collections::HashMap::new();
+    let mut levels = Vec::new();
+    let mut codes = Vec::with_capacity(values.len());
+    for v in values {
+        let next = levels.len() as u32;
+        let code = *index.entry(v.clone()).or_insert_with(|| {
+            levels.push(v);
+            next
+        });
+        codes.push(code);
+    }
+    GroupColumn::from_codes(column, codes, levels).map_err(core_err)
+}
+
+fn from_py_sequence(obj: &Bound<'_, PyAny>, column: &str) -> PyResult<GroupColumn> {
+    let mut values = Vec::new();
+    for (i, item) in obj.try_iter()?.enumerate() {
+        values.push(scalar(&item?, column, i)?);
+    }
+    from_values(column, values)
+}
+
+macro_rules! numpy_ints {
+    ($obj:expr, $column:expr, $($t:ty),*) => {$(
+        if let Ok(a) = $obj.cast::<PyArray1<$t>>() {
+            let ro = a.try_readonly().map_err(|e| input_type_error(e.to_string(), Some($column)))?;
+            let mut out = Vec::with_capacity(ro.len());
+            for (i, &v) in ro.as_array().iter().enumerate() {
+                out.push(i64::try_from(v).map_err(|_| input_type_error(
+                    format!("group column `{}` has {v} at index {i}, beyond the int64 range", $column),
+                    Some($column),
+                ))?);
+            }
+            return GroupColumn::from_ints($column, &out).map(Some).map_err(core_err);
+        }
+    )*};
+}
+
+fn from_numpy(obj: &Bound<'_, PyAny>, column: &str) -> PyResult<Option<GroupColumn>> {
+    let Ok(untyped) = obj.cast::<PyUntypedArray>() else {
+        return Ok(None);
+    };
+    if untyped.ndim() != 1 {
+        return Err(input_type_error(
+            format!("group column `{column}` must be 1-D"),
+            Some(column),
+        ));
+    }
+    numpy_ints!(obj, column, i64, i32, i16, i8, u64, u32, u16, u8);
+    if let Ok(a) = obj.cast::<PyArray1<bool>>() {
+        let ro = a
+            .try_readonly()
+            .map_err(|e| input_type_error(e.to_string(), Some(column)))?;
+        let out: Vec<i64> = ro.as_array().iter().map(|&b| i64::from(b)).collect();
+        return GroupColumn::from_ints(column, &out)
+            .map(Some)
+            .map_err(core_err);
+    }
+    let kind: String = untyped.dtype().getattr("kind")?.extract()?;
+    match kind.as_str() {
+        // Unicode, bytes or objects: read element by element.
+        "U" | "O" => from_py_sequence(obj, column).map(Some),
+        _ => Err(input_type_error(
+            format!(
+                "group column `{column}` has dtype {}; group keys must be strings or integers \
+                 (bin a numeric column first)",
+                untyped.dtype().str()?
+            ),
+            Some(column),
+        )),
+    }
+}
+
+fn arrow_ints<T: arrow_array::ArrowPrimitiveType>(
+    chunks: &[ArrayRef],
+    column: &str,
+) -> PyResult<GroupColumn>
+where
+    T::Native: TryInto<i64> + Copy + std::fmt::Display,
+{
+    let mut out = Vec::new();
+    for c in chunks {
+        let a = c.as_primitive::<T>();
+        for i in 0..a.len() {
+            if a.is_null(i) {
+                return Err(missing(column, out.len()));
+            }
+            let v = a.value(i);
+            out.push(v.try_into().map_err(|_| {
+                input_type_error(
+                    format!("group column `{column}` has {v}, beyond the int64 range"),
+                    Some(column),
+                )
+            })?);
+        }
+    }
+    GroupColumn::from_ints(column, &out).map_err(core_err)
+}
+
+fn arrow_strings(chunks: &[ArrayRef], column: &str) -> PyResult<GroupColumn> {
+    let mut index: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    let mut levels = Vec::new();
+    let mut codes = Vec::new();
+    let mut push = |v: Option<&str>, row: usize| -> PyResult<()> {
+        let v = v.ok_or_else(|| missing(column, row))?;
+        let next = levels.len() as u32;
+        let code = match index.get(v) {
+            Some(&c) => c,
+            None => {
+                index.insert(v.to_owned(), next);
+                levels.push(GroupValue::Str(v.to_owned()));
+                next
+            }
+        };
+        codes.push(code);
+        Ok(())
+    };
+    let mut row = 0;
+    for c in chunks {
+        match c.data_type() {
+            DataType::Utf8 => {
+                for v in c.as_string::<i32>() {
+                    push(v, row)?;
+                    row += 1;
+                }
+            }
+            DataType::LargeUtf8 => {
+                for v in c.as_string::<i64>() {
+                    push(v, row)?;
+                    row += 1;
+                }
+            }
+            DataType::Utf8View => {
+                for v in c.as_string_view() {
+                    push(v, row)?;
+                    row += 1;
+                }
+            }
+            other => {
+                return Err(input_type_error(
+                    format!("group column `{column}` has Arrow type {other}"),
+                    Some(column),
+                ));
+            }
+        }
+    }
+    GroupColumn::from_codes(column, codes, levels).map_err(core_err)
+}
+
+fn from_arrow(obj: &Bound<'_, PyAny>, column: &str) -> PyResult<GroupColumn> {
+    let any: AnyArray = obj.extract()?;
+    let (chunks, field) = any.into_chunked_array()?.into_inner();
+    // Dictionaries (categoricals) are decoded to their values first.
+    let chunks: Vec<ArrayRef> = chunks
+        .into_iter()
+        .map(|c| match c.data_type() {
+            DataType::Dictionary(_, _) => {
+                decode_dictionary(&c).map_err(|e| input_type_error(e, Some(column)))
+            }
+            _ => Ok(c),
+        })
+        .collect::<PyResult<_>>()?;
+    let dt = chunks
+        .first()
+        .map_or_else(|| field.data_type().clone(), |c| c.data_type().clone());
+    match dt {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => arrow_strings(&chunks, column),
+        DataType::Int64 => arrow_ints::<Int64Type>(&chunks, column),
+        DataType::Int32 => arrow_ints::<Int32Type>(&chunks, column),
+        DataType::Int16 => arrow_ints::<Int16Type>(&chunks, column),
+        DataType::Int8 => arrow_ints::<Int8Type>(&chunks, column),
+        DataType::UInt64 => arrow_ints::<UInt64Type>(&chunks, column),
+        DataType::UInt32 => arrow_ints::<UInt32Type>(&chunks, column),
+        DataType::UInt16 => arrow_ints::<UInt16Type>(&chunks, column),
+        DataType::UInt8 => arrow_ints::<UInt8Type>(&chunks, column),
+        DataType::Boolean => {
+            let mut out = Vec::new();
+            for c in &chunks {
+                for v in c.as_boolean() {
+                    out.push(i64::from(v.ok_or_else(|| missing(column, out.len()))?));
+                }
+            }
+            GroupColumn::from_ints(column, &out).map_err(core_err)
+        }
+        other => Err(input_type_error(
+            format!(
+                "group column `{column}` has Arrow type {other}; group keys must be strings or \
+                 integers"
+            ),
+            Some(column),
+        )),
+    }
+}
+
+/// Decodes a dictionary array through its keys (nulls stay null).
+fn decode_dictionary(c: &ArrayRef) -> Result<ArrayRef, String> {
+    let dict = c
+        .as_any_dictionary_opt()
+        .ok_or_else(|| "not a dictionary array".to_owned())?;
+    let keys = dict.normalized_keys();
+    let values = dict.values();
+    let indices = arrow_array::UInt32Array::from(
+        (0..c.len())
+            .map(|i| (!c.is_null(i)).then(|| keys[i] as u32))
+            .collect::<Vec<_>>(),
+    );
+    arrow_select::take::take(values.as_ref(), &indices, None).map_err(|e| e.to_string())
+}
+
+/// One sensitive column.
+pub fn extract_group_column(obj: &Bound<'_, PyAny>, column: &str) -> PyResult<GroupColumn> {
+    if let Some(c) = from_numpy(obj, column)? {
+        return Ok(c);
+    }
+    if module_of(obj).starts_with("pandas") {
+        let dtype = obj.getattr("dtype")?;
+        if dtype.getattr("name")?.extract::<String>()? == "category" {
+            let cat = obj.getattr("cat")?;
+            let codes_obj = cat.getattr("codes")?.call_method0("to_numpy")?;
+            let codes_i64 = obj
+                .py()
+                .import("numpy")?
+                .call_method1("asarray", (codes_obj, "int64"))?;
+            let codes_arr = codes_i64
+                .cast::<PyArray1<i64>>()?
+                .try_readonly()
+                .map_err(|e| input_type_error(e.to_string(), Some(column)))?;
+            let mut codes = Vec::with_capacity(codes_arr.len());
+            for (i, &c) in codes_arr.as_array().iter().enumerate() {
+                if c < 0 {
+                    return Err(missing(column, i));
+                }
+                codes.push(c as u32);
+            }
+            let categories = cat.getattr("categories")?.call_method0("tolist")?;
+            let mut levels = Vec::new();
+            for (i, item) in categories.try_iter()?.enumerate() {
+                levels.push(scalar(&item?, column, i)?);
+            }
+            return GroupColumn::from_codes(column, codes, levels).map_err(core_err);
+        }
+        let numpy_backed = crate::convert::is_numpy_dtype(&dtype);
+        if !numpy_backed && obj.hasattr("__arrow_c_stream__")? {
+            return from_arrow(obj, column);
+        }
+        let arr = obj.call_method0("to_numpy")?;
+        return from_numpy(&arr, column)?
+            .ok_or_else(|| input_type_error("to_numpy() gave no array".into(), Some(column)));
+    }
+    if obj.hasattr("__arrow_c_array__")? || obj.hasattr("__arrow_c_stream__")? {
+        return from_arrow(obj, column);
+    }
+    if obj.cast::<PyList>().is_ok() || obj.cast::<PyTuple>().is_ok() {
+        return from_py_sequence(obj, column);
+    }
+    Err(input_type_error(
+        format!(
+            "group column `{column}` must be a 1-D array, Series or list of strings or integers, \
+             got {}",
+            type_name(obj)
+        ),
+        Some(column),
+    ))
+}
+
+/// The name a column carries (a pandas/polars Series name), if it is a string.
+fn carried_name(obj: &Bound<'_, PyAny>) -> Option<String> {
+    obj.getattr("name")
+        .ok()
+        .and_then(|n| n.extract::<String>().ok())
+        .filter(|n| !n.is_empty())
+}
+
+/// Is this a sequence of columns (rather than one column given as a list of scalars)?
+fn is_list_of_columns(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let seq = if let Ok(l) = obj.cast::<PyList>() {
+        l.as_any().clone()
+    } else if let Ok(t) = obj.cast::<PyTuple>() {
+        t.as_any().clone()
+    } else {
+        return Ok(false);
+    };
+    let Some(first) = seq.try_iter()?.next() else {
+        return Ok(false);
+    };
+    let first = first?;
+    Ok(!(first.cast::<PyString>().is_ok()
+        || first.cast::<PyInt>().is_ok()
+        || first.cast::<PyBool>().is_ok()
+        || first.is_none()))
+}
+
+/// Reads `groups`: one column, or several combined into intersectional groups.
+pub fn extract_groups(obj: &Bound<'_, PyAny>) -> PyResult<Groups> {
+    let mut columns = Vec::new();
+    if let Ok(d) = obj.cast::<PyDict>() {
+        for (k, v) in d.iter() {
+            let name: String = k.str()?.to_string();
+            columns.push(extract_group_column(&v, &name)?);
+        }
+    } else if obj.hasattr("columns")? && (obj.hasattr("iloc")? || obj.hasattr("get_column")?) {
+        // A pandas or polars DataFrame: its columns, by name.
+        for name in obj.getattr("columns")?.try_iter()? {
+            let name = name?;
+            let label: String = name.str()?.to_string();
+            columns.push(extract_group_column(&obj.get_item(&name)?, &label)?);
+        }
+    } else if is_list_of_columns(obj)? {
+        for (i, c) in obj.try_iter()?.enumerate() {
+            let c = c?;
+            let name = carried_name(&c).unwrap_or_else(|| format!("groups[{i}]"));
+            columns.push(extract_group_column(&c, &name)?);
+        }
+    } else {
+        let name = carried_name(obj).unwrap_or_else(|| "groups".to_owned());
+        columns.push(extract_group_column(obj, &name)?);
+    }
+    Groups::new(columns).map_err(core_err)
+}
