@@ -231,5 +231,13 @@ proptest! {
                 None => prop_assert!(per[id].is_empty()),
             }
         }
+        // Merging the groups back gives the pooled counts (up to the summation order).
+        let merged = SortedCounts::merge(&per.iter().collect::<Vec<_>>());
+        let pooled = SortedCounts::new(&task);
+        prop_assert_eq!(merged.thresholds(), pooled.thresholds());
+        prop_assert_eq!(merged.positive_rows(), pooled.positive_rows());
+        for (a, b) in merged.cum_pos().iter().zip(pooled.cum_pos()).chain(merged.cum_neg().iter().zip(pooled.cum_neg())) {
+            prop_assert!(close(*a, *b), "{a} vs {b}");
+        }
     }
 }

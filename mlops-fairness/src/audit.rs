@@ -332,13 +332,16 @@ pub fn audit(
     let n_groups = groups.n_groups();
     decision.check(task.len(), n_groups)?;
     let (cms, rows) = confusion_by_group(task, groups, |i, s, g| decision.flags(i, s, g));
-    let aucs: Vec<Option<f64>> = if params.with_auc {
-        SortedCounts::by_group(task, groups)?
-            .iter()
-            .map(|c| c.roc_auc().ok())
-            .collect()
+    // One sort per group; the pooled AUC merges them instead of sorting again.
+    let (aucs, overall_auc): (Vec<Option<f64>>, Option<f64>) = if params.with_auc {
+        let per_group = SortedCounts::by_group(task, groups)?;
+        let refs: Vec<&SortedCounts> = per_group.iter().collect();
+        (
+            per_group.iter().map(|c| c.roc_auc().ok()).collect(),
+            SortedCounts::merge(&refs).roc_auc().ok(),
+        )
     } else {
-        vec![None; n_groups]
+        (vec![None; n_groups], None)
     };
     let group_metrics: Vec<GroupMetrics> = (0..n_groups)
         .map(|g| {
@@ -356,11 +359,6 @@ pub fn audit(
         .collect();
     let total = cms.iter().fold(ConfusionMatrix::default(), |a, &b| a + b);
     let total_rows = rows.iter().fold((0, 0), |(p, n), &(a, b)| (p + a, n + b));
-    let overall_auc = if params.with_auc {
-        SortedCounts::new(task).roc_auc().ok()
-    } else {
-        None
-    };
     let overall_threshold = match decision {
         Decision::Threshold(t) => Some(t),
         _ => None,

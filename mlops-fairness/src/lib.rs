@@ -7,6 +7,7 @@
 //! per-group thresholds under that constraint.
 
 mod audit;
+mod curves;
 mod error;
 mod search;
 mod threshold;
@@ -15,6 +16,7 @@ pub use audit::{
     AuditParams, BootstrapIntervals, Decision, Disparity, GroupAudit, GroupMetrics, Interval,
     RATE_NAMES, audit,
 };
+pub use curves::{DEFAULT_FRONTIER, FrontierPoint, GroupRoc, OperatingPoint, roc_by_group};
 pub use error::{FairnessError, Result};
 pub use threshold::{
     Baseline, Baselines, Constraint, DEFAULT_MAX_GROUPS, GroupFit, GroupRule,

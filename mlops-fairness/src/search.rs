@@ -50,19 +50,55 @@ impl SumTree {
 
 /// Every operating point of every group, ordered by rate, then group, then index: within a
 /// group, points of equal rate stay in index order.
+///
+/// Each group's rates are already sorted, so this is a k-way merge (O(n log G)), not a sort.
 fn points_by_rate(curves: &[Curve]) -> Vec<(f64, u32, u32)> {
-    let mut all: Vec<(f64, u32, u32)> = curves
+    use std::cmp::{Ordering, Reverse};
+    use std::collections::BinaryHeap;
+
+    /// A group's next point; ordered by (rate, group) with `total_cmp`.
+    struct Head(f64, u32);
+    impl PartialEq for Head {
+        fn eq(&self, o: &Self) -> bool {
+            self.cmp(o) == Ordering::Equal
+        }
+    }
+    impl Eq for Head {}
+    impl PartialOrd for Head {
+        fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+            Some(self.cmp(o))
+        }
+    }
+    impl Ord for Head {
+        fn cmp(&self, o: &Self) -> Ordering {
+            self.0.total_cmp(&o.0).then(self.1.cmp(&o.1))
+        }
+    }
+
+    let total = curves.iter().map(|c| c.rate.len()).sum();
+    let mut out = Vec::with_capacity(total);
+    let mut next = vec![0usize; curves.len()];
+    let mut heap: BinaryHeap<Reverse<Head>> = curves
         .iter()
         .enumerate()
-        .flat_map(|(g, c)| {
-            c.rate
-                .iter()
-                .enumerate()
-                .map(move |(j, &r)| (r, g as u32, j as u32))
-        })
+        .filter(|(_, c)| !c.rate.is_empty())
+        .map(|(g, c)| Reverse(Head(c.rate[0], g as u32)))
         .collect();
-    all.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-    all
+    while let Some(Reverse(Head(r, g))) = heap.pop() {
+        let gi = g as usize;
+        let rates = &curves[gi].rate;
+        // Take the group's whole run at this rate, then requeue its next point.
+        let mut j = next[gi];
+        while j < rates.len() && rates[j] == r {
+            out.push((r, g, j as u32));
+            j += 1;
+        }
+        next[gi] = j;
+        if j < rates.len() {
+            heap.push(Reverse(Head(rates[j], g)));
+        }
+    }
+    out
 }
 
 /// The exact minimum of the summed cost over one point per group, subject to

@@ -289,18 +289,7 @@ impl ThresholdSearch {
     /// undefined; [`FairnessError::Infeasible`] when no thresholds meet the tolerance.
     pub fn fit(&self, task: &BinaryTask<'_>, groups: &Groups) -> Result<ThresholdPolicy> {
         self.check()?;
-        if groups.n_groups() > self.max_groups {
-            return Err(FairnessError::TooManyGroups {
-                found: groups.n_groups(),
-                limit: self.max_groups,
-            });
-        }
-        let per_group = SortedCounts::by_group(task, groups)?;
-        let curves = per_group
-            .into_iter()
-            .zip(groups.keys())
-            .map(|(counts, key)| self.curve(counts, key))
-            .collect::<Result<Vec<_>>>()?;
+        let curves = self.checked_curves(task, groups)?;
         let plain: Vec<Curve> = curves.iter().map(|c| c.curve.clone()).collect();
         let mixes: Vec<Mix> = if self.randomized {
             let (_, mixes) = randomized_search(&plain).ok_or_else(|| self.infeasible(&plain))?;
@@ -320,7 +309,7 @@ impl ThresholdSearch {
             .collect();
         let max_gap = gap(fits.iter().map(|f| f.rate));
         let total_cost = fits.iter().map(|f| f.cost).sum();
-        let baselines = self.baselines(task, &curves);
+        let baselines = self.baselines(&curves);
         Ok(ThresholdPolicy {
             format_version: POLICY_FORMAT_VERSION,
             library_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -339,11 +328,43 @@ impl ThresholdSearch {
     }
 
     fn infeasible(&self, curves: &[Curve]) -> FairnessError {
+        self.infeasible_at(curves, if self.randomized { 0.0 } else { self.tolerance })
+    }
+
+    pub(crate) fn infeasible_at(&self, curves: &[Curve], tolerance: f64) -> FairnessError {
         FairnessError::Infeasible {
             rate: self.constraint.name().to_owned(),
-            tolerance: if self.randomized { 0.0 } else { self.tolerance },
+            tolerance,
             smallest_gap: smallest_gap(curves),
         }
+    }
+
+    /// Checks the groups and builds each group's (rate, cost) curve.
+    pub(crate) fn group_curves(
+        &self,
+        task: &BinaryTask<'_>,
+        groups: &Groups,
+    ) -> Result<Vec<Curve>> {
+        Ok(self
+            .checked_curves(task, groups)?
+            .into_iter()
+            .map(|c| c.curve)
+            .collect())
+    }
+
+    fn checked_curves(&self, task: &BinaryTask<'_>, groups: &Groups) -> Result<Vec<GroupCurve>> {
+        if groups.n_groups() > self.max_groups {
+            return Err(FairnessError::TooManyGroups {
+                found: groups.n_groups(),
+                limit: self.max_groups,
+            });
+        }
+        let per_group = SortedCounts::by_group(task, groups)?;
+        per_group
+            .into_iter()
+            .zip(groups.keys())
+            .map(|(counts, key)| self.curve(counts, key))
+            .collect()
     }
 
     fn curve(&self, counts: SortedCounts, key: &GroupKey) -> Result<GroupCurve> {
@@ -435,8 +456,10 @@ impl ThresholdSearch {
         }
     }
 
-    fn baselines(&self, task: &BinaryTask<'_>, curves: &[GroupCurve]) -> Baselines {
-        let pooled = self.cost.min_cost_threshold(&SortedCounts::new(task));
+    fn baselines(&self, curves: &[GroupCurve]) -> Baselines {
+        // The pooled counts from the groups' sorted counts: a merge, not a second sort.
+        let parts: Vec<&SortedCounts> = curves.iter().map(|gc| &gc.counts).collect();
+        let pooled = self.cost.min_cost_threshold(&SortedCounts::merge(&parts));
         let own: Vec<f64> = curves
             .iter()
             .map(|gc| self.cost.min_cost_threshold(&gc.counts).threshold)
