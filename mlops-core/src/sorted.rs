@@ -53,11 +53,11 @@ fn canonical(score: f64) -> f64 {
 // `from_classes`), and groups in parallel (see `by_group`), which keeps two cores busy
 // without nesting parallel sorts.
 fn sort_desc(v: &mut [f64]) {
-    v.sort_unstable_by(|a, b| b.total_cmp(a));
+    crate::radix::sort_desc(v);
 }
 
 fn sort_pairs_desc(v: &mut [(f64, f64)]) {
-    v.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+    crate::radix::sort_pairs_desc(v);
 }
 
 /// Rows of one class, sorted descending: plain scores, or `(score, weight)` pairs.
@@ -152,30 +152,7 @@ impl SortedCounts {
     /// [`SortedCounts::by_group`]): a k-way merge of their blocks, equal scores combined,
     /// in O(n log k) without sorting the scores again.
     pub fn merge(parts: &[&Self]) -> Self {
-        use std::cmp::Ordering;
-        use std::collections::BinaryHeap;
-
-        /// A part's next block; the max-heap pops the highest score first, and among equal
-        /// scores the lowest part index.
-        struct Head(f64, usize);
-        impl PartialEq for Head {
-            fn eq(&self, o: &Self) -> bool {
-                self.cmp(o) == Ordering::Equal
-            }
-        }
-        impl Eq for Head {}
-        impl PartialOrd for Head {
-            fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-                Some(self.cmp(o))
-            }
-        }
-        impl Ord for Head {
-            fn cmp(&self, o: &Self) -> Ordering {
-                self.0.total_cmp(&o.0).then(o.1.cmp(&self.1))
-            }
-        }
-
-        let cap = parts.iter().map(|p| p.len()).max().unwrap_or(0);
+        let cap = parts.iter().map(|p| p.len()).sum();
         let mut out = Self {
             thresholds: Vec::with_capacity(cap),
             pos: Vec::with_capacity(cap),
@@ -185,34 +162,13 @@ impl SortedCounts {
             positive_rows: parts.iter().map(|p| p.positive_rows).sum(),
             negative_rows: parts.iter().map(|p| p.negative_rows).sum(),
         };
-        let mut next = vec![0usize; parts.len()];
-        // Max-heap on score: the highest remaining score comes first.
-        let mut heap: BinaryHeap<Head> = parts
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| !p.is_empty())
-            .map(|(i, p)| Head(p.thresholds[0], i))
-            .collect();
+        let heads: Vec<&[f64]> = parts.iter().map(|p| p.thresholds.as_slice()).collect();
         let (mut cp, mut cn) = (0.0, 0.0);
-        while let Some(Head(score, i)) = heap.pop() {
-            let (mut bp, mut bn) = (parts[i].pos[next[i]], parts[i].neg[next[i]]);
-            next[i] += 1;
-            if next[i] < parts[i].len() {
-                heap.push(Head(parts[i].thresholds[next[i]], i));
-            }
-            // Other parts with the same score join this block.
-            while let Some(Head(s2, j)) = heap.peek() {
-                if *s2 != score {
-                    break;
-                }
-                let j = *j;
-                heap.pop();
-                bp += parts[j].pos[next[j]];
-                bn += parts[j].neg[next[j]];
-                next[j] += 1;
-                if next[j] < parts[j].len() {
-                    heap.push(Head(parts[j].thresholds[next[j]], j));
-                }
+        crate::merge::merge_runs(&heads, crate::merge::Order::Descending, |score, run| {
+            let (mut bp, mut bn) = (0.0, 0.0);
+            for &(part, index) in run {
+                bp += parts[part].pos[index];
+                bn += parts[part].neg[index];
             }
             cp += bp;
             cn += bn;
@@ -221,7 +177,7 @@ impl SortedCounts {
             out.neg.push(bn);
             out.cum_pos.push(cp);
             out.cum_neg.push(cn);
-        }
+        });
         out
     }
 

@@ -241,3 +241,39 @@ proptest! {
         }
     }
 }
+
+/// Finite floats of every kind (both signs, tiny, huge, infinite, many ties), with `-0.0`
+/// folded into `0.0` as the sorted-counts primitive does.
+fn floats() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        any::<f64>().prop_filter("no NaN", |x| !x.is_nan()),
+        (0u16..50).prop_map(|v| f64::from(v) / 7.0),
+        Just(f64::INFINITY),
+        Just(f64::NEG_INFINITY),
+        Just(0.0),
+    ]
+    .prop_map(|x| x + 0.0)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(25))]
+
+    #[test]
+    fn radix_sort_equals_comparison_sort(v in prop::collection::vec(floats(), 0..9000)) {
+        let mut a = v.clone();
+        let mut b = v.clone();
+        mlops_core::radix::sort_desc(&mut a);
+        b.sort_unstable_by(|x, y| y.total_cmp(x));
+        prop_assert_eq!(a.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), b.iter().map(|x| x.to_bits()).collect::<Vec<_>>());
+        let mut pairs: Vec<(f64, f64)> = v.iter().enumerate().map(|(i, &x)| (x, i as f64)).collect();
+        mlops_core::radix::sort_pairs_desc(&mut pairs);
+        // Scores in order, and the pairs are a permutation of the input.
+        prop_assert!(pairs.windows(2).all(|w| w[0].0 >= w[1].0));
+        let mut seen: Vec<usize> = pairs.iter().map(|p| p.1 as usize).collect();
+        seen.sort_unstable();
+        prop_assert_eq!(seen, (0..v.len()).collect::<Vec<_>>());
+        for p in &pairs {
+            prop_assert_eq!(p.0.to_bits(), v[p.1 as usize].to_bits());
+        }
+    }
+}

@@ -51,54 +51,91 @@ impl SumTree {
 /// Every operating point of every group, ordered by rate, then group, then index: within a
 /// group, points of equal rate stay in index order.
 ///
-/// Each group's rates are already sorted, so this is a k-way merge (O(n log G)), not a sort.
+/// Each group's rates are already sorted, so this is a k-way merge, not a sort.
 fn points_by_rate(curves: &[Curve]) -> Vec<(f64, u32, u32)> {
-    use std::cmp::{Ordering, Reverse};
-    use std::collections::BinaryHeap;
-
-    /// A group's next point; ordered by (rate, group) with `total_cmp`.
-    struct Head(f64, u32);
-    impl PartialEq for Head {
-        fn eq(&self, o: &Self) -> bool {
-            self.cmp(o) == Ordering::Equal
-        }
-    }
-    impl Eq for Head {}
-    impl PartialOrd for Head {
-        fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-            Some(self.cmp(o))
-        }
-    }
-    impl Ord for Head {
-        fn cmp(&self, o: &Self) -> Ordering {
-            self.0.total_cmp(&o.0).then(self.1.cmp(&o.1))
-        }
-    }
-
-    let total = curves.iter().map(|c| c.rate.len()).sum();
-    let mut out = Vec::with_capacity(total);
-    let mut next = vec![0usize; curves.len()];
-    let mut heap: BinaryHeap<Reverse<Head>> = curves
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| !c.rate.is_empty())
-        .map(|(g, c)| Reverse(Head(c.rate[0], g as u32)))
-        .collect();
-    while let Some(Reverse(Head(r, g))) = heap.pop() {
-        let gi = g as usize;
-        let rates = &curves[gi].rate;
-        // Take the group's whole run at this rate, then requeue its next point.
-        let mut j = next[gi];
-        while j < rates.len() && rates[j] == r {
-            out.push((r, g, j as u32));
-            j += 1;
-        }
-        next[gi] = j;
-        if j < rates.len() {
-            heap.push(Reverse(Head(rates[j], g)));
-        }
-    }
+    let runs: Vec<&[f64]> = curves.iter().map(|c| c.rate.as_slice()).collect();
+    let mut out = Vec::with_capacity(runs.iter().map(|r| r.len()).sum());
+    mlops_core::merge::merge_runs(
+        &runs,
+        mlops_core::merge::Order::Ascending,
+        |rate, members| {
+            out.extend(members.iter().map(|&(g, j)| (rate, g as u32, j as u32)));
+        },
+    );
     out
+}
+
+/// The group of every point in rate order (see [`points_by_rate`]); a point's index within
+/// its group is implied, because each group's points appear in index order.
+fn groups_by_rate(curves: &[Curve]) -> Vec<u32> {
+    let runs: Vec<&[f64]> = curves.iter().map(|c| c.rate.as_slice()).collect();
+    let mut out = Vec::with_capacity(runs.iter().map(|r| r.len()).sum());
+    mlops_core::merge::merge_runs(&runs, mlops_core::merge::Order::Ascending, |_, members| {
+        out.extend(members.iter().map(|&(g, _)| g as u32));
+    });
+    out
+}
+
+/// A cursor over the points in rate order: `next()` yields `(group, index)`.
+struct RateCursor<'a> {
+    order: &'a [u32],
+    pos: usize,
+    seen: Vec<u32>,
+}
+
+impl<'a> RateCursor<'a> {
+    fn new(order: &'a [u32], groups: usize) -> Self {
+        Self {
+            order,
+            pos: 0,
+            seen: vec![0; groups],
+        }
+    }
+    /// The next point's `(group, index)` without moving.
+    #[inline]
+    fn peek(&self) -> Option<(usize, usize)> {
+        self.order
+            .get(self.pos)
+            .map(|&g| (g as usize, self.seen[g as usize] as usize))
+    }
+    #[inline]
+    fn advance(&mut self) {
+        let g = self.order[self.pos] as usize;
+        self.seen[g] += 1;
+        self.pos += 1;
+    }
+}
+
+/// For each group, the points that can be chosen in a deterministic search: of points with
+/// equal rate, only the cheapest (the lowest index among equals) can ever be picked, so the
+/// others are dropped. Returns the reduced curves and, per group, the original indices.
+fn undominated(curves: &[Curve]) -> (Vec<Curve>, Vec<Vec<usize>>) {
+    curves
+        .iter()
+        .map(|c| {
+            let mut kept = Curve {
+                rate: Vec::with_capacity(c.rate.len()),
+                cost: Vec::with_capacity(c.rate.len()),
+            };
+            let mut index = Vec::with_capacity(c.rate.len());
+            let mut j = 0;
+            while j < c.rate.len() {
+                let mut best = j;
+                let mut k = j + 1;
+                while k < c.rate.len() && c.rate[k] == c.rate[j] {
+                    if c.cost[k] < c.cost[best] {
+                        best = k;
+                    }
+                    k += 1;
+                }
+                kept.rate.push(c.rate[j]);
+                kept.cost.push(c.cost[best]);
+                index.push(best);
+                j = k;
+            }
+            (kept, index)
+        })
+        .unzip()
 }
 
 /// The exact minimum of the summed cost over one point per group, subject to
@@ -111,48 +148,55 @@ fn points_by_rate(curves: &[Curve]) -> Vec<(f64, u32, u32)> {
 /// Why it is exact: a choice is feasible iff all its rates lie in `[L, L + tol]` for
 /// `L` = its smallest rate, which is one of the rates swept; for a fixed `L` the groups
 /// choose independently. The predicate `r - L <= tol` is monotone in `r` and in `L` under
-/// IEEE rounding, so two cursors over the rate-sorted points maintain every window.
+/// IEEE rounding, so two cursors over the rate-ordered points maintain every window, and a
+/// monotone deque per group gives its cheapest point in the window.
 pub(crate) fn window_search(curves: &[Curve], tol: f64) -> Option<Vec<usize>> {
-    let g_count = curves.len();
-    let points = points_by_rate(curves);
+    let (reduced, original) = undominated(curves);
+    let g_count = reduced.len();
+    let order = groups_by_rate(&reduced);
     let mut deques: Vec<VecDeque<u32>> = vec![VecDeque::new(); g_count];
-    let mut left = vec![0u32; g_count]; // points of each group that have left the window
     let mut tree = SumTree::new(g_count, f64::INFINITY);
-    let (mut enter, mut leave) = (0usize, 0usize);
+    let (mut candidates, mut enter, mut leave) = (
+        RateCursor::new(&order, g_count),
+        RateCursor::new(&order, g_count),
+        RateCursor::new(&order, g_count),
+    );
     let mut best: Option<(f64, f64)> = None; // (cost, L)
-    let mut i = 0;
-    while i < points.len() {
-        let l = points[i].0;
-        while i < points.len() && points[i].0 == l {
-            i += 1;
+    while let Some((g, j)) = candidates.peek() {
+        let l = reduced[g].rate[j];
+        while candidates
+            .peek()
+            .is_some_and(|(g, j)| reduced[g].rate[j] == l)
+        {
+            candidates.advance();
         }
-        while enter < points.len() && points[enter].0 - l <= tol {
-            let (_, g, j) = points[enter];
-            let (dq, cost) = (&mut deques[g as usize], &curves[g as usize].cost);
-            while dq
-                .back()
-                .is_some_and(|&b| cost[b as usize] > cost[j as usize])
-            {
+        while let Some((g, j)) = enter.peek() {
+            let c = &reduced[g];
+            if c.rate[j] - l > tol {
+                break;
+            }
+            let dq = &mut deques[g];
+            while dq.back().is_some_and(|&b| c.cost[b as usize] > c.cost[j]) {
                 dq.pop_back();
             }
-            dq.push_back(j);
-            enter += 1;
-            tree.set(g as usize, cost[dq[0] as usize]);
+            dq.push_back(j as u32);
+            tree.set(g, c.cost[dq[0] as usize]);
+            enter.advance();
         }
-        while leave < points.len() && points[leave].0 < l {
-            let (_, g, _) = points[leave];
-            let g = g as usize;
-            left[g] += 1;
+        while let Some((g, j)) = leave.peek() {
+            if reduced[g].rate[j] >= l {
+                break;
+            }
             let dq = &mut deques[g];
-            while dq.front().is_some_and(|&f| f < left[g]) {
+            if dq.front() == Some(&(j as u32)) {
                 dq.pop_front();
             }
             tree.set(
                 g,
                 dq.front()
-                    .map_or(f64::INFINITY, |&f| curves[g].cost[f as usize]),
+                    .map_or(f64::INFINITY, |&f| reduced[g].cost[f as usize]),
             );
-            leave += 1;
+            leave.advance();
         }
         let total = tree.total();
         if total.is_finite() && best.is_none_or(|(c, _)| total < c) {
@@ -161,16 +205,17 @@ pub(crate) fn window_search(curves: &[Curve], tol: f64) -> Option<Vec<usize>> {
     }
     let (_, l) = best?;
     Some(
-        curves
+        reduced
             .iter()
-            .map(|c| {
+            .zip(&original)
+            .map(|(c, index)| {
                 let mut pick: Option<usize> = None;
                 for (j, (&r, &cost)) in c.rate.iter().zip(&c.cost).enumerate() {
                     if r >= l && r - l <= tol && pick.is_none_or(|p| cost < c.cost[p]) {
                         pick = Some(j);
                     }
                 }
-                pick.unwrap_or(0)
+                pick.map_or(0, |p| index[p])
             })
             .collect(),
     )
