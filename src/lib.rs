@@ -5,7 +5,9 @@
 //! crates as modules:
 //! - [`fairness`]: group audits and equal-opportunity thresholds ([`mlops_fairness`]);
 //! - [`drift`]: drift tests and monitoring ([`mlops_drift`]);
-//! - [`datasets`]: built-in data for examples and tests.
+//! - [`datasets`]: built-in data for examples and tests;
+//! - [`plot`]: self-contained SVG charts (ROC by group with operating points, the
+//!   cost-versus-gap frontier).
 //!
 //! # Examples
 //! ```
@@ -24,6 +26,7 @@ pub use mlops_drift as drift;
 pub use mlops_fairness as fairness;
 
 pub mod datasets;
+pub mod plot;
 
 /// The README's Rust example, compiled and run as a doctest so that it cannot rot.
 #[doc = include_str!("../README.md")]

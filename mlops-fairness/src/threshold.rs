@@ -482,6 +482,9 @@ fn gap(rates: impl Iterator<Item = f64>) -> f64 {
 
 impl ThresholdPolicy {
     /// The fair policy's cost minus the best single threshold's: the price of fairness.
+    ///
+    /// It can be negative: per-group thresholds have more freedom than one threshold, so
+    /// with a loose tolerance the fair policy may also be the cheaper one.
     pub fn price_of_fairness(&self) -> f64 {
         self.total_cost - self.baselines.single_threshold.cost
     }

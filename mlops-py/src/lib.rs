@@ -12,6 +12,7 @@ mod errors;
 mod fairness;
 mod groups;
 mod metrics;
+mod plots;
 
 /// Runs `f` with the GIL released and maps its error to the `mlops_audit.errors` class.
 pub(crate) fn detach<T: Send>(
@@ -48,6 +49,10 @@ fn _mlops_audit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fairness::equal_opportunity, m)?)?;
     m.add_class::<fairness::PyGroupAudit>()?;
     m.add_function(wrap_pyfunction!(fairness::audit, m)?)?;
+    m.add_function(wrap_pyfunction!(plots::roc_by_group_py, m)?)?;
+    m.add_function(wrap_pyfunction!(plots::roc_by_group_svg_py, m)?)?;
+    m.add_function(wrap_pyfunction!(plots::frontier_py, m)?)?;
+    m.add_function(wrap_pyfunction!(plots::frontier_svg_py, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::roc_auc, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::roc_curve, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::precision_recall_curve, m)?)?;

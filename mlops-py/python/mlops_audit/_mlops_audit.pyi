@@ -25,10 +25,14 @@ __all__ = [
     "confusion_matrix",
     "equal_opportunity",
     "expected_cost",
+    "frontier",
+    "frontier_svg",
     "german_credit",
     "min_cost_threshold",
     "precision_recall_curve",
     "roc_auc",
+    "roc_by_group",
+    "roc_by_group_svg",
     "roc_curve",
 ]
 
@@ -231,3 +235,45 @@ def audit(
     level: float = 0.95,
     seed: int = 0,
 ) -> GroupAudit: ...
+
+def roc_by_group(
+    y_true: _ArrayLike,
+    y_score: _ArrayLike,
+    groups: Any,
+    *,
+    policy: ThresholdPolicy | None = None,
+    sample_weight: _ArrayLike | None = None,
+) -> list[dict[str, Any]]: ...
+def roc_by_group_svg(
+    y_true: _ArrayLike,
+    y_score: _ArrayLike,
+    groups: Any,
+    *,
+    policy: ThresholdPolicy | None = None,
+    sample_weight: _ArrayLike | None = None,
+    title: str = "ROC by group",
+) -> str: ...
+def frontier(
+    y_true: _ArrayLike,
+    y_score: _ArrayLike,
+    groups: Any,
+    *,
+    tolerances: _ArrayLike | None = None,
+    fn_cost: float = 5.0,
+    fp_cost: float = 1.0,
+    constraint: str = "fpr",
+    sample_weight: _ArrayLike | None = None,
+) -> list[dict[str, float]]: ...
+def frontier_svg(
+    y_true: _ArrayLike,
+    y_score: _ArrayLike,
+    groups: Any,
+    *,
+    tolerances: _ArrayLike | None = None,
+    fn_cost: float = 5.0,
+    fp_cost: float = 1.0,
+    constraint: str = "fpr",
+    sample_weight: _ArrayLike | None = None,
+    chosen_tolerance: float | None = None,
+    title: str = "Cost versus fairness gap",
+) -> str: ...
