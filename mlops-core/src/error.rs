@@ -81,6 +81,21 @@ pub enum CoreError {
         value: String,
     },
 
+    /// A value lies outside its allowed range (a probability outside `[0, 1]`, say).
+    #[error("`{input}` has {value} at index {index}, outside [{low}, {high}]")]
+    OutOfRange {
+        /// The argument or column name.
+        input: String,
+        /// The row index.
+        index: usize,
+        /// The offending value.
+        value: f64,
+        /// Lower bound of the range.
+        low: f64,
+        /// Upper bound of the range.
+        high: f64,
+    },
+
     /// A sample weight is negative.
     #[error("`{input}` has a negative weight {value} at index {index}: weights must be >= 0")]
     NegativeWeight {

@@ -19,6 +19,8 @@
 //! # Ok::<(), mlops_core::CoreError>(())
 //! ```
 
+pub mod calibration;
+pub mod compare;
 pub mod confusion;
 pub mod cost;
 pub mod error;

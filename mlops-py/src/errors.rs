@@ -6,6 +6,7 @@
 //! (`err.index`, `err.value`, `err.input`, ...).
 
 use mlops_core::CoreError;
+use mlops_drift::DriftError;
 use mlops_fairness::FairnessError;
 use pyo3::IntoPyObjectExt;
 use pyo3::exceptions::PyRuntimeError;
@@ -110,6 +111,22 @@ pub fn core_err(e: CoreError) -> PyErr {
                     ("value", obj(py, value)),
                 ],
             ),
+            CoreError::OutOfRange {
+                input,
+                index,
+                value,
+                low,
+                high,
+            } => (
+                "OutOfRangeError",
+                vec![
+                    ("input", obj(py, input)),
+                    ("index", obj(py, index)),
+                    ("value", obj(py, value)),
+                    ("low", obj(py, low)),
+                    ("high", obj(py, high)),
+                ],
+            ),
             CoreError::AllWeightsZero { input } => {
                 ("ZeroWeightsError", vec![("input", obj(py, input))])
             }
@@ -176,6 +193,45 @@ pub fn parameter_error(name: &str, reason: String) -> PyErr {
                 ("reason", obj(py, reason.clone())),
             ],
         )
+    })
+}
+
+/// Maps a [`DriftError`] to its Python exception.
+pub fn drift_err(e: DriftError) -> PyErr {
+    let message = e.to_string();
+    Python::attach(|py| {
+        let (class, details): (&str, Vec<(&str, Py<PyAny>)>) = match e {
+            DriftError::Core(core) => return core_err(core),
+            DriftError::EmptySample { sample } => {
+                ("EmptyInputError", vec![("input", obj(py, sample))])
+            }
+            DriftError::NonFiniteValue {
+                sample,
+                index,
+                value,
+            } => (
+                "NonFiniteError",
+                vec![
+                    ("input", obj(py, sample)),
+                    ("index", obj(py, index)),
+                    ("value", obj(py, value)),
+                ],
+            ),
+            DriftError::InvalidParameter {
+                name,
+                value,
+                reason,
+            } => (
+                "ParameterError",
+                vec![
+                    ("name", obj(py, name)),
+                    ("value", obj(py, value)),
+                    ("reason", obj(py, reason)),
+                ],
+            ),
+            _ => ("MlopsError", vec![]),
+        };
+        raise(class, message, details)
     })
 }
 

@@ -6,8 +6,11 @@
 use mlops_core::CoreError;
 use pyo3::prelude::*;
 
+mod calibration;
+mod compare;
 mod convert;
 mod datasets;
+mod drift;
 mod errors;
 mod fairness;
 mod groups;
@@ -53,6 +56,15 @@ fn _mlops_audit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(plots::roc_by_group_svg_py, m)?)?;
     m.add_function(wrap_pyfunction!(plots::frontier_py, m)?)?;
     m.add_function(wrap_pyfunction!(plots::frontier_svg_py, m)?)?;
+    m.add_function(wrap_pyfunction!(calibration::brier_score_, m)?)?;
+    m.add_function(wrap_pyfunction!(calibration::log_loss_, m)?)?;
+    m.add_function(wrap_pyfunction!(calibration::_reliability_curve_json, m)?)?;
+    m.add_function(wrap_pyfunction!(calibration::_calibration_errors, m)?)?;
+    m.add_class::<calibration::PyIsotonicCalibrator>()?;
+    m.add_function(wrap_pyfunction!(compare::_delong_json, m)?)?;
+    m.add_function(wrap_pyfunction!(compare::_mcnemar_json, m)?)?;
+    m.add_class::<drift::PyKsResult>()?;
+    m.add_function(wrap_pyfunction!(drift::ks_2samp, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::roc_auc, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::roc_curve, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::precision_recall_curve, m)?)?;

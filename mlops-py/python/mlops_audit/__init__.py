@@ -7,7 +7,7 @@ Submodules: :mod:`~mlops_audit.metrics` (confusion matrices, ROC/AUC, costs),
 
 import os as _os
 
-from mlops_audit import calibration, compare, datasets, drift, errors, fairness, metrics
+from mlops_audit import calibration, compare, datasets, drift, errors, fairness, metrics, results
 from mlops_audit._mlops_audit import __version__, _set_parallelism
 
 # rayon's thread pool does not survive fork(): a forked child that used it would hang.
@@ -24,4 +24,5 @@ __all__ = [
     "errors",
     "fairness",
     "metrics",
+    "results",
 ]

@@ -3,6 +3,7 @@
 Checked against the compiled module by ``python -m mypy.stubtest`` in the test suite.
 """
 
+from collections.abc import Iterator
 from typing import Any, final
 
 import numpy as np
@@ -11,16 +12,23 @@ import numpy.typing as npt
 __version__: str
 __all__ = [
     "ConfusionMatrix",
+    "IsotonicCalibrator",
     "CostMatrix",
     "CostOptimum",
     "GroupAudit",
+    "KsResult",
     "ThresholdPolicy",
     "__version__",
+    "_calibration_errors",
     "_column_info",
+    "_delong_json",
+    "_mcnemar_json",
     "_parallelism_enabled",
+    "_reliability_curve_json",
     "_set_parallelism",
     "audit",
     "average_precision",
+    "brier_score",
     "confusion_from_predictions",
     "confusion_matrix",
     "equal_opportunity",
@@ -28,6 +36,8 @@ __all__ = [
     "frontier",
     "frontier_svg",
     "german_credit",
+    "log_loss",
+    "ks_2samp",
     "min_cost_threshold",
     "precision_recall_curve",
     "roc_auc",
@@ -277,3 +287,96 @@ def frontier_svg(
     chosen_tolerance: float | None = None,
     title: str = "Cost versus fairness gap",
 ) -> str: ...
+
+def _delong_json(
+    y_true: _ArrayLike, y_score_a: _ArrayLike, y_score_b: _ArrayLike, level: float = 0.95
+) -> str: ...
+def _mcnemar_json(
+    y_true: _ArrayLike,
+    y_pred_a: _ArrayLike,
+    y_pred_b: _ArrayLike,
+    exact: bool = True,
+    correction: bool = True,
+) -> str: ...
+
+@final
+class KsResult:
+    def __new__(
+        cls,
+        statistic: float,
+        pvalue: float,
+        method: str,
+        statistic_location: float,
+        statistic_sign: int,
+        alternative: str,
+        reference_size: int,
+        current_size: int,
+    ) -> KsResult: ...
+    @property
+    def statistic(self) -> float: ...
+    @property
+    def pvalue(self) -> float: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def statistic_location(self) -> float: ...
+    @property
+    def statistic_sign(self) -> int: ...
+    @property
+    def alternative(self) -> str: ...
+    @property
+    def reference_size(self) -> int: ...
+    @property
+    def current_size(self) -> int: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def to_json(self) -> str: ...
+    def __iter__(self) -> Iterator[float]: ...
+    def __reduce__(self) -> tuple[Any, ...]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+
+def ks_2samp(
+    reference: _ArrayLike,
+    current: _ArrayLike,
+    *,
+    alternative: str = "two-sided",
+    method: str = "auto",
+) -> KsResult: ...
+
+def brier_score(
+    y_true: _ArrayLike, y_prob: _ArrayLike, sample_weight: _ArrayLike | None = None
+) -> float: ...
+def log_loss(
+    y_true: _ArrayLike, y_prob: _ArrayLike, sample_weight: _ArrayLike | None = None
+) -> float: ...
+def _reliability_curve_json(
+    y_true: _ArrayLike,
+    y_prob: _ArrayLike,
+    n_bins: int = 5,
+    strategy: str = "uniform",
+    sample_weight: _ArrayLike | None = None,
+) -> str: ...
+def _calibration_errors(
+    y_true: _ArrayLike,
+    y_prob: _ArrayLike,
+    n_bins: int = 10,
+    strategy: str = "uniform",
+    sample_weight: _ArrayLike | None = None,
+) -> tuple[float, float]: ...
+
+@final
+class IsotonicCalibrator:
+    def __new__(cls) -> IsotonicCalibrator: ...
+    def fit(
+        self, y_score: _ArrayLike, y_true: _ArrayLike, sample_weight: _ArrayLike | None = None
+    ) -> IsotonicCalibrator: ...
+    def transform(self, y_score: _ArrayLike) -> _FloatArray: ...
+    def predict(self, y_score: _ArrayLike) -> _FloatArray: ...
+    @property
+    def x_thresholds(self) -> _FloatArray: ...
+    @property
+    def y_thresholds(self) -> _FloatArray: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(json: str) -> IsotonicCalibrator: ...
+    def __reduce__(self) -> tuple[Any, ...]: ...

@@ -26,6 +26,7 @@ __all__ = [
     "NonFiniteError",
     "MissingValueError",
     "NotRepresentableError",
+    "OutOfRangeError",
     "LabelError",
     "NegativeWeightError",
     "ZeroWeightsError",
@@ -80,6 +81,11 @@ class MissingValueError(InputError):
 
 class NotRepresentableError(InputError):
     """An integer cannot be held exactly by a float64 (``e.input``, ``e.index``, ``e.value``)."""
+
+
+class OutOfRangeError(InputError):
+    """A value lies outside its range, e.g. a probability outside [0, 1]
+    (``e.input``, ``e.index``, ``e.value``, ``e.low``, ``e.high``)."""
 
 
 class LabelError(InputError):

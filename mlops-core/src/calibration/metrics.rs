@@ -1,0 +1,194 @@
+//! Calibration metrics, with the bin rules stated and matching scikit-learn where it has
+//! the metric.
+
+use serde::{Deserialize, Serialize};
+
+use crate::calibration::check_probabilities;
+use crate::error::{CoreError, Result};
+use crate::input::BinaryTask;
+
+/// Mean squared difference between probability and outcome, weighted:
+/// `sum w (p - y)^2 / sum w` (scikit-learn's `brier_score_loss` for binary labels).
+///
+/// # Errors
+/// [`CoreError::OutOfRange`] for a score outside `[0, 1]`.
+///
+/// # Examples
+/// ```
+/// use mlops_core::{BinaryTask, calibration::brier_score};
+/// let task = BinaryTask::new(&[0.9, 0.2, 0.6][..], &[1, 0, 0][..])?;
+/// assert!((brier_score(&task)? - (0.01 + 0.04 + 0.36) / 3.0).abs() < 1e-15);
+/// # Ok::<(), mlops_core::CoreError>(())
+/// ```
+pub fn brier_score(task: &BinaryTask<'_>) -> Result<f64> {
+    check_probabilities(task)?;
+    let (mut num, mut den) = (0.0, 0.0);
+    for (p, y, w) in task.rows() {
+        let d = p - f64::from(u8::from(y));
+        num += w * d * d;
+        den += w;
+    }
+    Ok(num / den)
+}
+
+/// Weighted mean negative log-likelihood of the labels,
+/// `-sum w (y ln p + (1 - y) ln(1 - p)) / sum w`.
+///
+/// A probability of exactly 0 for an event that happened has an infinite loss; as
+/// scikit-learn does, probabilities are clipped to `[eps, 1 - eps]` with `eps` the `f64`
+/// machine epsilon, so such a row costs `-ln(eps)` (about 36) instead.
+///
+/// # Errors
+/// [`CoreError::OutOfRange`] for a score outside `[0, 1]`.
+pub fn log_loss(task: &BinaryTask<'_>) -> Result<f64> {
+    check_probabilities(task)?;
+    let eps = f64::EPSILON;
+    let (mut num, mut den) = (0.0, 0.0);
+    for (p, y, w) in task.rows() {
+        let p = p.clamp(eps, 1.0 - eps);
+        num -= w * if y { p.ln() } else { (-p).ln_1p() };
+        den += w;
+    }
+    Ok(num / den)
+}
+
+/// How reliability bins are laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BinStrategy {
+    /// Equal-width bins on `[0, 1]`.
+    Uniform,
+    /// Equal-mass bins at the quantiles of the scores.
+    Quantile,
+}
+
+/// One bin of a reliability curve.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CalibrationBin {
+    /// Lower edge (exclusive, except for the first bin).
+    pub low: f64,
+    /// Upper edge (inclusive).
+    pub high: f64,
+    /// Rows in the bin (weighted).
+    pub weight: f64,
+    /// Mean predicted probability.
+    pub mean_predicted: f64,
+    /// Observed frequency of the event.
+    pub fraction_positive: f64,
+}
+
+/// A reliability curve: the non-empty bins, in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReliabilityCurve {
+    /// The bin layout.
+    pub strategy: BinStrategy,
+    /// The number of bins asked for (empty ones are left out of `bins`).
+    pub n_bins: usize,
+    /// The non-empty bins.
+    pub bins: Vec<CalibrationBin>,
+}
+
+/// Bin edges exactly as scikit-learn's `calibration_curve` computes them (numpy's
+/// `linspace` and `percentile`), so that the curves agree to the bit.
+fn edges(sorted: &[f64], n_bins: usize, strategy: BinStrategy) -> Vec<f64> {
+    let step = 1.0 / n_bins as f64;
+    let mut e: Vec<f64> = (0..=n_bins).map(|i| i as f64 * step).collect();
+    e[n_bins] = 1.0;
+    if strategy == BinStrategy::Quantile {
+        let n = sorted.len();
+        e = e
+            .iter()
+            .map(|&q| {
+                // numpy: percentile(q * 100) divides by 100 again; virtual index
+                // (n - 1) * q; linear interpolation by `_lerp`.
+                let q = (q * 100.0) / 100.0;
+                let virtual_index = (n - 1) as f64 * q;
+                if virtual_index >= (n - 1) as f64 {
+                    return sorted[n - 1];
+                }
+                let lower = virtual_index.floor();
+                let gamma = virtual_index - lower;
+                let (a, b) = (sorted[lower as usize], sorted[lower as usize + 1]);
+                let diff = b - a;
+                if gamma >= 0.5 {
+                    b - diff * (1.0 - gamma)
+                } else {
+                    a + diff * gamma
+                }
+            })
+            .collect();
+    }
+    e
+}
+
+/// The reliability curve of probabilities against outcomes, with scikit-learn's
+/// `calibration_curve` bin rule: bins are right-closed, `(low, high]`, the first also
+/// holding its lower edge; a score equal to an inner edge falls in the lower bin.
+/// Quantile edges are numpy's linear percentiles of the scores. Weights, when given,
+/// weight the means (scikit-learn's function has none).
+///
+/// # Errors
+/// [`CoreError::OutOfRange`] for a score outside `[0, 1]`;
+/// [`CoreError::InvalidParameter`] for `n_bins == 0`.
+pub fn reliability_curve(
+    task: &BinaryTask<'_>,
+    n_bins: usize,
+    strategy: BinStrategy,
+) -> Result<ReliabilityCurve> {
+    check_probabilities(task)?;
+    if n_bins == 0 {
+        return Err(CoreError::invalid_parameter(
+            "n_bins",
+            n_bins,
+            "must be at least 1",
+        ));
+    }
+    let sorted: Vec<f64> = if strategy == BinStrategy::Quantile {
+        let mut s: Vec<f64> = task.scores().iter().map(|&p| p + 0.0).collect();
+        crate::radix::sort_desc(&mut s);
+        s.reverse();
+        s
+    } else {
+        Vec::new()
+    };
+    let e = edges(&sorted, n_bins, strategy);
+    let inner = &e[1..n_bins];
+    let mut sum_p = vec![0.0; n_bins];
+    let mut sum_y = vec![0.0; n_bins];
+    let mut sum_w = vec![0.0; n_bins];
+    for (p, y, w) in task.rows() {
+        // numpy.searchsorted(inner, p, side="left"): the count of inner edges below p.
+        let b = inner.partition_point(|&edge| edge < p);
+        sum_p[b] += w * p;
+        sum_y[b] += w * f64::from(u8::from(y));
+        sum_w[b] += w;
+    }
+    let bins = (0..n_bins)
+        .filter(|&b| sum_w[b] > 0.0)
+        .map(|b| CalibrationBin {
+            low: e[b],
+            high: e[b + 1],
+            weight: sum_w[b],
+            mean_predicted: sum_p[b] / sum_w[b],
+            fraction_positive: sum_y[b] / sum_w[b],
+        })
+        .collect();
+    Ok(ReliabilityCurve {
+        strategy,
+        n_bins,
+        bins,
+    })
+}
+
+/// Expected and maximum calibration error over a reliability curve's bins:
+/// ECE = `sum_b (w_b / W) |fraction_b - mean_predicted_b|`, MCE = `max_b |...|`.
+///
+/// The bin rule is [`reliability_curve`]'s: `Uniform` gives the equal-width ECE (Naeini
+/// et al. 2015), `Quantile` the equal-mass one.
+pub fn calibration_error(curve: &ReliabilityCurve) -> (f64, f64) {
+    let total: f64 = curve.bins.iter().map(|b| b.weight).sum();
+    curve.bins.iter().fold((0.0, 0.0f64), |(ece, mce), b| {
+        let gap = (b.fraction_positive - b.mean_predicted).abs();
+        (ece + b.weight / total * gap, mce.max(gap))
+    })
+}

@@ -1,0 +1,38 @@
+//! Calibration: do predicted probabilities mean what they say? The cost-optimal cut of 1/6
+//! for the 5:1 lending costs is only right for calibrated probabilities.
+//!
+//! Metrics (Brier score, log loss, reliability curve, ECE, MCE) and calibrators (isotonic).
+
+pub mod isotonic;
+pub mod metrics;
+
+pub use isotonic::IsotonicCalibrator;
+pub use metrics::{
+    BinStrategy, CalibrationBin, ReliabilityCurve, brier_score, calibration_error, log_loss,
+    reliability_curve,
+};
+
+use crate::error::{CoreError, Result};
+use crate::input::BinaryTask;
+
+/// Checks that every score of `task` is a probability in `[0, 1]`.
+///
+/// # Errors
+/// [`CoreError::OutOfRange`] naming the first score outside.
+pub fn check_probabilities(task: &BinaryTask<'_>) -> Result<()> {
+    match task
+        .scores()
+        .iter()
+        .enumerate()
+        .find(|(_, p)| !(0.0..=1.0).contains(*p))
+    {
+        Some((index, &value)) => Err(CoreError::OutOfRange {
+            input: crate::input::names::Y_SCORE.to_owned(),
+            index,
+            value,
+            low: 0.0,
+            high: 1.0,
+        }),
+        None => Ok(()),
+    }
+}

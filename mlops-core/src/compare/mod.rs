@@ -1,0 +1,91 @@
+//! Champion/challenger statistics: is the challenger better, and by how much?
+//!
+//! Paired tests compare two models scored on the same rows (shadow mode).
+
+pub mod delong;
+pub mod mcnemar;
+
+pub use delong::{DelongResult, delong};
+pub use mcnemar::{McNemarResult, mcnemar, mcnemar_from_predictions};
+
+/// The alternative hypothesis of a test about `a - b`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Alternative {
+    /// `a != b`.
+    TwoSided,
+    /// `a > b`.
+    Greater,
+    /// `a < b`.
+    Less,
+}
+
+/// Upper-tail probability of the standard normal, accurate to about an ulp far into the
+/// tail (`libm`'s erfc; statrs' is good to only ~1e-10 relative).
+pub(crate) fn normal_sf(z: f64) -> f64 {
+    0.5 * libm::erfc(z / std::f64::consts::SQRT_2)
+}
+
+/// The `q`-quantile of the standard normal (`q` in (0, 1)): statrs' inverse as a start,
+/// then Newton steps on the accurate tail.
+pub(crate) fn normal_quantile(q: f64) -> f64 {
+    let mut x = -std::f64::consts::SQRT_2 * statrs::function::erf::erfc_inv(2.0 * q);
+    for _ in 0..3 {
+        let density = (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt();
+        if density == 0.0 {
+            break;
+        }
+        // Phi(x) - q, written in the smaller tail so no precision is lost (1 - q is exact
+        // for q >= 1/2).
+        let f = if x > 0.0 {
+            (1.0 - q) - normal_sf(x)
+        } else {
+            normal_sf(-x) - q
+        };
+        x -= f / density;
+    }
+    x
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reference values from mpmath at 30 digits: erfc(z / sqrt 2) / 2.
+    #[test]
+    fn normal_tail_to_a_few_ulps() {
+        for (z, expected) in [
+            (0.5, 0.308_537_538_725_986_9),
+            (1.0, 0.158_655_253_931_457_05),
+            (3.0, 0.001_349_898_031_630_094_5),
+            (8.0, 6.220_960_574_271_784e-16),
+        ] {
+            let got = normal_sf(z);
+            // Rounding z / sqrt(2) by half an ulp moves erfc by about z^2 ulps (its log
+            // derivative is ~2x): that, not erfc, bounds the accuracy deep in the tail.
+            let tol = (z * z + 4.0) * f64::EPSILON;
+            assert!(
+                (got / expected - 1.0).abs() < tol,
+                "{z}: {got} vs {expected}"
+            );
+        }
+    }
+
+    #[test]
+    fn normal_quantile_inverts_the_tail() {
+        for q in [1e-12, 0.001, 0.025, 0.3, 0.5, 0.8, 0.975, 0.999_999] {
+            let x = normal_quantile(q);
+            let back = if x > 0.0 {
+                1.0 - normal_sf(x)
+            } else {
+                normal_sf(-x)
+            };
+            assert!(
+                (back - q).abs() <= 8.0 * f64::EPSILON * q.min(1.0 - q).max(1e-300) + 1e-16,
+                "{q}: {back}"
+            );
+        }
+        // 1.959963984540054 is the 0.975-quantile (mpmath).
+        assert!((normal_quantile(0.975) - 1.959_963_984_540_054).abs() < 1e-14);
+    }
+}
