@@ -80,3 +80,45 @@ fn a_score_on_an_inner_edge_falls_in_the_lower_bin() {
     assert_eq!(weights, vec![2.0, 1.0, 1.0]);
     assert!(reliability_curve(&task, 0, BinStrategy::Uniform).is_err());
 }
+
+/// Platt's fit is the minimum of its smoothed-target likelihood: moving A or B either way
+/// does not lower it.
+#[test]
+fn platt_fit_is_a_minimum_of_its_likelihood() {
+    use mlops_core::calibration::PlattCalibrator;
+    let mut state = 11u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let n = 500;
+    let f: Vec<f64> = (0..n).map(|_| 4.0 * next() - 2.0).collect();
+    let y: Vec<u8> = f
+        .iter()
+        .map(|&v| u8::from(next() < 1.0 / (1.0 + (-2.0 * v).exp())))
+        .collect();
+    let task = BinaryTask::new(&f[..], &y[..]).unwrap();
+    let cal = PlattCalibrator::fit(&task).unwrap();
+    let (p1, p0) = (task.positive_weight(), task.negative_weight());
+    let (tp, tn) = ((p1 + 1.0) / (p1 + 2.0), 1.0 / (p0 + 2.0));
+    let loss = |a: f64, b: f64| -> f64 {
+        f.iter()
+            .zip(&y)
+            .map(|(&s, &l)| {
+                let t = if l == 1 { tp } else { tn };
+                let p = 1.0 / (1.0 + (a * s + b).exp());
+                -(t * p.ln() + (1.0 - t) * (1.0 - p).ln())
+            })
+            .sum()
+    };
+    let best = loss(cal.a, cal.b);
+    for (da, db) in [(1e-4, 0.0), (-1e-4, 0.0), (0.0, 1e-4), (0.0, -1e-4)] {
+        assert!(
+            loss(cal.a + da, cal.b + db) >= best,
+            "({da}, {db}) lowers the loss"
+        );
+    }
+    assert!(cal.a < 0.0, "higher scores mean more positives here");
+}

@@ -1,9 +1,19 @@
 //! Drift detection for models in production: two-sample tests on features and the share of
 //! positive predictions per group, reference profiles and a monitor.
 //!
-//! This crate is being built (see the project's drift issue). Today it holds the
-//! two-sample Kolmogorov-Smirnov test ([`ks_2samp`]), which flags drift of a numeric
-//! feature between training (`reference`) and production (`current`) data.
+//! This crate is being built (see the project's drift issue). Today it holds:
+//! * [`ks_2samp`]: the two-sample Kolmogorov-Smirnov test of a numeric feature between
+//!   training (`reference`) and production (`current`) data;
+//! * [`wasserstein`](mod@wasserstein): the Wasserstein-1 distance, raw and in units of the
+//!   reference standard deviation;
+//! * [`psi`](mod@psi): the population stability index and Jensen-Shannon distance of a
+//!   numeric feature on bins fixed from the reference;
+//! * [`categorical`]: KL, JS, PSI, total variation, chi-square and G tests for a
+//!   categorical feature given as counts per category;
+//! * [`proportion`]: Wilson and Clopper-Pearson intervals and the two-proportion z-test for
+//!   the share of positive predictions;
+//! * [`correction`]: Bonferroni, Holm and Benjamini-Hochberg adjusted p-values;
+//! * [`special`]: the accurate special functions behind these p-values.
 //!
 //! # Examples
 //! ```
@@ -17,11 +27,23 @@
 
 use thiserror::Error;
 
+pub mod categorical;
+pub mod correction;
 pub mod ks;
+pub mod proportion;
+pub mod psi;
+pub mod special;
+mod validate;
+pub mod wasserstein;
 
+pub use categorical::{CategoricalParams, CategoricalResult, categorical_drift};
+pub use correction::{Correction, CorrectionResult, multipletests};
 pub use ks::{
     Alternative, KsMethod, KsParams, KsResult, PValueMethod, ks_2samp, ksone_sf, kstwo_sf,
 };
+pub use proportion::{ProportionResult, proportion_drift};
+pub use psi::{Binning, PsiParams, PsiResult, psi};
+pub use wasserstein::{WassersteinResult, wasserstein};
 
 /// Everything that can go wrong in `mlops-drift`.
 #[derive(Debug, Clone, PartialEq, Error)]
@@ -52,6 +74,52 @@ pub enum DriftError {
         index: usize,
         /// The value (NaN, inf or -inf).
         value: f64,
+    },
+
+    /// A count is negative or not finite.
+    #[error(
+        "count of category `{category}` in `{sample}` is {value}: counts must be finite and \
+         non-negative"
+    )]
+    InvalidCount {
+        /// The sample's name (`"reference"` or `"current"`, or `"training"`/`"production"`).
+        sample: String,
+        /// The category (or count) concerned.
+        category: String,
+        /// The value given.
+        value: f64,
+    },
+
+    /// A category is listed twice in the same sample.
+    #[error("category `{category}` appears more than once in `{sample}`: merge its counts first")]
+    DuplicateCategory {
+        /// The sample's name.
+        sample: String,
+        /// The repeated category.
+        category: String,
+    },
+
+    /// A p-value is NaN or outside `[0, 1]`.
+    #[error("p-value at index {index} is {value}: p-values must lie in [0, 1]")]
+    PValueOutOfRange {
+        /// The position of the first such p-value.
+        index: usize,
+        /// The value given.
+        value: f64,
+    },
+
+    /// More successes than trials.
+    #[error(
+        "`{sample}` has {successes} successes out of {trials} trials: successes cannot \
+         exceed trials"
+    )]
+    SuccessesExceedTrials {
+        /// The sample's name (`"training"` or `"production"`).
+        sample: String,
+        /// The number of successes given.
+        successes: u64,
+        /// The number of trials given.
+        trials: u64,
     },
 
     /// A parameter is outside its domain.

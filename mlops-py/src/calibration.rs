@@ -1,7 +1,8 @@
 //! `mlops_audit.calibration`: calibration metrics and calibrators.
 
 use mlops_core::calibration::{
-    BinStrategy, IsotonicCalibrator, brier_score, calibration_error, log_loss, reliability_curve,
+    BinStrategy, IsotonicCalibrator, PlattCalibrator, brier_score, calibration_error, log_loss,
+    reliability_curve,
 };
 use mlops_core::{BinaryTask, CoreError};
 use numpy::{IntoPyArray, PyArray1};
@@ -215,4 +216,108 @@ fn fit_isotonic(
             .with_optional_weights(w.as_ref().map(|w| w.view()))?;
         IsotonicCalibrator::fit(&task)
     })
+}
+
+/// Platt scaling, as scikit-learn's sigmoid calibration: ``P(y=1 | s) = 1 / (1 + exp(a s + b))``
+/// fitted on Platt's smoothed targets. ``fit(y_score, y_true, sample_weight=None)``,
+/// ``transform(y_score)``; ``a`` and ``b`` as scikit-learn's ``a_`` and ``b_``.
+#[pyclass(name = "PlattCalibrator", module = "mlops_audit.calibration")]
+#[derive(Default)]
+pub struct PyPlattCalibrator(Option<PlattCalibrator>);
+
+impl PyPlattCalibrator {
+    fn fitted(&self) -> PyResult<&PlattCalibrator> {
+        self.0.as_ref().ok_or_else(|| {
+            pyo3::exceptions::PyAttributeError::new_err(
+                "PlattCalibrator is not fitted yet: call fit() first",
+            )
+        })
+    }
+}
+
+#[pymethods]
+impl PyPlattCalibrator {
+    #[new]
+    fn new() -> Self {
+        Self(None)
+    }
+    /// Fits ``a`` and ``b`` on scores and binary labels; returns ``self``.
+    #[pyo3(signature = (y_score, y_true, sample_weight=None))]
+    fn fit<'py>(
+        mut slf: PyRefMut<'py, Self>,
+        y_score: &Bound<'py, PyAny>,
+        y_true: &Bound<'py, PyAny>,
+        sample_weight: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<PyRefMut<'py, Self>> {
+        let py = slf.py();
+        let y = extract_column(y_true, "y_true")?;
+        let s = extract_column(y_score, "y_score")?;
+        let w = extract_optional(sample_weight, "sample_weight")?;
+        let (y, s) = (y.labels("y_true")?, s.floats("y_score")?);
+        let w = w.as_ref().map(|w| w.floats("sample_weight")).transpose()?;
+        let cal = detach(py, || {
+            let task = BinaryTask::new(s.view(), y.view())?
+                .with_optional_weights(w.as_ref().map(|w| w.view()))?;
+            PlattCalibrator::fit(&task)
+        })?;
+        slf.0 = Some(cal);
+        Ok(slf)
+    }
+    /// Calibrated probabilities for new scores.
+    fn transform<'py>(
+        &self,
+        py: Python<'py>,
+        y_score: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let cal = *self.fitted()?;
+        let s = extract_column(y_score, "y_score")?;
+        let s = s.floats("y_score")?;
+        let out = detach(py, || cal.transform(s.view()))?;
+        Ok(out.into_pyarray(py))
+    }
+    /// Same as :meth:`transform`.
+    fn predict<'py>(
+        &self,
+        py: Python<'py>,
+        y_score: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        self.transform(py, y_score)
+    }
+    /// The slope.
+    #[getter]
+    fn a(&self) -> PyResult<f64> {
+        Ok(self.fitted()?.a)
+    }
+    /// The intercept.
+    #[getter]
+    fn b(&self) -> PyResult<f64> {
+        Ok(self.fitted()?.b)
+    }
+    /// The fitted calibrator as JSON.
+    fn to_json(&self) -> PyResult<String> {
+        serde_json::to_string(self.fitted()?).map_err(|e| parameter_error("json", e.to_string()))
+    }
+    /// Reads a calibrator written by :meth:`to_json`.
+    #[staticmethod]
+    fn from_json(json: &str) -> PyResult<Self> {
+        let cal: PlattCalibrator =
+            serde_json::from_str(json).map_err(|e| parameter_error("json", e.to_string()))?;
+        Ok(Self(Some(cal)))
+    }
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        match &self.0 {
+            Some(_) => (
+                py.get_type::<Self>().getattr("from_json")?,
+                (self.to_json()?,),
+            )
+                .into_pyobject(py),
+            None => (py.get_type::<Self>(), ()).into_pyobject(py),
+        }
+    }
+    fn __repr__(&self) -> String {
+        match &self.0 {
+            Some(c) => format!("PlattCalibrator(a={}, b={})", c.a, c.b),
+            None => "PlattCalibrator(unfitted)".to_owned(),
+        }
+    }
 }

@@ -1,7 +1,11 @@
 //! `mlops_audit.compare`: champion/challenger statistics. Results cross as JSON text and
 //! become `mlops_audit.results.TestResult` objects on the Python side.
 
-use mlops_core::compare::{delong, mcnemar_from_predictions};
+use mlops_core::compare::{
+    Alternative, RankMethod, cohens_h, delong, fisher_exact, mann_whitney_u,
+    mcnemar_from_predictions, paired_ttest, power, sample_size, two_proportion_ztest, welch_ttest,
+    wilcoxon,
+};
 use pyo3::prelude::*;
 
 use crate::convert::extract_column;
@@ -56,4 +60,172 @@ pub fn _mcnemar_json(
         mcnemar_from_predictions(y.view(), a.view(), b.view(), exact, correction)
     })?;
     to_json(&r)
+}
+
+/// A non-negative count from Python.
+fn count(name: &str, v: i64) -> PyResult<u64> {
+    u64::try_from(v).map_err(|_| {
+        crate::errors::parameter_error(name, format!("must be a non-negative count, got {v}"))
+    })
+}
+
+/// Paired t-test of ``a - b`` row by row (``scipy.stats.ttest_rel``); JSON text.
+#[pyfunction]
+#[pyo3(signature = (a, b, alternative="two-sided", level=0.95))]
+pub fn _paired_ttest_json(
+    py: Python<'_>,
+    a: &Bound<'_, PyAny>,
+    b: &Bound<'_, PyAny>,
+    alternative: &str,
+    level: f64,
+) -> PyResult<String> {
+    let (ca, cb) = (extract_column(a, "a")?, extract_column(b, "b")?);
+    let (a, b) = (ca.floats("a")?, cb.floats("b")?);
+    let r = detach(py, || {
+        paired_ttest(a.view(), b.view(), Alternative::parse(alternative)?, level)
+    })?;
+    to_json(&r)
+}
+
+/// Welch's t-test (``scipy.stats.ttest_ind(equal_var=False)``); JSON text.
+#[pyfunction]
+#[pyo3(signature = (a, b, alternative="two-sided", level=0.95))]
+pub fn _welch_ttest_json(
+    py: Python<'_>,
+    a: &Bound<'_, PyAny>,
+    b: &Bound<'_, PyAny>,
+    alternative: &str,
+    level: f64,
+) -> PyResult<String> {
+    let (ca, cb) = (extract_column(a, "a")?, extract_column(b, "b")?);
+    let (a, b) = (ca.floats("a")?, cb.floats("b")?);
+    let r = detach(py, || {
+        welch_ttest(a.view(), b.view(), Alternative::parse(alternative)?, level)
+    })?;
+    to_json(&r)
+}
+
+/// Wilcoxon signed-rank test of ``a - b`` (``scipy.stats.wilcoxon``); JSON text.
+#[pyfunction]
+#[pyo3(signature = (a, b, alternative="two-sided", method="auto"))]
+pub fn _wilcoxon_json(
+    py: Python<'_>,
+    a: &Bound<'_, PyAny>,
+    b: &Bound<'_, PyAny>,
+    alternative: &str,
+    method: &str,
+) -> PyResult<String> {
+    let (ca, cb) = (extract_column(a, "a")?, extract_column(b, "b")?);
+    let (a, b) = (ca.floats("a")?, cb.floats("b")?);
+    let r = detach(py, || {
+        wilcoxon(
+            a.view(),
+            b.view(),
+            Alternative::parse(alternative)?,
+            RankMethod::parse(method)?,
+        )
+    })?;
+    to_json(&r)
+}
+
+/// Mann-Whitney U test (``scipy.stats.mannwhitneyu``); JSON text.
+#[pyfunction]
+#[pyo3(signature = (a, b, alternative="two-sided", method="auto"))]
+pub fn _mann_whitney_json(
+    py: Python<'_>,
+    a: &Bound<'_, PyAny>,
+    b: &Bound<'_, PyAny>,
+    alternative: &str,
+    method: &str,
+) -> PyResult<String> {
+    let (ca, cb) = (extract_column(a, "a")?, extract_column(b, "b")?);
+    let (a, b) = (ca.floats("a")?, cb.floats("b")?);
+    let r = detach(py, || {
+        mann_whitney_u(
+            a.view(),
+            b.view(),
+            Alternative::parse(alternative)?,
+            RankMethod::parse(method)?,
+        )
+    })?;
+    to_json(&r)
+}
+
+/// Pooled two-proportion z-test (statsmodels' ``proportions_ztest``); JSON text.
+#[pyfunction]
+#[pyo3(signature = (count1, nobs1, count2, nobs2, alternative="two-sided"))]
+pub fn _two_proportion_ztest_json(
+    py: Python<'_>,
+    count1: i64,
+    nobs1: i64,
+    count2: i64,
+    nobs2: i64,
+    alternative: &str,
+) -> PyResult<String> {
+    let (c1, n1) = (count("count1", count1)?, count("nobs1", nobs1)?);
+    let (c2, n2) = (count("count2", count2)?, count("nobs2", nobs2)?);
+    let r = detach(py, || {
+        two_proportion_ztest(c1, n1, c2, n2, Alternative::parse(alternative)?)
+    })?;
+    to_json(&r)
+}
+
+/// Fisher's exact test on ``[[t00, t01], [t10, t11]]`` (``scipy.stats.fisher_exact``); JSON.
+#[pyfunction]
+#[pyo3(signature = (t00, t01, t10, t11, alternative="two-sided"))]
+pub fn _fisher_exact_json(
+    py: Python<'_>,
+    t00: i64,
+    t01: i64,
+    t10: i64,
+    t11: i64,
+    alternative: &str,
+) -> PyResult<String> {
+    let table = [
+        [count("table[0][0]", t00)?, count("table[0][1]", t01)?],
+        [count("table[1][0]", t10)?, count("table[1][1]", t11)?],
+    ];
+    let r = detach(py, || fisher_exact(table, Alternative::parse(alternative)?))?;
+    to_json(&r)
+}
+
+/// Power of the two-sample normal test (statsmodels' ``NormalIndPower.power``); JSON text.
+#[pyfunction]
+#[pyo3(signature = (effect_size, nobs1, alpha=0.05, ratio=1.0, alternative="two-sided"))]
+pub fn _power_json(
+    py: Python<'_>,
+    effect_size: f64,
+    nobs1: f64,
+    alpha: f64,
+    ratio: f64,
+    alternative: &str,
+) -> PyResult<String> {
+    let r = detach(py, || {
+        Alternative::parse(alternative).and_then(|alt| power(effect_size, nobs1, alpha, ratio, alt))
+    })?;
+    to_json(&r)
+}
+
+/// Sample size for a target power (``NormalIndPower.solve_power``); JSON text.
+#[pyfunction]
+#[pyo3(signature = (effect_size, power=0.8, alpha=0.05, ratio=1.0, alternative="two-sided"))]
+pub fn _sample_size_json(
+    py: Python<'_>,
+    effect_size: f64,
+    power: f64,
+    alpha: f64,
+    ratio: f64,
+    alternative: &str,
+) -> PyResult<String> {
+    let r = detach(py, || {
+        Alternative::parse(alternative)
+            .and_then(|alt| sample_size(effect_size, power, alpha, ratio, alt))
+    })?;
+    to_json(&r)
+}
+
+/// Cohen's h for two proportions.
+#[pyfunction]
+pub fn _cohens_h(p1: f64, p2: f64) -> PyResult<f64> {
+    cohens_h(p1, p2).map_err(crate::errors::core_err)
 }

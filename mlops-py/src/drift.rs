@@ -219,3 +219,111 @@ pub fn ks_2samp(
         .map_or_else(|| Cow::Owned(current.to_vec()), Cow::Borrowed);
     detach_drift(py, || mlops_drift::ks_2samp(&reference, &current, params)).map(PyKsResult)
 }
+
+fn to_json<T: serde::Serialize>(v: &T) -> PyResult<String> {
+    serde_json::to_string(v).map_err(|e| parameter_error("result", e.to_string()))
+}
+
+/// One numeric sample as an owned vector (the core functions copy and sort anyway).
+fn float_sample(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<f64>> {
+    let col = extract_column(obj, name)?;
+    let values = col.floats(name)?;
+    Ok(values.to_vec())
+}
+
+/// Wasserstein-1 distance of ``reference`` and ``current``; JSON text.
+#[pyfunction]
+pub fn _wasserstein_json(
+    py: Python<'_>,
+    reference: &Bound<'_, PyAny>,
+    current: &Bound<'_, PyAny>,
+) -> PyResult<String> {
+    let reference = float_sample(reference, mlops_drift::ks::names::REFERENCE)?;
+    let current = float_sample(current, mlops_drift::ks::names::CURRENT)?;
+    let r = detach_drift(py, || mlops_drift::wasserstein(&reference, &current))?;
+    to_json(&r)
+}
+
+/// PSI and Jensen-Shannon distance on bins fixed from ``reference``; JSON text.
+#[pyfunction]
+#[pyo3(signature = (reference, current, bins=10, edges=None, epsilon=1e-4))]
+pub fn _psi_json(
+    py: Python<'_>,
+    reference: &Bound<'_, PyAny>,
+    current: &Bound<'_, PyAny>,
+    bins: usize,
+    edges: Option<Vec<f64>>,
+    epsilon: f64,
+) -> PyResult<String> {
+    let reference = float_sample(reference, mlops_drift::ks::names::REFERENCE)?;
+    let current = float_sample(current, mlops_drift::ks::names::CURRENT)?;
+    let binning = match edges {
+        Some(e) => mlops_drift::Binning::Edges(e),
+        None => mlops_drift::Binning::Quantiles(bins),
+    };
+    let params = mlops_drift::PsiParams { binning, epsilon };
+    let r = detach_drift(py, || mlops_drift::psi(&reference, &current, params))?;
+    to_json(&r)
+}
+
+/// Categorical drift from ``(category, count)`` pairs; JSON text.
+#[pyfunction]
+#[pyo3(signature = (reference, current, epsilon=1e-4))]
+pub fn _categorical_json(
+    py: Python<'_>,
+    reference: Vec<(String, f64)>,
+    current: Vec<(String, f64)>,
+    epsilon: f64,
+) -> PyResult<String> {
+    let params = mlops_drift::CategoricalParams { epsilon };
+    let r = detach_drift(py, || {
+        mlops_drift::categorical_drift(&reference, &current, params)
+    })?;
+    to_json(&r)
+}
+
+/// A count from Python: negative values are refused with the count's name.
+fn count(sample: &str, name: &str, value: i64) -> PyResult<u64> {
+    u64::try_from(value).map_err(|_| {
+        drift_err(DriftError::InvalidCount {
+            sample: sample.to_owned(),
+            category: name.to_owned(),
+            value: value as f64,
+        })
+    })
+}
+
+/// Production share ``x / n`` against training share ``x0 / n0``; JSON text.
+#[pyfunction]
+#[pyo3(signature = (x0, n0, x, n, confidence_level=0.95))]
+pub fn _proportion_json(
+    py: Python<'_>,
+    x0: i64,
+    n0: i64,
+    x: i64,
+    n: i64,
+    confidence_level: f64,
+) -> PyResult<String> {
+    use mlops_drift::proportion::names::{PRODUCTION, TRAINING};
+    let (x0, n0) = (count(TRAINING, "x0", x0)?, count(TRAINING, "n0", n0)?);
+    let (x, n) = (count(PRODUCTION, "x", x)?, count(PRODUCTION, "n", n)?);
+    let r = detach_drift(py, || {
+        mlops_drift::proportion_drift(x0, n0, x, n, confidence_level)
+    })?;
+    to_json(&r)
+}
+
+/// Multiple-testing correction of ``pvalues``; JSON text.
+#[pyfunction]
+#[pyo3(signature = (pvalues, alpha=0.05, method="holm"))]
+pub fn _multipletests_json(
+    py: Python<'_>,
+    pvalues: &Bound<'_, PyAny>,
+    alpha: f64,
+    method: &str,
+) -> PyResult<String> {
+    let method: mlops_drift::Correction = parse(method)?;
+    let pvalues = float_sample(pvalues, "pvalues")?;
+    let r = detach_drift(py, || mlops_drift::multipletests(&pvalues, alpha, method))?;
+    to_json(&r)
+}

@@ -217,6 +217,46 @@ pub fn drift_err(e: DriftError) -> PyErr {
                     ("value", obj(py, value)),
                 ],
             ),
+            DriftError::InvalidCount {
+                sample,
+                category,
+                value,
+            } => (
+                "OutOfRangeError",
+                vec![
+                    ("input", obj(py, sample)),
+                    ("category", obj(py, category)),
+                    ("value", obj(py, value)),
+                    ("low", obj(py, 0.0)),
+                ],
+            ),
+            DriftError::DuplicateCategory { sample, category } => (
+                "InputError",
+                vec![("input", obj(py, sample)), ("category", obj(py, category))],
+            ),
+            DriftError::PValueOutOfRange { index, value } => (
+                "OutOfRangeError",
+                vec![
+                    ("input", obj(py, "pvalues")),
+                    ("index", obj(py, index)),
+                    ("value", obj(py, value)),
+                    ("low", obj(py, 0.0)),
+                    ("high", obj(py, 1.0)),
+                ],
+            ),
+            DriftError::SuccessesExceedTrials {
+                sample,
+                successes,
+                trials,
+            } => (
+                "OutOfRangeError",
+                vec![
+                    ("input", obj(py, sample)),
+                    ("value", obj(py, successes)),
+                    ("low", obj(py, 0)),
+                    ("high", obj(py, trials)),
+                ],
+            ),
             DriftError::InvalidParameter {
                 name,
                 value,

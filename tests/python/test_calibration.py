@@ -126,3 +126,43 @@ def test_errors_round_trips_and_unfitted_use():
     assert_close(again.transform([0.25]), [0.5])
     with pytest.raises(errors.NonFiniteError):
         cal.transform([np.nan])
+
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("scale", [1.0, 100.0])
+def test_platt_matches_sklearns_sigmoid_calibration(seed, weighted, scale):
+    # scikit-learn's CalibratedClassifierCV(method="sigmoid") fits _SigmoidCalibration.
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(20, 2000))
+    f = rng.normal(size=n) * scale  # decision-function scores; >= 30 triggers rescaling
+    y = (rng.random(n) < 1 / (1 + np.exp(-1.5 * f / scale + 0.3))).astype(int)
+    w = rng.choice([0.5, 1.0, 2.0], n) if weighted else None
+    ref = skc._SigmoidCalibration().fit(f, y, sample_weight=w)
+    ours = calibration_platt().fit(f, y, sample_weight=w)
+    grid = np.linspace(f.min(), f.max(), 50)
+    # scikit-learn stops L-BFGS at gtol 1e-6; ours solves to machine precision.
+    assert_close(ours.transform(grid), ref.predict(grid), rtol=1e-6, atol=1e-6)
+    assert ours.a == pytest.approx(ref.a_, rel=1e-4, abs=1e-6)
+    assert ours.b == pytest.approx(ref.b_, rel=1e-4, abs=1e-6)
+
+
+def calibration_platt():
+    from mlops_audit.calibration import PlattCalibrator
+
+    return PlattCalibrator()
+
+
+def test_platt_separable_data_stays_finite_and_round_trips():
+    from mlops_audit.calibration import PlattCalibrator
+
+    f = np.array([-3.0, -2.0, -1.0, 1.0, 2.0, 3.0])
+    y = np.array([0, 0, 0, 1, 1, 1])
+    cal = PlattCalibrator().fit(f, y)  # smoothed targets keep a and b finite
+    p = cal.transform(f)
+    assert np.all(np.isfinite(p)) and np.all(np.diff(p) > 0)
+    back = pickle.loads(pickle.dumps(cal))
+    assert_close(back.transform(f), p)
+    assert_close(PlattCalibrator.from_json(cal.to_json()).transform(f), p)
+    with pytest.raises(AttributeError):
+        PlattCalibrator().transform(f)

@@ -301,7 +301,7 @@ def test_result_object():
     assert "method='exact'" in repr(r)
     back = pickle.loads(pickle.dumps(r))
     assert back == r and back.to_dict() == d
-    assert mlops_audit.drift.__all__ == ["KsResult", "ks_2samp"]
+    assert {"KsResult", "ks_2samp"} <= set(mlops_audit.drift.__all__)
 
 
 def test_accepts_the_usual_containers():

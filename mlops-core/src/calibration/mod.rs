@@ -1,16 +1,19 @@
 //! Calibration: do predicted probabilities mean what they say? The cost-optimal cut of 1/6
 //! for the 5:1 lending costs is only right for calibrated probabilities.
 //!
-//! Metrics (Brier score, log loss, reliability curve, ECE, MCE) and calibrators (isotonic).
+//! Metrics (Brier score, log loss, reliability curve, ECE, MCE) and calibrators (isotonic,
+//! Platt).
 
 pub mod isotonic;
 pub mod metrics;
+pub mod platt;
 
 pub use isotonic::IsotonicCalibrator;
 pub use metrics::{
     BinStrategy, CalibrationBin, ReliabilityCurve, brier_score, calibration_error, log_loss,
     reliability_curve,
 };
+pub use platt::PlattCalibrator;
 
 use crate::error::{CoreError, Result};
 use crate::input::BinaryTask;

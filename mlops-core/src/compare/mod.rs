@@ -2,11 +2,28 @@
 //!
 //! Paired tests compare two models scored on the same rows (shadow mode).
 
+pub mod common;
 pub mod delong;
+pub mod mannwhitney;
 pub mod mcnemar;
+pub mod power;
+pub mod proportions;
+pub mod tdist;
+pub mod ttest;
+pub mod wilcoxon;
 
+pub use common::RankMethod;
 pub use delong::{DelongResult, delong};
+pub use mannwhitney::{MANN_WHITNEY_EXACT_MAX, MannWhitneyResult, mann_whitney_u};
 pub use mcnemar::{McNemarResult, mcnemar, mcnemar_from_predictions};
+pub use power::{PowerResult, cohens_h, power, sample_size};
+pub use proportions::{
+    FISHER_TIE_TOLERANCE, FisherExactResult, ProportionsZTestResult, fisher_exact,
+    two_proportion_ztest,
+};
+pub use tdist::{student_t_quantile, student_t_sf};
+pub use ttest::{TTestResult, paired_ttest, welch_ttest};
+pub use wilcoxon::{WILCOXON_EXACT_MAX, WilcoxonMethod, WilcoxonResult, wilcoxon};
 
 /// The alternative hypothesis of a test about `a - b`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

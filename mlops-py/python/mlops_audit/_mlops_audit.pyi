@@ -3,7 +3,7 @@
 Checked against the compiled module by ``python -m mypy.stubtest`` in the test suite.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, final
 
 import numpy as np
@@ -13,6 +13,7 @@ __version__: str
 __all__ = [
     "ConfusionMatrix",
     "IsotonicCalibrator",
+    "PlattCalibrator",
     "CostMatrix",
     "CostOptimum",
     "GroupAudit",
@@ -20,12 +21,26 @@ __all__ = [
     "ThresholdPolicy",
     "__version__",
     "_calibration_errors",
+    "_cohens_h",
     "_column_info",
+    "_categorical_json",
     "_delong_json",
+    "_fisher_exact_json",
+    "_mann_whitney_json",
     "_mcnemar_json",
+    "_paired_ttest_json",
+    "_multipletests_json",
     "_parallelism_enabled",
+    "_power_json",
+    "_proportion_json",
+    "_psi_json",
     "_reliability_curve_json",
+    "_sample_size_json",
     "_set_parallelism",
+    "_two_proportion_ztest_json",
+    "_welch_ttest_json",
+    "_wilcoxon_json",
+    "_wasserstein_json",
     "audit",
     "average_precision",
     "brier_score",
@@ -298,6 +313,39 @@ def _mcnemar_json(
     exact: bool = True,
     correction: bool = True,
 ) -> str: ...
+def _paired_ttest_json(
+    a: _ArrayLike, b: _ArrayLike, alternative: str = "two-sided", level: float = 0.95
+) -> str: ...
+def _welch_ttest_json(
+    a: _ArrayLike, b: _ArrayLike, alternative: str = "two-sided", level: float = 0.95
+) -> str: ...
+def _wilcoxon_json(
+    a: _ArrayLike, b: _ArrayLike, alternative: str = "two-sided", method: str = "auto"
+) -> str: ...
+def _mann_whitney_json(
+    a: _ArrayLike, b: _ArrayLike, alternative: str = "two-sided", method: str = "auto"
+) -> str: ...
+def _two_proportion_ztest_json(
+    count1: int, nobs1: int, count2: int, nobs2: int, alternative: str = "two-sided"
+) -> str: ...
+def _fisher_exact_json(
+    t00: int, t01: int, t10: int, t11: int, alternative: str = "two-sided"
+) -> str: ...
+def _power_json(
+    effect_size: float,
+    nobs1: float,
+    alpha: float = 0.05,
+    ratio: float = 1.0,
+    alternative: str = "two-sided",
+) -> str: ...
+def _sample_size_json(
+    effect_size: float,
+    power: float = 0.8,
+    alpha: float = 0.05,
+    ratio: float = 1.0,
+    alternative: str = "two-sided",
+) -> str: ...
+def _cohens_h(p1: float, p2: float) -> float: ...
 
 @final
 class KsResult:
@@ -365,6 +413,23 @@ def _calibration_errors(
 ) -> tuple[float, float]: ...
 
 @final
+class PlattCalibrator:
+    def __new__(cls) -> PlattCalibrator: ...
+    def fit(
+        self, y_score: _ArrayLike, y_true: _ArrayLike, sample_weight: _ArrayLike | None = None
+    ) -> PlattCalibrator: ...
+    def transform(self, y_score: _ArrayLike) -> _FloatArray: ...
+    def predict(self, y_score: _ArrayLike) -> _FloatArray: ...
+    @property
+    def a(self) -> float: ...
+    @property
+    def b(self) -> float: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(json: str) -> PlattCalibrator: ...
+    def __reduce__(self) -> tuple[Any, ...]: ...
+
+@final
 class IsotonicCalibrator:
     def __new__(cls) -> IsotonicCalibrator: ...
     def fit(
@@ -380,3 +445,23 @@ class IsotonicCalibrator:
     @staticmethod
     def from_json(json: str) -> IsotonicCalibrator: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
+
+def _wasserstein_json(reference: _ArrayLike, current: _ArrayLike) -> str: ...
+def _psi_json(
+    reference: _ArrayLike,
+    current: _ArrayLike,
+    bins: int = 10,
+    edges: Sequence[float] | None = None,
+    epsilon: float = 0.0001,
+) -> str: ...
+def _categorical_json(
+    reference: Sequence[tuple[str, float]],
+    current: Sequence[tuple[str, float]],
+    epsilon: float = 0.0001,
+) -> str: ...
+def _proportion_json(
+    x0: int, n0: int, x: int, n: int, confidence_level: float = 0.95
+) -> str: ...
+def _multipletests_json(
+    pvalues: _ArrayLike, alpha: float = 0.05, method: str = "holm"
+) -> str: ...

@@ -7,9 +7,10 @@ and a regulator asks whether a score of 0.2 means the same risk in every group.
   ``calibration_curve`` bin rule: right-closed bins, ``strategy="uniform"|"quantile"``),
   :func:`expected_calibration_error` and :func:`max_calibration_error` over the same bins.
 - Calibrators: :class:`IsotonicCalibrator` (pool-adjacent-violators, as scikit-learn's
-  ``IsotonicRegression(out_of_bounds="clip")``).
+  ``IsotonicRegression(out_of_bounds="clip")``) and :class:`PlattCalibrator` (Platt's
+  sigmoid with smoothed targets, as scikit-learn's sigmoid calibration).
 
-Still to come (being built): Platt, histogram and beta calibrators, debiased ECE,
+Still to come (being built): histogram and beta calibrators, debiased ECE,
 Hosmer-Lemeshow and Spiegelhalter tests, per-group calibration and reliability diagrams.
 """
 
@@ -22,6 +23,7 @@ import numpy as np
 
 from mlops_audit._mlops_audit import (
     IsotonicCalibrator,
+    PlattCalibrator,
     _calibration_errors,
     _reliability_curve_json,
     brier_score,
@@ -30,6 +32,7 @@ from mlops_audit._mlops_audit import (
 
 __all__ = [
     "IsotonicCalibrator",
+    "PlattCalibrator",
     "ReliabilityCurve",
     "brier_score",
     "expected_calibration_error",

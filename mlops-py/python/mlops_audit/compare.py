@@ -8,19 +8,54 @@ Paired tests for two models scored on the same rows (shadow mode):
 - :func:`mcnemar`: McNemar's test on the hard decisions (exact binomial, or chi-square with
   or without continuity correction, as statsmodels).
 
-Still to come (being built): paired t and Wilcoxon tests, the paired bootstrap, A/B tests
-and sequential tests.
+- :func:`paired_ttest` and :func:`wilcoxon`: paired tests on row-wise values (per-row
+  losses), as ``scipy.stats.ttest_rel`` and ``scipy.stats.wilcoxon``.
+- :func:`welch_ttest`, :func:`mann_whitney`: independent samples, as
+  ``scipy.stats.ttest_ind(equal_var=False)`` and ``scipy.stats.mannwhitneyu``.
+- :func:`two_proportion_ztest`, :func:`fisher_exact`: two proportions (A/B tests), as
+  statsmodels' ``proportions_ztest`` and ``scipy.stats.fisher_exact``.
+
+- :func:`power`, :func:`sample_size` (with :func:`cohens_h`): fixed-horizon design, as
+  statsmodels' ``NormalIndPower``.
+
+Still to come (being built): the paired bootstrap and sequential tests.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
-from mlops_audit._mlops_audit import _delong_json, _mcnemar_json
+from mlops_audit._mlops_audit import (
+    _cohens_h,
+    _delong_json,
+    _fisher_exact_json,
+    _mann_whitney_json,
+    _mcnemar_json,
+    _paired_ttest_json,
+    _power_json,
+    _sample_size_json,
+    _two_proportion_ztest_json,
+    _welch_ttest_json,
+    _wilcoxon_json,
+)
 from mlops_audit.results import TestResult
 
-__all__ = ["TestResult", "delong", "mcnemar"]
+__all__ = [
+    "TestResult",
+    "cohens_h",
+    "delong",
+    "fisher_exact",
+    "mann_whitney",
+    "mcnemar",
+    "paired_ttest",
+    "power",
+    "sample_size",
+    "two_proportion_ztest",
+    "welch_ttest",
+    "wilcoxon",
+]
 
 
 def delong(y_true: Any, y_score_a: Any, y_score_b: Any, *, level: float = 0.95) -> TestResult:
@@ -46,3 +81,108 @@ def mcnemar(y_true: Any, y_pred_a: Any, y_pred_b: Any, *, exact: bool = True,
     """
     return TestResult("McNemarResult",
                       json.loads(_mcnemar_json(y_true, y_pred_a, y_pred_b, exact, correction)))
+
+
+def _ttest_result(text: str) -> TestResult:
+    fields = json.loads(text)
+    # JSON has no infinities: one-sided intervals come back open as None.
+    if fields["ci_low"] is None:
+        fields["ci_low"] = -math.inf
+    if fields["ci_high"] is None:
+        fields["ci_high"] = math.inf
+    return TestResult("TTestResult", fields)
+
+
+def paired_ttest(a: Any, b: Any, *, alternative: str = "two-sided",
+                 level: float = 0.95) -> TestResult:
+    """Paired t-test of ``mean(a - b)`` on row-wise values (e.g. per-row losses of the
+    champion ``a`` and the challenger ``b``), as ``scipy.stats.ttest_rel``.
+
+    Returns ``statistic`` (t), ``pvalue``, ``df``, ``difference`` (mean of ``a - b``),
+    ``std_error``, ``ci_low``/``ci_high`` (the ``level`` interval; one-sided for a one-sided
+    alternative, as scipy). ``statistic`` and ``pvalue`` are ``None`` when all differences
+    are equal. Fewer than two rows raise ``UndefinedMetricError``.
+    """
+    return _ttest_result(_paired_ttest_json(a, b, alternative, level))
+
+
+def welch_ttest(a: Any, b: Any, *, alternative: str = "two-sided",
+                level: float = 0.95) -> TestResult:
+    """Welch's t-test of ``mean(a) - mean(b)`` for independent samples, as
+    ``scipy.stats.ttest_ind(a, b, equal_var=False)``; fields as :func:`paired_ttest`, with
+    Welch-Satterthwaite ``df``."""
+    return _ttest_result(_welch_ttest_json(a, b, alternative, level))
+
+
+def wilcoxon(a: Any, b: Any, *, alternative: str = "two-sided",
+             method: str = "auto") -> TestResult:
+    """Wilcoxon signed-rank test of ``a - b``, as ``scipy.stats.wilcoxon(a, b,
+    zero_method="wilcox", correction=False)``.
+
+    ``method="auto"`` follows scipy: more than 50 rows: normal approximation; otherwise the
+    exact distribution when there are no ties and no zero differences; otherwise, up to 13
+    rows, every sign flip is enumerated (scipy's deterministic permutation test); otherwise
+    the normal approximation with tie correction. Fields: ``statistic`` (``min(T+, T-)``
+    two-sided, ``T+`` otherwise), ``pvalue``, ``r_plus``, ``r_minus``, ``z``,
+    ``n_nonzero``, ``n_zero``, ``ties``, ``method`` (the one used).
+    """
+    return TestResult("WilcoxonResult", json.loads(_wilcoxon_json(a, b, alternative, method)))
+
+
+def mann_whitney(a: Any, b: Any, *, alternative: str = "two-sided",
+                 method: str = "auto") -> TestResult:
+    """Mann-Whitney U test, as ``scipy.stats.mannwhitneyu(a, b)`` (continuity correction on).
+
+    ``method="auto"`` follows scipy: exact when one sample has at most 8 values and there
+    are no ties, asymptotic otherwise. Fields: ``statistic`` (U of ``a``), ``pvalue``,
+    ``u_b``, ``z``, ``exact``, ``ties``.
+    """
+    return TestResult("MannWhitneyResult",
+                      json.loads(_mann_whitney_json(a, b, alternative, method)))
+
+
+def two_proportion_ztest(count1: int, nobs1: int, count2: int, nobs2: int, *,
+                         alternative: str = "two-sided") -> TestResult:
+    """Pooled z-test of ``count1/nobs1 - count2/nobs2``, as statsmodels'
+    ``proportions_ztest([count1, count2], [nobs1, nobs2])`` (``alternative`` spelled as scipy:
+    ``"greater"`` for statsmodels' ``"larger"``, ``"less"`` for ``"smaller"``)."""
+    return TestResult("ProportionsZTestResult", json.loads(
+        _two_proportion_ztest_json(count1, nobs1, count2, nobs2, alternative)))
+
+
+def fisher_exact(table: Any, *, alternative: str = "two-sided") -> TestResult:
+    """Fisher's exact test on a 2x2 table of counts, as ``scipy.stats.fisher_exact``.
+
+    ``statistic`` is the sample odds ratio (``inf`` when ``t01 t10 = 0``; ``None`` when a
+    row or column sums to zero, with ``pvalue = 1``).
+    """
+    (t00, t01), (t10, t11) = ((int(v) for v in row) for row in table)
+    fields = json.loads(_fisher_exact_json(t00, t01, t10, t11, alternative))
+    if fields["statistic"] is None and not fields["degenerate"]:
+        fields["statistic"] = math.inf
+    return TestResult("FisherExactResult", fields)
+
+
+def cohens_h(p1: float, p2: float) -> float:
+    """Cohen's h, ``2 asin(sqrt(p1)) - 2 asin(sqrt(p2))``: the effect size of two proportions
+    for :func:`power` and :func:`sample_size` (statsmodels' ``proportion_effectsize``)."""
+    return _cohens_h(p1, p2)
+
+
+def power(effect_size: float, nobs1: float, *, alpha: float = 0.05, ratio: float = 1.0,
+          alternative: str = "two-sided") -> TestResult:
+    """Power of a two-sample test of a standardised ``effect_size`` (Cohen's h for two
+    proportions, ``difference / sd`` for two means) with ``nobs1`` and ``ratio * nobs1``
+    rows, as statsmodels' ``NormalIndPower().power`` (``"greater"`` is its ``"larger"``).
+    Fields: ``power``, ``effect_size``, ``nobs1``, ``nobs2``, ``ratio``, ``alpha``."""
+    return TestResult("PowerResult",
+                      json.loads(_power_json(effect_size, nobs1, alpha, ratio, alternative)))
+
+
+def sample_size(effect_size: float, *, power: float = 0.8, alpha: float = 0.05,
+                ratio: float = 1.0, alternative: str = "two-sided") -> TestResult:
+    """Rows per group for a fixed-horizon two-sample test to reach ``power``, as
+    statsmodels' ``NormalIndPower().solve_power(nobs1=None)``; ``nobs1`` is fractional
+    (round it up), ``nobs2 = ratio * nobs1``."""
+    return TestResult("PowerResult", json.loads(
+        _sample_size_json(effect_size, power, alpha, ratio, alternative)))

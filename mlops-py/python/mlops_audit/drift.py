@@ -1,18 +1,162 @@
 """Drift tests and production monitoring.
 
-:func:`ks_2samp` is the two-sample Kolmogorov-Smirnov test: has the distribution of a
-numeric feature moved between ``reference`` (the training data) and ``current`` (what the
-model sees in production)? It has the meaning, parameters and ``method="auto"`` rule of
-``scipy.stats.ks_2samp`` and agrees with it to 1e-10 (relative) on p-values; where SciPy
-abandons the exact p-value with a warning, it is still computed exactly when affordable,
-and :attr:`KsResult.method` always says how the p-value was obtained. The result unpacks
-like SciPy's (``statistic, pvalue = ks_2samp(reference, current)``).
+Numeric features:
 
-Planned contents (being built): Wasserstein, Anderson-Darling, Cramer-von Mises, PSI,
-KL/JS, chi-square and G tests, the per-group output-rate check, reference profiles and a
-monitor. Names are added as they are implemented and tested.
+- :func:`ks_2samp` is the two-sample Kolmogorov-Smirnov test: has the distribution of a
+  numeric feature moved between ``reference`` (the training data) and ``current`` (what the
+  model sees in production)? It has the meaning, parameters and ``method="auto"`` rule of
+  ``scipy.stats.ks_2samp`` and agrees with it to 1e-10 (relative) on p-values; where SciPy
+  abandons the exact p-value with a warning, it is still computed exactly when affordable,
+  and :attr:`KsResult.method` always says how the p-value was obtained. The result unpacks
+  like SciPy's (``statistic, pvalue = ks_2samp(reference, current)``).
+- :func:`wasserstein`: the Wasserstein-1 distance (as ``scipy.stats.wasserstein_distance``)
+  and the same divided by the reference's population (``ddof=0``) standard deviation.
+- :func:`psi`: population stability index and Jensen-Shannon distance on bins fixed from
+  the reference (quantile bins by default, or given edges), with overflow bins on both
+  sides and an additive ``epsilon`` on bin proportions.
+
+Categorical features and prediction rates:
+
+- :func:`categorical_drift`: KL divergence ``D(current || reference)``, JS distance, PSI,
+  total variation, the chi-square test of homogeneity and the G-test (as
+  ``scipy.stats.chi2_contingency``), with categories unseen in the reference named.
+- :func:`proportion_drift`: Wilson and Clopper-Pearson intervals of the production share of
+  positive predictions (as ``scipy.stats.binomtest(x, n).proportion_ci``), whether the
+  training share falls outside them, and the pooled two-proportion z-test (as statsmodels'
+  ``proportions_ztest``).
+- :func:`multipletests`: Bonferroni, Holm and Benjamini-Hochberg adjusted p-values (as
+  ``statsmodels.stats.multitest.multipletests``).
+
+Every function but :func:`ks_2samp` returns a :class:`~mlops_audit.results.TestResult` with
+``statistic``, ``pvalue`` (``None`` where the measure has none) and an effect size.
+
+Planned contents (being built): Anderson-Darling, Cramer-von Mises, reference profiles and
+a monitor. Names are added as they are implemented and tested.
 """
 
-from mlops_audit._mlops_audit import KsResult, ks_2samp
+from __future__ import annotations
 
-__all__: list[str] = ["KsResult", "ks_2samp"]
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from mlops_audit._mlops_audit import (
+    KsResult,
+    _categorical_json,
+    _multipletests_json,
+    _proportion_json,
+    _psi_json,
+    _wasserstein_json,
+    ks_2samp,
+)
+from mlops_audit.results import TestResult
+
+__all__: list[str] = [
+    "KsResult",
+    "TestResult",
+    "categorical_drift",
+    "ks_2samp",
+    "multipletests",
+    "proportion_drift",
+    "psi",
+    "wasserstein",
+]
+
+
+def wasserstein(reference: Any, current: Any) -> TestResult:
+    """Wasserstein-1 (earth mover's) distance between ``reference`` and ``current``.
+
+    Fields: ``statistic`` and ``distance`` (equal to ``scipy.stats.wasserstein_distance``),
+    ``normalized`` (the effect size: distance divided by ``reference_std``, the
+    **population** standard deviation ``numpy.std(reference)`` with ``ddof=0``; ``None``
+    for a constant reference), ``pvalue`` (always ``None``), sample sizes.
+    """
+    return TestResult("WassersteinResult", json.loads(_wasserstein_json(reference, current)))
+
+
+def psi(
+    reference: Any,
+    current: Any,
+    *,
+    bins: int = 10,
+    edges: Sequence[float] | None = None,
+    epsilon: float = 1e-4,
+) -> TestResult:
+    """Population stability index and Jensen-Shannon distance of a numeric feature.
+
+    Bins are fixed from ``reference``: by default its minimum, its ``numpy.quantile``
+    (linear rule) at ``1/bins, ..., (bins-1)/bins`` and its maximum, duplicates dropped; or
+    the strictly increasing ``edges`` given. Interior bins are ``[e0, e1), ..., [e(B-1),
+    eB]`` (as ``numpy.histogram``) and an overflow bin on each side, ``(-inf, e0)`` and
+    ``(eB, inf)``, counts production values outside the range.
+
+    ``psi = sum((c - r) * ln(c / r))`` on proportions smoothed as ``(p + epsilon) / (1 + K
+    epsilon)`` over the ``K`` bins; ``js_distance`` is
+    ``scipy.spatial.distance.jensenshannon`` (natural log) of the raw proportions. Also
+    reports ``edges``, per-bin counts and proportions; ``pvalue`` is ``None``.
+    """
+    return TestResult(
+        "PsiResult",
+        json.loads(
+            _psi_json(reference, current, bins, None if edges is None else list(edges), epsilon)
+        ),
+    )
+
+
+def _pairs(counts: Mapping[str, float] | Iterable[tuple[str, float]]) -> list[tuple[str, float]]:
+    items = counts.items() if isinstance(counts, Mapping) else counts
+    return [(str(k), float(v)) for k, v in items]
+
+
+def categorical_drift(
+    reference: Mapping[str, float] | Iterable[tuple[str, float]],
+    current: Mapping[str, float] | Iterable[tuple[str, float]],
+    *,
+    epsilon: float = 1e-4,
+) -> TestResult:
+    """Drift of a categorical feature given as counts per category.
+
+    ``reference`` and ``current`` map category names to counts (a ``dict``, a pandas
+    ``value_counts()`` Series, or ``(name, count)`` pairs). Fields: ``statistic``,
+    ``pvalue``, ``dof`` (Pearson chi-square test of homogeneity on the 2 x K table, as
+    ``scipy.stats.chi2_contingency(correction=False)``; categories with zero count in both
+    are dropped), ``g_statistic``, ``g_pvalue`` (G-test, ``lambda_="log-likelihood"``),
+    ``kl_divergence`` (``D(current || reference)``, natural log, proportions smoothed as
+    ``(p + epsilon) / (1 + K epsilon)``), ``psi`` (smoothed), ``js_distance`` (raw, natural
+    log), ``total_variation`` and ``cramers_v`` (effect sizes), ``categories``,
+    ``unseen_categories`` (in current, not in reference) and the aligned counts.
+    """
+    return TestResult(
+        "CategoricalDriftResult",
+        json.loads(_categorical_json(_pairs(reference), _pairs(current), epsilon)),
+    )
+
+
+def proportion_drift(
+    x0: int, n0: int, x: int, n: int, *, confidence_level: float = 0.95
+) -> TestResult:
+    """Has the share of positive predictions moved from ``x0 / n0`` (training) to ``x / n``
+    (production)?
+
+    Fields: ``wilson_low``/``wilson_high`` and ``exact_low``/``exact_high`` (two-sided
+    Wilson and Clopper-Pearson intervals of ``x / n``, as
+    ``scipy.stats.binomtest(x, n).proportion_ci``), ``out_of_wilson_interval`` and
+    ``out_of_exact_interval`` (the training share lies outside), ``statistic`` and
+    ``pvalue`` (pooled two-proportion z-test, production minus training, two-sided;
+    ``None`` when both samples are all 0 or all 1), ``difference`` and ``cohens_h``
+    (effect sizes).
+    """
+    return TestResult(
+        "ProportionDriftResult", json.loads(_proportion_json(x0, n0, x, n, confidence_level))
+    )
+
+
+def multipletests(pvalues: Any, *, alpha: float = 0.05, method: str = "holm") -> TestResult:
+    """Multiple-testing correction, as ``statsmodels.stats.multitest.multipletests``.
+
+    ``method`` is ``"bonferroni"``, ``"holm"`` or ``"fdr_bh"``. Fields: ``reject``,
+    ``pvalues_corrected`` (in input order), ``method``, ``alpha``.
+    """
+    return TestResult(
+        "MultipleTestsResult", json.loads(_multipletests_json(pvalues, alpha, method))
+    )

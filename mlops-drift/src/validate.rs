@@ -1,0 +1,34 @@
+//! Checks shared by the modules: run once at the edge, so the computations can trust their
+//! input.
+
+use crate::DriftError;
+
+/// `values` is non-empty and finite.
+pub(crate) fn finite_sample(sample: &str, values: &[f64]) -> Result<(), DriftError> {
+    if values.is_empty() {
+        return Err(DriftError::EmptySample {
+            sample: sample.to_owned(),
+        });
+    }
+    if let Some((index, &value)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        return Err(DriftError::NonFiniteValue {
+            sample: sample.to_owned(),
+            index,
+            value,
+        });
+    }
+    Ok(())
+}
+
+/// `value` lies strictly inside `(0, 1)`.
+pub(crate) fn open_unit(name: &str, value: f64) -> Result<(), DriftError> {
+    if value > 0.0 && value < 1.0 {
+        Ok(())
+    } else {
+        Err(DriftError::invalid_parameter(
+            name,
+            value.to_string(),
+            "expected a number strictly between 0 and 1",
+        ))
+    }
+}
