@@ -155,6 +155,38 @@ impl CostMatrix {
             .collect()
     }
 
+    /// [`CostMatrix::min_cost_threshold`] of the union of disjoint parts (the groups of
+    /// [`SortedCounts::by_group`], say), streamed over a merge of their blocks without
+    /// building the pooled counts. Same result, same tie rule.
+    pub fn min_cost_threshold_of_parts(&self, parts: &[&SortedCounts]) -> CostOptimum {
+        let total_pos: f64 = parts.iter().map(|p| p.total_pos()).sum();
+        let total_neg: f64 = parts.iter().map(|p| p.total_neg()).sum();
+        let at = |tp: f64, fp: f64| ConfusionMatrix {
+            tp,
+            fp,
+            fn_: total_pos - tp,
+            tn: total_neg - fp,
+        };
+        let mut best = (self.total_cost(&at(0.0, 0.0)), f64::INFINITY, 0.0, 0.0);
+        let (mut tp, mut fp) = (0.0, 0.0);
+        let runs: Vec<&[f64]> = parts.iter().map(|p| p.thresholds()).collect();
+        crate::merge::merge_runs(&runs, crate::merge::Order::Descending, |score, members| {
+            for &(part, index) in members {
+                tp += parts[part].block_pos()[index];
+                fp += parts[part].block_neg()[index];
+            }
+            let c = self.total_cost(&at(tp, fp));
+            if c < best.0 {
+                best = (c, score, tp, fp);
+            }
+        });
+        CostOptimum {
+            threshold: best.1,
+            cost: best.0,
+            confusion: at(best.2, best.3),
+        }
+    }
+
     /// The threshold with the lowest total cost on the data, over every distinct score and
     /// the rule that predicts nothing positive. Ties go to the highest threshold (fewest
     /// positive predictions).

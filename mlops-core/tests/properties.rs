@@ -231,6 +231,12 @@ proptest! {
                 None => prop_assert!(per[id].is_empty()),
             }
         }
+        // The streamed pooled optimum equals the optimum of the pooled counts.
+        let cost = mlops_core::CostMatrix::default();
+        let streamed = cost.min_cost_threshold_of_parts(&per.iter().collect::<Vec<_>>());
+        let direct = cost.min_cost_threshold(&SortedCounts::new(&task));
+        prop_assert_eq!(streamed.threshold, direct.threshold);
+        prop_assert!(close(streamed.cost, direct.cost));
         // Merging the groups back gives the pooled counts (up to the summation order).
         let merged = SortedCounts::merge(&per.iter().collect::<Vec<_>>());
         let pooled = SortedCounts::new(&task);

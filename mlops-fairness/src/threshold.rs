@@ -457,9 +457,10 @@ impl ThresholdSearch {
     }
 
     fn baselines(&self, curves: &[GroupCurve]) -> Baselines {
-        // The pooled counts from the groups' sorted counts: a merge, not a second sort.
+        // The pooled optimum streamed over a merge of the groups' sorted counts: no second
+        // sort, and no pooled copy.
         let parts: Vec<&SortedCounts> = curves.iter().map(|gc| &gc.counts).collect();
-        let pooled = self.cost.min_cost_threshold(&SortedCounts::merge(&parts));
+        let pooled = self.cost.min_cost_threshold_of_parts(&parts);
         let own: Vec<f64> = curves
             .iter()
             .map(|gc| self.cost.min_cost_threshold(&gc.counts).threshold)
