@@ -16,7 +16,7 @@ use arrow_schema::DataType;
 use mlops_core::{CoreError, GroupColumn, GroupValue, Groups};
 use numpy::{PyArray1, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{IntoPyDict, PyBool, PyDict, PyInt, PyList, PyString, PyTuple};
 use pyo3_arrow::input::AnyArray;
 
 use crate::errors::{core_err, input_type_error};
@@ -130,8 +130,36 @@ fn from_numpy(obj: &Bound<'_, PyAny>, column: &str) -> PyResult<Option<GroupColu
     }
     let kind: String = untyped.dtype().getattr("kind")?.extract()?;
     match kind.as_str() {
-        // Unicode, bytes or objects: read element by element.
-        "U" | "O" => from_py_sequence(obj, column).map(Some),
+        // Fixed-width strings: numpy factorises them in C (reading them one by one would
+        // create a Python str per row); the codes then go straight to the core.
+        "U" => {
+            let np = obj.py().import("numpy")?;
+            let parts = np.getattr("unique")?.call(
+                (obj,),
+                Some(&[("return_inverse", true)].into_py_dict(obj.py())?),
+            )?;
+            let levels_obj = parts.get_item(0)?;
+            let inverse = np.call_method1("asarray", (parts.get_item(1)?, "int64"))?;
+            let inverse = inverse
+                .cast::<PyArray1<i64>>()?
+                .try_readonly()
+                .map_err(|e| input_type_error(e.to_string(), Some(column)))?;
+            let codes = inverse
+                .as_array()
+                .iter()
+                .map(|&c| u32::try_from(c))
+                .collect::<Result<Vec<u32>, _>>()
+                .map_err(|_| input_type_error("more than 2^32 groups".into(), Some(column)))?;
+            let mut levels = Vec::new();
+            for item in levels_obj.call_method0("tolist")?.try_iter()? {
+                levels.push(GroupValue::Str(item?.extract::<String>()?));
+            }
+            GroupColumn::from_codes(column, codes, levels)
+                .map(Some)
+                .map_err(core_err)
+        }
+        // Objects (str, int, None, NaN mixed): read element by element.
+        "O" => from_py_sequence(obj, column).map(Some),
         _ => Err(input_type_error(
             format!(
                 "group column `{column}` has dtype {}; group keys must be strings or integers \

@@ -265,3 +265,14 @@ def test_policy_pickles_through_json():
     p = equal_opportunity(y, s, g, randomized=True)
     q = pickle.loads(pickle.dumps(p))
     assert q.to_json() == p.to_json()
+
+
+def test_fixed_width_string_groups_equal_object_and_list_groups():
+    # numpy "<U" arrays are factorised by numpy.unique; object arrays and lists element by
+    # element: both paths must give the same groups, including non-ASCII and empty names.
+    y, s, g = lending_data(2000)
+    names = np.array(["", "ä", "Ünïcode group", "d"])[np.searchsorted(np.array(list("abcd")), g)]
+    expected = equal_opportunity(y, s, list(names)).thresholds
+    assert equal_opportunity(y, s, names).thresholds == expected
+    assert equal_opportunity(y, s, names.astype(object)).thresholds == expected
+    assert set(expected) == {"", "ä", "Ünïcode group", "d"}
