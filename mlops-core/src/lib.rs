@@ -32,6 +32,7 @@ pub mod radix;
 pub mod roc;
 pub mod serde_float;
 pub mod sorted;
+pub mod special;
 
 pub use confusion::{ConfusionMatrix, Rates};
 pub use cost::{CostMatrix, CostOptimum};

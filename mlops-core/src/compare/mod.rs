@@ -37,32 +37,8 @@ pub enum Alternative {
     Less,
 }
 
-/// Upper-tail probability of the standard normal, accurate to about an ulp far into the
-/// tail (`libm`'s erfc; statrs' is good to only ~1e-10 relative).
-pub(crate) fn normal_sf(z: f64) -> f64 {
-    0.5 * libm::erfc(z / std::f64::consts::SQRT_2)
-}
-
-/// The `q`-quantile of the standard normal (`q` in (0, 1)): statrs' inverse as a start,
-/// then Newton steps on the accurate tail.
-pub(crate) fn normal_quantile(q: f64) -> f64 {
-    let mut x = -std::f64::consts::SQRT_2 * statrs::function::erf::erfc_inv(2.0 * q);
-    for _ in 0..3 {
-        let density = (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt();
-        if density == 0.0 {
-            break;
-        }
-        // Phi(x) - q, written in the smaller tail so no precision is lost (1 - q is exact
-        // for q >= 1/2).
-        let f = if x > 0.0 {
-            (1.0 - q) - normal_sf(x)
-        } else {
-            normal_sf(-x) - q
-        };
-        x -= f / density;
-    }
-    x
-}
+/// The normal tail and quantile used by every test here ([`crate::special`]).
+pub(crate) use crate::special::{normal_ppf as normal_quantile, normal_sf};
 
 #[cfg(test)]
 mod tests {
