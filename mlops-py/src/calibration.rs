@@ -4,34 +4,14 @@ use mlops_core::calibration::{
     BinStrategy, IsotonicCalibrator, PlattCalibrator, brier_score, calibration_error, log_loss,
     reliability_curve,
 };
-use mlops_core::{BinaryTask, CoreError};
+
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
-use crate::convert::{extract_column, extract_optional};
+use crate::convert::{extract_column, with_task};
 use crate::detach;
 use crate::errors::parameter_error;
-
-/// Reads `(y_true, y_prob, sample_weight)` and runs `f` on the checked task without the GIL.
-fn with_probabilities<T: Send>(
-    py: Python<'_>,
-    y_true: &Bound<'_, PyAny>,
-    y_prob: &Bound<'_, PyAny>,
-    sample_weight: Option<&Bound<'_, PyAny>>,
-    f: impl FnOnce(&BinaryTask<'_>) -> Result<T, CoreError> + Send,
-) -> PyResult<T> {
-    let y = extract_column(y_true, "y_true")?;
-    let p = extract_column(y_prob, "y_score")?;
-    let w = extract_optional(sample_weight, "sample_weight")?;
-    let (y, p) = (y.labels("y_true")?, p.floats("y_score")?);
-    let w = w.as_ref().map(|w| w.floats("sample_weight")).transpose()?;
-    detach(py, || {
-        let task = BinaryTask::new(p.view(), y.view())?
-            .with_optional_weights(w.as_ref().map(|w| w.view()))?;
-        f(&task)
-    })
-}
 
 fn strategy(s: &str) -> PyResult<BinStrategy> {
     match s {
@@ -53,7 +33,7 @@ pub fn brier_score_(
     y_prob: &Bound<'_, PyAny>,
     sample_weight: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<f64> {
-    with_probabilities(py, y_true, y_prob, sample_weight, brier_score)
+    with_task(py, y_true, y_prob, sample_weight, brier_score)
 }
 
 /// Log loss: weighted mean negative log-likelihood, probabilities clipped to
@@ -66,7 +46,7 @@ pub fn log_loss_(
     y_prob: &Bound<'_, PyAny>,
     sample_weight: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<f64> {
-    with_probabilities(py, y_true, y_prob, sample_weight, log_loss)
+    with_task(py, y_true, y_prob, sample_weight, log_loss)
 }
 
 /// The reliability curve as JSON (``mlops_audit.calibration.reliability_curve`` wraps it).
@@ -81,7 +61,7 @@ pub fn _reliability_curve_json(
     sample_weight: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<String> {
     let strategy = self::strategy(strategy)?;
-    let curve = with_probabilities(py, y_true, y_prob, sample_weight, |t| {
+    let curve = with_task(py, y_true, y_prob, sample_weight, |t| {
         reliability_curve(t, n_bins, strategy)
     })?;
     serde_json::to_string(&curve).map_err(|e| parameter_error("curve", e.to_string()))
@@ -99,7 +79,7 @@ pub fn _calibration_errors(
     sample_weight: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<(f64, f64)> {
     let strategy = self::strategy(strategy)?;
-    with_probabilities(py, y_true, y_prob, sample_weight, |t| {
+    with_task(py, y_true, y_prob, sample_weight, |t| {
         reliability_curve(t, n_bins, strategy).map(|c| calibration_error(&c))
     })
 }
@@ -136,7 +116,7 @@ impl PyIsotonicCalibrator {
         sample_weight: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<PyRefMut<'py, Self>> {
         let py = slf.py();
-        let cal = fit_isotonic(py, y_true, y_score, sample_weight)?;
+        let cal = with_task(py, y_true, y_score, sample_weight, IsotonicCalibrator::fit)?;
         slf.0 = Some(cal);
         Ok(slf)
     }
@@ -199,25 +179,6 @@ impl PyIsotonicCalibrator {
     }
 }
 
-/// Fits an isotonic calibrator; scores need not be probabilities.
-fn fit_isotonic(
-    py: Python<'_>,
-    y_true: &Bound<'_, PyAny>,
-    y_score: &Bound<'_, PyAny>,
-    sample_weight: Option<&Bound<'_, PyAny>>,
-) -> PyResult<IsotonicCalibrator> {
-    let y = extract_column(y_true, "y_true")?;
-    let s = extract_column(y_score, "y_score")?;
-    let w = extract_optional(sample_weight, "sample_weight")?;
-    let (y, s) = (y.labels("y_true")?, s.floats("y_score")?);
-    let w = w.as_ref().map(|w| w.floats("sample_weight")).transpose()?;
-    detach(py, || {
-        let task = BinaryTask::new(s.view(), y.view())?
-            .with_optional_weights(w.as_ref().map(|w| w.view()))?;
-        IsotonicCalibrator::fit(&task)
-    })
-}
-
 /// Platt scaling, as scikit-learn's sigmoid calibration: ``P(y=1 | s) = 1 / (1 + exp(a s + b))``
 /// fitted on Platt's smoothed targets. ``fit(y_score, y_true, sample_weight=None)``,
 /// ``transform(y_score)``; ``a`` and ``b`` as scikit-learn's ``a_`` and ``b_``.
@@ -250,16 +211,7 @@ impl PyPlattCalibrator {
         sample_weight: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<PyRefMut<'py, Self>> {
         let py = slf.py();
-        let y = extract_column(y_true, "y_true")?;
-        let s = extract_column(y_score, "y_score")?;
-        let w = extract_optional(sample_weight, "sample_weight")?;
-        let (y, s) = (y.labels("y_true")?, s.floats("y_score")?);
-        let w = w.as_ref().map(|w| w.floats("sample_weight")).transpose()?;
-        let cal = detach(py, || {
-            let task = BinaryTask::new(s.view(), y.view())?
-                .with_optional_weights(w.as_ref().map(|w| w.view()))?;
-            PlattCalibrator::fit(&task)
-        })?;
+        let cal = with_task(py, y_true, y_score, sample_weight, PlattCalibrator::fit)?;
         slf.0 = Some(cal);
         Ok(slf)
     }

@@ -411,3 +411,67 @@ pub fn _column_info(obj: &Bound<'_, PyAny>, kind: &str) -> PyResult<&'static str
     };
     Ok(if borrowed { "borrowed" } else { "converted" })
 }
+
+/// The `(y_true, y_score, sample_weight)` columns of one call, read from Python.
+pub struct TaskInputs<'py> {
+    labels: Column<'py>,
+    scores: Column<'py>,
+    weights: Option<Column<'py>>,
+}
+
+/// The same columns converted for the core: borrowed wherever the memory allows.
+pub struct TaskViews<'a> {
+    labels: CowArray<'a, bool, Ix1>,
+    scores: CowArray<'a, f64, Ix1>,
+    weights: Option<CowArray<'a, f64, Ix1>>,
+}
+
+impl<'py> TaskInputs<'py> {
+    /// Reads the three inputs (in this order, so the first bad one is the one reported).
+    pub fn read(
+        y_true: &Bound<'py, PyAny>,
+        y_score: &Bound<'py, PyAny>,
+        sample_weight: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Self> {
+        Ok(Self {
+            labels: extract_column(y_true, "y_true")?,
+            scores: extract_column(y_score, "y_score")?,
+            weights: extract_optional(sample_weight, "sample_weight")?,
+        })
+    }
+
+    /// Converts labels, scores and weights (copying only what cannot be borrowed).
+    pub fn views(&self) -> PyResult<TaskViews<'_>> {
+        Ok(TaskViews {
+            labels: self.labels.labels("y_true")?,
+            scores: self.scores.floats("y_score")?,
+            weights: self
+                .weights
+                .as_ref()
+                .map(|w| w.floats("sample_weight"))
+                .transpose()?,
+        })
+    }
+}
+
+impl TaskViews<'_> {
+    /// The checked task; call it without the GIL.
+    pub fn task(&self) -> Result<mlops_core::BinaryTask<'_>, CoreError> {
+        mlops_core::BinaryTask::new(self.scores.view(), self.labels.view())?
+            .with_optional_weights(self.weights.as_ref().map(|w| w.view()))
+    }
+}
+
+/// Reads `(y_true, y_score, sample_weight)`, then runs `f` on the checked task with the GIL
+/// released.
+pub fn with_task<T: Send>(
+    py: Python<'_>,
+    y_true: &Bound<'_, PyAny>,
+    y_score: &Bound<'_, PyAny>,
+    sample_weight: Option<&Bound<'_, PyAny>>,
+    f: impl FnOnce(&mlops_core::BinaryTask<'_>) -> Result<T, CoreError> + Send,
+) -> PyResult<T> {
+    let inputs = TaskInputs::read(y_true, y_score, sample_weight)?;
+    let views = inputs.views()?;
+    crate::detach(py, || f(&views.task()?))
+}

@@ -1,7 +1,7 @@
 //! `mlops_audit.fairness`: equal-opportunity thresholds.
 
+use mlops_core::CostMatrix;
 use mlops_core::Groups;
-use mlops_core::{BinaryTask, CostMatrix};
 use mlops_fairness::{
     AuditParams, Constraint, Decision, FairnessError, GroupAudit, GroupRule, RATE_NAMES,
     ThresholdPolicy, ThresholdSearch, audit as run_audit, uniform_from_key, uniform_from_seed,
@@ -10,7 +10,7 @@ use numpy::{IntoPyArray, PyArray1, PyArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::{extract_column, extract_optional};
+use crate::convert::{TaskInputs, extract_column, extract_optional};
 use crate::errors::{core_err, fairness_err, input_type_error};
 use crate::groups::extract_groups;
 use crate::metrics::PyCostMatrix;
@@ -275,15 +275,8 @@ pub fn equal_opportunity(
         Some(c) => c.0,
         None => CostMatrix::new(fn_cost, fp_cost).map_err(core_err)?,
     };
-    let labels_col = extract_column(y_true, "y_true")?;
-    let scores_col = extract_column(y_score, "y_score")?;
-    let weights_col = extract_optional(sample_weight, "sample_weight")?;
-    let labels = labels_col.labels("y_true")?;
-    let scores = scores_col.floats("y_score")?;
-    let weights = weights_col
-        .as_ref()
-        .map(|w| w.floats("sample_weight"))
-        .transpose()?;
+    let inputs = TaskInputs::read(y_true, y_score, sample_weight)?;
+    let views = inputs.views()?;
     let groups = extract_groups(groups)?;
     let search = ThresholdSearch::new()
         .cost(cost)
@@ -293,9 +286,7 @@ pub fn equal_opportunity(
         .max_groups(max_groups);
     let policy = py
         .detach(|| -> Result<ThresholdPolicy, FairnessError> {
-            let task = BinaryTask::new(scores.view(), labels.view())?
-                .with_optional_weights(weights.as_ref().map(|w| w.view()))?;
-            search.fit(&task, &groups)
+            search.fit(&views.task()?, &groups)
         })
         .map_err(fairness_err)?;
     Ok(PyThresholdPolicy(policy))
@@ -423,16 +414,9 @@ pub fn audit<'py>(
             "give exactly one of threshold=, thresholds= or y_pred=".to_owned(),
         ));
     }
-    let labels_col = extract_column(y_true, "y_true")?;
-    let scores_col = extract_column(y_score, "y_score")?;
-    let weights_col = extract_optional(sample_weight, "sample_weight")?;
+    let inputs = TaskInputs::read(y_true, y_score, sample_weight)?;
     let pred_col = extract_optional(y_pred, "y_pred")?;
-    let labels = labels_col.labels("y_true")?;
-    let scores = scores_col.floats("y_score")?;
-    let weights = weights_col
-        .as_ref()
-        .map(|w| w.floats("sample_weight"))
-        .transpose()?;
+    let views = inputs.views()?;
     let preds: Option<Vec<bool>> = pred_col
         .as_ref()
         .map(|p| p.labels("y_pred").map(|v| v.to_vec()))
@@ -456,8 +440,7 @@ pub fn audit<'py>(
     };
     let report = py
         .detach(|| -> Result<GroupAudit, FairnessError> {
-            let task = BinaryTask::new(scores.view(), labels.view())?
-                .with_optional_weights(weights.as_ref().map(|w| w.view()))?;
+            let task = views.task()?;
             let report = run_audit(&task, &groups, decision, params)?;
             if bootstrap > 0 {
                 report.with_bootstrap(&task, &groups, decision, bootstrap, level, seed)

@@ -1,14 +1,11 @@
 //! `mlops_audit.metrics`: confusion matrices, ROC/PR curves, AUC, costs.
 
-use mlops_core::{
-    BinaryTask, ConfusionMatrix, CoreError, CostMatrix, CostOptimum, Rates, SortedCounts,
-};
-use ndarray::{CowArray, Ix1};
+use mlops_core::{ConfusionMatrix, CostMatrix, CostOptimum, Rates, SortedCounts};
 use numpy::{IntoPyArray, PyArray1, PyArray2};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
-use crate::convert::{extract_column, extract_optional};
+use crate::convert::{extract_column, extract_optional, with_task};
 use crate::detach;
 
 /// Three arrays of one curve, as scikit-learn returns them.
@@ -17,43 +14,6 @@ type Curve<'py> = (
     Bound<'py, PyArray1<f64>>,
     Bound<'py, PyArray1<f64>>,
 );
-
-/// The converted `(y_true, y_score, sample_weight)` of one call, borrowed where possible.
-struct Inputs<'a> {
-    labels: CowArray<'a, bool, Ix1>,
-    scores: CowArray<'a, f64, Ix1>,
-    weights: Option<CowArray<'a, f64, Ix1>>,
-}
-
-impl Inputs<'_> {
-    /// Validates into a [`BinaryTask`]; runs without the GIL.
-    fn task(&self) -> Result<BinaryTask<'_>, CoreError> {
-        BinaryTask::new(self.scores.view(), self.labels.view())?
-            .with_optional_weights(self.weights.as_ref().map(|w| w.view()))
-    }
-}
-
-/// Reads the three inputs, then runs `f` on the checked task with the GIL released.
-fn with_task<T: Send>(
-    py: Python<'_>,
-    y_true: &Bound<'_, PyAny>,
-    y_score: &Bound<'_, PyAny>,
-    sample_weight: Option<&Bound<'_, PyAny>>,
-    f: impl FnOnce(&BinaryTask<'_>) -> Result<T, CoreError> + Send,
-) -> PyResult<T> {
-    let labels_col = extract_column(y_true, "y_true")?;
-    let scores_col = extract_column(y_score, "y_score")?;
-    let weights_col = extract_optional(sample_weight, "sample_weight")?;
-    let inputs = Inputs {
-        labels: labels_col.labels("y_true")?,
-        scores: scores_col.floats("y_score")?,
-        weights: weights_col
-            .as_ref()
-            .map(|w| w.floats("sample_weight"))
-            .transpose()?,
-    };
-    detach(py, || f(&inputs.task()?))
-}
 
 fn cost_or_default(cost: Option<&PyCostMatrix>) -> CostMatrix {
     cost.map_or_else(CostMatrix::default, |c| c.0)

@@ -12,7 +12,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use std::borrow::Cow;
 
-use crate::convert::{extract_column, extract_optional};
+use crate::convert::{TaskInputs, extract_optional};
 use crate::errors::{core_err, fairness_err, input_type_error, parameter_error};
 use crate::fairness::PyThresholdPolicy;
 use crate::groups::extract_groups;
@@ -26,18 +26,10 @@ fn with_task<T: Send>(
     groups: &Groups,
     f: impl FnOnce(&BinaryTask<'_>, &Groups) -> Result<T, FairnessError> + Send,
 ) -> PyResult<T> {
-    let labels_col = extract_column(y_true, "y_true")?;
-    let scores_col = extract_column(y_score, "y_score")?;
-    let weights_col = extract_optional(sample_weight, "sample_weight")?;
-    let labels = labels_col.labels("y_true")?;
-    let scores = scores_col.floats("y_score")?;
-    let weights = weights_col
-        .as_ref()
-        .map(|w| w.floats("sample_weight"))
-        .transpose()?;
+    let inputs = TaskInputs::read(y_true, y_score, sample_weight)?;
+    let views = inputs.views()?;
     py.detach(|| {
-        let task = BinaryTask::new(scores.view(), labels.view())?
-            .with_optional_weights(weights.as_ref().map(|w| w.view()))?;
+        let task = views.task()?;
         f(&task, groups)
     })
     .map_err(fairness_err)
