@@ -376,10 +376,13 @@ pub fn audit(
         .iter()
         .map(|r| disparity(r, &group_metrics))
         .collect();
+    // The core test: the largest gap of any constrained rate (both FPR and TPR for
+    // equalized odds).
     let core = disparities
         .iter()
-        .find(|d| d.rate == params.constraint.name())
-        .and_then(|d| d.max_diff);
+        .filter(|d| params.constraint.rate_names().contains(&d.rate.as_str()))
+        .filter_map(|d| d.max_diff)
+        .reduce(f64::max);
     let mut warnings = Vec::new();
     for g in &group_metrics {
         if g.small {
@@ -389,12 +392,13 @@ pub fn audit(
                 g.name, g.positive_rows, g.negative_rows, params.min_count
             ));
         }
-        if params.constraint.rate(&g.confusion).is_none() {
-            warnings.push(format!(
-                "group `{}` has an undefined {}: it is left out of the gap",
-                g.name,
-                params.constraint.name()
-            ));
+        for &name in params.constraint.rate_names() {
+            if rate_by_name(&g.confusion.rates(), name).is_none() {
+                warnings.push(format!(
+                    "group `{}` has an undefined {name}: it is left out of the gap",
+                    g.name
+                ));
+            }
         }
     }
     Ok(GroupAudit {
@@ -526,14 +530,18 @@ impl GroupAudit {
         let gaps: Vec<f64> = draws
             .iter()
             .filter_map(|d| {
-                let rates: Vec<f64> = d
+                constraint
+                    .rate_names()
                     .iter()
-                    .filter_map(|r| rate_by_name(r, constraint.name()))
-                    .collect();
-                (rates.len() >= 2).then(|| {
-                    rates.iter().copied().fold(f64::NEG_INFINITY, f64::max)
-                        - rates.iter().copied().fold(f64::INFINITY, f64::min)
-                })
+                    .filter_map(|&name| {
+                        let rates: Vec<f64> =
+                            d.iter().filter_map(|r| rate_by_name(r, name)).collect();
+                        (rates.len() >= 2).then(|| {
+                            rates.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+                                - rates.iter().copied().fold(f64::INFINITY, f64::min)
+                        })
+                    })
+                    .reduce(f64::max)
             })
             .collect();
         self.intervals = Some(BootstrapIntervals {

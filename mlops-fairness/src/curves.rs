@@ -39,17 +39,8 @@ fn point(counts: &SortedCounts, rule: GroupRule) -> Option<OperatingPoint> {
     if p <= 0.0 || n <= 0.0 {
         return None;
     }
-    // Blocks strictly above the boundary, then the boundary block with probability p.
-    let above = counts.thresholds().partition_point(|&s| s > rule.threshold);
-    let lo = counts.confusion_at_block(above);
-    let at_boundary = counts.thresholds().get(above) == Some(&rule.threshold);
-    let (tp, fp) = if at_boundary {
-        let hi = counts.confusion_at_block(above + 1);
-        let q = rule.p_at_threshold;
-        ((1.0 - q) * lo.tp + q * hi.tp, (1.0 - q) * lo.fp + q * hi.fp)
-    } else {
-        (lo.tp, lo.fp)
-    };
+    let cm = rule.expected_confusion(counts);
+    let (tp, fp) = (cm.tp, cm.fp);
     Some(OperatingPoint {
         rule,
         fpr: fp / n,

@@ -9,6 +9,7 @@
 mod audit;
 mod curves;
 mod error;
+mod odds;
 mod search;
 mod threshold;
 
@@ -19,7 +20,7 @@ pub use audit::{
 pub use curves::{DEFAULT_FRONTIER, FrontierPoint, GroupRoc, OperatingPoint, roc_by_group};
 pub use error::{FairnessError, Result};
 pub use threshold::{
-    Baseline, Baselines, Constraint, DEFAULT_MAX_GROUPS, GroupFit, GroupRule,
+    Band, Baseline, Baselines, Constraint, DEFAULT_MAX_GROUPS, GroupFit, GroupRule,
     POLICY_FORMAT_VERSION, SearchParams, ThresholdPolicy, ThresholdSearch, uniform_from_key,
     uniform_from_seed,
 };

@@ -13,10 +13,14 @@ use mlops_core::{BinaryTask, ConfusionMatrix, CostMatrix, GroupKey, Groups, Sort
 use serde::{Deserialize, Serialize};
 
 use crate::error::{FairnessError, Result};
+use crate::odds::{OddsMix, equalized_odds};
 use crate::search::{Curve, Mix, randomized_search, smallest_gap, window_search};
 
 /// Format version of a serialised [`ThresholdPolicy`]; bumped on any incompatible change.
-pub const POLICY_FORMAT_VERSION: u32 = 1;
+///
+/// Version 2 added [`GroupRule::band`] (equalized-odds rules); a version-1 policy reads as
+/// a version-2 policy without bands.
+pub const POLICY_FORMAT_VERSION: u32 = 2;
 
 /// Default cap on the number of groups: beyond it, groups cannot each hold enough rows for
 /// their rates to mean much.
@@ -34,6 +38,9 @@ pub enum Constraint {
     Tpr,
     /// Share flagged (demographic parity).
     SelectionRate,
+    /// False-positive and true-positive rates both (equalized odds, Hardt, Price & Srebro
+    /// 2016); needs randomized rules.
+    EqualizedOdds,
 }
 
 impl Constraint {
@@ -43,16 +50,43 @@ impl Constraint {
             Self::Fpr => "fpr",
             Self::Tpr => "tpr",
             Self::SelectionRate => "selection_rate",
+            Self::EqualizedOdds => "equalized_odds",
         }
     }
 
-    /// The constrained rate of a confusion matrix.
+    /// The names of the rates held equal (as in [`crate::RATE_NAMES`]).
+    pub fn rate_names(self) -> &'static [&'static str] {
+        match self {
+            Self::Fpr => &["fpr"],
+            Self::Tpr => &["tpr"],
+            Self::SelectionRate => &["selection_rate"],
+            Self::EqualizedOdds => &["fpr", "tpr"],
+        }
+    }
+
+    /// The constrained rate of a confusion matrix; for equalized odds, the first of its two
+    /// rates (the FPR; the TPR is held equal too).
     pub fn rate(self, cm: &ConfusionMatrix) -> Option<f64> {
         match self {
-            Self::Fpr => cm.fpr(),
+            Self::Fpr | Self::EqualizedOdds => cm.fpr(),
             Self::Tpr => cm.tpr(),
             Self::SelectionRate => cm.selection_rate(),
         }
+    }
+
+    /// The largest gap between groups of any constrained rate; groups where a rate is
+    /// undefined are left out of that rate's gap.
+    pub fn max_gap(self, cms: &[ConfusionMatrix]) -> f64 {
+        self.rate_names()
+            .iter()
+            .map(|&name| {
+                gap(cms.iter().filter_map(|cm| match name {
+                    "fpr" => cm.fpr(),
+                    "tpr" => cm.tpr(),
+                    _ => cm.selection_rate(),
+                }))
+            })
+            .fold(0.0, f64::max)
     }
 }
 
@@ -69,24 +103,53 @@ impl FromStr for Constraint {
             "fpr" => Ok(Self::Fpr),
             "tpr" => Ok(Self::Tpr),
             "selection_rate" => Ok(Self::SelectionRate),
+            "equalized_odds" => Ok(Self::EqualizedOdds),
             other => Err(FairnessError::invalid_parameter(
                 "constraint",
                 format!("{other:?}"),
-                "expected \"fpr\", \"tpr\" or \"selection_rate\"",
+                "expected \"fpr\", \"tpr\", \"selection_rate\" or \"equalized_odds\"",
             )),
         }
     }
 }
 
-/// A group's decision rule: flag when `score > threshold`, and at `score == threshold` flag
-/// with probability `p_at_threshold` (1 for a deterministic `score >= threshold` rule).
+/// A group's decision rule: the probability of flagging a row, as a non-decreasing step
+/// function of its score.
+///
+/// Without a [`band`](Self::band): flag when `score > threshold`, and at
+/// `score == threshold` flag with probability `p_at_threshold` (1 for the deterministic rule
+/// `score >= threshold`). Equalized-odds rules add a band below the threshold and a floor
+/// (see [`Band`]).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct GroupRule {
-    /// The boundary score; `+inf` flags nobody.
+    /// The boundary score; `+inf` flags nobody (but the band and floor, if any).
     #[serde(with = "mlops_core::serde_float::scalar")]
     pub threshold: f64,
     /// Probability of flagging a score equal to the threshold.
     pub p_at_threshold: f64,
+    /// Randomization below the threshold (equalized-odds rules only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub band: Option<Band>,
+}
+
+/// The lower part of an equalized-odds rule: a score above the threshold is flagged with
+/// probability `p_above`, one in `[lower, threshold)` with `p_between`, one below `lower`
+/// with `p_below`; `p_below <= p_between <= p_above`.
+///
+/// Such a rule mixes two thresholds of the group's ROC hull (the band) and, with a
+/// score-independent coin (the floor), moves the group towards the ROC diagonal, so that
+/// every group reaches the same false-positive and true-positive rates.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Band {
+    /// The band's lower edge (`score >= lower`); equal to the threshold for an empty band.
+    #[serde(with = "mlops_core::serde_float::scalar")]
+    pub lower: f64,
+    /// Probability of flagging a score above the threshold.
+    pub p_above: f64,
+    /// Probability of flagging a score in `[lower, threshold)`.
+    pub p_between: f64,
+    /// Probability of flagging a score below `lower`.
+    pub p_below: f64,
 }
 
 impl GroupRule {
@@ -95,14 +158,94 @@ impl GroupRule {
         Self {
             threshold,
             p_at_threshold: 1.0,
+            band: None,
         }
     }
 
-    /// Whether the rule flags `score`, given a uniform draw `u` in `[0, 1)` used only at the
-    /// boundary.
+    /// The probability that the rule flags `score`.
+    #[inline]
+    pub fn probability(&self, score: f64) -> f64 {
+        match &self.band {
+            None if score > self.threshold => 1.0,
+            None if score == self.threshold => self.p_at_threshold,
+            None => 0.0,
+            Some(b) if score > self.threshold => b.p_above,
+            Some(_) if score == self.threshold => self.p_at_threshold,
+            Some(b) if score >= b.lower => b.p_between,
+            Some(b) => b.p_below,
+        }
+    }
+
+    /// Whether the rule flags `score`, given a uniform draw `u` in `[0, 1)` (used only where
+    /// the probability is strictly between 0 and 1).
     #[inline]
     pub fn flags(&self, score: f64, u: f64) -> bool {
-        score > self.threshold || (score == self.threshold && u < self.p_at_threshold)
+        u < self.probability(score)
+    }
+
+    /// Whether the rule needs random draws for some scores.
+    pub fn is_randomized(&self) -> bool {
+        self.p_at_threshold < 1.0 || self.band.is_some()
+    }
+
+    /// The rule as a step function: `(cut, p)` pairs with ascending cuts, `p` being the
+    /// probability of flagging scores from `cut` up to the next cut; the first cut is
+    /// `-inf`.
+    pub fn steps(&self) -> Vec<(f64, f64)> {
+        let mut steps = Vec::with_capacity(4);
+        let (below, above) = match &self.band {
+            None => (0.0, 1.0),
+            Some(b) => {
+                steps.push((f64::NEG_INFINITY, b.p_below));
+                if b.lower < self.threshold {
+                    steps.push((b.lower, b.p_between));
+                }
+                (b.p_below, b.p_above)
+            }
+        };
+        if steps.is_empty() {
+            steps.push((f64::NEG_INFINITY, below));
+        }
+        if self.threshold.is_finite() {
+            steps.push((self.threshold, self.p_at_threshold));
+            steps.push((self.threshold.next_up(), above));
+        }
+        // Merge neighbours with equal probabilities.
+        steps.dedup_by(|b, a| a.1 == b.1);
+        steps
+    }
+
+    /// The expected confusion matrix of the rule on a group's sorted counts.
+    pub fn expected_confusion(&self, counts: &SortedCounts) -> ConfusionMatrix {
+        let t = counts.thresholds();
+        // Blocks strictly above the threshold, then the boundary block, then the band.
+        let above = t.partition_point(|&s| s > self.threshold);
+        let at = t.partition_point(|&s| s >= self.threshold);
+        let lower = match &self.band {
+            Some(b) => t.partition_point(|&s| s >= b.lower).max(at),
+            None => at,
+        };
+        let (p_above, p_between, p_below) = match &self.band {
+            None => (1.0, 0.0, 0.0),
+            Some(b) => (b.p_above, b.p_between, b.p_below),
+        };
+        let cut = |k: usize| counts.confusion_at_block(k);
+        let (c0, c1, c2) = (cut(above), cut(at), cut(lower));
+        let (p_total, n_total) = (counts.total_pos(), counts.total_neg());
+        let tp = p_above * c0.tp
+            + self.p_at_threshold * (c1.tp - c0.tp)
+            + p_between * (c2.tp - c1.tp)
+            + p_below * (p_total - c2.tp);
+        let fp = p_above * c0.fp
+            + self.p_at_threshold * (c1.fp - c0.fp)
+            + p_between * (c2.fp - c1.fp)
+            + p_below * (n_total - c2.fp);
+        ConfusionMatrix {
+            tp,
+            fp,
+            fn_: p_total - tp,
+            tn: n_total - fp,
+        }
     }
 }
 
@@ -289,6 +432,9 @@ impl ThresholdSearch {
     /// undefined; [`FairnessError::Infeasible`] when no thresholds meet the tolerance.
     pub fn fit(&self, task: &BinaryTask<'_>, groups: &Groups) -> Result<ThresholdPolicy> {
         self.check()?;
+        if self.constraint == Constraint::EqualizedOdds {
+            return self.fit_odds(task, groups);
+        }
         let curves = self.checked_curves(task, groups)?;
         let plain: Vec<Curve> = curves.iter().map(|c| c.curve.clone()).collect();
         let mixes: Vec<Mix> = if self.randomized {
@@ -307,15 +453,68 @@ impl ThresholdSearch {
             .zip(groups.keys())
             .map(|((gc, mix), key)| self.group_fit(gc, *mix, key))
             .collect();
-        let max_gap = gap(fits.iter().map(|f| f.rate));
+        let counts: Vec<&SortedCounts> = curves.iter().map(|gc| &gc.counts).collect();
+        Ok(self.policy(groups, fits, &counts))
+    }
+
+    /// Equalized odds: the exact cost-optimal common (FPR, TPR) point of the groups' ROC
+    /// hulls (see the `odds` module).
+    fn fit_odds(&self, task: &BinaryTask<'_>, groups: &Groups) -> Result<ThresholdPolicy> {
+        if !self.randomized {
+            return Err(FairnessError::invalid_parameter(
+                "randomized",
+                false,
+                "equalized_odds needs randomized rules (randomized=true): with one \
+                 deterministic threshold per group two rates can rarely be matched at once",
+            ));
+        }
+        let counts = self.checked_counts(task, groups)?;
+        let refs: Vec<&SortedCounts> = counts.iter().collect();
+        let mixes = equalized_odds(&refs, &self.cost).ok_or_else(|| {
+            FairnessError::invalid_parameter(
+                "groups",
+                format!("{} groups", refs.len()),
+                "equalized_odds needs positives and negatives in every group",
+            )
+        })?;
+        let fits: Vec<GroupFit> = counts
+            .iter()
+            .zip(&mixes)
+            .zip(groups.keys())
+            .map(|((c, mix), key)| {
+                let rule = odds_rule(c, mix);
+                let confusion = rule.expected_confusion(c);
+                GroupFit {
+                    key: key.clone(),
+                    name: key.to_string(),
+                    rule,
+                    rows: c.positive_rows() + c.negative_rows(),
+                    rate: self.constraint.rate(&confusion).unwrap_or(0.0),
+                    cost: self.cost.total_cost(&confusion),
+                    confusion,
+                }
+            })
+            .collect();
+        Ok(self.policy(groups, fits, &refs))
+    }
+
+    /// Assembles the policy from the groups' fits, with the baselines.
+    fn policy(
+        &self,
+        groups: &Groups,
+        fits: Vec<GroupFit>,
+        counts: &[&SortedCounts],
+    ) -> ThresholdPolicy {
+        let confusions: Vec<ConfusionMatrix> = fits.iter().map(|f| f.confusion).collect();
+        let max_gap = self.constraint.max_gap(&confusions);
         let total_cost = fits.iter().map(|f| f.cost).sum();
-        let baselines = self.baselines(&curves);
-        Ok(ThresholdPolicy {
+        let baselines = self.baselines(counts);
+        ThresholdPolicy {
             format_version: POLICY_FORMAT_VERSION,
             library_version: env!("CARGO_PKG_VERSION").to_owned(),
             params: SearchParams {
                 constraint: self.constraint,
-                tolerance: self.tolerance,
+                tolerance: if self.randomized { 0.0 } else { self.tolerance },
                 randomized: self.randomized,
                 cost: self.cost,
             },
@@ -324,7 +523,7 @@ impl ThresholdSearch {
             max_gap,
             total_cost,
             baselines,
-        })
+        }
     }
 
     fn infeasible(&self, curves: &[Curve]) -> FairnessError {
@@ -345,6 +544,14 @@ impl ThresholdSearch {
         task: &BinaryTask<'_>,
         groups: &Groups,
     ) -> Result<Vec<Curve>> {
+        if self.constraint == Constraint::EqualizedOdds {
+            return Err(FairnessError::invalid_parameter(
+                "constraint",
+                "equalized_odds",
+                "a tolerance sweep holds one rate within a tolerance with deterministic \
+                 thresholds; equalized odds is fitted with randomized rules at gap 0",
+            ));
+        }
         Ok(self
             .checked_curves(task, groups)?
             .into_iter()
@@ -353,6 +560,16 @@ impl ThresholdSearch {
     }
 
     fn checked_curves(&self, task: &BinaryTask<'_>, groups: &Groups) -> Result<Vec<GroupCurve>> {
+        Ok(self
+            .checked_counts(task, groups)?
+            .into_iter()
+            .map(|counts| self.curve(counts))
+            .collect())
+    }
+
+    /// Each group's sorted counts, checked: not too many groups, none empty, and the
+    /// constrained rates defined in every group.
+    fn checked_counts(&self, task: &BinaryTask<'_>, groups: &Groups) -> Result<Vec<SortedCounts>> {
         if groups.n_groups() > self.max_groups {
             return Err(FairnessError::TooManyGroups {
                 found: groups.n_groups(),
@@ -360,45 +577,42 @@ impl ThresholdSearch {
             });
         }
         let per_group = SortedCounts::by_group(task, groups)?;
-        per_group
-            .into_iter()
-            .zip(groups.keys())
-            .map(|(counts, key)| self.curve(counts, key))
-            .collect()
-    }
-
-    fn curve(&self, counts: SortedCounts, key: &GroupKey) -> Result<GroupCurve> {
-        let (p, n) = (counts.total_pos(), counts.total_neg());
-        if counts.is_empty() {
-            return Err(FairnessError::EmptyGroup {
-                group: key.to_string(),
-            });
-        }
-        match self.constraint {
-            Constraint::Fpr if n <= 0.0 => {
+        for (counts, key) in per_group.iter().zip(groups.keys()) {
+            let (p, n) = (counts.total_pos(), counts.total_neg());
+            if counts.is_empty() {
+                return Err(FairnessError::EmptyGroup {
+                    group: key.to_string(),
+                });
+            }
+            let needs_neg = matches!(self.constraint, Constraint::Fpr | Constraint::EqualizedOdds);
+            let needs_pos = matches!(self.constraint, Constraint::Tpr | Constraint::EqualizedOdds);
+            if needs_neg && n <= 0.0 {
                 return Err(FairnessError::GroupHasNoNegatives {
                     group: key.to_string(),
                 });
             }
-            Constraint::Tpr if p <= 0.0 => {
+            if needs_pos && p <= 0.0 {
                 return Err(FairnessError::GroupHasNoPositives {
                     group: key.to_string(),
                 });
             }
-            _ => {}
         }
+        Ok(per_group)
+    }
+
+    fn curve(&self, counts: SortedCounts) -> GroupCurve {
         let mut rate = Vec::with_capacity(counts.len() + 1);
         let mut cost = Vec::with_capacity(counts.len() + 1);
         for k in 0..=counts.len() {
             let cm = counts.confusion_at_block(k);
-            // Defined by the checks above; a group with no rows of weight has no blocks.
+            // Defined: checked in `checked_counts`.
             rate.push(self.constraint.rate(&cm).unwrap_or(0.0));
             cost.push(self.cost.total_cost(&cm));
         }
-        Ok(GroupCurve {
+        GroupCurve {
             counts,
             curve: Curve { rate, cost },
-        })
+        }
     }
 
     fn group_fit(&self, gc: &GroupCurve, mix: Mix, key: &GroupKey) -> GroupFit {
@@ -421,6 +635,7 @@ impl ThresholdSearch {
                 GroupRule {
                     threshold: counts.thresholds()[mix.k],
                     p_at_threshold: mix.p,
+                    band: None,
                 },
                 ConfusionMatrix {
                     tp: q * lo.tp + mix.p * hi.tp,
@@ -442,35 +657,63 @@ impl ThresholdSearch {
     }
 
     /// A baseline from one threshold per group.
-    fn baseline(&self, curves: &[GroupCurve], thresholds: Vec<f64>) -> Baseline {
-        let (mut cost, mut rates) = (0.0, Vec::with_capacity(curves.len()));
-        for (gc, &t) in curves.iter().zip(&thresholds) {
-            let cm = gc.counts.confusion_at(t);
-            cost += self.cost.total_cost(&cm);
-            rates.push(self.constraint.rate(&cm).unwrap_or(0.0));
-        }
+    fn baseline(&self, counts: &[&SortedCounts], thresholds: Vec<f64>) -> Baseline {
+        let confusions: Vec<ConfusionMatrix> = counts
+            .iter()
+            .zip(&thresholds)
+            .map(|(c, &t)| c.confusion_at(t))
+            .collect();
         Baseline {
             thresholds,
-            cost,
-            max_gap: gap(rates.into_iter()),
+            cost: confusions.iter().map(|cm| self.cost.total_cost(cm)).sum(),
+            max_gap: self.constraint.max_gap(&confusions),
         }
     }
 
-    fn baselines(&self, curves: &[GroupCurve]) -> Baselines {
+    fn baselines(&self, counts: &[&SortedCounts]) -> Baselines {
         // The pooled optimum streamed over a merge of the groups' sorted counts: no second
         // sort, and no pooled copy.
-        let parts: Vec<&SortedCounts> = curves.iter().map(|gc| &gc.counts).collect();
-        let pooled = self.cost.min_cost_threshold_of_parts(&parts);
-        let own: Vec<f64> = curves
+        let pooled = self.cost.min_cost_threshold_of_parts(counts);
+        let own: Vec<f64> = counts
             .iter()
-            .map(|gc| self.cost.min_cost_threshold(&gc.counts).threshold)
+            .map(|c| self.cost.min_cost_threshold(c).threshold)
             .collect();
         let bayes = self.cost.bayes_threshold();
         Baselines {
-            single_threshold: self.baseline(curves, vec![pooled.threshold; curves.len()]),
-            unconstrained: self.baseline(curves, own),
-            bayes: self.baseline(curves, vec![bayes; curves.len()]),
+            single_threshold: self.baseline(counts, vec![pooled.threshold; counts.len()]),
+            unconstrained: self.baseline(counts, own),
+            bayes: self.baseline(counts, vec![bayes; counts.len()]),
         }
+    }
+}
+
+/// An equalized-odds mix as a rule on the group's scores.
+fn odds_rule(counts: &SortedCounts, mix: &OddsMix) -> GroupRule {
+    let cut = |k: usize| {
+        if k == 0 {
+            f64::INFINITY
+        } else {
+            counts.thresholds()[k - 1]
+        }
+    };
+    let (top, between, floor) = mix.probabilities();
+    let threshold = cut(mix.k1);
+    if floor <= 0.0 && top >= 1.0 && (mix.k2 == mix.k1 || between <= 0.0) {
+        return GroupRule::at_least(threshold);
+    }
+    GroupRule {
+        threshold,
+        p_at_threshold: top,
+        band: Some(Band {
+            lower: if mix.k2 > mix.k1 {
+                cut(mix.k2)
+            } else {
+                threshold
+            },
+            p_above: top,
+            p_between: between,
+            p_below: floor,
+        }),
     }
 }
 
@@ -537,13 +780,10 @@ impl ThresholdPolicy {
             .zip(groups.ids())
             .enumerate()
             .map(|(i, (&s, &g))| {
-                let rule = rules[g as usize];
-                let u = if s == rule.threshold && rule.p_at_threshold < 1.0 {
-                    draw(i)
-                } else {
-                    0.0
-                };
-                rule.flags(s, u)
+                let p = rules[g as usize].probability(s);
+                // Draw only where the rule is random, so deterministic rows never consume
+                // (or depend on) the generator.
+                p >= 1.0 || (p > 0.0 && draw(i) < p)
             })
             .collect())
     }

@@ -28,9 +28,26 @@ fn rule_tuple(r: GroupRule) -> (f64, f64) {
     (r.threshold, r.p_at_threshold)
 }
 
+impl PyThresholdPolicy {
+    /// An error for views that cannot describe equalized-odds rules.
+    fn no_bands(&self, what: &str) -> PyResult<()> {
+        match self.0.groups.iter().find(|g| g.rule.band.is_some()) {
+            Some(g) => Err(crate::errors::parameter_error(
+                what,
+                format!(
+                    "group {:?} has an equalized-odds rule, which also flags scores below its \
+                     threshold at random; read `steps` (or `to_dict()`) instead",
+                    g.name
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
 #[pymethods]
 impl PyThresholdPolicy {
-    /// The constrained rate: ``"fpr"``, ``"tpr"`` or ``"selection_rate"``.
+    /// The constraint: ``"fpr"``, ``"tpr"``, ``"selection_rate"`` or ``"equalized_odds"``.
     #[getter]
     fn constraint(&self) -> &'static str {
         self.0.params.constraint.name()
@@ -46,9 +63,11 @@ impl PyThresholdPolicy {
         self.0.params.randomized
     }
     /// ``{group: threshold}``: flag when ``score >= threshold`` (``inf`` flags nobody); for a
-    /// randomized rule the boundary score (see :attr:`rules`).
+    /// randomized rule the boundary score (see :attr:`rules`). Equalized-odds rules are not
+    /// one threshold: read :attr:`steps`.
     #[getter]
     fn thresholds<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        self.no_bands("thresholds")?;
         let d = PyDict::new(py);
         for g in &self.0.groups {
             d.set_item(&g.name, g.rule.threshold)?;
@@ -57,15 +76,39 @@ impl PyThresholdPolicy {
     }
     /// ``{group: (threshold, p)}``: flag when ``score > threshold``, and at
     /// ``score == threshold`` with probability ``p`` (1 for a deterministic rule).
+    /// Equalized-odds rules also randomize below the threshold: read :attr:`steps`.
     #[getter]
     fn rules<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        self.no_bands("rules")?;
         let d = PyDict::new(py);
         for g in &self.0.groups {
             d.set_item(&g.name, rule_tuple(g.rule))?;
         }
         Ok(d)
     }
-    /// ``{group: rate}``: the constrained rate each group reaches on the fit data.
+    /// ``{group: [(cut, p), ...]}``: every rule as a step function of the score, cuts
+    /// ascending, the first ``-inf``: a score from ``cut`` up to the next cut is flagged
+    /// with probability ``p``. Complete for every kind of policy.
+    #[getter]
+    fn steps<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for g in &self.0.groups {
+            d.set_item(&g.name, g.rule.steps())?;
+        }
+        Ok(d)
+    }
+    /// ``{group: (fpr, tpr)}``: both rates each group reaches on the fit data (expected
+    /// values for randomized rules).
+    #[getter]
+    fn group_rates<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for g in &self.0.groups {
+            d.set_item(&g.name, (g.confusion.fpr(), g.confusion.tpr()))?;
+        }
+        Ok(d)
+    }
+    /// ``{group: rate}``: the constrained rate each group reaches on the fit data (the FPR
+    /// for equalized odds; both rates are in :attr:`group_rates`).
     #[getter]
     fn rates<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
@@ -212,7 +255,15 @@ impl PyThresholdPolicy {
             .groups
             .iter()
             .map(|g| {
-                if g.rule.p_at_threshold < 1.0 {
+                if g.rule.band.is_some() {
+                    let steps: Vec<String> = g
+                        .rule
+                        .steps()
+                        .iter()
+                        .map(|(c, q)| format!("{c}: {q:.4}"))
+                        .collect();
+                    format!("{}: [{}]", g.name, steps.join(", "))
+                } else if g.rule.p_at_threshold < 1.0 {
                     format!(
                         "{}: {} (p={:.4})",
                         g.name, g.rule.threshold, g.rule.p_at_threshold
@@ -223,7 +274,7 @@ impl PyThresholdPolicy {
             })
             .collect();
         format!(
-            "ThresholdPolicy(constraint={:?}, {}={}, thresholds={{{}}}, max_gap={:.6}, \
+            "ThresholdPolicy(constraint={:?}, {}={}, rules={{{}}}, max_gap={:.6}, \
              total_cost={}, price_of_fairness={})",
             p.params.constraint.name(),
             if p.params.randomized {
@@ -250,7 +301,14 @@ impl PyThresholdPolicy {
 /// (``constraint="fpr"``) must be equal within ``tolerance`` in every group, and among all
 /// such per-group thresholds the one minimising ``fn_cost * FN + fp_cost * FP`` is
 /// returned, exactly (not a grid, not a ternary search). With ``randomized=True`` the rates
-/// are equal exactly by mixing two adjacent thresholds in a group. ``cost`` (a
+/// are equal exactly by mixing two adjacent thresholds in a group.
+///
+/// ``constraint`` is ``"fpr"``, ``"tpr"`` (equal opportunity of Hardt, Price & Srebro 2016,
+/// for a beneficial flag), ``"selection_rate"`` (demographic parity) or
+/// ``"equalized_odds"`` (FPR and TPR both equal; needs ``randomized=True``: each group's
+/// rule mixes two thresholds of its ROC convex hull and may flag any score with a small
+/// probability, see :attr:`ThresholdPolicy.steps`; the cost is the exact minimum over the
+/// intersection of the groups' ROC hulls). ``cost`` (a
 /// :class:`~mlops_audit.metrics.CostMatrix`) overrides ``fn_cost``/``fp_cost`` for a full
 /// 2x2 matrix.
 #[pyfunction]

@@ -102,7 +102,7 @@ def test_fair_policy_is_never_cheaper_than_unconstrained_and_reports_baselines()
     # The single threshold shows the unfair gap the policy removes.
     assert base["single_threshold"]["max_gap"] > p.max_gap
     assert p.max_gap <= 0.02
-    assert d["format_version"] == 1 and d["params"]["constraint"] == "fpr"
+    assert d["format_version"] == 2 and d["params"]["constraint"] == "fpr"
     assert {x["name"] for x in d["groups"]} == {"a", "b", "c", "d"}
 
 
