@@ -5,8 +5,6 @@
 //! Nothing here knows about scores or labels, which keeps the searches easy to test against
 //! brute force.
 
-use std::collections::VecDeque;
-
 /// One group's operating points: `rate[k]` non-decreasing, `cost[k]` any.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Curve {
@@ -16,13 +14,28 @@ pub(crate) struct Curve {
 
 /// A sum over groups whose value depends only on the current leaves, never on the order of
 /// updates (a running total would drift as values come and go).
+///
+/// Few groups (the usual case) keep flat leaves summed in a fixed order on demand: an
+/// update is one store, where a tree would pay a chain of dependent loads and stores on
+/// every update. Many groups use a tree, with `O(log n)` updates.
 struct SumTree {
     size: usize,
     node: Vec<f64>,
+    flat: bool,
 }
+
+/// Up to this many groups, [`SumTree`] sums its leaves on demand.
+const FLAT_SUM_MAX: usize = 16;
 
 impl SumTree {
     fn new(n: usize, fill: f64) -> Self {
+        if n <= FLAT_SUM_MAX {
+            return Self {
+                size: n,
+                node: vec![fill; n],
+                flat: true,
+            };
+        }
         let size = n.next_power_of_two().max(1);
         let mut node = vec![0.0; 2 * size];
         for leaf in &mut node[size..size + n] {
@@ -31,10 +44,19 @@ impl SumTree {
         for i in (1..size).rev() {
             node[i] = node[2 * i] + node[2 * i + 1];
         }
-        Self { size, node }
+        Self {
+            size,
+            node,
+            flat: false,
+        }
     }
 
+    #[inline]
     fn set(&mut self, i: usize, v: f64) {
+        if self.flat {
+            self.node[i] = v;
+            return;
+        }
         let mut p = self.size + i;
         self.node[p] = v;
         while p > 1 {
@@ -43,8 +65,13 @@ impl SumTree {
         }
     }
 
+    #[inline]
     fn total(&self) -> f64 {
-        self.node[1]
+        if self.flat {
+            self.node.iter().sum()
+        } else {
+            self.node[1]
+        }
     }
 }
 
@@ -65,77 +92,119 @@ fn points_by_rate(curves: &[Curve]) -> Vec<(f64, u32, u32)> {
     out
 }
 
-/// The group of every point in rate order (see [`points_by_rate`]); a point's index within
-/// its group is implied, because each group's points appear in index order.
-fn groups_by_rate(curves: &[Curve]) -> Vec<u32> {
-    let runs: Vec<&[f64]> = curves.iter().map(|c| c.rate.as_slice()).collect();
-    let mut out = Vec::with_capacity(runs.iter().map(|r| r.len()).sum());
-    mlops_core::merge::merge_runs(&runs, mlops_core::merge::Order::Ascending, |_, members| {
-        out.extend(members.iter().map(|&(g, _)| g as u32));
-    });
+/// A group's points that a deterministic search can pick: of points with equal rate only
+/// the cheapest (the lowest index among equally cheap ones) can ever be chosen, so the others
+/// are dropped. Rates strictly increase; `index` maps back to the full curve.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Reduced {
+    pub rate: Vec<f64>,
+    pub cost: Vec<f64>,
+    pub index: Vec<usize>,
+}
+
+impl Reduced {
+    /// Reduces `(rate, cost)` pairs given in curve order (rates non-decreasing); `capacity`
+    /// is the number of pairs, or a bound.
+    pub(crate) fn from_points(points: impl Iterator<Item = (f64, f64)>, capacity: usize) -> Self {
+        let mut out = Self {
+            rate: Vec::with_capacity(capacity),
+            cost: Vec::with_capacity(capacity),
+            index: Vec::with_capacity(capacity),
+        };
+        for (k, (rate, cost)) in points.enumerate() {
+            match out.rate.last() {
+                Some(&last) if last == rate => {
+                    let best = out.cost.len() - 1;
+                    if cost < out.cost[best] {
+                        out.cost[best] = cost;
+                        out.index[best] = k;
+                    }
+                }
+                _ => {
+                    out.rate.push(rate);
+                    out.cost.push(cost);
+                    out.index.push(k);
+                }
+            }
+        }
+        out
+    }
+
+    fn of(curve: &Curve) -> Self {
+        Self::from_points(
+            curve.rate.iter().copied().zip(curve.cost.iter().copied()),
+            curve.rate.len(),
+        )
+    }
+}
+
+/// One point of the rate-ordered sweep.
+#[derive(Debug, Clone, Copy)]
+struct Point {
+    rate: f64,
+    cost: f64,
+    group: u32,
+}
+
+/// Merges two runs sorted by `(rate, group)` whose groups are all lower in `a` than in `b`
+/// (so `a` wins ties). Branch-free selection: the interleaving of groups is random, and a
+/// branch on it would be mispredicted half the time.
+fn merge_two(a: &[Point], b: &[Point]) -> Vec<Point> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let (x, y) = (a[i], b[j]);
+        let take_b = y.rate < x.rate;
+        // Select by masks: compilers turn an `if` on a float comparison into a branch here.
+        let mask = 0u64.wrapping_sub(u64::from(take_b));
+        let pick = |u: u64, v: u64| (u & !mask) | (v & mask);
+        out.push(Point {
+            rate: f64::from_bits(pick(x.rate.to_bits(), y.rate.to_bits())),
+            cost: f64::from_bits(pick(x.cost.to_bits(), y.cost.to_bits())),
+            group: (pick(u64::from(x.group), u64::from(y.group))) as u32,
+        });
+        j += usize::from(take_b);
+        i += usize::from(!take_b);
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
     out
 }
 
-/// A cursor over the points in rate order: `next()` yields `(group, index)`.
-struct RateCursor<'a> {
-    order: &'a [u32],
-    pos: usize,
-    seen: Vec<u32>,
-}
-
-impl<'a> RateCursor<'a> {
-    fn new(order: &'a [u32], groups: usize) -> Self {
-        Self {
-            order,
-            pos: 0,
-            seen: vec![0; groups],
+/// Every point of every group, ordered by rate, then group, then index: a balanced tree of
+/// two-way merges (halves in parallel), since each group is already sorted.
+fn sweep_order(groups: &[Reduced], first_group: u32) -> Vec<Point> {
+    match groups.len() {
+        0 => Vec::new(),
+        1 => groups[0]
+            .rate
+            .iter()
+            .zip(&groups[0].cost)
+            .map(|(&rate, &cost)| Point {
+                rate,
+                cost,
+                group: first_group,
+            })
+            .collect(),
+        n => {
+            let mid = n / 2;
+            let size: usize = groups.iter().map(|g| g.rate.len()).sum();
+            let (a, b) = mlops_core::parallel::join(
+                size >= 1 << 16,
+                || sweep_order(&groups[..mid], first_group),
+                || sweep_order(&groups[mid..], first_group + mid as u32),
+            );
+            merge_two(&a, &b)
         }
     }
-    /// The next point's `(group, index)` without moving.
-    #[inline]
-    fn peek(&self) -> Option<(usize, usize)> {
-        self.order
-            .get(self.pos)
-            .map(|&g| (g as usize, self.seen[g as usize] as usize))
-    }
-    #[inline]
-    fn advance(&mut self) {
-        let g = self.order[self.pos] as usize;
-        self.seen[g] += 1;
-        self.pos += 1;
-    }
 }
 
-/// For each group, the points that can be chosen in a deterministic search: of points with
-/// equal rate, only the cheapest (the lowest index among equals) can ever be picked, so the
-/// others are dropped. Returns the reduced curves and, per group, the original indices.
-fn undominated(curves: &[Curve]) -> (Vec<Curve>, Vec<Vec<usize>>) {
-    curves
-        .iter()
-        .map(|c| {
-            let mut kept = Curve {
-                rate: Vec::with_capacity(c.rate.len()),
-                cost: Vec::with_capacity(c.rate.len()),
-            };
-            let mut index = Vec::with_capacity(c.rate.len());
-            let mut j = 0;
-            while j < c.rate.len() {
-                let mut best = j;
-                let mut k = j + 1;
-                while k < c.rate.len() && c.rate[k] == c.rate[j] {
-                    if c.cost[k] < c.cost[best] {
-                        best = k;
-                    }
-                    k += 1;
-                }
-                kept.rate.push(c.rate[j]);
-                kept.cost.push(c.cost[best]);
-                index.push(best);
-                j = k;
-            }
-            (kept, index)
-        })
-        .unzip()
+/// A monotone queue of sweep positions for one group: costs non-decreasing from the head.
+/// Positions enter once and leave once, so a vector with a moving head is enough.
+#[derive(Default)]
+struct MinQueue {
+    items: Vec<u32>,
+    head: usize,
 }
 
 /// The exact minimum of the summed cost over one point per group, subject to
@@ -149,54 +218,58 @@ fn undominated(curves: &[Curve]) -> (Vec<Curve>, Vec<Vec<usize>>) {
 /// `L` = its smallest rate, which is one of the rates swept; for a fixed `L` the groups
 /// choose independently. The predicate `r - L <= tol` is monotone in `r` and in `L` under
 /// IEEE rounding, so two cursors over the rate-ordered points maintain every window, and a
-/// monotone deque per group gives its cheapest point in the window.
+/// monotone queue per group gives its cheapest point in the window.
 pub(crate) fn window_search(curves: &[Curve], tol: f64) -> Option<Vec<usize>> {
-    let (reduced, original) = undominated(curves);
-    let g_count = reduced.len();
-    let order = groups_by_rate(&reduced);
-    let mut deques: Vec<VecDeque<u32>> = vec![VecDeque::new(); g_count];
-    let mut tree = SumTree::new(g_count, f64::INFINITY);
-    let (mut candidates, mut enter, mut leave) = (
-        RateCursor::new(&order, g_count),
-        RateCursor::new(&order, g_count),
-        RateCursor::new(&order, g_count),
-    );
+    let reduced: Vec<Reduced> = mlops_core::parallel::map(curves, Reduced::of);
+    window_search_reduced(&reduced, tol)
+}
+
+/// [`window_search`] on curves already reduced to their undominated points.
+pub(crate) fn window_search_reduced(reduced: &[Reduced], tol: f64) -> Option<Vec<usize>> {
+    let points = sweep_order(reduced, 0);
+    let n = points.len();
+    let mut queues: Vec<MinQueue> = reduced
+        .iter()
+        .map(|r| MinQueue {
+            items: Vec::with_capacity(r.rate.len()),
+            head: 0,
+        })
+        .collect();
+    let mut tree = SumTree::new(reduced.len(), f64::INFINITY);
+    let (mut candidate, mut enter, mut leave) = (0usize, 0usize, 0usize);
     let mut best: Option<(f64, f64)> = None; // (cost, L)
-    while let Some((g, j)) = candidates.peek() {
-        let l = reduced[g].rate[j];
-        while candidates
-            .peek()
-            .is_some_and(|(g, j)| reduced[g].rate[j] == l)
-        {
-            candidates.advance();
+    while candidate < n {
+        let l = points[candidate].rate;
+        while candidate < n && points[candidate].rate == l {
+            candidate += 1;
         }
-        while let Some((g, j)) = enter.peek() {
-            let c = &reduced[g];
-            if c.rate[j] - l > tol {
-                break;
+        while enter < n && points[enter].rate - l <= tol {
+            let p = points[enter];
+            let q = &mut queues[p.group as usize];
+            while q.items.len() > q.head
+                && q.items
+                    .last()
+                    .is_some_and(|&b| points[b as usize].cost > p.cost)
+            {
+                q.items.pop();
             }
-            let dq = &mut deques[g];
-            while dq.back().is_some_and(|&b| c.cost[b as usize] > c.cost[j]) {
-                dq.pop_back();
-            }
-            dq.push_back(j as u32);
-            tree.set(g, c.cost[dq[0] as usize]);
-            enter.advance();
+            q.items.push(enter as u32);
+            tree.set(p.group as usize, points[q.items[q.head] as usize].cost);
+            enter += 1;
         }
-        while let Some((g, j)) = leave.peek() {
-            if reduced[g].rate[j] >= l {
-                break;
+        while points[leave].rate < l {
+            let g = points[leave].group as usize;
+            let q = &mut queues[g];
+            if q.items.get(q.head) == Some(&(leave as u32)) {
+                q.head += 1;
+                tree.set(
+                    g,
+                    q.items
+                        .get(q.head)
+                        .map_or(f64::INFINITY, |&f| points[f as usize].cost),
+                );
             }
-            let dq = &mut deques[g];
-            if dq.front() == Some(&(j as u32)) {
-                dq.pop_front();
-            }
-            tree.set(
-                g,
-                dq.front()
-                    .map_or(f64::INFINITY, |&f| reduced[g].cost[f as usize]),
-            );
-            leave.advance();
+            leave += 1;
         }
         let total = tree.total();
         if total.is_finite() && best.is_none_or(|(c, _)| total < c) {
@@ -204,21 +277,19 @@ pub(crate) fn window_search(curves: &[Curve], tol: f64) -> Option<Vec<usize>> {
         }
     }
     let (_, l) = best?;
-    Some(
-        reduced
-            .iter()
-            .zip(&original)
-            .map(|(c, index)| {
-                let mut pick: Option<usize> = None;
-                for (j, (&r, &cost)) in c.rate.iter().zip(&c.cost).enumerate() {
-                    if r >= l && r - l <= tol && pick.is_none_or(|p| cost < c.cost[p]) {
-                        pick = Some(j);
-                    }
-                }
-                pick.map_or(0, |p| index[p])
-            })
-            .collect(),
-    )
+    Some(mlops_core::parallel::map(reduced, |c| {
+        let mut pick: Option<usize> = None;
+        let first = c.rate.partition_point(|&r| r < l);
+        for j in first..c.rate.len() {
+            if c.rate[j] - l > tol {
+                break;
+            }
+            if pick.is_none_or(|p| c.cost[j] < c.cost[p]) {
+                pick = Some(j);
+            }
+        }
+        pick.map_or(0, |p| c.index[p])
+    }))
 }
 
 /// The smallest `max(rate) - min(rate)` any choice of one point per group achieves
@@ -409,6 +480,59 @@ mod tests {
                 "tol {tol}"
             );
             assert!((g0.rate[pick[0]] - g1.rate[pick[1]]).abs() <= tol);
+        }
+    }
+
+    /// For each window start among the rates, each group's cheapest point in the window by
+    /// direct scan: the O(n^2) form of the window argument, for many groups.
+    fn by_windows(curves: &[Curve], tol: f64) -> Option<f64> {
+        let mut best: Option<f64> = None;
+        for c in curves {
+            for &l in &c.rate {
+                let mut total = 0.0;
+                for d in curves {
+                    let m = d
+                        .rate
+                        .iter()
+                        .zip(&d.cost)
+                        .filter(|&(&r, _)| r >= l && r - l <= tol)
+                        .map(|(_, &c)| c)
+                        .fold(f64::INFINITY, f64::min);
+                    total += m;
+                }
+                if total.is_finite() && best.is_none_or(|b| total < b) {
+                    best = Some(total);
+                }
+            }
+        }
+        best
+    }
+
+    #[test]
+    fn many_groups_use_the_tree_and_agree_with_window_scans() {
+        // 20 groups (more than FLAT_SUM_MAX): the sum tree's path.
+        let mut state = 12345u64;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as f64 / (1u64 << 31) as f64
+        };
+        for round in 0..20 {
+            let curves: Vec<Curve> = (0..20)
+                .map(|_| {
+                    let mut rate: Vec<f64> =
+                        (0..6).map(|_| (next() * 10.0).floor() / 10.0).collect();
+                    rate.sort_by(f64::total_cmp);
+                    let cost = (0..6).map(|_| (next() * 20.0).floor()).collect();
+                    Curve { rate, cost }
+                })
+                .collect();
+            for tol in [0.0, 0.1, 0.3, 1.0] {
+                let fast = window_search(&curves, tol)
+                    .map(|p| p.iter().zip(&curves).map(|(&k, c)| c.cost[k]).sum::<f64>());
+                assert_eq!(fast, by_windows(&curves, tol), "round {round} tol {tol}");
+            }
         }
     }
 

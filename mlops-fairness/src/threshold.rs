@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{FairnessError, Result};
 use crate::odds::{OddsMix, equalized_odds};
-use crate::search::{Curve, Mix, randomized_search, smallest_gap, window_search};
+use crate::search::{Curve, Mix, Reduced, randomized_search, smallest_gap, window_search_reduced};
 
 /// Format version of a serialised [`ThresholdPolicy`]; bumped on any incompatible change.
 ///
@@ -362,12 +362,6 @@ impl Default for ThresholdSearch {
     }
 }
 
-/// One group's curve and the sorted counts it came from.
-struct GroupCurve {
-    counts: SortedCounts,
-    curve: Curve,
-}
-
 impl ThresholdSearch {
     /// Lending defaults: FPR constraint, tolerance 0.01, deterministic, costs 5:1.
     pub fn new() -> Self {
@@ -435,26 +429,47 @@ impl ThresholdSearch {
         if self.constraint == Constraint::EqualizedOdds {
             return self.fit_odds(task, groups);
         }
-        let curves = self.checked_curves(task, groups)?;
-        let plain: Vec<Curve> = curves.iter().map(|c| c.curve.clone()).collect();
-        let mixes: Vec<Mix> = if self.randomized {
-            let (_, mixes) = randomized_search(&plain).ok_or_else(|| self.infeasible(&plain))?;
-            mixes
-        } else {
-            window_search(&plain, self.tolerance)
-                .ok_or_else(|| self.infeasible(&plain))?
-                .into_iter()
-                .map(|k| Mix { k, p: 0.0 })
-                .collect()
-        };
-        let fits: Vec<GroupFit> = curves
+        let counts = self.checked_counts(task, groups)?;
+        let refs: Vec<&SortedCounts> = counts.iter().collect();
+        // Randomized mode mixes adjacent points of the full curves; the deterministic search
+        // needs only each group's undominated points, built straight from the counts.
+        let curves: Option<Vec<Curve>> = self
+            .randomized
+            .then(|| mlops_core::parallel::map(&counts, |c| self.curve(c)));
+        let (mixes, baselines) = mlops_core::parallel::join(
+            true,
+            || -> Result<Vec<Mix>> {
+                match &curves {
+                    Some(curves) => Ok(randomized_search(curves)
+                        .ok_or_else(|| self.infeasible(curves))?
+                        .1),
+                    None => {
+                        let reduced = mlops_core::parallel::map(&counts, |c| self.reduced(c));
+                        match window_search_reduced(&reduced, self.tolerance) {
+                            Some(picks) => {
+                                Ok(picks.into_iter().map(|k| Mix { k, p: 0.0 }).collect())
+                            }
+                            None => {
+                                let curves = mlops_core::parallel::map(&counts, |c| self.curve(c));
+                                Err(self.infeasible(&curves))
+                            }
+                        }
+                    }
+                }
+            },
+            || self.baselines(&refs),
+        );
+        let mixes = mixes?;
+        let fits: Vec<GroupFit> = counts
             .iter()
+            .enumerate()
             .zip(&mixes)
             .zip(groups.keys())
-            .map(|((gc, mix), key)| self.group_fit(gc, *mix, key))
+            .map(|(((g, c), mix), key)| {
+                self.group_fit(c, curves.as_ref().map(|cs| &cs[g]), *mix, key)
+            })
             .collect();
-        let counts: Vec<&SortedCounts> = curves.iter().map(|gc| &gc.counts).collect();
-        Ok(self.policy(groups, fits, &counts))
+        Ok(self.policy(groups, fits, baselines))
     }
 
     /// Equalized odds: the exact cost-optimal common (FPR, TPR) point of the groups' ROC
@@ -495,7 +510,8 @@ impl ThresholdSearch {
                 }
             })
             .collect();
-        Ok(self.policy(groups, fits, &refs))
+        let baselines = self.baselines(&refs);
+        Ok(self.policy(groups, fits, baselines))
     }
 
     /// Assembles the policy from the groups' fits, with the baselines.
@@ -503,12 +519,11 @@ impl ThresholdSearch {
         &self,
         groups: &Groups,
         fits: Vec<GroupFit>,
-        counts: &[&SortedCounts],
+        baselines: Baselines,
     ) -> ThresholdPolicy {
         let confusions: Vec<ConfusionMatrix> = fits.iter().map(|f| f.confusion).collect();
         let max_gap = self.constraint.max_gap(&confusions);
         let total_cost = fits.iter().map(|f| f.cost).sum();
-        let baselines = self.baselines(counts);
         ThresholdPolicy {
             format_version: POLICY_FORMAT_VERSION,
             library_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -552,19 +567,8 @@ impl ThresholdSearch {
                  thresholds; equalized odds is fitted with randomized rules at gap 0",
             ));
         }
-        Ok(self
-            .checked_curves(task, groups)?
-            .into_iter()
-            .map(|c| c.curve)
-            .collect())
-    }
-
-    fn checked_curves(&self, task: &BinaryTask<'_>, groups: &Groups) -> Result<Vec<GroupCurve>> {
-        Ok(self
-            .checked_counts(task, groups)?
-            .into_iter()
-            .map(|counts| self.curve(counts))
-            .collect())
+        let counts = self.checked_counts(task, groups)?;
+        Ok(mlops_core::parallel::map(&counts, |c| self.curve(c)))
     }
 
     /// Each group's sorted counts, checked: not too many groups, none empty, and the
@@ -600,23 +604,72 @@ impl ThresholdSearch {
         Ok(per_group)
     }
 
-    fn curve(&self, counts: SortedCounts) -> GroupCurve {
-        let mut rate = Vec::with_capacity(counts.len() + 1);
-        let mut cost = Vec::with_capacity(counts.len() + 1);
-        for k in 0..=counts.len() {
-            let cm = counts.confusion_at_block(k);
-            // Defined: checked in `checked_counts`.
-            rate.push(self.constraint.rate(&cm).unwrap_or(0.0));
-            cost.push(self.cost.total_cost(&cm));
-        }
-        GroupCurve {
-            counts,
-            curve: Curve { rate, cost },
-        }
+    /// The group's undominated operating points (see [`Reduced`]).
+    fn reduced(&self, counts: &SortedCounts) -> Reduced {
+        let (p, n) = (counts.total_pos(), counts.total_neg());
+        let points = std::iter::once((0.0, 0.0))
+            .chain(
+                counts
+                    .cum_pos()
+                    .iter()
+                    .copied()
+                    .zip(counts.cum_neg().iter().copied()),
+            )
+            .map(|(tp, fp)| {
+                let cm = ConfusionMatrix {
+                    tp,
+                    fp,
+                    fn_: p - tp,
+                    tn: n - fp,
+                };
+                (
+                    self.constraint.rate(&cm).unwrap_or(0.0),
+                    self.cost.total_cost(&cm),
+                )
+            });
+        Reduced::from_points(points, counts.len() + 1)
     }
 
-    fn group_fit(&self, gc: &GroupCurve, mix: Mix, key: &GroupKey) -> GroupFit {
-        let counts = &gc.counts;
+    /// The group's operating points: rate and cost after the first `k` blocks are flagged.
+    fn curve(&self, counts: &SortedCounts) -> Curve {
+        let (p, n) = (counts.total_pos(), counts.total_neg());
+        let c = &self.cost;
+        let mut rate = Vec::with_capacity(counts.len() + 1);
+        let mut cost = Vec::with_capacity(counts.len() + 1);
+        // k = 0: nothing flagged.
+        let start = ConfusionMatrix {
+            tp: 0.0,
+            fp: 0.0,
+            fn_: p,
+            tn: n,
+        };
+        rate.push(self.constraint.rate(&start).unwrap_or(0.0));
+        cost.push(c.total_cost(&start));
+        // Straight from the cumulative counts, through the same `ConfusionMatrix` arithmetic
+        // as every other rate in the library (so ties compare exactly as they do there); the
+        // rates are defined (checked in `checked_counts`).
+        for (&tp, &fp) in counts.cum_pos().iter().zip(counts.cum_neg()) {
+            let cm = ConfusionMatrix {
+                tp,
+                fp,
+                fn_: p - tp,
+                tn: n - fp,
+            };
+            rate.push(self.constraint.rate(&cm).unwrap_or(0.0));
+            cost.push(c.total_cost(&cm));
+        }
+        Curve { rate, cost }
+    }
+
+    /// The fit of one group at its chosen point (`curve`: the group's full curve, needed
+    /// for a randomized mix only).
+    fn group_fit(
+        &self,
+        counts: &SortedCounts,
+        curve: Option<&Curve>,
+        mix: Mix,
+        key: &GroupKey,
+    ) -> GroupFit {
         let (rule, confusion) = if mix.p == 0.0 {
             let threshold = if mix.k == 0 {
                 f64::INFINITY
@@ -651,8 +704,13 @@ impl ThresholdSearch {
             rule,
             rows: counts.positive_rows() + counts.negative_rows(),
             confusion,
-            rate: mix.rate(&gc.curve),
-            cost: mix.cost(&gc.curve),
+            // The search's own numbers: a mix's are interpolated on the curve; a point's
+            // are the curve's, recomputed by the same arithmetic as `curve`.
+            rate: curve.map_or_else(
+                || self.constraint.rate(&confusion).unwrap_or(0.0),
+                |c| mix.rate(c),
+            ),
+            cost: curve.map_or_else(|| self.cost.total_cost(&confusion), |c| mix.cost(c)),
         }
     }
 
