@@ -1,6 +1,7 @@
 //! `mlops_audit.datasets`: the built-in data of the `mlops-audit` crate.
 
 use mlops_audit::datasets::german_credit as load_german_credit;
+use mlops_audit::datasets::{LendingDrift, simulate_lending};
 use numpy::IntoPyArray;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
@@ -24,5 +25,39 @@ pub fn german_credit(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     }
     let target: Vec<i8> = d.target.iter().map(|&y| i8::from(y == 1)).collect();
     out.set_item(d.target_name, target.into_pyarray(py))?;
+    Ok(out)
+}
+
+/// A simulated lending portfolio (see ``mlops_audit.datasets.simulate_lending``), as a
+/// ``dict`` of columns: numeric features as float64 arrays (``employment_years`` NaN where
+/// missing), categorical columns as numpy string arrays, ``default`` as an int8 array and
+/// the two models' scores as float64 arrays.
+#[pyfunction]
+#[pyo3(signature = (n, *, seed=0, drift="none"))]
+pub fn _simulate_lending<'py>(
+    py: Python<'py>,
+    n: usize,
+    seed: u64,
+    drift: &str,
+) -> PyResult<Bound<'py, PyDict>> {
+    let scenario: LendingDrift =
+        drift
+            .parse()
+            .map_err(|e: mlops_audit::datasets::DatasetError| {
+                crate::errors::parameter_error("drift", e.to_string())
+            })?;
+    let d = py.detach(|| simulate_lending(n, seed, scenario));
+    let out = PyDict::new(py);
+    let np = py.import("numpy")?;
+    for (name, values) in d.categorical() {
+        out.set_item(name, np.call_method1("array", (values.to_vec(),))?)?;
+    }
+    for (name, values) in d.numeric() {
+        out.set_item(name, values.to_vec().into_pyarray(py))?;
+    }
+    let target: Vec<i8> = d.default.iter().map(|&y| i8::from(y == 1)).collect();
+    out.set_item("default", target.into_pyarray(py))?;
+    out.set_item("champion_score", d.champion_score.into_pyarray(py))?;
+    out.set_item("challenger_score", d.challenger_score.into_pyarray(py))?;
     Ok(out)
 }

@@ -45,6 +45,7 @@ fn _mlops_audit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_parallelism_enabled, m)?)?;
     m.add_function(wrap_pyfunction!(convert::_column_info, m)?)?;
     m.add_function(wrap_pyfunction!(datasets::german_credit, m)?)?;
+    m.add_function(wrap_pyfunction!(datasets::_simulate_lending, m)?)?;
     m.add_class::<metrics::PyConfusionMatrix>()?;
     m.add_class::<metrics::PyCostMatrix>()?;
     m.add_class::<metrics::PyCostOptimum>()?;

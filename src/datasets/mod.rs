@@ -1,11 +1,16 @@
 //! Built-in data for examples and tests, shipped inside the crate so they run anywhere.
 //!
-//! [`german_credit`] is the UCI Statlog German Credit data (CC BY 4.0, donor Hans Hofmann;
-//! attribution and checksums in `data/german_credit/SOURCE.md`).
+//! - [`german_credit`]: the UCI Statlog German Credit data (CC BY 4.0, donor Hans Hofmann;
+//!   attribution and checksums in `data/german_credit/SOURCE.md`);
+//! - [`simulate_lending`]: a seeded simulator of a lending portfolio with a protected
+//!   attribute, two models' scores and named drift scenarios.
 
 use thiserror::Error;
 
-const GERMAN_DATA: &str = include_str!("../data/german_credit/german.data");
+mod lending;
+pub use lending::{Lending, LendingDrift, simulate_lending};
+
+const GERMAN_DATA: &str = include_str!("../../data/german_credit/german.data");
 
 /// A problem reading a built-in dataset (only possible if the embedded file is damaged).
 #[derive(Debug, Clone, PartialEq, Error)]
@@ -22,6 +27,16 @@ pub enum DatasetError {
         column: &'static str,
         /// What was wrong.
         reason: String,
+    },
+
+    /// An unknown drift scenario name.
+    #[error(
+        "unknown drift scenario {name:?}: expected \"none\", \"downturn\", \"new_product\" or \
+         \"pipeline_fault\""
+    )]
+    UnknownScenario {
+        /// The name given.
+        name: String,
     },
 }
 
