@@ -6,6 +6,7 @@
 //! - [`fairness`]: group audits and equal-opportunity thresholds ([`mlops_fairness`]);
 //! - [`drift`]: drift tests and monitoring ([`mlops_drift`]);
 //! - [`datasets`]: built-in data for examples and tests;
+//! - [`gate`]: the deployment gate (requirements as data, a report with verdicts);
 //! - [`plot`]: self-contained SVG charts (ROC by group with operating points, the
 //!   cost-versus-gap frontier).
 //!
@@ -26,6 +27,7 @@ pub use mlops_drift as drift;
 pub use mlops_fairness as fairness;
 
 pub mod datasets;
+pub mod gate;
 pub mod plot;
 
 /// The README's Rust example, compiled and run as a doctest so that it cannot rot.

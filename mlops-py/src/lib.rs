@@ -13,6 +13,7 @@ mod datasets;
 mod drift;
 mod errors;
 mod fairness;
+mod gate;
 mod groups;
 mod metrics;
 mod plots;
@@ -46,6 +47,8 @@ fn _mlops_audit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(convert::_column_info, m)?)?;
     m.add_function(wrap_pyfunction!(datasets::german_credit, m)?)?;
     m.add_function(wrap_pyfunction!(datasets::_simulate_lending, m)?)?;
+    m.add_function(wrap_pyfunction!(gate::_gate_requirements, m)?)?;
+    m.add_function(wrap_pyfunction!(gate::_gate_evaluate, m)?)?;
     m.add_class::<metrics::PyConfusionMatrix>()?;
     m.add_class::<metrics::PyCostMatrix>()?;
     m.add_class::<metrics::PyCostOptimum>()?;

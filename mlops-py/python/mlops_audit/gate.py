@@ -1,0 +1,129 @@
+"""The deployment gate: a model ships only if it meets written requirements.
+
+Requirements are data — a TOML or JSON file, or a dict — with these keys (all optional, at
+least one required; unknown keys are errors, so a typo cannot drop a requirement):
+``max_fpr_gap``, ``min_auc``, ``max_ece``, ``max_expected_cost`` (per decision),
+``challenger_not_worse_alpha`` (the one-sided p-value of "challenger worse" must be at
+least this), ``allow_drift_alerts``.
+
+:func:`evaluate` checks them against what the audit measured and returns a
+:class:`GateReport`; a requirement with nothing measured fails. :func:`assert_gate` fails a
+test (pytest, unittest) with the report as the message::
+
+    req = gate.Requirements.from_file("requirements.toml")
+    report = gate.evaluate(req, fpr_gap=audit.max_gap, auc=auc, drift_alerts=[])
+    gate.assert_gate(report)
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mlops_audit._mlops_audit import _gate_evaluate, _gate_requirements
+
+__all__ = ["GateReport", "Requirements", "assert_gate", "evaluate"]
+
+
+@dataclass(frozen=True)
+class Requirements:
+    """Checked requirements (build with :meth:`from_toml`, :meth:`from_json`,
+    :meth:`from_dict` or :meth:`from_file`)."""
+
+    values: Mapping[str, Any]
+
+    @classmethod
+    def from_toml(cls, text: str) -> Requirements:
+        return cls(json.loads(_gate_requirements(text, format="toml")))
+
+    @classmethod
+    def from_json(cls, text: str) -> Requirements:
+        return cls(json.loads(_gate_requirements(text, format="json")))
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> Requirements:
+        return cls.from_json(json.dumps(dict(values)))
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> Requirements:
+        """A ``.toml`` or ``.json`` file (by extension)."""
+        text = open(path, encoding="utf-8").read()
+        if str(path).lower().endswith(".json"):
+            return cls.from_json(text)
+        return cls.from_toml(text)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.values)
+
+
+@dataclass(frozen=True)
+class GateReport:
+    """Each requirement with its measured value and verdict (``pass``, ``fail`` or
+    ``not_measured``), and the overall verdict ``passed``."""
+
+    checks: tuple[dict[str, Any], ...]
+    passed: bool
+
+    @property
+    def failures(self) -> list[dict[str, Any]]:
+        return [c for c in self.checks if c["verdict"] != "pass"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"checks": [dict(c) for c in self.checks], "passed": self.passed}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict())
+
+    def __str__(self) -> str:
+        lines = [f"deployment gate: {'PASSED' if self.passed else 'FAILED'}"]
+        for c in self.checks:
+            verdict = c["verdict"].upper().replace("_", " ")
+            measured = c["measured"] if c["measured"] is not None else "not measured"
+            lines.append(f"  [{verdict}] {c['name']} {c['requirement']} (measured: {measured})")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        colour = {"pass": "#2e7d32", "fail": "#c62828", "not_measured": "#ef6c00"}
+        rows = "".join(
+            f"<tr><td style='color:{colour[c['verdict']]};font-weight:bold'>"
+            f"{html.escape(c['verdict'].replace('_', ' ').upper())}</td>"
+            f"<td>{html.escape(c['name'])}</td><td>{html.escape(c['requirement'])}</td>"
+            f"<td>{html.escape(str(c['measured']) if c['measured'] is not None else 'not measured')}</td></tr>"
+            for c in self.checks)
+        head = "PASSED" if self.passed else "FAILED"
+        return (f"<div><b>Deployment gate: {head}</b><table>"
+                "<tr><th>verdict</th><th>requirement</th><th>limit</th><th>measured</th></tr>"
+                f"{rows}</table></div>")
+
+
+def evaluate(requirements: Requirements | Mapping[str, Any], *, fpr_gap: float | None = None,
+             auc: float | None = None, ece: float | None = None,
+             expected_cost: float | None = None, challenger_worse_pvalue: float | None = None,
+             drift_alerts: Iterable[str] | None = None) -> GateReport:
+    """Checks every requirement against the measured values (``None``: not measured)."""
+    if not isinstance(requirements, Requirements):
+        requirements = Requirements.from_dict(requirements)
+    evidence = {
+        "fpr_gap": fpr_gap, "auc": auc, "ece": ece, "expected_cost": expected_cost,
+        "challenger_worse_pvalue": challenger_worse_pvalue,
+        "drift_alerts": None if drift_alerts is None else [str(a) for a in drift_alerts],
+    }
+    for k, v in evidence.items():
+        if k != "drift_alerts" and v is not None:
+            v = float(v)
+            # NaN is not a measurement (JSON has no NaN either).
+            evidence[k] = None if math.isnan(v) else v
+    out = json.loads(_gate_evaluate(json.dumps(dict(requirements.values)),
+                                    json.dumps(evidence, allow_nan=False)))
+    return GateReport(tuple(out["checks"]), bool(out["passed"]))
+
+
+def assert_gate(report: GateReport) -> None:
+    """Raises ``AssertionError`` with the readable report when the gate failed."""
+    if not report.passed:
+        raise AssertionError(str(report))
