@@ -7,6 +7,7 @@
 //! - [`drift`]: drift tests and monitoring ([`mlops_drift`]);
 //! - [`datasets`]: built-in data for examples and tests;
 //! - [`gate`]: the deployment gate (requirements as data, a report with verdicts);
+//! - [`report`]: self-contained HTML and JSON reports with an audit trail;
 //! - [`plot`]: self-contained SVG charts (ROC by group with operating points, the
 //!   cost-versus-gap frontier).
 //!
@@ -29,6 +30,7 @@ pub use mlops_fairness as fairness;
 pub mod datasets;
 pub mod gate;
 pub mod plot;
+pub mod report;
 
 /// The README's Rust example, compiled and run as a doctest so that it cannot rot.
 #[doc = include_str!("../README.md")]

@@ -89,6 +89,114 @@ pub fn frontier_svg(
     render(|root| draw_frontier(root, points, chosen_tolerance, title))
 }
 
+/// One group's rate under two rules (`None`: undefined in that group).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RatePair {
+    /// The group's name.
+    pub group: String,
+    /// The rate under the first rule (for example one threshold for everyone).
+    pub before: Option<f64>,
+    /// The rate under the second rule (for example the fair per-group thresholds).
+    pub after: Option<f64>,
+}
+
+/// A rate per group under two rules, as paired bars: `before` in grey, `after` in colour,
+/// with the labels of the two rules in the legend. An undefined rate draws no bar and the
+/// group's label says so.
+pub fn rate_bars_svg(
+    pairs: &[RatePair],
+    rate: &str,
+    before: &str,
+    after: &str,
+    title: &str,
+) -> String {
+    render(|root| draw_rate_bars(root, pairs, rate, before, after, title))
+}
+
+fn draw_rate_bars(
+    root: &Area<'_>,
+    pairs: &[RatePair],
+    rate: &str,
+    before: &str,
+    after: &str,
+    title: &str,
+) -> DrawResult {
+    root.fill(&WHITE)?;
+    let finite = |v: Option<f64>| v.filter(|x| x.is_finite());
+    let top = pairs
+        .iter()
+        .flat_map(|p| [finite(p.before), finite(p.after)])
+        .flatten()
+        .fold(0.0, f64::max);
+    let y_hi = if top > 0.0 {
+        (top * 1.15).min(1.05).max(top * 1.05)
+    } else {
+        1.0
+    };
+    let n = pairs.len().max(1);
+    let names: Vec<String> = pairs
+        .iter()
+        .map(|p| {
+            let name = text_for_xml(&p.group, 16);
+            if finite(p.before).is_none() && finite(p.after).is_none() {
+                format!("{name} (undefined)")
+            } else {
+                name
+            }
+        })
+        .collect();
+    let mut chart = ChartBuilder::on(root)
+        .caption(text_for_xml(title, MAX_TITLE_CHARS), (FONT, 20))
+        .margin(12)
+        .x_label_area_size(42)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0f64..n as f64, 0f64..y_hi)?;
+    let label_of = |v: &f64| {
+        let i = v.floor();
+        if (v - i - 0.5).abs() < 1e-9 && i >= 0.0 {
+            names.get(i as usize).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
+    };
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(2 * n + 1)
+        .x_label_formatter(&label_of)
+        .y_desc(text_for_xml(rate, MAX_NAME_CHARS))
+        .y_labels(6)
+        .y_label_formatter(&|v| trimmed(*v, 2))
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(BLACK.mix(0.08))
+        .axis_desc_style((FONT, 15))
+        .label_style((FONT, 13))
+        .draw()?;
+    let accent = PALETTE[0];
+    let bar =
+        |i: usize, offset: f64, v: f64| [(i as f64 + offset, 0.0), (i as f64 + offset + 0.34, v)];
+    chart
+        .draw_series(pairs.iter().enumerate().filter_map(|(i, p)| {
+            finite(p.before).map(|v| Rectangle::new(bar(i, 0.14, v), GREY.filled()))
+        }))?
+        .label(text_for_xml(before, MAX_NAME_CHARS))
+        .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], GREY.filled()));
+    chart
+        .draw_series(pairs.iter().enumerate().filter_map(|(i, p)| {
+            finite(p.after).map(|v| Rectangle::new(bar(i, 0.52, v), accent.filled()))
+        }))?
+        .label(text_for_xml(after, MAX_NAME_CHARS))
+        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], accent.filled()));
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.2))
+        .label_font((FONT, 13))
+        .draw()?;
+    Ok(())
+}
+
 /// Draws on a fresh SVG canvas. The SVG backend writing to a `String` has no failing
 /// operation, but should plotters ever report one, the caller still gets a valid SVG that
 /// says what went wrong rather than a panic or a truncated document.
@@ -169,6 +277,9 @@ fn star<DB: DrawingBackend, C: Color>(at: (f64, f64), fill: &C) -> Star<DB> {
 }
 
 fn threshold_text(rule: GroupRule) -> String {
+    if rule.band.is_some() {
+        return "randomized (equalized odds)".to_owned();
+    }
     if rule.threshold == f64::INFINITY {
         return "flags nobody".to_owned();
     }

@@ -1,0 +1,453 @@
+//! Reports people can read: one self-contained HTML file and JSON with the same content
+//! and an audit trail.
+//!
+//! A [`Report`] is a document model — sections of paragraphs, tables and charts, a gate
+//! verdict, an audit trail — that the audit fills in and this module renders. The HTML
+//! holds no script, no link, no external font or image: it opens from an email attachment.
+//! Every string is escaped by the template engine (`maud` escapes by default), so data can
+//! never become markup; charts are this crate's own SVG (see [`crate::plot`]), whose text is
+//! escaped by the SVG backend.
+//!
+//! ```
+//! use mlops_audit::report::{AuditTrail, Report, Section, Status, Table};
+//! let mut report = Report::new("Loan model audit", AuditTrail::now());
+//! report.sections.push(Section {
+//!     title: "Fairness".into(),
+//!     status: Some(Status::Fail),
+//!     paragraphs: vec!["The FPR gap is 0.12 (tolerance 0.05).".into()],
+//!     tables: vec![Table::new("FPR by group", ["group", "FPR"], [["<b>A</b>", "0.54"]])],
+//!     charts: vec![],
+//! });
+//! let html = report.to_html();
+//! assert!(html.contains("&lt;b&gt;A&lt;/b&gt;")); // data is text, never markup
+//! assert!(!html.contains("<script"));
+//! ```
+
+use std::collections::BTreeMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::gate::{GateReport, Verdict};
+
+/// Format version of the JSON report.
+pub const REPORT_FORMAT_VERSION: u32 = 1;
+
+/// A section's overall status, shown as a coloured badge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// All good.
+    Pass,
+    /// Worth a look.
+    Warn,
+    /// A requirement is not met.
+    Fail,
+}
+
+impl Status {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Pass => "PASS",
+            Self::Warn => "WARN",
+            Self::Fail => "FAIL",
+        }
+    }
+    fn class(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Warn => "warn",
+            Self::Fail => "fail",
+        }
+    }
+}
+
+/// A table of text cells.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Table {
+    /// What the table shows.
+    pub caption: String,
+    /// Column names.
+    pub header: Vec<String>,
+    /// Rows of cells (each as long as the header).
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// A table from anything that turns into strings.
+    pub fn new<H, R, C>(
+        caption: impl Into<String>,
+        header: impl IntoIterator<Item = H>,
+        rows: impl IntoIterator<Item = R>,
+    ) -> Self
+    where
+        H: Into<String>,
+        R: IntoIterator<Item = C>,
+        C: Into<String>,
+    {
+        Self {
+            caption: caption.into(),
+            header: header.into_iter().map(Into::into).collect(),
+            rows: rows
+                .into_iter()
+                .map(|r| r.into_iter().map(Into::into).collect())
+                .collect(),
+        }
+    }
+}
+
+/// A chart: an SVG drawn by [`crate::plot`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Chart {
+    /// What the chart shows.
+    pub caption: String,
+    /// The SVG document.
+    pub svg: String,
+}
+
+/// One part of the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Section {
+    /// The heading.
+    pub title: String,
+    /// The section's verdict, if it has one.
+    pub status: Option<Status>,
+    /// Plain-text paragraphs.
+    pub paragraphs: Vec<String>,
+    /// Tables.
+    pub tables: Vec<Table>,
+    /// Charts.
+    pub charts: Vec<Chart>,
+}
+
+impl Section {
+    /// An empty section with a title.
+    pub fn new(title: impl Into<String>) -> Self {
+        Self {
+            title: title.into(),
+            status: None,
+            paragraphs: Vec::new(),
+            tables: Vec::new(),
+            charts: Vec::new(),
+        }
+    }
+}
+
+/// An input's fingerprint: its size and a SHA-256 of its content, so a report traces back
+/// to exactly the data it was computed on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputFingerprint {
+    /// The input's name.
+    pub name: String,
+    /// Number of values.
+    pub rows: usize,
+    /// SHA-256 (hex) of the values: little-endian IEEE bits for numbers, UTF-8 with a
+    /// length prefix for strings.
+    pub sha256: String,
+}
+
+impl InputFingerprint {
+    /// Fingerprint of numbers.
+    pub fn of_f64(name: impl Into<String>, values: &[f64]) -> Self {
+        let mut h = Sha256::new();
+        for v in values {
+            h.update(v.to_bits().to_le_bytes());
+        }
+        Self::done(name, values.len(), h)
+    }
+
+    /// Fingerprint of labels or other bytes.
+    pub fn of_u8(name: impl Into<String>, values: &[u8]) -> Self {
+        let mut h = Sha256::new();
+        h.update(values);
+        Self::done(name, values.len(), h)
+    }
+
+    /// Fingerprint of strings.
+    pub fn of_strs<S: AsRef<str>>(name: impl Into<String>, values: &[S]) -> Self {
+        let mut h = Sha256::new();
+        for v in values {
+            let b = v.as_ref().as_bytes();
+            h.update((b.len() as u64).to_le_bytes());
+            h.update(b);
+        }
+        Self::done(name, values.len(), h)
+    }
+
+    fn done(name: impl Into<String>, rows: usize, h: Sha256) -> Self {
+        let digest = h.finalize();
+        Self {
+            name: name.into(),
+            rows,
+            sha256: digest.iter().map(|b| format!("{b:02x}")).collect(),
+        }
+    }
+}
+
+/// Where a report came from: the library version, the time, the parameters, the inputs'
+/// fingerprints and the seeds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditTrail {
+    /// The library version that produced the report.
+    pub library_version: String,
+    /// When, in UTC (RFC 3339).
+    pub created_utc: String,
+    /// Parameters, by name, as text.
+    pub parameters: BTreeMap<String, String>,
+    /// Inputs.
+    pub inputs: Vec<InputFingerprint>,
+    /// Seeds, by purpose.
+    pub seeds: BTreeMap<String, u64>,
+}
+
+impl AuditTrail {
+    /// A trail stamped with the current time.
+    pub fn now() -> Self {
+        let secs = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Self::at(secs)
+    }
+
+    /// A trail stamped with a given time (seconds since the Unix epoch), for reproducible
+    /// reports.
+    pub fn at(unix_seconds: u64) -> Self {
+        Self {
+            library_version: env!("CARGO_PKG_VERSION").to_owned(),
+            created_utc: rfc3339(unix_seconds),
+            parameters: BTreeMap::new(),
+            inputs: Vec::new(),
+            seeds: BTreeMap::new(),
+        }
+    }
+}
+
+/// `YYYY-MM-DDThh:mm:ssZ` for seconds since the epoch (proleptic Gregorian calendar;
+/// the days-to-civil conversion of H. Hinnant's "chrono-compatible low-level date
+/// algorithms").
+fn rfc3339(unix_seconds: u64) -> String {
+    let days = unix_seconds / 86_400;
+    let rem = unix_seconds % 86_400;
+    let (h, m, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    format!("{year:04}-{month:02}-{d:02}T{h:02}:{m:02}:{s:02}Z")
+}
+
+/// A whole report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// [`REPORT_FORMAT_VERSION`].
+    pub format_version: u32,
+    /// The title.
+    pub title: String,
+    /// The deployment gate's verdict, shown at the top.
+    pub gate: Option<GateReport>,
+    /// The sections, in order.
+    pub sections: Vec<Section>,
+    /// Where the report came from.
+    pub trail: AuditTrail,
+}
+
+const STYLE: &str = "\
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;color:#222;background:#fafafa}\
+main{max-width:1100px;margin:0 auto;padding:24px}\
+h1{font-size:1.6em;margin:0 0 4px}h2{font-size:1.25em;margin:0 0 8px}\
+section{background:#fff;border:1px solid #e3e3e3;border-radius:6px;padding:16px 20px;margin:16px 0}\
+.badge{display:inline-block;padding:2px 8px;border-radius:4px;font-weight:bold;font-size:.85em;color:#fff;margin-left:8px;vertical-align:middle}\
+.pass{background:#2e7d32}.warn{background:#ef6c00}.fail{background:#c62828}\
+table{border-collapse:collapse;margin:8px 0 16px;font-size:.92em}\
+caption{text-align:left;font-weight:bold;padding:4px 0}\
+th,td{border-bottom:1px solid #e6e6e6;padding:4px 10px;text-align:left}\
+th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}\
+figure{display:inline-block;margin:8px 16px 8px 0;vertical-align:top}\
+figure svg{max-width:100%;height:auto;border:1px solid #eee}\
+figcaption{font-size:.9em;color:#555}\
+.verdict{font-size:1.1em;padding:12px 16px;border-radius:6px;color:#fff}\
+details{font-size:.9em}code{font-size:.95em}\
+";
+
+fn looks_numeric(cell: &str) -> bool {
+    !cell.is_empty()
+        && cell
+            .trim_start_matches(['-', '+'])
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '-' | '+' | '%'))
+}
+
+fn render_table(t: &Table) -> Markup {
+    html! {
+        table {
+            caption { (t.caption) }
+            thead { tr { @for h in &t.header { th { (h) } } } }
+            tbody {
+                @for row in &t.rows {
+                    tr { @for cell in row {
+                        @if looks_numeric(cell) { td.num { (cell) } } @else { td { (cell) } }
+                    } }
+                }
+            }
+        }
+    }
+}
+
+fn render_gate(g: &GateReport) -> Markup {
+    let class = if g.passed { "pass" } else { "fail" };
+    html! {
+        section #gate {
+            div class=(format!("verdict {class}")) {
+                "Deployment gate: " b { (if g.passed { "PASSED" } else { "FAILED" }) }
+            }
+            table {
+                caption { "Requirements" }
+                thead { tr { th { "requirement" } th { "limit" } th { "measured" } th { "verdict" } } }
+                tbody {
+                    @for c in &g.checks {
+                        @let (label, class) = match c.verdict {
+                            Verdict::Pass => ("PASS", "pass"),
+                            Verdict::Fail => ("FAIL", "fail"),
+                            Verdict::NotMeasured => ("NOT MEASURED", "warn"),
+                        };
+                        tr {
+                            td { (c.name) }
+                            td { (c.requirement) }
+                            td { (c.measured.as_deref().unwrap_or("not measured")) }
+                            td { span class=(format!("badge {class}")) { (label) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Report {
+    /// An empty report.
+    pub fn new(title: impl Into<String>, trail: AuditTrail) -> Self {
+        Self {
+            format_version: REPORT_FORMAT_VERSION,
+            title: title.into(),
+            gate: None,
+            sections: Vec::new(),
+            trail,
+        }
+    }
+
+    /// The report as one self-contained HTML document.
+    pub fn to_html(&self) -> String {
+        let t = &self.trail;
+        html! {
+            (DOCTYPE)
+            html lang="en" {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    title { (self.title) }
+                    style { (PreEscaped(STYLE)) }
+                }
+                body { main {
+                    h1 { (self.title) }
+                    p { "mlops-audit " (t.library_version) ", " (t.created_utc) }
+                    @if let Some(g) = &self.gate { (render_gate(g)) }
+                    @for s in &self.sections {
+                        section {
+                            h2 {
+                                (s.title)
+                                @if let Some(st) = s.status {
+                                    span class=(format!("badge {}", st.class())) { (st.label()) }
+                                }
+                            }
+                            @for p in &s.paragraphs { p { (p) } }
+                            @for c in &s.charts {
+                                figure {
+                                    // Our own SVG: its text was escaped when it was drawn.
+                                    (PreEscaped(&c.svg))
+                                    figcaption { (c.caption) }
+                                }
+                            }
+                            @for tbl in &s.tables { (render_table(tbl)) }
+                        }
+                    }
+                    section #trail {
+                        h2 { "Audit trail" }
+                        details open="open" {
+                            summary { "Parameters, inputs and seeds" }
+                            (render_table(&Table::new(
+                                "Parameters",
+                                ["parameter", "value"],
+                                t.parameters.iter().map(|(k, v)| [k.clone(), v.clone()]),
+                            )))
+                            (render_table(&Table::new(
+                                "Inputs",
+                                ["input", "rows", "SHA-256"],
+                                t.inputs.iter().map(|i| [i.name.clone(), i.rows.to_string(), i.sha256.clone()]),
+                            )))
+                            (render_table(&Table::new(
+                                "Seeds",
+                                ["purpose", "seed"],
+                                t.seeds.iter().map(|(k, v)| [k.clone(), v.to_string()]),
+                            )))
+                        }
+                    }
+                } }
+            }
+        }
+        .into_string()
+    }
+
+    /// The report as JSON (the same content, charts included as SVG text).
+    pub fn to_json(&self) -> String {
+        // Only strings, numbers, booleans and maps: serialisation cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Writes `report.html` and `report.json` into `dir` (created if missing) and returns
+    /// their paths.
+    ///
+    /// # Errors
+    /// Any I/O error.
+    pub fn write(
+        &self,
+        dir: impl AsRef<std::path::Path>,
+    ) -> std::io::Result<(std::path::PathBuf, std::path::PathBuf)> {
+        let dir = dir.as_ref();
+        std::fs::create_dir_all(dir)?;
+        let html = dir.join("report.html");
+        let json = dir.join("report.json");
+        std::fs::write(&html, self.to_html())?;
+        std::fs::write(&json, self.to_json())?;
+        Ok((html, json))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_known_dates() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        // 2000-02-29 12:34:56 UTC (a leap day of a century leap year).
+        assert_eq!(rfc3339(951_827_696), "2000-02-29T12:34:56Z");
+        // 2026-11-24 00:00:00 UTC.
+        assert_eq!(rfc3339(1_795_478_400), "2026-11-24T00:00:00Z");
+    }
+
+    #[test]
+    fn sha256_of_known_bytes() {
+        // SHA-256("abc"), FIPS 180-2 appendix B.1.
+        assert_eq!(
+            InputFingerprint::of_u8("x", b"abc").sha256,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}
