@@ -258,24 +258,25 @@ pub struct Report {
     pub trail: AuditTrail,
 }
 
+/// The report's CSS, every rule scoped to `.mlops-report` so that a fragment embedded in
+/// a notebook styles only itself.
 const STYLE: &str = "\
-body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;color:#222;background:#fafafa}\
-main{max-width:1100px;margin:0 auto;padding:24px}\
-h1{font-size:1.6em;margin:0 0 4px}h2{font-size:1.25em;margin:0 0 8px}\
-section{background:#fff;border:1px solid #e3e3e3;border-radius:6px;padding:16px 20px;margin:16px 0}\
-.badge{display:inline-block;padding:2px 8px;border-radius:4px;font-weight:bold;font-size:.85em;color:#fff;margin-left:8px;vertical-align:middle}\
-.pass{background:#2e7d32}.warn{background:#ef6c00}.fail{background:#c62828}\
-table{border-collapse:collapse;margin:8px 0 16px;font-size:.92em}\
-caption{text-align:left;font-weight:bold;padding:4px 0}\
-th,td{border-bottom:1px solid #e6e6e6;padding:4px 10px;text-align:left}\
-th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}\
-figure{display:inline-block;margin:8px 16px 8px 0;vertical-align:top}\
-figure svg{max-width:100%;height:auto;border:1px solid #eee}\
-figcaption{font-size:.9em;color:#555}\
-.verdict{font-size:1.1em;padding:12px 16px;border-radius:6px;color:#fff}\
-details{font-size:.9em}code{font-size:.95em}\
+.mlops-report{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;color:#222}\
+.mlops-report main{max-width:1100px;margin:0 auto;padding:24px}\
+.mlops-report h1{font-size:1.6em;margin:0 0 4px}.mlops-report h2{font-size:1.25em;margin:0 0 8px}\
+.mlops-report section{background:#fff;border:1px solid #e3e3e3;border-radius:6px;padding:16px 20px;margin:16px 0}\
+.mlops-report .badge{display:inline-block;padding:2px 8px;border-radius:4px;font-weight:bold;font-size:.85em;color:#fff;margin-left:8px;vertical-align:middle}\
+.mlops-report .pass{background:#2e7d32}.mlops-report .warn{background:#ef6c00}.mlops-report .fail{background:#c62828}\
+.mlops-report table{border-collapse:collapse;margin:8px 0 16px;font-size:.92em}\
+.mlops-report caption{text-align:left;font-weight:bold;padding:4px 0}\
+.mlops-report th,.mlops-report td{border-bottom:1px solid #e6e6e6;padding:4px 10px;text-align:left}\
+.mlops-report th{background:#f3f3f3}.mlops-report td.num{text-align:right;font-variant-numeric:tabular-nums}\
+.mlops-report figure{display:inline-block;margin:8px 16px 8px 0;vertical-align:top}\
+.mlops-report figure svg{max-width:100%;height:auto;border:1px solid #eee}\
+.mlops-report figcaption{font-size:.9em;color:#555}\
+.mlops-report .verdict{font-size:1.1em;padding:12px 16px;border-radius:6px;color:#fff}\
+.mlops-report details{font-size:.9em}\
 ";
-
 fn looks_numeric(cell: &str) -> bool {
     !cell.is_empty()
         && cell
@@ -298,6 +299,40 @@ fn render_table(t: &Table) -> Markup {
             }
         }
     }
+}
+
+fn render_section(s: &Section) -> Markup {
+    html! {
+        section {
+            h2 {
+                (s.title)
+                @if let Some(st) = s.status {
+                    span class=(format!("badge {}", st.class())) { (st.label()) }
+                }
+            }
+            @for p in &s.paragraphs { p { (p) } }
+            @for c in &s.charts {
+                figure {
+                    // Our own SVG: its text was escaped when it was drawn.
+                    (PreEscaped(&c.svg))
+                    figcaption { (c.caption) }
+                }
+            }
+            @for tbl in &s.tables { (render_table(tbl)) }
+        }
+    }
+}
+
+/// A section as an HTML fragment with its own scoped style, for a notebook's
+/// `_repr_html_`.
+pub fn section_html(section: &Section) -> String {
+    html! {
+        div.mlops-report {
+            style { (PreEscaped(STYLE)) }
+            (render_section(section))
+        }
+    }
+    .into_string()
 }
 
 fn render_gate(g: &GateReport) -> Markup {
@@ -354,29 +389,11 @@ impl Report {
                     title { (self.title) }
                     style { (PreEscaped(STYLE)) }
                 }
-                body { main {
+                body style="margin:0;background:#fafafa" { main.mlops-report {
                     h1 { (self.title) }
                     p { "mlops-audit " (t.library_version) ", " (t.created_utc) }
                     @if let Some(g) = &self.gate { (render_gate(g)) }
-                    @for s in &self.sections {
-                        section {
-                            h2 {
-                                (s.title)
-                                @if let Some(st) = s.status {
-                                    span class=(format!("badge {}", st.class())) { (st.label()) }
-                                }
-                            }
-                            @for p in &s.paragraphs { p { (p) } }
-                            @for c in &s.charts {
-                                figure {
-                                    // Our own SVG: its text was escaped when it was drawn.
-                                    (PreEscaped(&c.svg))
-                                    figcaption { (c.caption) }
-                                }
-                            }
-                            @for tbl in &s.tables { (render_table(tbl)) }
-                        }
-                    }
+                    @for s in &self.sections { (render_section(s)) }
                     section #trail {
                         h2 { "Audit trail" }
                         details open="open" {
@@ -427,6 +444,181 @@ impl Report {
         std::fs::write(&json, self.to_json())?;
         Ok((html, json))
     }
+}
+
+/// A number for a table: 4 significant decimals, `undefined` for `None`.
+fn cell(v: Option<f64>) -> String {
+    v.map_or_else(|| "undefined".to_owned(), |x| format!("{x:.4}"))
+}
+
+/// A group audit as a section: the core test's verdict, the rates per group, the spread of
+/// each rate, bootstrap intervals when computed, and warnings.
+pub fn audit_section(a: &mlops_fairness::GroupAudit, title: &str) -> Section {
+    let mut s = Section::new(title);
+    let names = a.params.constraint.rate_names().join(" and ");
+    s.status = Some(match a.passed {
+        Some(true) => Status::Pass,
+        Some(false) => Status::Fail,
+        None => Status::Warn,
+    });
+    s.paragraphs.push(match (a.max_gap, a.passed) {
+        (Some(g), Some(p)) => format!(
+            "Largest {names} gap between groups: {g:.4} ({} the tolerance {}).",
+            if p { "within" } else { "above" },
+            a.params.tolerance
+        ),
+        _ => format!("The {names} gap is undefined (fewer than two groups where it is)."),
+    });
+    let mut header = vec![
+        "group",
+        "rows",
+        "positives",
+        "negatives",
+        "FPR",
+        "TPR",
+        "precision",
+        "selection rate",
+        "AUC",
+    ];
+    if a.groups.iter().any(|g| g.threshold.is_some()) {
+        header.push("threshold");
+    }
+    let rows = std::iter::once(&a.overall).chain(&a.groups).map(|g| {
+        let mut r = vec![
+            g.name.clone(),
+            g.rows.to_string(),
+            g.positive_rows.to_string(),
+            g.negative_rows.to_string(),
+            cell(g.rates.fpr),
+            cell(g.rates.tpr),
+            cell(g.rates.precision),
+            cell(g.rates.selection_rate),
+            cell(g.roc_auc),
+        ];
+        if header.len() > 9 {
+            r.push(cell(g.threshold));
+        }
+        r
+    });
+    s.tables
+        .push(Table::new("Rates by group", header.clone(), rows));
+    s.tables.push(Table::new(
+        "Spread of each rate across groups",
+        ["rate", "max - min", "highest / lowest group", "min / max"],
+        a.disparities.iter().map(|d| {
+            [
+                d.rate.clone(),
+                cell(d.max_diff),
+                d.diff_pair
+                    .as_ref()
+                    .map_or_else(String::new, |(h, l)| format!("{h} / {l}")),
+                cell(d.min_ratio),
+            ]
+        }),
+    ));
+    if let Some(iv) = &a.intervals {
+        let level = iv.level * 100.0;
+        s.tables.push(Table::new(
+            format!(
+                "{level:.0}% bootstrap intervals ({} replicates, seed {})",
+                iv.replicates, iv.seed
+            ),
+            ["group", "rate", "low", "high"],
+            a.groups.iter().zip(&iv.groups).flat_map(|(g, rates)| {
+                rates
+                    .iter()
+                    .filter(|(name, _)| name == "fpr" || name == "tpr")
+                    .map(|(name, i)| {
+                        [
+                            g.name.clone(),
+                            name.clone(),
+                            cell(i.as_ref().map(|i| i.low)),
+                            cell(i.as_ref().map(|i| i.high)),
+                        ]
+                    })
+                    .collect::<Vec<_>>()
+            }),
+        ));
+    }
+    s.paragraphs.extend(a.warnings.iter().cloned());
+    s
+}
+
+/// A threshold policy as a section: each group's rule and what it achieves, and what the
+/// alternatives cost (the price of fairness).
+pub fn policy_section(p: &mlops_fairness::ThresholdPolicy, title: &str) -> Section {
+    let mut s = Section::new(title);
+    let mode = if p.params.randomized {
+        "randomized rules (rates equal exactly)".to_owned()
+    } else {
+        format!("one threshold per group, tolerance {}", p.params.tolerance)
+    };
+    s.paragraphs.push(format!(
+        "Constraint {}: {mode}. Largest gap reached {:.4}; total cost {:.2}; price of \
+         fairness against the best single threshold {:+.2}.",
+        p.params.constraint,
+        p.max_gap,
+        p.total_cost,
+        p.price_of_fairness()
+    ));
+    s.tables.push(Table::new(
+        "Rule by group",
+        [
+            "group",
+            "rule (flag probability by score)",
+            "FPR",
+            "TPR",
+            "cost",
+            "rows",
+        ],
+        p.groups.iter().map(|g| {
+            let steps: Vec<String> = g
+                .rule
+                .steps()
+                .iter()
+                .map(|&(cut, q)| {
+                    if cut == f64::NEG_INFINITY {
+                        format!("{q:.4}")
+                    } else {
+                        format!(">= {cut}: {q:.4}")
+                    }
+                })
+                .collect();
+            [
+                g.name.clone(),
+                steps.join("; "),
+                cell(g.confusion.fpr()),
+                cell(g.confusion.tpr()),
+                format!("{:.2}", g.cost),
+                g.rows.to_string(),
+            ]
+        }),
+    ));
+    let b = &p.baselines;
+    s.tables.push(Table::new(
+        "What the alternatives cost on the same data",
+        ["rule", "total cost", "largest gap"],
+        [
+            ("this policy", p.total_cost, p.max_gap),
+            (
+                "best single threshold",
+                b.single_threshold.cost,
+                b.single_threshold.max_gap,
+            ),
+            (
+                "each group's own optimum (no constraint)",
+                b.unconstrained.cost,
+                b.unconstrained.max_gap,
+            ),
+            (
+                "Bayes threshold for everyone",
+                b.bayes.cost,
+                b.bayes.max_gap,
+            ),
+        ]
+        .map(|(name, cost, gap)| [name.to_owned(), format!("{cost:.2}"), format!("{gap:.4}")]),
+    ));
+    s
 }
 
 #[cfg(test)]

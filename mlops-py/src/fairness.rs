@@ -249,6 +249,13 @@ impl PyThresholdPolicy {
             (self.to_json()?,),
         ))
     }
+    /// The policy as an HTML table for notebooks (data escaped).
+    fn _repr_html_(&self) -> String {
+        mlops_audit::report::section_html(&mlops_audit::report::policy_section(
+            &self.0,
+            "Threshold policy",
+        ))
+    }
     fn __repr__(&self) -> String {
         let p = &self.0;
         let rules: Vec<String> = p
@@ -418,6 +425,13 @@ impl PyGroupAudit {
     /// The audit as JSON.
     fn to_json(&self) -> PyResult<String> {
         serde_json::to_string(&self.0).map_err(json_err)
+    }
+    /// The audit as an HTML table for notebooks (data escaped).
+    fn _repr_html_(&self) -> String {
+        mlops_audit::report::section_html(&mlops_audit::report::audit_section(
+            &self.0,
+            "Group audit",
+        ))
     }
     fn __repr__(&self) -> String {
         let a = &self.0;

@@ -236,3 +236,19 @@ def test_format_1_policies_still_read():
     old = ThresholdPolicy.from_json(json.dumps(d))
     assert np.array_equal(old.predict(s, g, seed=4), policy.predict(s, g, seed=4))
     assert old.rules == policy.rules
+
+
+def test_policies_and_audits_render_in_notebooks():
+    rng = np.random.default_rng(8)
+    n = 2000
+    evil = "<script>alert(1)</script>"
+    g = rng.choice(["a", evil], n)
+    y = rng.random(n) < 0.3
+    s = np.round(rng.random(n) + 0.3 * y, 2)
+    from mlops_audit.fairness import audit
+    for obj in (equal_opportunity(y, s, g), equal_opportunity(y, s, g, randomized=True),
+                equal_opportunity(y, s, g, constraint="equalized_odds", randomized=True),
+                audit(y, s, g, threshold=0.5, bootstrap=50)):
+        page = obj._repr_html_()
+        assert "<script" not in page and "&lt;script&gt;" in page
+        assert "<table" in page
