@@ -625,3 +625,50 @@ impl PyBetaCalibrator {
         }
     }
 }
+
+/// A reliability diagram as a self-contained SVG string: one curve for all rows, or one
+/// per group when ``groups`` is given (``mlops_audit.plot``'s style and colours).
+#[pyfunction]
+#[pyo3(signature = (y_true, y_prob, *, n_bins=10, strategy="uniform", groups=None, sample_weight=None, title="Reliability diagram"))]
+#[allow(clippy::too_many_arguments)]
+pub fn reliability_diagram_svg(
+    py: Python<'_>,
+    y_true: &Bound<'_, PyAny>,
+    y_prob: &Bound<'_, PyAny>,
+    n_bins: usize,
+    strategy: &str,
+    groups: Option<&Bound<'_, PyAny>>,
+    sample_weight: Option<&Bound<'_, PyAny>>,
+    title: &str,
+) -> PyResult<String> {
+    let strategy = self::strategy(strategy)?;
+    let inputs = TaskInputs::read(y_true, y_prob, sample_weight)?;
+    let views = inputs.views()?;
+    let groups = groups.map(extract_groups).transpose()?;
+    detach(py, || {
+        let task = views.task()?;
+        match &groups {
+            Some(groups) => {
+                let params = CalibrationByGroupParams::new(
+                    n_bins,
+                    strategy,
+                    HosmerLemeshowParams::default(),
+                )?;
+                let report = calibration_by_group(&task, groups, &params)?;
+                let curves: Vec<_> = report
+                    .groups
+                    .iter()
+                    .map(|g| (g.group.as_str(), &g.reliability))
+                    .collect();
+                Ok(mlops_audit::plot::reliability_diagram_svg(&curves, title))
+            }
+            None => {
+                let curve = reliability_curve(&task, n_bins, strategy)?;
+                Ok(mlops_audit::plot::reliability_diagram_svg(
+                    &[("all", &curve)],
+                    title,
+                ))
+            }
+        }
+    })
+}

@@ -97,5 +97,6 @@ fn _mlops_audit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?)?;
     m.add_class::<calibration::PyHistogramCalibrator>()?;
     m.add_class::<calibration::PyBetaCalibrator>()?;
+    m.add_function(wrap_pyfunction!(calibration::reliability_diagram_svg, m)?)?;
     Ok(())
 }

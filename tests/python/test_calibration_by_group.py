@@ -145,3 +145,24 @@ def test_plot_reliability_diagram():
     assert plot_reliability_diagram(y, p, groups=g, n_bins=5, ax=ax2) is ax2
     assert [t.get_text() for t in ax2.get_legend().get_texts()][1:] == ["a", "b", "c"]
     plt.close("all")
+
+
+def test_reliability_diagram_svg_parses_as_xml_with_one_dot_per_bin():
+    import xml.etree.ElementTree as ET
+
+    from mlops_audit.calibration import reliability_diagram_svg
+
+    y, p, g, w = data(2)
+    svg = reliability_diagram_svg(y, p, n_bins=6, groups=g, sample_weight=w,
+                                  title="<b>by group</b>")
+    root = ET.fromstring(svg)
+    assert root.tag.endswith("svg")
+    assert "<b>" not in svg
+    report = calibration_by_group(y, p, g, n_bins=6, sample_weight=w)
+    dots = [e for e in root.iter() if e.tag.endswith("circle")]
+    assert len(dots) == sum(len(c.weight) for c in report.reliability.values())
+    single = ET.fromstring(reliability_diagram_svg(y, p, n_bins=4, strategy="quantile"))
+    assert len([e for e in single.iter() if e.tag.endswith("circle")]) == len(
+        reliability_curve(y, p, n_bins=4, strategy="quantile").weight)
+    with pytest.raises(errors.ParameterError):
+        reliability_diagram_svg(y, p, n_bins=0)

@@ -65,6 +65,7 @@ __all__ = [
     "_debiased_squared_ece",
     "_hosmer_lemeshow_json",
     "_spiegelhalter_json",
+    "reliability_diagram_svg",
 ]
 
 # Anything 1-D: a numpy array, a pandas/polars Series, a pyarrow array, a sequence.
@@ -508,6 +509,16 @@ def _hosmer_lemeshow_json(
     grouping: str = "quantile",
     df: int | None = None,
     sample_weight: _ArrayLike | None = None,
+) -> str: ...
+def reliability_diagram_svg(
+    y_true: _ArrayLike,
+    y_prob: _ArrayLike,
+    *,
+    n_bins: int = 10,
+    strategy: str = "uniform",
+    groups: Any = None,
+    sample_weight: _ArrayLike | None = None,
+    title: str = "Reliability diagram",
 ) -> str: ...
 def _spiegelhalter_json(
     y_true: _ArrayLike, y_prob: _ArrayLike, sample_weight: _ArrayLike | None = None

@@ -9,7 +9,8 @@ and a regulator asks whether a score of 0.2 means the same risk in every group.
 - :func:`debiased_squared_calibration_error` (Kumar, Liang & Ma 2019), and the tests
   :func:`hosmer_lemeshow` and :func:`spiegelhalter_z` (scipy-like results).
 - :func:`calibration_by_group`: all of the above per group, with the worst group named per
-  metric; :func:`plot_reliability_diagram` draws a reliability diagram with matplotlib.
+  metric; :func:`reliability_diagram_svg` draws a reliability diagram as SVG and
+  :func:`plot_reliability_diagram` with matplotlib.
 - Calibrators: :class:`IsotonicCalibrator` (pool-adjacent-violators, as scikit-learn's
   ``IsotonicRegression(out_of_bounds="clip")``), :class:`PlattCalibrator` (Platt's
   sigmoid with smoothed targets, as scikit-learn's sigmoid calibration),
@@ -40,6 +41,7 @@ from mlops_audit._mlops_audit import (
     _spiegelhalter_json,
     brier_score,
     log_loss,
+    reliability_diagram_svg,
 )
 from mlops_audit.results import TestResult
 
@@ -60,6 +62,7 @@ __all__ = [
     "max_calibration_error",
     "plot_reliability_diagram",
     "reliability_curve",
+    "reliability_diagram_svg",
     "spiegelhalter_z",
 ]
 
