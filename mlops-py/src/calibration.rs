@@ -403,13 +403,7 @@ impl PyHistogramCalibrator {
     #[new]
     #[pyo3(signature = (n_bins=10, strategy="uniform"))]
     fn new(n_bins: usize, strategy: &str) -> PyResult<Self> {
-        if n_bins == 0 {
-            return Err(core_err(mlops_core::CoreError::invalid_parameter(
-                "n_bins",
-                n_bins,
-                "must be at least 1",
-            )));
-        }
+        mlops_core::calibration::check_bins("n_bins", n_bins, 1).map_err(core_err)?;
         Ok(Self {
             n_bins,
             strategy: self::strategy(strategy)?,

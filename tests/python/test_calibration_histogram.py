@@ -104,6 +104,8 @@ def test_out_of_range_scores_are_clipped_to_the_outer_bins():
 def test_errors_and_parameters():
     with pytest.raises(errors.ParameterError):
         HistogramCalibrator(n_bins=0)
+    with pytest.raises(errors.ParameterError, match="between 1 and"):
+        HistogramCalibrator(n_bins=10**12)  # a typo must not allocate terabytes
     with pytest.raises(errors.ParameterError):
         HistogramCalibrator(strategy="kmeans")
     with pytest.raises(errors.EmptyInputError):

@@ -172,6 +172,10 @@ def test_hosmer_lemeshow_undefined_cases():
     with pytest.raises(errors.ParameterError):
         hosmer_lemeshow([0, 1], [0.3, 0.6], df=0)
     with pytest.raises(errors.ParameterError):
+        hosmer_lemeshow([0, 1], [0.3, 0.6], n_groups=10**12)
+    with pytest.raises(errors.ParameterError):
+        debiased_squared_calibration_error([0, 1], [0.3, 0.6], n_bins=10**12)
+    with pytest.raises(errors.ParameterError):
         hosmer_lemeshow([0, 1], [0.3, 0.6], grouping="deciles")
     with pytest.raises(errors.OutOfRangeError):
         hosmer_lemeshow([0, 1], [0.3, 1.6])

@@ -32,19 +32,13 @@ impl CalibrationByGroupParams {
     /// Checks the parameters.
     ///
     /// # Errors
-    /// [`CoreError::InvalidParameter`] for `n_bins == 0`.
+    /// [`CoreError::InvalidParameter`] for `n_bins` outside `1..=MAX_BINS`.
     pub fn new(
         n_bins: usize,
         strategy: BinStrategy,
         hosmer_lemeshow: HosmerLemeshowParams,
     ) -> Result<Self> {
-        if n_bins == 0 {
-            return Err(CoreError::invalid_parameter(
-                "n_bins",
-                n_bins,
-                "must be at least 1",
-            ));
-        }
+        crate::calibration::check_bins("n_bins", n_bins, 1)?;
         Ok(Self {
             n_bins,
             strategy,

@@ -48,16 +48,10 @@ impl HistogramCalibrator {
     /// Fits `n_bins` bins on scores and labels (and weights, when the task has them).
     ///
     /// # Errors
-    /// [`CoreError::InvalidParameter`] for `n_bins == 0`; [`CoreError::OutOfRange`] for a
+    /// [`CoreError::InvalidParameter`] for `n_bins` outside `1..=MAX_BINS`; [`CoreError::OutOfRange`] for a
     /// score outside `[0, 1]` with `Uniform` bins.
     pub fn fit(task: &BinaryTask<'_>, n_bins: usize, strategy: BinStrategy) -> Result<Self> {
-        if n_bins == 0 {
-            return Err(CoreError::invalid_parameter(
-                "n_bins",
-                n_bins,
-                "must be at least 1",
-            ));
-        }
+        crate::calibration::check_bins("n_bins", n_bins, 1)?;
         if strategy == BinStrategy::Uniform {
             check_probabilities(task)?;
         }

@@ -26,15 +26,9 @@ impl HosmerLemeshowParams {
     /// Checks the parameters.
     ///
     /// # Errors
-    /// [`CoreError::InvalidParameter`] for fewer than 2 groups or `df == Some(0)`.
+    /// [`CoreError::InvalidParameter`] for `n_groups` outside `2..=MAX_BINS` or `df == Some(0)`.
     pub fn new(n_groups: usize, grouping: BinStrategy, df: Option<usize>) -> Result<Self> {
-        if n_groups < 2 {
-            return Err(CoreError::invalid_parameter(
-                "n_groups",
-                n_groups,
-                "must be at least 2 (10, deciles of risk, is the usual choice)",
-            ));
-        }
+        crate::calibration::check_bins("n_groups", n_groups, 2)?;
         if df == Some(0) {
             return Err(CoreError::invalid_parameter(
                 "df",

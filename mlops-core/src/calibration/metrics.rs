@@ -4,14 +4,14 @@
 use serde::{Deserialize, Serialize};
 
 use crate::calibration::check_probabilities;
-use crate::error::{CoreError, Result};
+use crate::error::Result;
 use crate::input::BinaryTask;
 
 /// Mean squared difference between probability and outcome, weighted:
 /// `sum w (p - y)^2 / sum w` (scikit-learn's `brier_score_loss` for binary labels).
 ///
 /// # Errors
-/// [`CoreError::OutOfRange`] for a score outside `[0, 1]`.
+/// [`CoreError::OutOfRange`](crate::CoreError::OutOfRange) for a score outside `[0, 1]`.
 ///
 /// # Examples
 /// ```
@@ -39,7 +39,7 @@ pub fn brier_score(task: &BinaryTask<'_>) -> Result<f64> {
 /// machine epsilon, so such a row costs `-ln(eps)` (about 36) instead.
 ///
 /// # Errors
-/// [`CoreError::OutOfRange`] for a score outside `[0, 1]`.
+/// [`CoreError::OutOfRange`](crate::CoreError::OutOfRange) for a score outside `[0, 1]`.
 pub fn log_loss(task: &BinaryTask<'_>) -> Result<f64> {
     check_probabilities(task)?;
     let eps = f64::EPSILON;
@@ -157,21 +157,15 @@ pub(crate) fn bin_index(e: &[f64], p: f64) -> usize {
 /// weight the means (scikit-learn's function has none).
 ///
 /// # Errors
-/// [`CoreError::OutOfRange`] for a score outside `[0, 1]`;
-/// [`CoreError::InvalidParameter`] for `n_bins == 0`.
+/// [`CoreError::OutOfRange`](crate::CoreError::OutOfRange) for a score outside `[0, 1]`;
+/// [`CoreError::InvalidParameter`](crate::CoreError::InvalidParameter) for `n_bins` outside `1..=MAX_BINS`.
 pub fn reliability_curve(
     task: &BinaryTask<'_>,
     n_bins: usize,
     strategy: BinStrategy,
 ) -> Result<ReliabilityCurve> {
     check_probabilities(task)?;
-    if n_bins == 0 {
-        return Err(CoreError::invalid_parameter(
-            "n_bins",
-            n_bins,
-            "must be at least 1",
-        ));
-    }
+    crate::calibration::check_bins("n_bins", n_bins, 1)?;
     let e = bin_edges(task.scores(), n_bins, strategy);
     let inner = &e[1..n_bins];
     let mut sum_p = vec![0.0; n_bins];
@@ -253,8 +247,8 @@ pub(crate) fn bin_sums(task: &BinaryTask<'_>, edges: &[f64]) -> BinSums {
 /// estimate and contributes 0 (its weight still counts in `n`).
 ///
 /// # Errors
-/// [`CoreError::OutOfRange`] for a score outside `[0, 1]`;
-/// [`CoreError::InvalidParameter`] for `n_bins == 0`.
+/// [`CoreError::OutOfRange`](crate::CoreError::OutOfRange) for a score outside `[0, 1]`;
+/// [`CoreError::InvalidParameter`](crate::CoreError::InvalidParameter) for `n_bins` outside `1..=MAX_BINS`.
 ///
 /// # Examples
 /// ```
@@ -271,13 +265,7 @@ pub fn debiased_squared_calibration_error(
     strategy: BinStrategy,
 ) -> Result<f64> {
     check_probabilities(task)?;
-    if n_bins == 0 {
-        return Err(CoreError::invalid_parameter(
-            "n_bins",
-            n_bins,
-            "must be at least 1",
-        ));
-    }
+    crate::calibration::check_bins("n_bins", n_bins, 1)?;
     let edges = bin_edges(task.scores(), n_bins, strategy);
     let sums = bin_sums(task, &edges);
     let total: f64 = sums.weight.iter().sum();

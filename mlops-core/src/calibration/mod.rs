@@ -36,6 +36,26 @@ pub use spiegelhalter::{SpiegelhalterResult, spiegelhalter_z};
 use crate::error::{CoreError, Result};
 use crate::input::BinaryTask;
 
+/// The most bins (or risk groups) a calibration function accepts: far more than any
+/// binning needs, and a bound on the memory a mistyped `n_bins` can ask for.
+pub const MAX_BINS: usize = 1 << 24;
+
+/// Checks a bin count: `min..=MAX_BINS`.
+///
+/// # Errors
+/// [`CoreError::InvalidParameter`] naming `name` otherwise.
+pub fn check_bins(name: &str, n: usize, min: usize) -> Result<()> {
+    if (min..=MAX_BINS).contains(&n) {
+        Ok(())
+    } else {
+        Err(CoreError::invalid_parameter(
+            name,
+            n,
+            format!("must be between {min} and {MAX_BINS}"),
+        ))
+    }
+}
+
 /// Checks that every score of `task` is a probability in `[0, 1]`.
 ///
 /// # Errors

@@ -17,8 +17,9 @@ and a regulator asks whether a score of 0.2 means the same risk in every group.
   :class:`HistogramCalibrator` (histogram binning) and :class:`BetaCalibrator` (beta
   calibration of Kull, Silva Filho & Flach 2017).
 
-Weights are frequency weights throughout: an integer weight counts as that many repeated
-rows.
+Weights are frequency weights in every sum (an integer weight counts as that many
+repeated rows); quantile bin edges are percentiles of the scores alone, unweighted, as
+scikit-learn's ``calibration_curve`` computes them.
 """
 
 from __future__ import annotations
