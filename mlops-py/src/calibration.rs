@@ -89,7 +89,7 @@ pub fn _calibration_errors(
 
 /// Isotonic calibration (pool-adjacent-violators), as scikit-learn's
 /// ``IsotonicRegression(out_of_bounds="clip")``: ``fit(y_score, y_true, sample_weight=None)``,
-/// ``transform(y_score)``, ``fit_transform``; JSON and pickle round trips.
+/// ``transform(y_score)``; JSON and pickle round trips.
 #[pyclass(name = "IsotonicCalibrator", module = "mlops_audit.calibration")]
 #[derive(Default)]
 pub struct PyIsotonicCalibrator(Option<IsotonicCalibrator>);

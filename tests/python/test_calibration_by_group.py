@@ -72,6 +72,7 @@ def test_each_group_equals_the_single_group_functions(seed, weighted, strategy):
     assert report.worst["spiegelhalter"] == "c"
     assert json.loads(report.to_json()) == report.to_dict()
     assert "CalibrationByGroup" in repr(report)
+    assert report._repr_html_().count("<tr>") == 4  # header and three groups
 
 
 def test_undefined_tests_are_none_and_left_out_of_worst():
@@ -84,6 +85,11 @@ def test_undefined_tests_are_none_and_left_out_of_worst():
     assert report.groups["x"]["hosmer_lemeshow"] is None
     assert report.worst["spiegelhalter"] == "y"
     assert report.worst["hosmer_lemeshow"] == "y"
+    assert "undefined" in report._repr_html_()
+    # A one-row group has no bin with a variance estimate: its debiased ECE is undefined.
+    tiny = calibration_by_group([0, 1, 1, 0], [0.2, 0.52, 0.55, 0.58], ["a", "b", "b", "b"])
+    assert tiny.groups["a"]["debiased_squared_ece"] is None
+    assert tiny.worst["debiased_squared_ece"] == "b"
 
 
 def test_intersectional_groups_and_errors():

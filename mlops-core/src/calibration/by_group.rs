@@ -75,8 +75,9 @@ pub struct GroupCalibration {
     pub ece: f64,
     /// Maximum calibration error.
     pub mce: f64,
-    /// Debiased squared calibration error (Kumar et al. 2019).
-    pub debiased_squared_ece: f64,
+    /// Debiased squared calibration error (Kumar et al. 2019); `None` where undefined (no
+    /// bin of this group holds more than one row).
+    pub debiased_squared_ece: Option<f64>,
     /// The Hosmer-Lemeshow test; `None` where it is undefined in this group.
     pub hosmer_lemeshow: Option<HosmerLemeshowResult>,
     /// Spiegelhalter's z; `None` where it is undefined in this group.
@@ -132,11 +133,11 @@ fn one_group(
         log_loss: log_loss(task)?,
         ece,
         mce,
-        debiased_squared_ece: debiased_squared_calibration_error(
+        debiased_squared_ece: undefined_is_none(debiased_squared_calibration_error(
             task,
             params.n_bins,
             params.strategy,
-        )?,
+        ))?,
         hosmer_lemeshow: undefined_is_none(hosmer_lemeshow(task, &params.hosmer_lemeshow))?,
         spiegelhalter: undefined_is_none(spiegelhalter_z(task))?,
         reliability,
@@ -237,11 +238,7 @@ pub fn calibration_by_group(
     pick("log_loss", &|g| Some(g.log_loss), true);
     pick("ece", &|g| Some(g.ece), true);
     pick("mce", &|g| Some(g.mce), true);
-    pick(
-        "debiased_squared_ece",
-        &|g| Some(g.debiased_squared_ece),
-        true,
-    );
+    pick("debiased_squared_ece", &|g| g.debiased_squared_ece, true);
     pick(
         "hosmer_lemeshow",
         &|g| g.hosmer_lemeshow.as_ref().map(|h| h.pvalue),

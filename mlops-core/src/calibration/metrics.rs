@@ -244,10 +244,13 @@ pub(crate) fn bin_sums(task: &BinaryTask<'_>, edges: &[f64]) -> BinSums {
 /// Weights enter as frequency weights: `n_b = sum w` over the bin (an integer weight
 /// counts as that many repeated rows). As in the authors' reference implementation
 /// (`uncertainty-calibration`, `unbiased_square_ce`), a bin with `n_b <= 1` has no variance
-/// estimate and contributes 0 (its weight still counts in `n`).
+/// estimate and contributes 0 (its weight still counts in `n`); when no bin has
+/// `n_b > 1` the estimate is undefined.
 ///
 /// # Errors
 /// [`CoreError::OutOfRange`](crate::CoreError::OutOfRange) for a score outside `[0, 1]`;
+/// [`CoreError::UndefinedMetric`](crate::CoreError::UndefinedMetric) when no bin holds a
+/// weight above 1;
 /// [`CoreError::InvalidParameter`](crate::CoreError::InvalidParameter) for `n_bins` outside `1..=MAX_BINS`.
 ///
 /// # Examples
@@ -270,15 +273,24 @@ pub fn debiased_squared_calibration_error(
     let sums = bin_sums(task, &edges);
     let total: f64 = sums.weight.iter().sum();
     let mut estimate = 0.0;
+    let mut any_defined = false;
     for b in 0..n_bins {
         let n_b = sums.weight[b];
         if n_b <= 1.0 {
             continue;
         }
+        any_defined = true;
         let ybar = sums.events[b] / n_b;
         let pbar = sums.predicted[b] / n_b;
         let gap = ybar - pbar;
         estimate += n_b / total * (gap * gap - ybar * (1.0 - ybar) / (n_b - 1.0));
+    }
+    if !any_defined {
+        return Err(crate::CoreError::undefined(
+            "the debiased calibration error",
+            "no bin holds more than one row (by weight), so no bin has a variance \
+             estimate; use fewer bins or more rows",
+        ));
     }
     Ok(estimate)
 }

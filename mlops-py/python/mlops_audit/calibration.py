@@ -24,6 +24,7 @@ scikit-learn's ``calibration_curve`` computes them.
 
 from __future__ import annotations
 
+import html
 import json
 from typing import Any
 
@@ -140,7 +141,9 @@ def debiased_squared_calibration_error(y_true: Any, y_prob: Any, *, n_bins: int 
     Unbiased per bin, so it can be negative for a well calibrated model (returned as is;
     ``sqrt(max(value, 0))`` is the paper's debiased L2 error). Weights are frequency
     weights (``n_b = sum w``); as in the authors' ``uncertainty-calibration`` package, a bin
-    with ``n_b <= 1`` contributes 0. Defaults: 15 equal-mass bins, as the paper.
+    with ``n_b <= 1`` contributes 0, and when no bin has ``n_b > 1``
+    :class:`~mlops_audit.errors.UndefinedMetricError` is raised. Defaults: 15 equal-mass
+    bins, as the paper.
     """
     return _debiased_squared_ece(y_true, y_prob, n_bins, strategy, sample_weight)
 
@@ -182,7 +185,7 @@ class CalibrationByGroup:
 
     ``groups``: ``{name: {"rows", "weight", "brier", "log_loss", "ece", "mce",
     "debiased_squared_ece", "hosmer_lemeshow", "spiegelhalter"}}`` (the two tests as
-    :class:`~mlops_audit.results.TestResult` or ``None`` where undefined);
+    :class:`~mlops_audit.results.TestResult`; these three are ``None`` where undefined);
     ``reliability``: ``{name: ReliabilityCurve}``; ``worst``: ``{metric: group name}``
     (largest value, or smallest p-value for the two tests).
     """
@@ -218,6 +221,24 @@ class CalibrationByGroup:
     def __repr__(self) -> str:
         worst = ", ".join(f"{k}={v!r}" for k, v in self.worst.items())
         return f"CalibrationByGroup(groups={list(self.groups)}, worst: {worst})"
+
+    def _repr_html_(self) -> str:
+        columns = ["rows", "brier", "log_loss", "ece", "mce", "debiased_squared_ece"]
+
+        def cell(value: Any) -> str:
+            return "undefined" if value is None else f"{value:.4g}"
+
+        head = "".join(f"<th>{c}</th>" for c in ["group", *columns, "HL p", "Spiegelhalter p"])
+        rows = []
+        for name, entry in self.groups.items():
+            tests = [None if entry[t] is None else entry[t].pvalue
+                     for t in ("hosmer_lemeshow", "spiegelhalter")]
+            cells = "".join(f"<td>{cell(entry[c])}</td>" for c in columns)
+            cells += "".join(f"<td>{cell(v)}</td>" for v in tests)
+            rows.append(f"<tr><th style='text-align:left'>{html.escape(name)}</th>{cells}</tr>")
+        worst = ", ".join(f"{html.escape(k)}: {html.escape(v)}" for k, v in self.worst.items())
+        return (f"<table><caption>Calibration by group (worst: {worst})</caption>"
+                f"<tr>{head}</tr>{''.join(rows)}</table>")
 
 
 def calibration_by_group(y_true: Any, y_prob: Any, groups: Any, *, n_bins: int = 10,
