@@ -480,12 +480,8 @@ impl PyHistogramCalibrator {
     fn from_json(json: &str) -> PyResult<Self> {
         let cal: HistogramCalibrator =
             serde_json::from_str(json).map_err(|e| parameter_error("json", e.to_string()))?;
-        if cal.values.is_empty() || cal.edges.len() != cal.values.len() + 1 {
-            return Err(parameter_error(
-                "json",
-                "a histogram calibrator needs n_bins >= 1 values and n_bins + 1 edges".to_owned(),
-            ));
-        }
+        cal.check()
+            .map_err(|e| parameter_error("json", e.to_string()))?;
         Ok(Self {
             n_bins: cal.values.len(),
             strategy: cal.strategy,

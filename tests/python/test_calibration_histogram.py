@@ -132,6 +132,9 @@ def test_json_and_pickle_round_trips():
     with pytest.raises(errors.ParameterError):
         HistogramCalibrator.from_json('{"strategy": "uniform", "edges": [0.0, 1.0], '
                                       '"values": [], "bin_weight": []}')
+    with pytest.raises(errors.ParameterError, match="ascending"):
+        HistogramCalibrator.from_json('{"strategy": "uniform", "edges": [0.0, 1.0, 0.5], '
+                                      '"values": [0.1, 0.2], "bin_weight": [1, 1]}')
 
 
 rows = st.lists(

@@ -75,6 +75,25 @@ impl HistogramCalibrator {
         })
     }
 
+    /// Checks that the edges and values fit together: `n_bins >= 1` values, `n_bins + 1`
+    /// edges in ascending order (a fitted calibrator always passes; one read from edited
+    /// JSON may not).
+    ///
+    /// # Errors
+    /// [`CoreError::UndefinedMetric`] saying what does not fit.
+    pub fn check(&self) -> Result<()> {
+        let shaped = !self.values.is_empty() && self.edges.len() == self.values.len() + 1;
+        let sorted = self.edges.windows(2).all(|w| w[0] <= w[1]);
+        if shaped && sorted {
+            Ok(())
+        } else {
+            Err(CoreError::undefined(
+                "histogram calibration",
+                "the calibrator needs n_bins >= 1 values and n_bins + 1 ascending edges",
+            ))
+        }
+    }
+
     /// Number of bins.
     pub fn n_bins(&self) -> usize {
         self.values.len()
@@ -85,19 +104,14 @@ impl HistogramCalibrator {
     /// # Errors
     /// [`CoreError::NotFinite`] for a NaN or infinite score;
     /// [`CoreError::UndefinedMetric`] for a calibrator whose edges and values do not fit
-    /// together (only possible when it was read from edited JSON).
+    /// together (see [`HistogramCalibrator::check`]).
     pub fn transform<'a>(
         &self,
         scores: impl Into<ndarray::ArrayView1<'a, f64>>,
     ) -> Result<Vec<f64>> {
         let scores = scores.into();
         crate::input::check_finite(crate::input::names::Y_SCORE, &scores)?;
-        if self.values.is_empty() || self.edges.len() != self.values.len() + 1 {
-            return Err(CoreError::undefined(
-                "histogram calibration",
-                "the calibrator needs n_bins >= 1 values and n_bins + 1 edges",
-            ));
-        }
+        self.check()?;
         Ok(scores
             .iter()
             .map(|&s| self.values[bin_index(&self.edges, s)])
