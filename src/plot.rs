@@ -552,6 +552,94 @@ fn draw_frontier(
     Ok(())
 }
 
+/// A reliability diagram: for each named curve (a whole population, or one per group from
+/// [`mlops_core::calibration::calibration_by_group`]), the observed event frequency
+/// against the mean predicted probability of every non-empty bin, as a line with a dot per
+/// bin, beside the dashed diagonal of perfect calibration. The legend gives each curve's
+/// expected calibration error over its bins. Colours follow the order of `curves`.
+///
+/// # Examples
+/// ```
+/// use mlops_audit::BinaryTask;
+/// use mlops_audit::calibration::{BinStrategy, reliability_curve};
+/// use mlops_audit::plot::reliability_diagram_svg;
+/// let task = BinaryTask::new(&[0.1, 0.3, 0.35, 0.8, 0.9][..], &[0, 0, 1, 1, 1][..])?;
+/// let curve = reliability_curve(&task, 5, BinStrategy::Uniform)?;
+/// let svg = reliability_diagram_svg(&[("all", &curve)], "Calibration");
+/// assert!(svg.starts_with("<svg") && svg.contains("Observed frequency"));
+/// # Ok::<(), mlops_audit::CoreError>(())
+/// ```
+pub fn reliability_diagram_svg(
+    curves: &[(&str, &mlops_core::calibration::ReliabilityCurve)],
+    title: &str,
+) -> String {
+    render(|root| draw_reliability(root, curves, title))
+}
+
+fn draw_reliability(
+    root: &Area<'_>,
+    curves: &[(&str, &mlops_core::calibration::ReliabilityCurve)],
+    title: &str,
+) -> DrawResult {
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(root)
+        .caption(text_for_xml(title, MAX_TITLE_CHARS), (FONT, 20))
+        .margin(12)
+        .x_label_area_size(42)
+        .y_label_area_size(52)
+        .build_cartesian_2d(0f64..1f64, 0f64..1f64)?;
+    chart
+        .configure_mesh()
+        .x_desc("Mean predicted probability")
+        .y_desc("Observed frequency")
+        .x_labels(6)
+        .y_labels(6)
+        .x_label_formatter(&|v| format!("{v:.1}"))
+        .y_label_formatter(&|v| format!("{v:.1}"))
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(BLACK.mix(0.08))
+        .axis_desc_style((FONT, 15))
+        .label_style((FONT, 13))
+        .draw()?;
+    chart
+        .draw_series(DashedLineSeries::new(
+            [(0.0, 0.0), (1.0, 1.0)],
+            6,
+            4,
+            GREY.stroke_width(1),
+        ))?
+        .label("perfectly calibrated")
+        .legend(|(x, y)| Rectangle::new([(x, y), (x + 18, y + 1)], GREY.filled()));
+    for (i, (name, curve)) in curves.iter().enumerate() {
+        let c = colour(i);
+        let (ece, _) = mlops_core::calibration::calibration_error(curve);
+        let label = format!(
+            "{}: ECE {}",
+            text_for_xml(name, MAX_NAME_CHARS),
+            format_number(ece)
+        );
+        let points: Vec<(f64, f64)> = curve
+            .bins
+            .iter()
+            .map(|b| (b.mean_predicted, b.fraction_positive))
+            .collect();
+        chart
+            .draw_series(LineSeries::new(points.iter().copied(), c.stroke_width(2)))?
+            .label(label)
+            .legend(move |(x, y)| Rectangle::new([(x, y - 1), (x + 18, y + 2)], c.filled()));
+        chart.draw_series(points.iter().map(|&p| Circle::new(p, 3, c.filled())))?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .margin(10)
+        .label_font((FONT, 13))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.3))
+        .draw()?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

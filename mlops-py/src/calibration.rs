@@ -1,17 +1,20 @@
 //! `mlops_audit.calibration`: calibration metrics and calibrators.
 
 use mlops_core::calibration::{
-    BinStrategy, IsotonicCalibrator, PlattCalibrator, brier_score, calibration_error, log_loss,
-    reliability_curve,
+    BetaCalibrator, BinStrategy, CalibrationByGroupParams, HistogramCalibrator,
+    HosmerLemeshowParams, IsotonicCalibrator, PlattCalibrator, brier_score, calibration_by_group,
+    calibration_error, debiased_squared_calibration_error, hosmer_lemeshow, log_loss,
+    reliability_curve, spiegelhalter_z,
 };
 
 use numpy::{IntoPyArray, PyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
-use crate::convert::{extract_column, with_task};
+use crate::convert::{TaskInputs, extract_column, with_task};
 use crate::detach;
-use crate::errors::parameter_error;
+use crate::errors::{core_err, parameter_error};
+use crate::groups::extract_groups;
 
 fn strategy(s: &str) -> PyResult<BinStrategy> {
     match s {
@@ -86,7 +89,7 @@ pub fn _calibration_errors(
 
 /// Isotonic calibration (pool-adjacent-violators), as scikit-learn's
 /// ``IsotonicRegression(out_of_bounds="clip")``: ``fit(y_score, y_true, sample_weight=None)``,
-/// ``transform(y_score)``, ``fit_transform``; JSON and pickle round trips.
+/// ``transform(y_score)``; JSON and pickle round trips.
 #[pyclass(name = "IsotonicCalibrator", module = "mlops_audit.calibration")]
 #[derive(Default)]
 pub struct PyIsotonicCalibrator(Option<IsotonicCalibrator>);
@@ -272,4 +275,390 @@ impl PyPlattCalibrator {
             None => "PlattCalibrator(unfitted)".to_owned(),
         }
     }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> PyResult<String> {
+    serde_json::to_string(value).map_err(|e| parameter_error("json", e.to_string()))
+}
+
+fn strategy_name(s: BinStrategy) -> &'static str {
+    match s {
+        BinStrategy::Uniform => "uniform",
+        BinStrategy::Quantile => "quantile",
+    }
+}
+
+/// The debiased squared calibration error of Kumar, Liang & Ma (2019).
+#[pyfunction]
+#[pyo3(signature = (y_true, y_prob, n_bins=15, strategy="quantile", sample_weight=None))]
+pub fn _debiased_squared_ece(
+    py: Python<'_>,
+    y_true: &Bound<'_, PyAny>,
+    y_prob: &Bound<'_, PyAny>,
+    n_bins: usize,
+    strategy: &str,
+    sample_weight: Option<&Bound<'_, PyAny>>,
+) -> PyResult<f64> {
+    let strategy = self::strategy(strategy)?;
+    with_task(py, y_true, y_prob, sample_weight, |t| {
+        debiased_squared_calibration_error(t, n_bins, strategy)
+    })
+}
+
+fn hl_params(n_groups: usize, grouping: &str, df: Option<usize>) -> PyResult<HosmerLemeshowParams> {
+    let grouping = strategy(grouping).map_err(|_| {
+        parameter_error(
+            "grouping",
+            format!("expected \"quantile\" or \"uniform\", got {grouping:?}"),
+        )
+    })?;
+    HosmerLemeshowParams::new(n_groups, grouping, df).map_err(core_err)
+}
+
+/// The Hosmer-Lemeshow test as JSON.
+#[pyfunction]
+#[pyo3(signature = (y_true, y_prob, n_groups=10, grouping="quantile", df=None, sample_weight=None))]
+pub fn _hosmer_lemeshow_json(
+    py: Python<'_>,
+    y_true: &Bound<'_, PyAny>,
+    y_prob: &Bound<'_, PyAny>,
+    n_groups: usize,
+    grouping: &str,
+    df: Option<usize>,
+    sample_weight: Option<&Bound<'_, PyAny>>,
+) -> PyResult<String> {
+    let params = hl_params(n_groups, grouping, df)?;
+    let r = with_task(py, y_true, y_prob, sample_weight, |t| {
+        hosmer_lemeshow(t, &params)
+    })?;
+    to_json(&r)
+}
+
+/// Spiegelhalter's z-test as JSON.
+#[pyfunction]
+#[pyo3(signature = (y_true, y_prob, sample_weight=None))]
+pub fn _spiegelhalter_json(
+    py: Python<'_>,
+    y_true: &Bound<'_, PyAny>,
+    y_prob: &Bound<'_, PyAny>,
+    sample_weight: Option<&Bound<'_, PyAny>>,
+) -> PyResult<String> {
+    let r = with_task(py, y_true, y_prob, sample_weight, spiegelhalter_z)?;
+    to_json(&r)
+}
+
+/// Every calibration metric per group, as JSON.
+#[pyfunction]
+#[pyo3(signature = (y_true, y_prob, groups, n_bins=10, strategy="uniform", n_groups=10, grouping="quantile", df=None, sample_weight=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn _calibration_by_group_json(
+    py: Python<'_>,
+    y_true: &Bound<'_, PyAny>,
+    y_prob: &Bound<'_, PyAny>,
+    groups: &Bound<'_, PyAny>,
+    n_bins: usize,
+    strategy: &str,
+    n_groups: usize,
+    grouping: &str,
+    df: Option<usize>,
+    sample_weight: Option<&Bound<'_, PyAny>>,
+) -> PyResult<String> {
+    let params = CalibrationByGroupParams::new(
+        n_bins,
+        self::strategy(strategy)?,
+        hl_params(n_groups, grouping, df)?,
+    )
+    .map_err(core_err)?;
+    let inputs = TaskInputs::read(y_true, y_prob, sample_weight)?;
+    let views = inputs.views()?;
+    let groups = extract_groups(groups)?;
+    let r = detach(py, || {
+        calibration_by_group(&views.task()?, &groups, &params)
+    })?;
+    to_json(&r)
+}
+
+/// Histogram binning: each bin of the scores maps to the weighted mean label of its
+/// training rows. ``HistogramCalibrator(n_bins=10, strategy="uniform")``, then
+/// ``fit(y_score, y_true, sample_weight=None)``, ``transform(y_score)``.
+#[pyclass(name = "HistogramCalibrator", module = "mlops_audit.calibration")]
+pub struct PyHistogramCalibrator {
+    n_bins: usize,
+    strategy: BinStrategy,
+    fitted: Option<HistogramCalibrator>,
+}
+
+impl PyHistogramCalibrator {
+    fn fitted(&self) -> PyResult<&HistogramCalibrator> {
+        self.fitted.as_ref().ok_or_else(|| {
+            pyo3::exceptions::PyAttributeError::new_err(
+                "HistogramCalibrator is not fitted yet: call fit() first",
+            )
+        })
+    }
+}
+
+#[pymethods]
+impl PyHistogramCalibrator {
+    #[new]
+    #[pyo3(signature = (n_bins=10, strategy="uniform"))]
+    fn new(n_bins: usize, strategy: &str) -> PyResult<Self> {
+        mlops_core::calibration::check_bins("n_bins", n_bins, 1).map_err(core_err)?;
+        Ok(Self {
+            n_bins,
+            strategy: self::strategy(strategy)?,
+            fitted: None,
+        })
+    }
+    /// Fits the bins on scores and binary labels; returns ``self``.
+    #[pyo3(signature = (y_score, y_true, sample_weight=None))]
+    fn fit<'py>(
+        mut slf: PyRefMut<'py, Self>,
+        y_score: &Bound<'py, PyAny>,
+        y_true: &Bound<'py, PyAny>,
+        sample_weight: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<PyRefMut<'py, Self>> {
+        let py = slf.py();
+        let (n_bins, strategy) = (slf.n_bins, slf.strategy);
+        let cal = with_task(py, y_true, y_score, sample_weight, |t| {
+            HistogramCalibrator::fit(t, n_bins, strategy)
+        })?;
+        slf.fitted = Some(cal);
+        Ok(slf)
+    }
+    /// Calibrated probabilities for new scores (clipped into the first/last bin).
+    fn transform<'py>(
+        &self,
+        py: Python<'py>,
+        y_score: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let cal = self.fitted()?;
+        let s = extract_column(y_score, "y_score")?;
+        let s = s.floats("y_score")?;
+        let out = detach(py, || cal.transform(s.view()))?;
+        Ok(out.into_pyarray(py))
+    }
+    /// Same as :meth:`transform`.
+    fn predict<'py>(
+        &self,
+        py: Python<'py>,
+        y_score: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        self.transform(py, y_score)
+    }
+    /// The number of bins.
+    #[getter]
+    fn n_bins(&self) -> usize {
+        self.n_bins
+    }
+    /// ``"uniform"`` or ``"quantile"``.
+    #[getter]
+    fn strategy(&self) -> &'static str {
+        strategy_name(self.strategy)
+    }
+    /// The ``n_bins + 1`` fitted bin edges.
+    #[getter]
+    fn edges<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        Ok(self.fitted()?.edges.clone().into_pyarray(py))
+    }
+    /// The calibrated value of each bin.
+    #[getter]
+    fn values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        Ok(self.fitted()?.values.clone().into_pyarray(py))
+    }
+    /// The training weight in each bin (0 for an empty bin).
+    #[getter]
+    fn bin_weight<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        Ok(self.fitted()?.bin_weight.clone().into_pyarray(py))
+    }
+    /// The fitted calibrator as JSON.
+    fn to_json(&self) -> PyResult<String> {
+        to_json(self.fitted()?)
+    }
+    /// Reads a calibrator written by :meth:`to_json`.
+    #[staticmethod]
+    fn from_json(json: &str) -> PyResult<Self> {
+        let cal: HistogramCalibrator =
+            serde_json::from_str(json).map_err(|e| parameter_error("json", e.to_string()))?;
+        cal.check()
+            .map_err(|e| parameter_error("json", e.to_string()))?;
+        Ok(Self {
+            n_bins: cal.values.len(),
+            strategy: cal.strategy,
+            fitted: Some(cal),
+        })
+    }
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        match &self.fitted {
+            Some(_) => (
+                py.get_type::<Self>().getattr("from_json")?,
+                (self.to_json()?,),
+            )
+                .into_pyobject(py),
+            None => (
+                py.get_type::<Self>(),
+                (self.n_bins, strategy_name(self.strategy)),
+            )
+                .into_pyobject(py),
+        }
+    }
+    fn __repr__(&self) -> String {
+        let state = if self.fitted.is_some() {
+            "fitted"
+        } else {
+            "unfitted"
+        };
+        format!(
+            "HistogramCalibrator(n_bins={}, strategy={:?}, {state})",
+            self.n_bins,
+            strategy_name(self.strategy)
+        )
+    }
+}
+
+/// Beta calibration (Kull, Silva Filho & Flach 2017):
+/// ``logit q = a ln s - b ln(1 - s) + c``, fitted by unpenalised weighted logistic
+/// regression; a negative ``a`` or ``b`` is fixed at 0 and the model refitted.
+#[pyclass(name = "BetaCalibrator", module = "mlops_audit.calibration")]
+#[derive(Default)]
+pub struct PyBetaCalibrator(Option<BetaCalibrator>);
+
+impl PyBetaCalibrator {
+    fn fitted(&self) -> PyResult<&BetaCalibrator> {
+        self.0.as_ref().ok_or_else(|| {
+            pyo3::exceptions::PyAttributeError::new_err(
+                "BetaCalibrator is not fitted yet: call fit() first",
+            )
+        })
+    }
+}
+
+#[pymethods]
+impl PyBetaCalibrator {
+    #[new]
+    fn new() -> Self {
+        Self(None)
+    }
+    /// Fits ``a``, ``b`` and ``c`` on probabilities and binary labels; returns ``self``.
+    #[pyo3(signature = (y_score, y_true, sample_weight=None))]
+    fn fit<'py>(
+        mut slf: PyRefMut<'py, Self>,
+        y_score: &Bound<'py, PyAny>,
+        y_true: &Bound<'py, PyAny>,
+        sample_weight: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<PyRefMut<'py, Self>> {
+        let py = slf.py();
+        let cal = with_task(py, y_true, y_score, sample_weight, BetaCalibrator::fit)?;
+        slf.0 = Some(cal);
+        Ok(slf)
+    }
+    /// Calibrated probabilities for new probabilities.
+    fn transform<'py>(
+        &self,
+        py: Python<'py>,
+        y_score: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let cal = *self.fitted()?;
+        let s = extract_column(y_score, "y_score")?;
+        let s = s.floats("y_score")?;
+        let out = detach(py, || cal.transform(s.view()))?;
+        Ok(out.into_pyarray(py))
+    }
+    /// Same as :meth:`transform`.
+    fn predict<'py>(
+        &self,
+        py: Python<'py>,
+        y_score: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        self.transform(py, y_score)
+    }
+    /// Coefficient of ``ln s``.
+    #[getter]
+    fn a(&self) -> PyResult<f64> {
+        Ok(self.fitted()?.a)
+    }
+    /// Coefficient of ``-ln(1 - s)``.
+    #[getter]
+    fn b(&self) -> PyResult<f64> {
+        Ok(self.fitted()?.b)
+    }
+    /// The intercept.
+    #[getter]
+    fn c(&self) -> PyResult<f64> {
+        Ok(self.fitted()?.c)
+    }
+    /// The fitted calibrator as JSON.
+    fn to_json(&self) -> PyResult<String> {
+        to_json(self.fitted()?)
+    }
+    /// Reads a calibrator written by :meth:`to_json`.
+    #[staticmethod]
+    fn from_json(json: &str) -> PyResult<Self> {
+        let cal: BetaCalibrator =
+            serde_json::from_str(json).map_err(|e| parameter_error("json", e.to_string()))?;
+        Ok(Self(Some(cal)))
+    }
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        match &self.0 {
+            Some(_) => (
+                py.get_type::<Self>().getattr("from_json")?,
+                (self.to_json()?,),
+            )
+                .into_pyobject(py),
+            None => (py.get_type::<Self>(), ()).into_pyobject(py),
+        }
+    }
+    fn __repr__(&self) -> String {
+        match &self.0 {
+            Some(c) => format!("BetaCalibrator(a={}, b={}, c={})", c.a, c.b, c.c),
+            None => "BetaCalibrator(unfitted)".to_owned(),
+        }
+    }
+}
+
+/// A reliability diagram as a self-contained SVG string: one curve for all rows, or one
+/// per group when ``groups`` is given (``mlops_audit.plot``'s style and colours).
+#[pyfunction]
+#[pyo3(signature = (y_true, y_prob, *, n_bins=10, strategy="uniform", groups=None, sample_weight=None, title="Reliability diagram"))]
+#[allow(clippy::too_many_arguments)]
+pub fn reliability_diagram_svg(
+    py: Python<'_>,
+    y_true: &Bound<'_, PyAny>,
+    y_prob: &Bound<'_, PyAny>,
+    n_bins: usize,
+    strategy: &str,
+    groups: Option<&Bound<'_, PyAny>>,
+    sample_weight: Option<&Bound<'_, PyAny>>,
+    title: &str,
+) -> PyResult<String> {
+    let strategy = self::strategy(strategy)?;
+    let inputs = TaskInputs::read(y_true, y_prob, sample_weight)?;
+    let views = inputs.views()?;
+    let groups = groups.map(extract_groups).transpose()?;
+    detach(py, || {
+        let task = views.task()?;
+        match &groups {
+            Some(groups) => {
+                let params = CalibrationByGroupParams::new(
+                    n_bins,
+                    strategy,
+                    HosmerLemeshowParams::default(),
+                )?;
+                let report = calibration_by_group(&task, groups, &params)?;
+                let curves: Vec<_> = report
+                    .groups
+                    .iter()
+                    .map(|g| (g.group.as_str(), &g.reliability))
+                    .collect();
+                Ok(mlops_audit::plot::reliability_diagram_svg(&curves, title))
+            }
+            None => {
+                let curve = reliability_curve(&task, n_bins, strategy)?;
+                Ok(mlops_audit::plot::reliability_diagram_svg(
+                    &[("all", &curve)],
+                    title,
+                ))
+            }
+        }
+    })
 }

@@ -92,5 +92,15 @@ fn _mlops_audit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(metrics::confusion_from_predictions, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::expected_cost, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::min_cost_threshold, m)?)?;
+    m.add_function(wrap_pyfunction!(calibration::_debiased_squared_ece, m)?)?;
+    m.add_function(wrap_pyfunction!(calibration::_hosmer_lemeshow_json, m)?)?;
+    m.add_function(wrap_pyfunction!(calibration::_spiegelhalter_json, m)?)?;
+    m.add_function(wrap_pyfunction!(
+        calibration::_calibration_by_group_json,
+        m
+    )?)?;
+    m.add_class::<calibration::PyHistogramCalibrator>()?;
+    m.add_class::<calibration::PyBetaCalibrator>()?;
+    m.add_function(wrap_pyfunction!(calibration::reliability_diagram_svg, m)?)?;
     Ok(())
 }

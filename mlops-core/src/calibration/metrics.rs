@@ -4,14 +4,14 @@
 use serde::{Deserialize, Serialize};
 
 use crate::calibration::check_probabilities;
-use crate::error::{CoreError, Result};
+use crate::error::Result;
 use crate::input::BinaryTask;
 
 /// Mean squared difference between probability and outcome, weighted:
 /// `sum w (p - y)^2 / sum w` (scikit-learn's `brier_score_loss` for binary labels).
 ///
 /// # Errors
-/// [`CoreError::OutOfRange`] for a score outside `[0, 1]`.
+/// [`CoreError::OutOfRange`](crate::CoreError::OutOfRange) for a score outside `[0, 1]`.
 ///
 /// # Examples
 /// ```
@@ -39,7 +39,7 @@ pub fn brier_score(task: &BinaryTask<'_>) -> Result<f64> {
 /// machine epsilon, so such a row costs `-ln(eps)` (about 36) instead.
 ///
 /// # Errors
-/// [`CoreError::OutOfRange`] for a score outside `[0, 1]`.
+/// [`CoreError::OutOfRange`](crate::CoreError::OutOfRange) for a score outside `[0, 1]`.
 pub fn log_loss(task: &BinaryTask<'_>) -> Result<f64> {
     check_probabilities(task)?;
     let eps = f64::EPSILON;
@@ -121,6 +121,35 @@ fn edges(sorted: &[f64], n_bins: usize, strategy: BinStrategy) -> Vec<f64> {
     e
 }
 
+/// The `n_bins + 1` bin edges of `scores` for `strategy`, as [`reliability_curve`] uses
+/// them (scikit-learn's `calibration_curve` edges). `n_bins` must be at least 1 and
+/// `scores` non-empty.
+pub(crate) fn bin_edges(
+    scores: &ndarray::ArrayView1<'_, f64>,
+    n_bins: usize,
+    strategy: BinStrategy,
+) -> Vec<f64> {
+    let sorted: Vec<f64> = if strategy == BinStrategy::Quantile {
+        // `+ 0.0` turns -0.0 into 0.0, so the radix sort orders it as numpy does.
+        let mut s: Vec<f64> = scores.iter().map(|&p| p + 0.0).collect();
+        crate::radix::sort_desc(&mut s);
+        s.reverse();
+        s
+    } else {
+        Vec::new()
+    };
+    edges(&sorted, n_bins, strategy)
+}
+
+/// The bin of `p` among the edges `e` (right-closed bins, the first closed on both sides):
+/// `numpy.searchsorted(e[1..n_bins], p, side="left")`. Values beyond the outer edges fall
+/// into the first or last bin.
+#[inline]
+pub(crate) fn bin_index(e: &[f64], p: f64) -> usize {
+    let inner = &e[1..e.len() - 1];
+    inner.partition_point(|&edge| edge < p)
+}
+
 /// The reliability curve of probabilities against outcomes, with scikit-learn's
 /// `calibration_curve` bin rule: bins are right-closed, `(low, high]`, the first also
 /// holding its lower edge; a score equal to an inner edge falls in the lower bin.
@@ -128,30 +157,16 @@ fn edges(sorted: &[f64], n_bins: usize, strategy: BinStrategy) -> Vec<f64> {
 /// weight the means (scikit-learn's function has none).
 ///
 /// # Errors
-/// [`CoreError::OutOfRange`] for a score outside `[0, 1]`;
-/// [`CoreError::InvalidParameter`] for `n_bins == 0`.
+/// [`CoreError::OutOfRange`](crate::CoreError::OutOfRange) for a score outside `[0, 1]`;
+/// [`CoreError::InvalidParameter`](crate::CoreError::InvalidParameter) for `n_bins` outside `1..=MAX_BINS`.
 pub fn reliability_curve(
     task: &BinaryTask<'_>,
     n_bins: usize,
     strategy: BinStrategy,
 ) -> Result<ReliabilityCurve> {
     check_probabilities(task)?;
-    if n_bins == 0 {
-        return Err(CoreError::invalid_parameter(
-            "n_bins",
-            n_bins,
-            "must be at least 1",
-        ));
-    }
-    let sorted: Vec<f64> = if strategy == BinStrategy::Quantile {
-        let mut s: Vec<f64> = task.scores().iter().map(|&p| p + 0.0).collect();
-        crate::radix::sort_desc(&mut s);
-        s.reverse();
-        s
-    } else {
-        Vec::new()
-    };
-    let e = edges(&sorted, n_bins, strategy);
+    crate::calibration::check_bins("n_bins", n_bins, 1)?;
+    let e = bin_edges(task.scores(), n_bins, strategy);
     let inner = &e[1..n_bins];
     let mut sum_p = vec![0.0; n_bins];
     let mut sum_y = vec![0.0; n_bins];
@@ -191,4 +206,91 @@ pub fn calibration_error(curve: &ReliabilityCurve) -> (f64, f64) {
         let gap = (b.fraction_positive - b.mean_predicted).abs();
         (ece + b.weight / total * gap, mce.max(gap))
     })
+}
+
+/// Weighted sums per bin: `(sum w, sum w y, sum w p)`, with the bins of `edges`.
+pub(crate) struct BinSums {
+    pub(crate) weight: Vec<f64>,
+    pub(crate) events: Vec<f64>,
+    pub(crate) predicted: Vec<f64>,
+}
+
+pub(crate) fn bin_sums(task: &BinaryTask<'_>, edges: &[f64]) -> BinSums {
+    let n_bins = edges.len() - 1;
+    let mut sums = BinSums {
+        weight: vec![0.0; n_bins],
+        events: vec![0.0; n_bins],
+        predicted: vec![0.0; n_bins],
+    };
+    for (p, y, w) in task.rows() {
+        let b = bin_index(edges, p);
+        sums.weight[b] += w;
+        sums.events[b] += w * f64::from(u8::from(y));
+        sums.predicted[b] += w * p;
+    }
+    sums
+}
+
+/// The debiased estimate of the squared L2 calibration error of Kumar, Liang & Ma (2019,
+/// "Verified Uncertainty Calibration", NeurIPS, section 5):
+/// `sum_b (n_b / n) [(ybar_b - pbar_b)^2 - ybar_b (1 - ybar_b) / (n_b - 1)]`, over the bins
+/// of [`reliability_curve`] with `n_bins` and `strategy`.
+///
+/// The plug-in `(ybar_b - pbar_b)^2` overestimates the squared gap by the variance of
+/// `ybar_b`; the second term removes it, so the estimate is unbiased within each bin and
+/// can be negative when the model is well calibrated (it is returned as it is, not clipped;
+/// Kumar et al.'s `unbiased_l2_ce` reports `sqrt(max(estimate, 0))`).
+///
+/// Weights enter as frequency weights: `n_b = sum w` over the bin (an integer weight
+/// counts as that many repeated rows). As in the authors' reference implementation
+/// (`uncertainty-calibration`, `unbiased_square_ce`), a bin with `n_b <= 1` has no variance
+/// estimate and contributes 0 (its weight still counts in `n`); when no bin has
+/// `n_b > 1` the estimate is undefined.
+///
+/// # Errors
+/// [`CoreError::OutOfRange`](crate::CoreError::OutOfRange) for a score outside `[0, 1]`;
+/// [`CoreError::UndefinedMetric`](crate::CoreError::UndefinedMetric) when no bin holds a
+/// weight above 1;
+/// [`CoreError::InvalidParameter`](crate::CoreError::InvalidParameter) for `n_bins` outside `1..=MAX_BINS`.
+///
+/// # Examples
+/// ```
+/// use mlops_core::{BinaryTask, calibration::{BinStrategy, debiased_squared_calibration_error}};
+/// let task = BinaryTask::new(&[0.2, 0.2, 0.8, 0.8][..], &[0, 1, 1, 1][..])?;
+/// let sq = debiased_squared_calibration_error(&task, 2, BinStrategy::Uniform)?;
+/// // Bin 1: (0.5 - 0.2)^2 - 0.25 / 1 = -0.16; bin 2: (1 - 0.8)^2 - 0 = 0.04.
+/// assert!((sq - 0.5 * (-0.16 + 0.04)).abs() < 1e-15);
+/// # Ok::<(), mlops_core::CoreError>(())
+/// ```
+pub fn debiased_squared_calibration_error(
+    task: &BinaryTask<'_>,
+    n_bins: usize,
+    strategy: BinStrategy,
+) -> Result<f64> {
+    check_probabilities(task)?;
+    crate::calibration::check_bins("n_bins", n_bins, 1)?;
+    let edges = bin_edges(task.scores(), n_bins, strategy);
+    let sums = bin_sums(task, &edges);
+    let total: f64 = sums.weight.iter().sum();
+    let mut estimate = 0.0;
+    let mut any_defined = false;
+    for b in 0..n_bins {
+        let n_b = sums.weight[b];
+        if n_b <= 1.0 {
+            continue;
+        }
+        any_defined = true;
+        let ybar = sums.events[b] / n_b;
+        let pbar = sums.predicted[b] / n_b;
+        let gap = ybar - pbar;
+        estimate += n_b / total * (gap * gap - ybar * (1.0 - ybar) / (n_b - 1.0));
+    }
+    if !any_defined {
+        return Err(crate::CoreError::undefined(
+            "the debiased calibration error",
+            "no bin holds more than one row (by weight), so no bin has a variance \
+             estimate; use fewer bins or more rows",
+        ));
+    }
+    Ok(estimate)
 }

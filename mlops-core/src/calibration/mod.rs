@@ -1,12 +1,18 @@
 //! Calibration: do predicted probabilities mean what they say? The cost-optimal cut of 1/6
 //! for the 5:1 lending costs is only right for calibrated probabilities.
 //!
-//! Metrics (Brier score, log loss, reliability curve, ECE, MCE) and calibrators (isotonic,
-//! Platt).
+//! Metrics (Brier score, log loss, reliability curve, ECE, MCE, debiased squared ECE),
+//! tests (Hosmer-Lemeshow, Spiegelhalter), per-group reports and calibrators (isotonic,
+//! Platt, histogram binning, beta).
 
+pub mod beta;
+pub mod by_group;
+pub mod histogram;
+pub mod hosmer_lemeshow;
 pub mod isotonic;
 pub mod metrics;
 pub mod platt;
+pub mod spiegelhalter;
 
 pub use isotonic::IsotonicCalibrator;
 pub use metrics::{
@@ -15,8 +21,40 @@ pub use metrics::{
 };
 pub use platt::PlattCalibrator;
 
+pub use beta::{BETA_EPS, BetaCalibrator};
+pub use by_group::{
+    CalibrationByGroup, CalibrationByGroupParams, GroupCalibration, WorstGroup,
+    calibration_by_group,
+};
+pub use histogram::HistogramCalibrator;
+pub use hosmer_lemeshow::{
+    HosmerLemeshowGroup, HosmerLemeshowParams, HosmerLemeshowResult, hosmer_lemeshow,
+};
+pub use metrics::debiased_squared_calibration_error;
+pub use spiegelhalter::{SpiegelhalterResult, spiegelhalter_z};
+
 use crate::error::{CoreError, Result};
 use crate::input::BinaryTask;
+
+/// The most bins (or risk groups) a calibration function accepts: far more than any
+/// binning needs, and a bound on the memory a mistyped `n_bins` can ask for.
+pub const MAX_BINS: usize = 1 << 24;
+
+/// Checks a bin count: `min..=MAX_BINS`.
+///
+/// # Errors
+/// [`CoreError::InvalidParameter`] naming `name` otherwise.
+pub fn check_bins(name: &str, n: usize, min: usize) -> Result<()> {
+    if (min..=MAX_BINS).contains(&n) {
+        Ok(())
+    } else {
+        Err(CoreError::invalid_parameter(
+            name,
+            n,
+            format!("must be between {min} and {MAX_BINS}"),
+        ))
+    }
+}
 
 /// Checks that every score of `task` is a probability in `[0, 1]`.
 ///

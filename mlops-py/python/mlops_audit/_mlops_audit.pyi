@@ -62,6 +62,13 @@ __all__ = [
     "roc_by_group",
     "roc_by_group_svg",
     "roc_curve",
+    "BetaCalibrator",
+    "HistogramCalibrator",
+    "_calibration_by_group_json",
+    "_debiased_squared_ece",
+    "_hosmer_lemeshow_json",
+    "_spiegelhalter_json",
+    "reliability_diagram_svg",
 ]
 
 # Anything 1-D: a numpy array, a pandas/polars Series, a pyarrow array, a sequence.
@@ -457,6 +464,88 @@ class IsotonicCalibrator:
     @staticmethod
     def from_json(json: str) -> IsotonicCalibrator: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
+
+@final
+class HistogramCalibrator:
+    def __new__(cls, n_bins: int = 10, strategy: str = "uniform") -> HistogramCalibrator: ...
+    def fit(
+        self, y_score: _ArrayLike, y_true: _ArrayLike, sample_weight: _ArrayLike | None = None
+    ) -> HistogramCalibrator: ...
+    def transform(self, y_score: _ArrayLike) -> _FloatArray: ...
+    def predict(self, y_score: _ArrayLike) -> _FloatArray: ...
+    @property
+    def n_bins(self) -> int: ...
+    @property
+    def strategy(self) -> str: ...
+    @property
+    def edges(self) -> _FloatArray: ...
+    @property
+    def values(self) -> _FloatArray: ...
+    @property
+    def bin_weight(self) -> _FloatArray: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(json: str) -> HistogramCalibrator: ...
+    def __reduce__(self) -> tuple[Any, ...]: ...
+
+@final
+class BetaCalibrator:
+    def __new__(cls) -> BetaCalibrator: ...
+    def fit(
+        self, y_score: _ArrayLike, y_true: _ArrayLike, sample_weight: _ArrayLike | None = None
+    ) -> BetaCalibrator: ...
+    def transform(self, y_score: _ArrayLike) -> _FloatArray: ...
+    def predict(self, y_score: _ArrayLike) -> _FloatArray: ...
+    @property
+    def a(self) -> float: ...
+    @property
+    def b(self) -> float: ...
+    @property
+    def c(self) -> float: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(json: str) -> BetaCalibrator: ...
+    def __reduce__(self) -> tuple[Any, ...]: ...
+
+def _debiased_squared_ece(
+    y_true: _ArrayLike,
+    y_prob: _ArrayLike,
+    n_bins: int = 15,
+    strategy: str = "quantile",
+    sample_weight: _ArrayLike | None = None,
+) -> float: ...
+def _hosmer_lemeshow_json(
+    y_true: _ArrayLike,
+    y_prob: _ArrayLike,
+    n_groups: int = 10,
+    grouping: str = "quantile",
+    df: int | None = None,
+    sample_weight: _ArrayLike | None = None,
+) -> str: ...
+def reliability_diagram_svg(
+    y_true: _ArrayLike,
+    y_prob: _ArrayLike,
+    *,
+    n_bins: int = 10,
+    strategy: str = "uniform",
+    groups: Any = None,
+    sample_weight: _ArrayLike | None = None,
+    title: str = "Reliability diagram",
+) -> str: ...
+def _spiegelhalter_json(
+    y_true: _ArrayLike, y_prob: _ArrayLike, sample_weight: _ArrayLike | None = None
+) -> str: ...
+def _calibration_by_group_json(
+    y_true: _ArrayLike,
+    y_prob: _ArrayLike,
+    groups: Any,
+    n_bins: int = 10,
+    strategy: str = "uniform",
+    n_groups: int = 10,
+    grouping: str = "quantile",
+    df: int | None = None,
+    sample_weight: _ArrayLike | None = None,
+) -> str: ...
 
 def _wasserstein_json(reference: _ArrayLike, current: _ArrayLike) -> str: ...
 def _psi_json(

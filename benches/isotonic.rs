@@ -1,0 +1,53 @@
+//! Isotonic calibration fitted on 1e6 rows, beside the lower bound that matters: a bare
+//! `sort_unstable_by` of the same scores, measured in the same run.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)] // test code: fail loudly
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use mlops_audit::BinaryTask;
+use mlops_audit::calibration::IsotonicCalibrator;
+use std::hint::black_box;
+
+/// Seeded scores with ties (rounded to 1e-4) and labels that rise with them.
+fn data(n: usize) -> (Vec<f64>, Vec<u8>) {
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    (0..n)
+        .map(|_| {
+            let s = (next() * 1e4).round() / 1e4;
+            (s, u8::from(next() < s * s))
+        })
+        .unzip()
+}
+
+fn bench(c: &mut Criterion) {
+    let n = 1_000_000;
+    let (scores, labels) = data(n);
+    let mut g = c.benchmark_group("isotonic_1e6");
+    g.sample_size(20);
+    g.bench_function(BenchmarkId::new("sort_unstable_by (lower bound)", n), |b| {
+        b.iter_batched(
+            || scores.clone(),
+            |mut v| {
+                v.sort_unstable_by(f64::total_cmp);
+                black_box(v)
+            },
+            criterion::BatchSize::LargeInput,
+        )
+    });
+    g.bench_function(BenchmarkId::new("IsotonicCalibrator::fit", n), |b| {
+        b.iter(|| {
+            let task = BinaryTask::new(&scores[..], &labels[..]).unwrap();
+            black_box(IsotonicCalibrator::fit(&task).unwrap())
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,308 @@
+//! Beta calibration (Kull, Silva Filho & Flach 2017, "Beta calibration: a well-founded and
+//! easily implemented improvement on logistic calibration for binary classifiers",
+//! AISTATS): `logit q = a ln s - b ln(1 - s) + c`, a logistic regression on the two
+//! features `ln s` and `-ln(1 - s)`.
+
+// The 3x3 linear algebra reads as the formulas do with explicit indices.
+#![allow(clippy::needless_range_loop)]
+
+use serde::{Deserialize, Serialize};
+
+use crate::calibration::check_probabilities;
+use crate::error::{CoreError, Result};
+use crate::input::BinaryTask;
+
+/// Scores are clipped to `[BETA_EPS, 1 - BETA_EPS]` before their logarithms are taken, so
+/// that a score of exactly 0 or 1 has finite features: the `f64` machine epsilon (as the
+/// authors' `betacal` package and scikit-learn's log loss).
+pub const BETA_EPS: f64 = f64::EPSILON;
+
+/// A fitted beta calibrator: `q(s) = 1 / (1 + exp(-(a ln s - b ln(1 - s) + c)))`.
+///
+/// # Examples
+/// ```
+/// use mlops_core::{BinaryTask, calibration::BetaCalibrator};
+/// let s = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+/// let y = [0, 0, 1, 0, 0, 1, 0, 1, 1, 1];
+/// let cal = BetaCalibrator::fit(&BinaryTask::new(&s[..], &y[..])?)?;
+/// assert!(cal.a >= 0.0 && cal.b >= 0.0);
+/// let q = cal.transform(&[0.1, 0.5, 0.9][..])?;
+/// assert!(q[0] < q[1] && q[1] < q[2]);
+/// # Ok::<(), mlops_core::CoreError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BetaCalibrator {
+    /// Coefficient of `ln s` (`>= 0`).
+    pub a: f64,
+    /// Coefficient of `-ln(1 - s)` (`>= 0`).
+    pub b: f64,
+    /// The intercept.
+    pub c: f64,
+}
+
+/// `(ln s, -ln(1 - s))` of a clipped score.
+#[inline]
+fn features(s: f64) -> [f64; 2] {
+    let s = s.clamp(BETA_EPS, 1.0 - BETA_EPS);
+    [s.ln(), -(-s).ln_1p()]
+}
+
+/// `ln(1 + exp(z))`, without overflow.
+#[inline]
+fn softplus(z: f64) -> f64 {
+    if z > 0.0 {
+        z + (-z).exp().ln_1p()
+    } else {
+        z.exp().ln_1p()
+    }
+}
+
+/// `1 / (1 + exp(-z))`, without overflow.
+#[inline]
+fn sigmoid(z: f64) -> f64 {
+    if z >= 0.0 {
+        1.0 / (1.0 + (-z).exp())
+    } else {
+        let e = z.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// Rows as `(features, label, weight)`.
+type Row = ([f64; 2], f64, f64);
+
+/// Solves `h x = g` for a symmetric positive definite `h` of size `k <= 3` by Cholesky;
+/// `None` when `h` is not (numerically) positive definite.
+fn solve_spd(h: &[[f64; 3]; 3], g: &[f64; 3], k: usize) -> Option<[f64; 3]> {
+    let mut l = [[0.0; 3]; 3];
+    for i in 0..k {
+        for j in 0..=i {
+            let mut sum = h[i][j];
+            for m in 0..j {
+                sum -= l[i][m] * l[j][m];
+            }
+            if i == j {
+                if sum.is_nan() || sum <= 1e-14 * h[i][i].abs().max(f64::MIN_POSITIVE) {
+                    return None;
+                }
+                l[i][i] = sum.sqrt();
+            } else {
+                l[i][j] = sum / l[j][j];
+            }
+        }
+    }
+    let mut y = [0.0; 3];
+    for i in 0..k {
+        let mut sum = g[i];
+        for m in 0..i {
+            sum -= l[i][m] * y[m];
+        }
+        y[i] = sum / l[i][i];
+    }
+    let mut x = [0.0; 3];
+    for i in (0..k).rev() {
+        let mut sum = y[i];
+        for m in i + 1..k {
+            sum -= l[m][i] * x[m];
+        }
+        x[i] = sum / l[i][i];
+    }
+    Some(x)
+}
+
+/// Unpenalised weighted logistic regression of the labels on the features named in
+/// `active` (indices into `[ln s, -ln(1 - s)]`) plus an intercept, by Newton's method
+/// with a backtracking line search. Returns the coefficients in `active`'s order, then the
+/// intercept.
+fn logistic_fit(rows: &[Row], active: &[usize], total: f64, positive: f64) -> Result<[f64; 3]> {
+    let k = active.len() + 1;
+    let x_of = |f: &[f64; 2], j: usize| if j < active.len() { f[active[j]] } else { 1.0 };
+    let loss = |beta: &[f64; 3]| -> f64 {
+        rows.iter()
+            .map(|&(f, y, w)| {
+                let z: f64 = (0..k).map(|j| beta[j] * x_of(&f, j)).sum();
+                w * (softplus(z) - y * z)
+            })
+            .sum()
+    };
+    // Start at the intercept-only optimum: the logit of the weighted event rate.
+    let mut beta = [0.0; 3];
+    beta[k - 1] = (positive / (total - positive)).ln();
+    let mut current = loss(&beta);
+    let mut polishing = 0;
+    for _ in 0..100 {
+        let mut g = [0.0; 3];
+        let mut h = [[0.0; 3]; 3];
+        for &(f, y, w) in rows {
+            let z: f64 = (0..k).map(|j| beta[j] * x_of(&f, j)).sum();
+            let p = sigmoid(z);
+            let r = w * (p - y);
+            let v = w * p * (1.0 - p);
+            for i in 0..k {
+                let xi = x_of(&f, i);
+                g[i] += r * xi;
+                for j in 0..=i {
+                    h[i][j] += v * xi * x_of(&f, j);
+                }
+            }
+        }
+        for i in 0..k {
+            for j in 0..i {
+                h[j][i] = h[i][j];
+            }
+        }
+        let Some(step) = solve_spd(&h, &g, k) else {
+            if current <= 1e-6 * total {
+                // The Hessian vanished because every row is fitted almost perfectly.
+                return Err(separated());
+            }
+            return Err(CoreError::undefined(
+                "beta calibration",
+                "the features ln(s) and -ln(1 - s) are collinear on these scores (fewer \
+                 than three distinct scores, or all fitted probabilities 0 or 1): the \
+                 coefficients are not identifiable; use more distinct scores or Platt \
+                 scaling",
+            ));
+        };
+        // Newton decrement: g' H^-1 g, twice the predicted decrease of the loss.
+        let decrement: f64 = (0..k).map(|j| g[j] * step[j]).sum();
+        // Near the optimum the loss cannot resolve the remaining decrease (it is below the
+        // loss's rounding), so a line search would stall there; Newton converges
+        // quadratically in that region, so a few full steps polish the fit to rounding.
+        if polishing > 0 || decrement <= 1e-10 * (1.0 + current.abs()) {
+            for j in 0..k {
+                beta[j] -= step[j];
+            }
+            polishing += 1;
+            let tiny = (0..k).all(|j| step[j].abs() <= 1e-15 * (1.0 + beta[j].abs()));
+            if tiny || polishing >= 5 {
+                return finite_fit(beta, loss(&beta), total);
+            }
+            continue;
+        }
+        let mut t = 1.0;
+        let mut accepted = false;
+        for _ in 0..60 {
+            let mut next = beta;
+            for j in 0..k {
+                next[j] -= t * step[j];
+            }
+            let value = loss(&next);
+            // Armijo condition with the usual small slope fraction.
+            if value <= current - 1e-4 * t * decrement {
+                beta = next;
+                current = value;
+                accepted = true;
+                break;
+            }
+            t *= 0.5;
+        }
+        if !accepted {
+            // The loss cannot tell the points apart any more: polish with full steps.
+            polishing = 1;
+        }
+    }
+    Err(separated())
+}
+
+fn separated() -> CoreError {
+    CoreError::undefined(
+        "beta calibration",
+        "the likelihood has no maximum (the scores separate the classes, so the \
+         coefficients grow without bound); use a histogram or isotonic calibrator",
+    )
+}
+
+/// Accepts a converged fit unless it is the tail of a run to infinity: on separated data
+/// the loss tends to 0 (complete separation) or a slope grows without bound (quasi-complete
+/// separation) while every step still lowers the loss.
+fn finite_fit(beta: [f64; 3], loss: f64, total: f64) -> Result<[f64; 3]> {
+    if loss <= 1e-10 * total || beta.iter().any(|b| !b.is_finite() || b.abs() > 1e6) {
+        Err(separated())
+    } else {
+        Ok(beta)
+    }
+}
+
+impl BetaCalibrator {
+    /// Fits `a`, `b` and `c` by unpenalised weighted maximum likelihood.
+    ///
+    /// The paper's rule keeps the map monotone: when the full fit has `a < 0`, `a` is fixed
+    /// at 0 and the model refitted on `-ln(1 - s)` alone (likewise `b < 0`: refitted on
+    /// `ln s` alone); should the remaining slope also come out negative, it is fixed at 0
+    /// too, leaving the constant `logit(event rate)`. Scores are clipped to
+    /// `[BETA_EPS, 1 - BETA_EPS]`.
+    ///
+    /// # Errors
+    /// [`CoreError::OutOfRange`] for a score outside `[0, 1]`;
+    /// [`CoreError::UndefinedMetric`] when one class is missing (weighted), when the
+    /// coefficients are not identifiable (fewer than three distinct scores) or when the
+    /// classes are perfectly separated (the maximum-likelihood fit does not exist).
+    pub fn fit(task: &BinaryTask<'_>) -> Result<Self> {
+        check_probabilities(task)?;
+        let (positive, negative) = (task.positive_weight(), task.negative_weight());
+        if positive <= 0.0 || negative <= 0.0 {
+            return Err(CoreError::undefined(
+                "beta calibration",
+                "the labels hold one class only (by weight): both events and non-events \
+                 are needed",
+            ));
+        }
+        let rows: Vec<Row> = task
+            .rows()
+            .filter(|&(_, _, w)| w > 0.0)
+            .map(|(s, y, w)| (features(s), f64::from(u8::from(y)), w))
+            .collect();
+        let total = positive + negative;
+        let full = logistic_fit(&rows, &[0, 1], total, positive)?;
+        let (a, b, c) = if full[0] < 0.0 {
+            let fit = logistic_fit(&rows, &[1], total, positive)?;
+            if fit[0] < 0.0 {
+                (0.0, 0.0, (positive / negative).ln())
+            } else {
+                (0.0, fit[0], fit[1])
+            }
+        } else if full[1] < 0.0 {
+            let fit = logistic_fit(&rows, &[0], total, positive)?;
+            if fit[0] < 0.0 {
+                (0.0, 0.0, (positive / negative).ln())
+            } else {
+                (fit[0], 0.0, fit[1])
+            }
+        } else {
+            (full[0], full[1], full[2])
+        };
+        Ok(Self { a, b, c })
+    }
+
+    /// Calibrated probabilities `sigmoid(a ln s - b ln(1 - s) + c)`, scores clipped to
+    /// `[BETA_EPS, 1 - BETA_EPS]`.
+    ///
+    /// # Errors
+    /// [`CoreError::NotFinite`] for a NaN or infinite score; [`CoreError::OutOfRange`] for
+    /// a score outside `[0, 1]`.
+    pub fn transform<'a>(
+        &self,
+        scores: impl Into<ndarray::ArrayView1<'a, f64>>,
+    ) -> Result<Vec<f64>> {
+        let scores = scores.into();
+        crate::input::check_finite(crate::input::names::Y_SCORE, &scores)?;
+        scores
+            .iter()
+            .enumerate()
+            .map(|(index, &s)| {
+                if !(0.0..=1.0).contains(&s) {
+                    return Err(CoreError::OutOfRange {
+                        input: crate::input::names::Y_SCORE.to_owned(),
+                        index,
+                        value: s,
+                        low: 0.0,
+                        high: 1.0,
+                    });
+                }
+                let [x1, x2] = features(s);
+                Ok(sigmoid(self.a * x1 + self.b * x2 + self.c))
+            })
+            .collect()
+    }
+}
