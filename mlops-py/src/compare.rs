@@ -2,9 +2,9 @@
 //! become `mlops_audit.results.TestResult` objects on the Python side.
 
 use mlops_core::compare::{
-    Alternative, RankMethod, cohens_h, delong, fisher_exact, mann_whitney_u,
-    mcnemar_from_predictions, paired_ttest, power, sample_size, two_proportion_ztest, welch_ttest,
-    wilcoxon,
+    Alternative, BootstrapMetric, BootstrapParams, RankMethod, bootstrap_multiplicities, cohens_h,
+    delong, fisher_exact, mann_whitney_u, mcnemar_from_predictions, paired_bootstrap, paired_ttest,
+    power, sample_size, two_proportion_ztest, welch_ttest, wilcoxon,
 };
 use pyo3::prelude::*;
 
@@ -228,4 +228,104 @@ pub fn _sample_size_json(
 #[pyfunction]
 pub fn _cohens_h(p1: f64, p2: f64) -> PyResult<f64> {
     cohens_h(p1, p2).map_err(crate::errors::core_err)
+}
+
+/// The metric of a paired bootstrap from its Python spelling and options.
+fn bootstrap_metric(
+    metric: &str,
+    cost: Option<&crate::metrics::PyCostMatrix>,
+    thresholds: Option<(f64, f64)>,
+) -> PyResult<BootstrapMetric> {
+    let need_thresholds = || {
+        thresholds.map(|(a, b)| [a, b]).ok_or_else(|| {
+            crate::errors::parameter_error(
+                "threshold",
+                format!(
+                    "the {metric} metric needs a threshold (one, or a pair (champion, challenger))"
+                ),
+            )
+        })
+    };
+    match metric {
+        "auc" => Ok(BootstrapMetric::Auc),
+        "brier" => Ok(BootstrapMetric::Brier),
+        "cost" => {
+            let cost = cost.map(|c| c.0).unwrap_or_default();
+            let t = cost.bayes_threshold();
+            Ok(BootstrapMetric::Cost {
+                cost,
+                thresholds: thresholds.map_or([t, t], |(a, b)| [a, b]),
+            })
+        }
+        "max_fpr_gap" => Ok(BootstrapMetric::MaxFprGap {
+            thresholds: need_thresholds()?,
+        }),
+        other => Err(crate::errors::parameter_error(
+            "metric",
+            format!("must be \"auc\", \"brier\", \"cost\" or \"max_fpr_gap\", got {other:?}"),
+        )),
+    }
+}
+
+/// Paired bootstrap of ``metric(challenger) - metric(champion)``; JSON text.
+#[pyfunction]
+#[pyo3(signature = (y_true, score_champion, score_challenger, metric, n_resamples, seed, confidence_level, groups=None, thresholds=None, cost=None, sample_weight=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn _paired_bootstrap_json(
+    py: Python<'_>,
+    y_true: &Bound<'_, PyAny>,
+    score_champion: &Bound<'_, PyAny>,
+    score_challenger: &Bound<'_, PyAny>,
+    metric: &str,
+    n_resamples: usize,
+    seed: u64,
+    confidence_level: f64,
+    groups: Option<&Bound<'_, PyAny>>,
+    thresholds: Option<(f64, f64)>,
+    cost: Option<&crate::metrics::PyCostMatrix>,
+    sample_weight: Option<&Bound<'_, PyAny>>,
+) -> PyResult<String> {
+    let metric = bootstrap_metric(metric, cost, thresholds)?;
+    let params = BootstrapParams::new(metric, n_resamples, seed, confidence_level)
+        .map_err(crate::errors::core_err)?;
+    let y = extract_column(y_true, "y_true")?;
+    let a = extract_column(score_champion, "score_champion")?;
+    let b = extract_column(score_challenger, "score_challenger")?;
+    let w = crate::convert::extract_optional(sample_weight, "sample_weight")?;
+    let groups = groups.map(crate::groups::extract_groups).transpose()?;
+    let (y, a, b) = (
+        y.labels("y_true")?,
+        a.floats("score_champion")?,
+        b.floats("score_challenger")?,
+    );
+    let w = w.as_ref().map(|w| w.floats("sample_weight")).transpose()?;
+    let r = detach(py, || {
+        paired_bootstrap(
+            y.view(),
+            a.view(),
+            b.view(),
+            w.as_ref().map(|w| w.view()),
+            groups.as_ref(),
+            &params,
+        )
+    })?;
+    to_json(&r)
+}
+
+/// The multiplicities of replicates ``0..n_replicates`` of a paired bootstrap of ``n`` rows
+/// with ``seed``, row-major in one flat array (reshape to ``(n_replicates, n)``).
+#[pyfunction]
+pub fn _bootstrap_multiplicities<'py>(
+    py: Python<'py>,
+    n: usize,
+    seed: u64,
+    n_replicates: usize,
+) -> Bound<'py, numpy::PyArray1<u32>> {
+    use numpy::IntoPyArray;
+    let flat: Vec<u32> = py.detach(|| {
+        (0..n_replicates)
+            .flat_map(|r| bootstrap_multiplicities(n, seed, r))
+            .collect()
+    });
+    flat.into_pyarray(py)
 }

@@ -2,6 +2,7 @@
 //!
 //! Paired tests compare two models scored on the same rows (shadow mode).
 
+pub mod bootstrap;
 pub mod common;
 pub mod delong;
 pub mod mannwhitney;
@@ -12,6 +13,10 @@ pub mod tdist;
 pub mod ttest;
 pub mod wilcoxon;
 
+pub use bootstrap::{
+    BootstrapMetric, BootstrapParams, MAX_RESAMPLES, PairedBootstrapResult,
+    bootstrap_multiplicities, paired_bootstrap,
+};
 pub use common::RankMethod;
 pub use delong::{DelongResult, delong};
 pub use mannwhitney::{MANN_WHITNEY_EXACT_MAX, MannWhitneyResult, mann_whitney_u};

@@ -21,6 +21,7 @@ __all__ = [
     "ThresholdPolicy",
     "__version__",
     "_calibration_errors",
+    "_bootstrap_multiplicities",
     "_cohens_h",
     "_column_info",
     "_categorical_json",
@@ -28,6 +29,7 @@ __all__ = [
     "_fisher_exact_json",
     "_mann_whitney_json",
     "_mcnemar_json",
+    "_paired_bootstrap_json",
     "_paired_ttest_json",
     "_multipletests_json",
     "_parallelism_enabled",
@@ -346,6 +348,20 @@ def _sample_size_json(
     alternative: str = "two-sided",
 ) -> str: ...
 def _cohens_h(p1: float, p2: float) -> float: ...
+def _paired_bootstrap_json(
+    y_true: _ArrayLike,
+    score_champion: _ArrayLike,
+    score_challenger: _ArrayLike,
+    metric: str,
+    n_resamples: int,
+    seed: int,
+    confidence_level: float,
+    groups: Any = None,
+    thresholds: tuple[float, float] | None = None,
+    cost: CostMatrix | None = None,
+    sample_weight: _ArrayLike | None = None,
+) -> str: ...
+def _bootstrap_multiplicities(n: int, seed: int, n_replicates: int) -> npt.NDArray[np.uint32]: ...
 
 @final
 class KsResult:

@@ -18,7 +18,8 @@ Paired tests for two models scored on the same rows (shadow mode):
 - :func:`power`, :func:`sample_size` (with :func:`cohens_h`): fixed-horizon design, as
   statsmodels' ``NormalIndPower``.
 
-Still to come (being built): the paired bootstrap and sequential tests.
+- :func:`paired_bootstrap`: the paired bootstrap of a challenger − champion difference of
+  AUC, Brier score, cost or max FPR gap between groups, with percentile and BCa intervals.
 """
 
 from __future__ import annotations
@@ -27,7 +28,11 @@ import json
 import math
 from typing import Any
 
+import numpy as np
+
 from mlops_audit._mlops_audit import (
+    _bootstrap_multiplicities,
+    _paired_bootstrap_json,
     _cohens_h,
     _delong_json,
     _fisher_exact_json,
@@ -49,6 +54,7 @@ __all__ = [
     "fisher_exact",
     "mann_whitney",
     "mcnemar",
+    "paired_bootstrap",
     "paired_ttest",
     "power",
     "sample_size",
@@ -186,3 +192,54 @@ def sample_size(effect_size: float, *, power: float = 0.8, alpha: float = 0.05,
     (round it up), ``nobs2 = ratio * nobs1``."""
     return TestResult("PowerResult", json.loads(
         _sample_size_json(effect_size, power, alpha, ratio, alternative)))
+
+
+def paired_bootstrap(y_true: Any, score_champion: Any, score_challenger: Any, *,
+                     metric: str = "auc", n_resamples: int = 1000, seed: int = 0,
+                     confidence_level: float = 0.95, groups: Any = None,
+                     threshold: float | tuple[float, float] | None = None,
+                     cost: Any = None, sample_weight: Any = None) -> TestResult:
+    """Paired bootstrap of ``metric(challenger) - metric(champion)`` on the same rows.
+
+    Every replicate draws ``n`` rows with replacement, the same rows for both models, and
+    evaluates the metric with row weights ``multiplicity * sample_weight``; replicates run
+    in parallel, each from its own generator seeded by ``(seed, replicate)``, so the result
+    depends on ``seed`` only.
+
+    ``metric``: ``"auc"`` (higher is better), ``"brier"`` (scores in [0, 1]), ``"cost"``
+    (mean cost per row of flagging ``score >= threshold`` under ``cost``, a
+    :class:`mlops_audit.metrics.CostMatrix`, default 5:1; ``threshold`` defaults to its
+    Bayes threshold) or ``"max_fpr_gap"`` (largest difference of the groups' false-positive
+    rates at ``threshold``; needs ``groups``). ``threshold`` is one number or a pair
+    ``(champion, challenger)``. For all but AUC lower is better.
+
+    Returns a :class:`TestResult` with ``statistic`` (= ``difference``, challenger minus
+    champion, so positive means the challenger's metric is larger), ``champion``,
+    ``challenger``, ``std_error`` (standard deviation of the replicates), the percentile
+    interval ``percentile_low``/``percentile_high`` and the BCa interval
+    ``bca_low``/``bca_high`` (Efron & Tibshirani 1993, as ``scipy.stats.bootstrap``), with
+    ``bias_correction`` and ``acceleration``; ``pvalue``, the two-sided bootstrap p-value
+    ``min(1, 2 min(1 + #{d* <= 0}, 1 + #{d* >= 0}) / (B + 1))`` over the ``B`` valid
+    replicates (twice the smaller bootstrap tail beyond 0); ``seed``; ``valid_resamples``
+    and ``degenerate_resamples`` (replicates where the metric is undefined, e.g. no
+    positive for AUC or a group without negatives, reported and left out of the
+    intervals); ``replicates``, each replicate's difference (``None`` where degenerate).
+    """
+    thresholds = None
+    if threshold is not None:
+        if isinstance(threshold, (tuple, list)):
+            champion_t, challenger_t = threshold
+            thresholds = (float(champion_t), float(challenger_t))
+        else:
+            thresholds = (float(threshold), float(threshold))
+    fields = json.loads(_paired_bootstrap_json(
+        y_true, score_champion, score_challenger, metric, n_resamples, seed,
+        confidence_level, groups, thresholds, cost, sample_weight))
+    return TestResult("PairedBootstrapResult", {"statistic": fields["difference"], **fields})
+
+
+def _replicate_multiplicities(n: int, *, seed: int, n_replicates: int) -> np.ndarray:
+    """The row multiplicities of replicates ``0..n_replicates`` of :func:`paired_bootstrap`
+    on ``n`` rows with ``seed``, shape ``(n_replicates, n)``: for checking each replicate
+    independently."""
+    return _bootstrap_multiplicities(n, seed, n_replicates).reshape(n_replicates, n)
