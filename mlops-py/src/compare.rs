@@ -2,10 +2,12 @@
 //! become `mlops_audit.results.TestResult` objects on the Python side.
 
 use mlops_core::compare::{
-    Alternative, BootstrapMetric, BootstrapParams, RankMethod, bootstrap_multiplicities, cohens_h,
-    delong, fisher_exact, mann_whitney_u, mcnemar_from_predictions, paired_bootstrap, paired_ttest,
-    power, sample_size, two_proportion_ztest, welch_ttest, wilcoxon,
+    Alternative, BootstrapMetric, BootstrapParams, RankMethod, ShadowAccumulator, ShadowConfig,
+    bootstrap_multiplicities, cohens_h, delong, fisher_exact, mann_whitney_u,
+    mcnemar_from_predictions, paired_bootstrap, paired_ttest, power, sample_size,
+    two_proportion_ztest, welch_ttest, wilcoxon,
 };
+use mlops_core::{CoreError, CostMatrix};
 use pyo3::prelude::*;
 
 use crate::convert::extract_column;
@@ -251,10 +253,9 @@ fn bootstrap_metric(
         "brier" => Ok(BootstrapMetric::Brier),
         "cost" => {
             let cost = cost.map(|c| c.0).unwrap_or_default();
-            let t = cost.bayes_threshold();
             Ok(BootstrapMetric::Cost {
                 cost,
-                thresholds: thresholds.map_or([t, t], |(a, b)| [a, b]),
+                thresholds: thresholds_or_bayes(thresholds, &cost),
             })
         }
         "max_fpr_gap" => Ok(BootstrapMetric::MaxFprGap {
@@ -328,4 +329,139 @@ pub fn _bootstrap_multiplicities<'py>(
             .collect()
     });
     flat.into_pyarray(py)
+}
+
+/// Thresholds `(champion, challenger)` from one number or a pair; the cost's Bayes
+/// threshold by default.
+fn thresholds_or_bayes(thresholds: Option<(f64, f64)>, cost: &CostMatrix) -> [f64; 2] {
+    let t = cost.bayes_threshold();
+    thresholds.map_or([t, t], |(a, b)| [a, b])
+}
+
+/// The compiled state of ``mlops_audit.compare.ShadowAccumulator``.
+#[pyclass(name = "_ShadowAccumulator", module = "mlops_audit._mlops_audit")]
+pub struct PyShadowAccumulator(ShadowAccumulator);
+
+#[pymethods]
+impl PyShadowAccumulator {
+    #[new]
+    #[pyo3(signature = (max_pending, thresholds=None, cost=None, confidence_level=0.95))]
+    fn new(
+        max_pending: usize,
+        thresholds: Option<(f64, f64)>,
+        cost: Option<&crate::metrics::PyCostMatrix>,
+        confidence_level: f64,
+    ) -> PyResult<Self> {
+        let cost = cost.map(|c| c.0).unwrap_or_default();
+        let config = ShadowConfig::new(
+            max_pending,
+            thresholds_or_bayes(thresholds, &cost),
+            cost,
+            confidence_level,
+        )
+        .map_err(crate::errors::core_err)?;
+        Ok(Self(ShadowAccumulator::new(config)))
+    }
+
+    /// Records both scores of one request.
+    #[pyo3(signature = (request_id, champion, challenger, group="all"))]
+    fn record(
+        &mut self,
+        request_id: u64,
+        champion: f64,
+        challenger: f64,
+        group: &str,
+    ) -> PyResult<()> {
+        self.0
+            .record(request_id, champion, challenger, group)
+            .map_err(crate::errors::core_err)
+    }
+
+    /// Records many requests; stops at the first bad score (the earlier ones are kept).
+    #[pyo3(signature = (request_ids, champion, challenger, groups=None))]
+    fn record_many(
+        &mut self,
+        request_ids: Vec<u64>,
+        champion: Vec<f64>,
+        challenger: Vec<f64>,
+        groups: Option<Vec<String>>,
+    ) -> PyResult<()> {
+        let n = request_ids.len();
+        mlops_core::check_len("champion", champion.len(), "request_ids", n)
+            .and_then(|()| mlops_core::check_len("challenger", challenger.len(), "request_ids", n))
+            .and_then(|()| {
+                groups.as_ref().map_or(Ok(()), |g| {
+                    mlops_core::check_len("groups", g.len(), "request_ids", n)
+                })
+            })
+            .map_err(crate::errors::core_err)?;
+        for i in 0..n {
+            let group = groups.as_ref().map_or("all", |g| g[i].as_str());
+            self.0
+                .record(request_ids[i], champion[i], challenger[i], group)
+                .map_err(|e| match e {
+                    CoreError::NotFinite { input, value, .. } => {
+                        crate::errors::core_err(CoreError::NotFinite {
+                            input,
+                            index: i,
+                            value,
+                        })
+                    }
+                    other => crate::errors::core_err(other),
+                })?;
+        }
+        Ok(())
+    }
+
+    /// Records a label; ``False`` when the id was not pending (counted, dropped).
+    fn label(&mut self, request_id: u64, label: bool) -> bool {
+        self.0.label(request_id, label)
+    }
+
+    /// Records many labels; returns how many matched a pending request.
+    fn label_many(&mut self, request_ids: Vec<u64>, labels: Vec<bool>) -> PyResult<usize> {
+        mlops_core::check_len("labels", labels.len(), "request_ids", request_ids.len())
+            .map_err(crate::errors::core_err)?;
+        Ok(request_ids
+            .iter()
+            .zip(&labels)
+            .filter(|&(&id, &y)| self.0.label(id, y))
+            .count())
+    }
+
+    /// Adds another accumulator's rows, pending requests and counters.
+    fn merge(&mut self, other: &Self) -> PyResult<()> {
+        self.0.merge(&other.0).map_err(crate::errors::core_err)
+    }
+
+    /// Labelled rows.
+    #[getter]
+    fn labelled(&self) -> usize {
+        self.0.labelled()
+    }
+
+    /// Requests waiting for a label.
+    #[getter]
+    fn pending(&self) -> usize {
+        self.0.pending()
+    }
+
+    /// The paired tests on the labelled rows; JSON text.
+    fn _summary_json(&self, py: Python<'_>) -> PyResult<String> {
+        let s = py.detach(|| self.0.summary());
+        to_json(&s)
+    }
+
+    /// The whole state as JSON text.
+    fn to_json(&self) -> PyResult<String> {
+        to_json(&self.0)
+    }
+
+    /// An accumulator from :meth:`to_json` text.
+    #[staticmethod]
+    fn from_json(text: &str) -> PyResult<Self> {
+        serde_json::from_str(text)
+            .map(Self)
+            .map_err(|e| crate::errors::parameter_error("text", e.to_string()))
+    }
 }

@@ -2,6 +2,7 @@
 //!
 //! Paired tests compare two models scored on the same rows (shadow mode).
 
+pub mod accumulator;
 pub mod bootstrap;
 pub mod common;
 pub mod delong;
@@ -13,6 +14,7 @@ pub mod tdist;
 pub mod ttest;
 pub mod wilcoxon;
 
+pub use accumulator::{ShadowAccumulator, ShadowConfig, ShadowGroupCounts, ShadowSummary};
 pub use bootstrap::{
     BootstrapMetric, BootstrapParams, MAX_RESAMPLES, PairedBootstrapResult,
     bootstrap_multiplicities, paired_bootstrap,

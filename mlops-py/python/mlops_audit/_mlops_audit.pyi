@@ -21,6 +21,7 @@ __all__ = [
     "ThresholdPolicy",
     "__version__",
     "_calibration_errors",
+    "_ShadowAccumulator",
     "_bootstrap_multiplicities",
     "_cohens_h",
     "_column_info",
@@ -361,6 +362,37 @@ def _paired_bootstrap_json(
     cost: CostMatrix | None = None,
     sample_weight: _ArrayLike | None = None,
 ) -> str: ...
+@final
+class _ShadowAccumulator:
+    def __new__(
+        cls,
+        max_pending: int,
+        thresholds: tuple[float, float] | None = None,
+        cost: CostMatrix | None = None,
+        confidence_level: float = 0.95,
+    ) -> _ShadowAccumulator: ...
+    def record(
+        self, request_id: int, champion: float, challenger: float, group: str = "all"
+    ) -> None: ...
+    def record_many(
+        self,
+        request_ids: Sequence[int],
+        champion: Sequence[float],
+        challenger: Sequence[float],
+        groups: Sequence[str] | None = None,
+    ) -> None: ...
+    def label(self, request_id: int, label: bool) -> bool: ...
+    def label_many(self, request_ids: Sequence[int], labels: Sequence[bool]) -> int: ...
+    def merge(self, other: _ShadowAccumulator) -> None: ...
+    @property
+    def labelled(self) -> int: ...
+    @property
+    def pending(self) -> int: ...
+    def _summary_json(self) -> str: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(text: str) -> _ShadowAccumulator: ...
+
 def _bootstrap_multiplicities(n: int, seed: int, n_replicates: int) -> npt.NDArray[np.uint32]: ...
 
 @final

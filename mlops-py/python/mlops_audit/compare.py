@@ -20,6 +20,8 @@ Paired tests for two models scored on the same rows (shadow mode):
 
 - :func:`paired_bootstrap`: the paired bootstrap of a challenger − champion difference of
   AUC, Brier score, cost or max FPR gap between groups, with percentile and BCa intervals.
+- :class:`ShadowAccumulator`: pairs a shadow deployment's scores with labels as they
+  arrive, merges across threads and processes, and runs the paired tests.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from mlops_audit._mlops_audit import (
+    _ShadowAccumulator,
     _bootstrap_multiplicities,
     _paired_bootstrap_json,
     _cohens_h,
@@ -48,6 +51,7 @@ from mlops_audit._mlops_audit import (
 from mlops_audit.results import TestResult
 
 __all__ = [
+    "ShadowAccumulator",
     "TestResult",
     "cohens_h",
     "delong",
@@ -225,17 +229,110 @@ def paired_bootstrap(y_true: Any, score_champion: Any, score_challenger: Any, *,
     positive for AUC or a group without negatives, reported and left out of the
     intervals); ``replicates``, each replicate's difference (``None`` where degenerate).
     """
-    thresholds = None
-    if threshold is not None:
-        if isinstance(threshold, (tuple, list)):
-            champion_t, challenger_t = threshold
-            thresholds = (float(champion_t), float(challenger_t))
-        else:
-            thresholds = (float(threshold), float(threshold))
+    thresholds = _threshold_pair(threshold)
     fields = json.loads(_paired_bootstrap_json(
         y_true, score_champion, score_challenger, metric, n_resamples, seed,
         confidence_level, groups, thresholds, cost, sample_weight))
     return TestResult("PairedBootstrapResult", {"statistic": fields["difference"], **fields})
+
+
+def _threshold_pair(threshold: float | tuple[float, float] | None) -> tuple[float, float] | None:
+    if threshold is None:
+        return None
+    if isinstance(threshold, (tuple, list)):
+        champion_t, challenger_t = threshold
+        return (float(champion_t), float(challenger_t))
+    return (float(threshold), float(threshold))
+
+
+class ShadowAccumulator:
+    """Champion and challenger scores of a shadow deployment, paired with labels as they
+    arrive; mergeable across threads and processes (``merge``, pickling, ``to_json``).
+
+    ``record(request_id, champion, challenger, group="all")`` stores a request's two scores
+    as pending; ``label(request_id, y)`` pairs it with its label. A second ``record`` of an
+    id still pending is counted in ``duplicate_requests`` and ignored (the first scores
+    stay). A label for an id that is not pending (never recorded, evicted, already
+    labelled, or recorded by another shard) is counted in ``unmatched_labels`` and
+    dropped, so route labels to the accumulator that saw the request. At most
+    ``max_pending`` requests wait for a label; beyond, the oldest is evicted and counted in
+    ``evicted``. Labelled rows are all kept (the rank tests need every row).
+
+    ``threshold`` (one number or ``(champion, challenger)``; default: the Bayes threshold
+    of ``cost``, a :class:`mlops_audit.metrics.CostMatrix`, 1/6 for the default 5:1) sets
+    the decisions of McNemar's test and of the per-row cost.
+
+    ``summary()`` runs, on the labelled rows, with every difference challenger − champion:
+    ``delong`` (AUC), ``brier_ttest`` and ``brier_wilcoxon`` (per-row Brier loss
+    ``(score - y)^2``), ``cost_ttest`` (per-row decision cost), ``mcnemar`` (exact, on the
+    decisions), with per-group counts in ``groups`` and the reason for each undefined test
+    (``None``) in ``undefined``.
+    """
+
+    def __init__(self, *, max_pending: int = 100_000,
+                 threshold: float | tuple[float, float] | None = None, cost: Any = None,
+                 confidence_level: float = 0.95) -> None:
+        self._inner = _ShadowAccumulator(max_pending, _threshold_pair(threshold), cost,
+                                         confidence_level)
+
+    def record(self, request_id: int, champion: float, challenger: float,
+               group: str = "all") -> None:
+        """Stores both models' scores of one request until its label arrives."""
+        self._inner.record(request_id, champion, challenger, group)
+
+    def record_many(self, request_ids: Any, champion: Any, challenger: Any,
+                    groups: Any = None) -> None:
+        """:meth:`record` for aligned sequences (groups default to ``"all"``)."""
+        self._inner.record_many(
+            [int(i) for i in request_ids], [float(s) for s in champion],
+            [float(s) for s in challenger], None if groups is None else [str(g) for g in groups])
+
+    def label(self, request_id: int, y: bool | int) -> bool:
+        """Pairs a label with its pending request; ``False`` when the id was not pending."""
+        return self._inner.label(request_id, bool(y))
+
+    def label_many(self, request_ids: Any, labels: Any) -> int:
+        """:meth:`label` for aligned sequences; returns how many ids were pending."""
+        return self._inner.label_many([int(i) for i in request_ids], [bool(v) for v in labels])
+
+    def merge(self, other: ShadowAccumulator) -> None:
+        """Adds ``other``'s labelled rows (after this one's), pending requests and counters.
+        Both must have the same settings."""
+        self._inner.merge(other._inner)
+
+    @property
+    def labelled(self) -> int:
+        """Labelled rows."""
+        return self._inner.labelled
+
+    @property
+    def pending(self) -> int:
+        """Requests waiting for a label."""
+        return self._inner.pending
+
+    def summary(self) -> TestResult:
+        """The paired tests on the labelled rows (see the class documentation)."""
+        return TestResult("ShadowSummary", json.loads(self._inner._summary_json()))
+
+    def to_json(self) -> str:
+        """The whole state (settings, pending requests, labelled rows, counters) as JSON."""
+        return self._inner.to_json()
+
+    @classmethod
+    def from_json(cls, text: str) -> ShadowAccumulator:
+        """An accumulator from :meth:`to_json` text."""
+        obj = cls.__new__(cls)
+        obj._inner = _ShadowAccumulator.from_json(text)
+        return obj
+
+    def __getstate__(self) -> str:
+        return self.to_json()
+
+    def __setstate__(self, state: str) -> None:
+        self._inner = _ShadowAccumulator.from_json(state)
+
+    def __repr__(self) -> str:
+        return f"ShadowAccumulator(labelled={self.labelled}, pending={self.pending})"
 
 
 def _replicate_multiplicities(n: int, *, seed: int, n_replicates: int) -> np.ndarray:
