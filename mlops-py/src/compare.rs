@@ -2,9 +2,9 @@
 //! become `mlops_audit.results.TestResult` objects on the Python side.
 
 use mlops_core::compare::{
-    Alternative, BootstrapMetric, BootstrapParams, RankMethod, ShadowAccumulator, ShadowConfig,
-    bootstrap_multiplicities, cohens_h, delong, fisher_exact, mann_whitney_u,
-    mcnemar_from_predictions, paired_bootstrap, paired_ttest, power, sample_size,
+    Alternative, BootstrapMetric, BootstrapParams, RankMethod, SequentialKind, SequentialTest,
+    ShadowAccumulator, ShadowConfig, bootstrap_multiplicities, cohens_h, delong, fisher_exact,
+    mann_whitney_u, mcnemar_from_predictions, paired_bootstrap, paired_ttest, power, sample_size,
     two_proportion_ztest, welch_ttest, wilcoxon,
 };
 use mlops_core::{CoreError, CostMatrix};
@@ -458,6 +458,73 @@ impl PyShadowAccumulator {
     }
 
     /// An accumulator from :meth:`to_json` text.
+    #[staticmethod]
+    fn from_json(text: &str) -> PyResult<Self> {
+        serde_json::from_str(text)
+            .map(Self)
+            .map_err(|e| crate::errors::parameter_error("text", e.to_string()))
+    }
+}
+
+/// The compiled state of ``mlops_audit.compare.SequentialTest``.
+#[pyclass(name = "_SequentialTest", module = "mlops_audit._mlops_audit")]
+pub struct PySequentialTest(SequentialTest);
+
+#[pymethods]
+impl PySequentialTest {
+    #[new]
+    fn new(kind: &str, alpha: f64, tau2: f64) -> PyResult<Self> {
+        let kind = match kind {
+            "proportions" => SequentialKind::Proportions,
+            "means" => SequentialKind::Means,
+            other => {
+                return Err(crate::errors::parameter_error(
+                    "kind",
+                    format!("must be \"proportions\" or \"means\", got {other:?}"),
+                ));
+            }
+        };
+        SequentialTest::new(kind, alpha, tau2)
+            .map(Self)
+            .map_err(crate::errors::core_err)
+    }
+
+    /// Adds a batch of values to each arm, then looks.
+    fn update(&mut self, arm_a: Vec<f64>, arm_b: Vec<f64>) -> PyResult<()> {
+        self.0
+            .update(&arm_a, &arm_b)
+            .map_err(crate::errors::core_err)
+    }
+
+    /// Adds a batch of counts to each arm of a proportions test, then looks.
+    fn update_counts(
+        &mut self,
+        successes_a: i64,
+        trials_a: i64,
+        successes_b: i64,
+        trials_b: i64,
+    ) -> PyResult<()> {
+        self.0
+            .update_counts(
+                count("successes_a", successes_a)?,
+                count("trials_a", trials_a)?,
+                count("successes_b", successes_b)?,
+                count("trials_b", trials_b)?,
+            )
+            .map_err(crate::errors::core_err)
+    }
+
+    /// Where the test stands; JSON text.
+    fn _result_json(&self) -> PyResult<String> {
+        to_json(&self.0.result())
+    }
+
+    /// The whole state as JSON text.
+    fn to_json(&self) -> PyResult<String> {
+        to_json(&self.0)
+    }
+
+    /// A test from :meth:`to_json` text.
     #[staticmethod]
     fn from_json(text: &str) -> PyResult<Self> {
         serde_json::from_str(text)

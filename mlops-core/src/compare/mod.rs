@@ -10,6 +10,7 @@ pub mod mannwhitney;
 pub mod mcnemar;
 pub mod power;
 pub mod proportions;
+pub mod sequential;
 pub mod tdist;
 pub mod ttest;
 pub mod wilcoxon;
@@ -27,6 +28,9 @@ pub use power::{PowerResult, cohens_h, power, sample_size};
 pub use proportions::{
     FISHER_TIE_TOLERANCE, FisherExactResult, ProportionsZTestResult, fisher_exact,
     two_proportion_ztest,
+};
+pub use sequential::{
+    ArmStats, SequentialDecision, SequentialKind, SequentialResult, SequentialTest,
 };
 pub use tdist::{student_t_quantile, student_t_sf};
 pub use ttest::{TTestResult, paired_ttest, welch_ttest};

@@ -20,6 +20,8 @@ Paired tests for two models scored on the same rows (shadow mode):
 
 - :func:`paired_bootstrap`: the paired bootstrap of a challenger − champion difference of
   AUC, Brier score, cost or max FPR gap between groups, with percentile and BCa intervals.
+- :class:`SequentialTest`: a mixture SPRT for two proportions or two means that may be
+  looked at after every batch (always-valid p-value, confidence sequence).
 - :class:`ShadowAccumulator`: pairs a shadow deployment's scores with labels as they
   arrive, merges across threads and processes, and runs the paired tests.
 """
@@ -33,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from mlops_audit._mlops_audit import (
+    _SequentialTest,
     _ShadowAccumulator,
     _bootstrap_multiplicities,
     _paired_bootstrap_json,
@@ -51,6 +54,7 @@ from mlops_audit._mlops_audit import (
 from mlops_audit.results import TestResult
 
 __all__ = [
+    "SequentialTest",
     "ShadowAccumulator",
     "TestResult",
     "cohens_h",
@@ -333,6 +337,79 @@ class ShadowAccumulator:
 
     def __repr__(self) -> str:
         return f"ShadowAccumulator(labelled={self.labelled}, pending={self.pending})"
+
+
+class SequentialTest:
+    """A two-arm A/B test that may be looked at after every batch: the mixture sequential
+    probability ratio test (mSPRT) with a normal mixture ``N(0, tau2)`` over the
+    difference ``theta = mean_b - mean_a`` (Johari, Koomen, Pekelis & Walsh 2017, "Peeking
+    at A/B tests", KDD; Johari, Pekelis & Walsh, "Always valid inference").
+
+    ``kind="proportions"`` (0/1 outcomes, e.g. defaults; per-arm variances ``p (1 - p)``)
+    or ``"means"`` (sample variances). Arm ``a`` is the control (champion), ``b`` the
+    treatment (challenger). After each update, with ``V = s_a^2/n_a + s_b^2/n_b``::
+
+        Lambda = sqrt(V / (V + tau2)) * exp(tau2 * theta_hat^2 / (2 V (V + tau2)))
+        pvalue = min(previous pvalue, 1 / Lambda)          # always valid, non-increasing
+        interval: theta_hat +- sqrt(V (V + tau2) / tau2 * (ln((V + tau2) / V) - 2 ln alpha)),
+                  intersected with every earlier one       # confidence sequence
+
+    ``tau2`` is required: the mixture is most powerful for effects of size about
+    ``sqrt(tau2)``. Johari et al. fit it to the spread of effects in past comparable
+    experiments; with no history, use the square of the smallest difference worth
+    detecting. While an arm has fewer than two rows or every value is equal, nothing is
+    tested. The guarantee (``P(ever pvalue <= alpha) <= alpha`` under no difference) is
+    exact for normal data of known variance and asymptotic with plug-in variances.
+
+    ``result()`` returns ``estimate``, ``std_error``, ``log_likelihood_ratio``, ``pvalue``
+    (``statistic`` is the estimate), ``ci_low``/``ci_high``, ``rejected``, ``decision``
+    (``"continue"``, ``"b_greater"`` or ``"a_greater"``), ``rejected_at`` (the look),
+    ``looks``, ``n_a``, ``n_b``, ``mean_a``, ``mean_b``.
+    """
+
+    def __init__(self, kind: str = "proportions", *, tau2: float, alpha: float = 0.05) -> None:
+        self._inner = _SequentialTest(kind, alpha, tau2)
+
+    def update(self, arm_a: Any, arm_b: Any) -> TestResult:
+        """Adds a batch of values to each arm (either may be empty), looks, and returns
+        :meth:`result`."""
+        self._inner.update(np.asarray(arm_a, dtype=float).ravel().tolist(),
+                           np.asarray(arm_b, dtype=float).ravel().tolist())
+        return self.result()
+
+    def update_counts(self, successes_a: int, trials_a: int, successes_b: int,
+                      trials_b: int) -> TestResult:
+        """Adds a batch of counts to each arm of a proportions test, looks, and returns
+        :meth:`result`."""
+        self._inner.update_counts(int(successes_a), int(trials_a), int(successes_b),
+                                  int(trials_b))
+        return self.result()
+
+    def result(self) -> TestResult:
+        """Where the test stands (see the class documentation)."""
+        fields = json.loads(self._inner._result_json())
+        return TestResult("SequentialResult", {"statistic": fields["estimate"], **fields})
+
+    def to_json(self) -> str:
+        """The whole state as JSON (to pause and resume the test elsewhere)."""
+        return self._inner.to_json()
+
+    @classmethod
+    def from_json(cls, text: str) -> SequentialTest:
+        """A test from :meth:`to_json` text."""
+        obj = cls.__new__(cls)
+        obj._inner = _SequentialTest.from_json(text)
+        return obj
+
+    def __getstate__(self) -> str:
+        return self.to_json()
+
+    def __setstate__(self, state: str) -> None:
+        self._inner = _SequentialTest.from_json(state)
+
+    def __repr__(self) -> str:
+        r = self.result()
+        return f"SequentialTest(looks={r.looks}, pvalue={r.pvalue:.4g}, decision={r.decision!r})"
 
 
 def _replicate_multiplicities(n: int, *, seed: int, n_replicates: int) -> np.ndarray:
