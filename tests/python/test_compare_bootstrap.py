@@ -14,6 +14,8 @@ import math
 import numpy as np
 import pytest
 import scipy.stats as st
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st_h
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from conftest import ATOL, MC_SE_TOL, RTOL, assert_close
@@ -244,3 +246,36 @@ def test_result_object():
     assert r.test == "PairedBootstrapResult"
     assert r.to_dict()["difference"] == r.difference
     assert "difference" in repr(r) and '"seed": 1' in r.to_json()
+
+
+@settings(max_examples=60)
+@given(
+    rows=st_h.lists(
+        st_h.tuples(st_h.integers(0, 1), st_h.sampled_from([0.0, 0.2, 0.5, 0.5, 0.9, 1.0]),
+                    st_h.sampled_from([0.0, 0.2, 0.5, 0.9, 1.0]),
+                    st_h.sampled_from([0.0, 0.5, 1.0, 2.0, 3.0])),
+        min_size=2, max_size=12),
+    metric=st_h.sampled_from(["auc", "brier"]),
+    seed=st_h.integers(0, 2**64 - 1),
+)
+def test_tiny_tied_weighted_samples_match_sklearn(rows, metric, seed):
+    y = np.array([r[0] for r in rows])
+    a = np.array([r[1] for r in rows])
+    b = np.array([r[2] for r in rows])
+    w = np.array([r[3] for r in rows])
+    assume(w.sum() > 0)
+    observed = _diff(metric, y, a, b, w)
+    if observed is None:
+        with pytest.raises(errors.UndefinedMetricError):
+            paired_bootstrap(y, a, b, metric=metric, n_resamples=20, seed=seed, sample_weight=w)
+        return
+    r = paired_bootstrap(y, a, b, metric=metric, n_resamples=20, seed=seed, sample_weight=w)
+    assert math.isclose(r.difference, observed, rel_tol=RTOL, abs_tol=ATOL)
+    m = _replicate_multiplicities(len(y), seed=seed, n_replicates=20)
+    for got, mult in zip(r.replicates, m):
+        ww = mult * w
+        exp = None if ww.sum() == 0 else _diff(metric, y, a, b, ww)
+        assert (got is None) == (exp is None)
+        if exp is not None:
+            assert math.isclose(got, exp, rel_tol=RTOL, abs_tol=ATOL), (got, exp)
+    assert r.degenerate_resamples == sum(d is None for d in r.replicates)

@@ -187,16 +187,22 @@ pub struct PairedBootstrapResult {
     pub replicates: Vec<Option<f64>>,
 }
 
-/// One model's rows sorted ascending by score, ties grouped into blocks.
+/// One model's rows sorted ascending by score, ties grouped into blocks, with the labels
+/// and weights laid out in the same order so a replicate's sweep reads them sequentially
+/// (only the multiplicities, drawn in row order, are gathered through `order`).
 struct SortedModel {
     /// Row index at each sorted position.
     order: Vec<u32>,
-    /// Whether each sorted position ends a block of tied scores.
-    block_end: Vec<bool>,
+    /// One past the last sorted position of each block of tied scores.
+    ends: Vec<u32>,
+    /// Labels (1.0 or 0.0) in sorted order.
+    y: Vec<f64>,
+    /// Sample weights in sorted order.
+    w: Option<Vec<f64>>,
 }
 
 impl SortedModel {
-    fn new(scores: &[f64]) -> Self {
+    fn new(scores: &[f64], labels: &[bool], weights: Option<&[f64]>) -> Self {
         let mut order: Vec<u32> = (0..scores.len() as u32).collect();
         // `+ 0.0` makes -0.0 and 0.0 one score.
         let key = |i: u32| scores[i as usize] + 0.0;
@@ -205,34 +211,49 @@ impl SortedModel {
         } else {
             order.sort_unstable_by(|&i, &j| key(i).total_cmp(&key(j)));
         }
-        let block_end = (0..order.len())
-            .map(|k| k + 1 == order.len() || key(order[k]) != key(order[k + 1]))
+        let ends = (1..=order.len())
+            .filter(|&k| k == order.len() || key(order[k - 1]) != key(order[k]))
+            .map(|k| k as u32)
             .collect();
-        Self { order, block_end }
+        let y = order
+            .iter()
+            .map(|&i| f64::from(u8::from(labels[i as usize])))
+            .collect();
+        let w = weights.map(|w| order.iter().map(|&i| w[i as usize]).collect());
+        Self { order, ends, y, w }
     }
 
-    /// AUC with row weights `weight(i)`: one ascending sweep; a positive wins against
-    /// every negative below its block and half of those tied with it.
-    fn auc(&self, labels: &[bool], weight: impl Fn(usize) -> f64) -> Option<f64> {
+    /// AUC with row weights `weight_at(k)` (`k` a sorted position): one ascending sweep;
+    /// a positive wins against every negative below its block and half of those tied with
+    /// it. Branch-free: `y` is 0.0 or 1.0, so `w * y` and `w * (1 - y)` are exact.
+    fn sweep(&self, weight_at: impl Fn(usize) -> f64) -> Option<f64> {
         let (mut neg_below, mut pos_total, mut num) = (0.0, 0.0, 0.0);
-        let (mut bp, mut bn) = (0.0, 0.0);
-        for (&i, &end) in self.order.iter().zip(&self.block_end) {
-            let i = i as usize;
-            let w = weight(i);
-            if labels[i] {
-                bp += w;
-            } else {
-                bn += w;
+        let mut start = 0;
+        for &end in &self.ends {
+            let end = end as usize;
+            let (mut bp, mut bn) = (0.0, 0.0);
+            for (k, &y) in self.y[start..end].iter().enumerate() {
+                let w = weight_at(start + k);
+                bp += w * y;
+                bn += w * (1.0 - y);
             }
-            if end {
-                num += bp * (neg_below + 0.5 * bn);
-                neg_below += bn;
-                pos_total += bp;
-                bp = 0.0;
-                bn = 0.0;
-            }
+            num += bp * (neg_below + 0.5 * bn);
+            neg_below += bn;
+            pos_total += bp;
+            start = end;
         }
         (pos_total > 0.0 && neg_below > 0.0).then(|| num / (pos_total * neg_below))
+    }
+
+    /// AUC with row weights `multiplicity * sample weight` (either may be absent).
+    fn auc(&self, mult: Option<&[u32]>) -> Option<f64> {
+        let order = &self.order;
+        match (mult, &self.w) {
+            (None, None) => self.sweep(|_| 1.0),
+            (None, Some(w)) => self.sweep(|k| w[k]),
+            (Some(m), None) => self.sweep(|k| f64::from(m[order[k] as usize])),
+            (Some(m), Some(w)) => self.sweep(|k| f64::from(m[order[k] as usize]) * w[k]),
+        }
     }
 
     /// Leave-one-out AUCs (weights `w`), from each row's weighted placement: a positive
@@ -252,11 +273,8 @@ impl SortedModel {
         let mut place = vec![0.0; n];
         let (mut neg_below, mut pos_below, mut num) = (0.0, 0.0, 0.0);
         let mut start = 0;
-        for k in 0..n {
-            if !self.block_end[k] {
-                continue;
-            }
-            let block = &self.order[start..=k];
+        for &end in &self.ends {
+            let block = &self.order[start..end as usize];
             let (mut bp, mut bn) = (0.0, 0.0);
             for &i in block {
                 let i = i as usize;
@@ -278,7 +296,7 @@ impl SortedModel {
             num += bp * (neg_below + 0.5 * bn);
             neg_below += bn;
             pos_below += bp;
-            start = k + 1;
+            start = end as usize;
         }
         (0..n)
             .map(|i| {
@@ -308,14 +326,12 @@ impl Paired<'_> {
         self.weights.as_ref().map_or(1.0, |w| w[i])
     }
 
-    /// The metric of model `k` with row weights `weight(i)`.
-    fn metric_of(&self, k: usize, weight: &impl Fn(usize) -> f64) -> Option<f64> {
+    /// The metric of model `k` with row weights `multiplicity * sample weight`.
+    fn metric_of(&self, k: usize, mult: Option<&[u32]>) -> Option<f64> {
         let s = self.scores[k];
+        let weight = |i: usize| mult.map_or(1.0, |m| f64::from(m[i])) * self.w(i);
         match self.metric {
-            BootstrapMetric::Auc => self
-                .sorted
-                .as_ref()
-                .and_then(|sorted| sorted[k].auc(&self.labels, weight)),
+            BootstrapMetric::Auc => self.sorted.as_ref().and_then(|sorted| sorted[k].auc(mult)),
             BootstrapMetric::Brier => {
                 let (mut num, mut den) = (0.0, 0.0);
                 for (i, (&si, &y)) in s.iter().zip(&self.labels).enumerate() {
@@ -360,8 +376,9 @@ impl Paired<'_> {
         }
     }
 
-    fn difference(&self, weight: &impl Fn(usize) -> f64) -> Option<(f64, f64)> {
-        Some((self.metric_of(0, weight)?, self.metric_of(1, weight)?))
+    /// `(champion, challenger)` metrics with the multiplicities `mult` (all 1 for `None`).
+    fn metrics(&self, mult: Option<&[u32]>) -> Option<(f64, f64)> {
+        Some((self.metric_of(0, mult)?, self.metric_of(1, mult)?))
     }
 
     /// Leave-one-out differences (challenger − champion), one per row; `None` when some
@@ -631,8 +648,8 @@ pub fn paired_bootstrap<'a, L: BinaryLabel + 'a>(
     let sorted = (params.metric == BootstrapMetric::Auc).then(|| {
         let (sa, sb) = crate::parallel::join(
             n >= 1 << 15,
-            || SortedModel::new(&a),
-            || SortedModel::new(&b),
+            || SortedModel::new(&a, &labels, weights.as_deref()),
+            || SortedModel::new(&b, &labels, weights.as_deref()),
         );
         [sa, sb]
     });
@@ -644,7 +661,7 @@ pub fn paired_bootstrap<'a, L: BinaryLabel + 'a>(
         metric: params.metric,
         sorted,
     };
-    let (champion, challenger) = paired.difference(&|i| paired.w(i)).ok_or_else(|| {
+    let (champion, challenger) = paired.metrics(None).ok_or_else(|| {
         CoreError::undefined(
             params.metric.name(),
             match params.metric {
@@ -659,9 +676,7 @@ pub fn paired_bootstrap<'a, L: BinaryLabel + 'a>(
 
     let replicate = |m: &mut Vec<u32>, r: usize| -> Option<f64> {
         fill_multiplicities(m, params.seed, r);
-        let m = &*m;
-        let weight = |i: usize| f64::from(m[i]) * paired.w(i);
-        paired.difference(&weight).map(|(x, y)| y - x)
+        paired.metrics(Some(m)).map(|(x, y)| y - x)
     };
     let replicates: Vec<Option<f64>> = if crate::parallel::enabled() {
         (0..params.n_resamples)
@@ -774,10 +789,12 @@ mod tests {
         let s = [0.1, 0.4, 0.4, 0.8, 0.3, 0.9, 0.4];
         let y = [false, true, false, true, false, true, true];
         let w = [1.0, 2.0, 0.5, 1.0, 1.0, 3.0, 1.0];
-        let model = SortedModel::new(&s);
+        let model = SortedModel::new(&s, &y, Some(&w));
         let jack = model.jackknife_auc(&y, &w);
         for (i, j) in jack.iter().enumerate() {
-            let direct = model.auc(&y, |k| if k == i { 0.0 } else { w[k] });
+            let mut wi = w;
+            wi[i] = 0.0;
+            let direct = SortedModel::new(&s, &y, Some(&wi)).auc(None);
             assert_eq!(j.is_some(), direct.is_some());
             if let (Some(a), Some(b)) = (j, direct) {
                 assert!((a - b).abs() < 1e-14, "{i}: {a} vs {b}");
