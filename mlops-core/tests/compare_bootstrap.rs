@@ -57,6 +57,11 @@ fn cols(rows: &[(bool, f64, f64, f64)]) -> Cols {
     (y, a, b, w, Groups::from_strs("g", &names).unwrap())
 }
 
+/// The groups for the metric that uses them, none for the others (which refuse them).
+fn gap_groups(metric: BootstrapMetric, g: &Groups) -> Option<&Groups> {
+    matches!(metric, BootstrapMetric::MaxFprGap { .. }).then_some(g)
+}
+
 /// AUC by counting pairs, with weights.
 fn brute_auc(y: &[bool], s: &[f64], w: &[f64]) -> Option<f64> {
     let (mut num, mut den) = (0.0, 0.0);
@@ -88,7 +93,7 @@ proptest! {
         rows[2].0 = false; // a negative in group "x" (row 1 is one in "y")
         let (y, a, _, w, g) = cols(&rows);
         let p = BootstrapParams::new(metric, 50, seed, 0.9).unwrap();
-        let r = paired_bootstrap(&y[..], &a[..], &a[..], Some((&w[..]).into()), Some(&g), &p).unwrap();
+        let r = paired_bootstrap(&y[..], &a[..], &a[..], Some((&w[..]).into()), gap_groups(metric, &g), &p).unwrap();
         prop_assert_eq!(r.difference, 0.0);
         prop_assert!(r.replicates.iter().flatten().all(|&d| d == 0.0));
         prop_assert_eq!(r.pvalue, Some(1.0));
@@ -100,8 +105,8 @@ proptest! {
         rows[2].0 = false; // a negative in group "x" (row 1 is one in "y")
         let (y, a, b, w, g) = cols(&rows);
         let p = BootstrapParams::new(metric, 50, seed, 0.9).unwrap();
-        let ab = paired_bootstrap(&y[..], &a[..], &b[..], Some((&w[..]).into()), Some(&g), &p).unwrap();
-        let ba = paired_bootstrap(&y[..], &b[..], &a[..], Some((&w[..]).into()), Some(&g), &p).unwrap();
+        let ab = paired_bootstrap(&y[..], &a[..], &b[..], Some((&w[..]).into()), gap_groups(metric, &g), &p).unwrap();
+        let ba = paired_bootstrap(&y[..], &b[..], &a[..], Some((&w[..]).into()), gap_groups(metric, &g), &p).unwrap();
         prop_assert_eq!(ab.difference, -ba.difference);
         for (x, z) in ab.replicates.iter().zip(&ba.replicates) {
             prop_assert_eq!(x.map(|d| -d), *z);
@@ -150,6 +155,11 @@ fn bad_parameters_and_inputs_are_errors() {
         Err(CoreError::InvalidParameter { .. })
     ));
     let p = BootstrapParams::new(BootstrapMetric::Auc, 10, 0, 0.95).unwrap();
+    let g = Groups::from_strs("g", &["a", "b", "a", "b"]).unwrap();
+    assert!(matches!(
+        paired_bootstrap(&y[..], &s[..], &s[..], None, Some(&g), &p),
+        Err(CoreError::InvalidParameter { .. })
+    ));
     assert!(matches!(
         paired_bootstrap(&[1, 1, 1, 1][..], &s[..], &s[..], None, None, &p),
         Err(CoreError::UndefinedMetric { .. })

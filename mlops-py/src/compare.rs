@@ -248,6 +248,12 @@ fn bootstrap_metric(
             )
         })
     };
+    if matches!(metric, "auc" | "brier") && (thresholds.is_some() || cost.is_some()) {
+        return Err(crate::errors::parameter_error(
+            "threshold",
+            format!("the {metric} metric uses neither a threshold nor a cost matrix: drop them"),
+        ));
+    }
     match metric {
         "auc" => Ok(BootstrapMetric::Auc),
         "brier" => Ok(BootstrapMetric::Brier),

@@ -224,6 +224,10 @@ def test_errors():
     with pytest.raises(errors.ParameterError):
         paired_bootstrap(y, a, b, metric="max_fpr_gap", groups=g)
     with pytest.raises(errors.ParameterError):
+        paired_bootstrap(y, a, b, groups=g)  # AUC resampling is not stratified
+    with pytest.raises(errors.ParameterError):
+        paired_bootstrap(y, a, b, threshold=0.5)
+    with pytest.raises(errors.ParameterError):
         paired_bootstrap(y, a, b, n_resamples=1)
     with pytest.raises(errors.ParameterError):
         paired_bootstrap(y, a, b, confidence_level=1.0)

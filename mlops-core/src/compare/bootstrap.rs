@@ -547,7 +547,8 @@ fn normal_cdf(z: f64) -> f64 {
 
 /// Paired bootstrap of `metric(challenger) - metric(champion)` on the same rows.
 ///
-/// `groups` is needed by [`BootstrapMetric::MaxFprGap`] only. `weights` are sample
+/// `groups` is needed by [`BootstrapMetric::MaxFprGap`] and refused by the other metrics
+/// (the resampling is not stratified). `weights` are sample
 /// weights: a replicate draws rows uniformly and keeps each drawn row's weight.
 ///
 /// # Errors
@@ -555,7 +556,7 @@ fn normal_cdf(z: f64) -> f64 {
 /// [`CoreError::LabelNotBinary`], [`CoreError::NegativeWeight`],
 /// [`CoreError::AllWeightsZero`] for bad inputs; [`CoreError::OutOfRange`] for a Brier
 /// score outside `[0, 1]`; [`CoreError::InvalidParameter`] for the FPR gap without groups
-/// (or with fewer than two); [`CoreError::UndefinedMetric`] when the metric is undefined on
+/// (or with fewer than two), or groups with another metric; [`CoreError::UndefinedMetric`] when the metric is undefined on
 /// the data itself (one class for AUC, a group without negatives for the gap).
 ///
 /// # Examples
@@ -623,6 +624,19 @@ pub fn paired_bootstrap<'a, L: BinaryLabel + 'a>(
                 });
             }
         }
+    }
+    if let (Some(_), BootstrapMetric::Auc | BootstrapMetric::Brier | BootstrapMetric::Cost { .. }) =
+        (groups, params.metric)
+    {
+        // Silently ignoring them could pass for a stratified bootstrap, which this is not.
+        return Err(CoreError::invalid_parameter(
+            "groups",
+            "given",
+            format!(
+                "the {} metric does not use groups (only max_fpr_gap does)",
+                params.metric.name()
+            ),
+        ));
     }
     if let BootstrapMetric::MaxFprGap { .. } = params.metric {
         match groups {

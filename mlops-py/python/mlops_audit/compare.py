@@ -218,8 +218,9 @@ def paired_bootstrap(y_true: Any, score_champion: Any, score_challenger: Any, *,
     (mean cost per row of flagging ``score >= threshold`` under ``cost``, a
     :class:`mlops_audit.metrics.CostMatrix`, default 5:1; ``threshold`` defaults to its
     Bayes threshold) or ``"max_fpr_gap"`` (largest difference of the groups' false-positive
-    rates at ``threshold``; needs ``groups``). ``threshold`` is one number or a pair
-    ``(champion, challenger)``. For all but AUC lower is better.
+    rates at ``threshold``; needs ``groups``, which the other metrics refuse: the resampling
+    is not stratified). ``threshold`` is one number or a pair ``(champion, challenger)``;
+    AUC and Brier take none. For all but AUC lower is better.
 
     Returns a :class:`TestResult` with ``statistic`` (= ``difference``, challenger minus
     champion, so positive means the challenger's metric is larger), ``champion``,
