@@ -283,3 +283,17 @@ def test_tiny_tied_weighted_samples_match_sklearn(rows, metric, seed):
         if exp is not None:
             assert math.isclose(got, exp, rel_tol=RTOL, abs_tol=ATOL), (got, exp)
     assert r.degenerate_resamples == sum(d is None for d in r.replicates)
+
+
+def test_max_fpr_gap_agrees_with_the_fairness_audit():
+    """The gap computed in mlops-core (which cannot depend on mlops-fairness) is the one the
+    fairness audit reports, with weights."""
+    from mlops_audit.fairness import audit
+
+    y, a, b, w, g = _data(4, 300, True, True)
+    r = paired_bootstrap(y, a, b, metric="max_fpr_gap", threshold=(0.4, 0.6), groups=g,
+                         n_resamples=10, sample_weight=w)
+    gap_a = audit(y, a, g, threshold=0.4, sample_weight=w).max_gap
+    gap_b = audit(y, b, g, threshold=0.6, sample_weight=w).max_gap
+    assert math.isclose(r.champion, gap_a, rel_tol=RTOL, abs_tol=ATOL)
+    assert math.isclose(r.challenger, gap_b, rel_tol=RTOL, abs_tol=ATOL)
