@@ -84,3 +84,17 @@ fn summary_equals_direct_tests() {
     assert_eq!(s.groups.len(), 2);
     assert_eq!(s.groups.iter().map(|g| g.rows).sum::<usize>(), 50);
 }
+
+#[test]
+fn a_corrupted_state_is_an_error_not_a_panic() {
+    let mut acc = ShadowAccumulator::new(config());
+    acc.record(1, 0.2, 0.3, "north").unwrap();
+    acc.label(1, true);
+    let mut v: serde_json::Value = serde_json::to_value(&acc).unwrap();
+    v["rows"][0]["group"] = serde_json::json!(7);
+    assert!(serde_json::from_value::<ShadowAccumulator>(v.clone()).is_err());
+    v["rows"][0]["group"] = serde_json::json!(0);
+    assert!(serde_json::from_value::<ShadowAccumulator>(v.clone()).is_ok());
+    v["config"]["max_pending"] = serde_json::json!(0);
+    assert!(serde_json::from_value::<ShadowAccumulator>(v).is_err());
+}

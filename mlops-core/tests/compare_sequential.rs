@@ -103,3 +103,22 @@ fn proportions_real_effect_is_detected() {
     assert!(rate >= 0.9, "power {rate}");
     assert!(towards_b <= 0.01, "wrong direction {towards_b}");
 }
+
+#[test]
+fn a_corrupted_state_is_an_error_not_a_panic() {
+    let mut test = SequentialTest::new(SequentialKind::Means, ALPHA, 0.1).unwrap();
+    test.update(&[1.0, 2.0], &[3.0, 5.0]).unwrap();
+    let v = serde_json::to_value(&test).unwrap();
+    assert_eq!(
+        serde_json::from_value::<SequentialTest>(v.clone()).unwrap(),
+        test
+    );
+    for (field, bad) in [("tau2", -1.0), ("alpha", 2.0), ("pvalue", 1.5)] {
+        let mut w = v.clone();
+        w[field] = serde_json::json!(bad);
+        assert!(
+            serde_json::from_value::<SequentialTest>(w).is_err(),
+            "{field}"
+        );
+    }
+}

@@ -15,7 +15,7 @@
 //! - Pending requests are capped at `max_pending`; recording beyond the cap evicts the
 //!   oldest pending request, counted in `evicted`.
 //!
-//! Labelled rows are all kept (about 40 bytes plus the group name each): DeLong's test and
+//! Labelled rows are all kept (24 bytes each; group names are stored once): DeLong's test and
 //! the Wilcoxon test are exact rank statistics and need every row.
 
 use std::collections::{HashMap, VecDeque};
@@ -87,7 +87,8 @@ struct Pending {
     seq: u64,
     champion: f64,
     challenger: f64,
-    group: String,
+    /// Index into the accumulator's group names.
+    group: u32,
 }
 
 /// A request with its label.
@@ -96,7 +97,8 @@ struct Labelled {
     champion: f64,
     challenger: f64,
     label: bool,
-    group: String,
+    /// Index into the accumulator's group names.
+    group: u32,
 }
 
 /// Paired champion/challenger rows of a shadow deployment; see the module documentation.
@@ -121,8 +123,11 @@ struct Labelled {
 /// # Ok::<(), mlops_core::CoreError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "ShadowState")]
 pub struct ShadowAccumulator {
     config: ShadowConfig,
+    /// Group name -> index, so each row holds 4 bytes instead of its group's name.
+    group_ids: HashMap<String, u32>,
     pending: HashMap<u64, Pending>,
     /// `(seq, id)` in arrival order; entries whose id is no longer pending with that
     /// `seq` are stale and skipped.
@@ -133,6 +138,77 @@ pub struct ShadowAccumulator {
     duplicate_requests: u64,
     unmatched_labels: u64,
     evicted: u64,
+}
+
+/// The serialised form of [`ShadowAccumulator`], checked on the way in so that a state
+/// edited or corrupted in transit is an error rather than a panic later.
+#[derive(Deserialize)]
+struct ShadowState {
+    config: ShadowConfig,
+    group_ids: HashMap<String, u32>,
+    pending: HashMap<u64, Pending>,
+    order: VecDeque<(u64, u64)>,
+    next_seq: u64,
+    rows: Vec<Labelled>,
+    requests: u64,
+    duplicate_requests: u64,
+    unmatched_labels: u64,
+    evicted: u64,
+}
+
+impl TryFrom<ShadowState> for ShadowAccumulator {
+    type Error = CoreError;
+
+    fn try_from(s: ShadowState) -> Result<Self> {
+        let c = s.config;
+        let config = ShadowConfig::new(c.max_pending, c.thresholds, c.cost, c.confidence_level)?;
+        let g = s.group_ids.len();
+        let mut seen = vec![false; g];
+        for &id in s.group_ids.values() {
+            match seen.get_mut(id as usize) {
+                Some(slot) if !*slot => *slot = true,
+                _ => {
+                    return Err(CoreError::invalid_parameter(
+                        "group_ids",
+                        id,
+                        "group indices must be 0..number of groups, each once",
+                    ));
+                }
+            }
+        }
+        let groups = s
+            .rows
+            .iter()
+            .map(|r| (r.group, r.champion, r.challenger))
+            .chain(
+                s.pending
+                    .values()
+                    .map(|p| (p.group, p.champion, p.challenger)),
+            );
+        for (index, (group, a, b)) in groups.enumerate() {
+            if group as usize >= g {
+                return Err(CoreError::invalid_parameter(
+                    "group",
+                    group,
+                    format!("row {index} names a group index beyond the {g} groups"),
+                ));
+            }
+            check_score("champion", a)?;
+            check_score("challenger", b)?;
+        }
+        Ok(Self {
+            config,
+            group_ids: s.group_ids,
+            pending: s.pending,
+            order: s.order,
+            next_seq: s.next_seq,
+            rows: s.rows,
+            requests: s.requests,
+            duplicate_requests: s.duplicate_requests,
+            unmatched_labels: s.unmatched_labels,
+            evicted: s.evicted,
+        })
+    }
 }
 
 /// Counts of one group's labelled rows.
@@ -222,6 +298,7 @@ impl ShadowAccumulator {
     pub fn new(config: ShadowConfig) -> Self {
         Self {
             config,
+            group_ids: HashMap::new(),
             pending: HashMap::new(),
             order: VecDeque::new(),
             next_seq: 0,
@@ -262,16 +339,36 @@ impl ShadowAccumulator {
         check_score("champion", champion)?;
         check_score("challenger", challenger)?;
         self.requests += 1;
+        let group = self.group_id(group);
         self.insert_pending(
             request_id,
             Pending {
                 seq: 0,
                 champion,
                 challenger,
-                group: group.to_owned(),
+                group,
             },
         );
         Ok(())
+    }
+
+    /// The index of a group name, added when new.
+    fn group_id(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.group_ids.get(name) {
+            return id;
+        }
+        let id = self.group_ids.len() as u32;
+        self.group_ids.insert(name.to_owned(), id);
+        id
+    }
+
+    /// Group names indexed by id.
+    fn group_names(&self) -> Vec<&str> {
+        let mut names = vec![""; self.group_ids.len()];
+        for (name, &id) in &self.group_ids {
+            names[id as usize] = name;
+        }
+        names
     }
 
     fn insert_pending(&mut self, id: u64, mut p: Pending) {
@@ -334,11 +431,23 @@ impl ShadowAccumulator {
                 "accumulators merge only with equal max_pending, thresholds, cost and level",
             ));
         }
-        self.rows.extend(other.rows.iter().cloned());
+        let remap: Vec<u32> = other
+            .group_names()
+            .into_iter()
+            .map(|name| self.group_id(name))
+            .collect();
+        self.rows.extend(other.rows.iter().map(|r| Labelled {
+            group: remap[r.group as usize],
+            ..r.clone()
+        }));
         let mut theirs: Vec<(&u64, &Pending)> = other.pending.iter().collect();
         theirs.sort_unstable_by_key(|(_, p)| p.seq);
         for (&id, p) in theirs {
-            self.insert_pending(id, p.clone());
+            let p = Pending {
+                group: remap[p.group as usize],
+                ..p.clone()
+            };
+            self.insert_pending(id, p);
         }
         self.requests += other.requests;
         self.duplicate_requests += other.duplicate_requests;
@@ -389,25 +498,29 @@ impl ShadowAccumulator {
             mcnemar_from_predictions(&y[..], &flags_a[..], &flags_b[..], true, true)
         });
 
-        let mut by_group: std::collections::BTreeMap<&str, ShadowGroupCounts> =
-            std::collections::BTreeMap::new();
+        let names = self.group_names();
+        let mut groups: Vec<ShadowGroupCounts> = names
+            .iter()
+            .map(|&name| ShadowGroupCounts {
+                group: name.to_owned(),
+                rows: 0,
+                positives: 0,
+                negatives: 0,
+                flagged_champion: 0,
+                flagged_challenger: 0,
+            })
+            .collect();
         for (i, r) in self.rows.iter().enumerate() {
-            let g = by_group
-                .entry(r.group.as_str())
-                .or_insert_with(|| ShadowGroupCounts {
-                    group: r.group.clone(),
-                    rows: 0,
-                    positives: 0,
-                    negatives: 0,
-                    flagged_champion: 0,
-                    flagged_challenger: 0,
-                });
+            let g = &mut groups[r.group as usize];
             g.rows += 1;
             g.positives += usize::from(r.label);
             g.negatives += usize::from(!r.label);
             g.flagged_champion += usize::from(flags_a[i]);
             g.flagged_challenger += usize::from(flags_b[i]);
         }
+        // Groups seen only in pending (or evicted) requests have no labelled row yet.
+        groups.retain(|g| g.rows > 0);
+        groups.sort_by(|x, y| x.group.cmp(&y.group));
         let positives = y.iter().filter(|&&v| v).count();
         ShadowSummary {
             rows: n,
@@ -423,7 +536,7 @@ impl ShadowAccumulator {
             brier_wilcoxon,
             cost_ttest,
             mcnemar,
-            groups: by_group.into_values().collect(),
+            groups,
             undefined,
         }
     }

@@ -119,6 +119,7 @@ impl ArmStats {
 /// # Ok::<(), mlops_core::CoreError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "SequentialState")]
 pub struct SequentialTest {
     kind: SequentialKind,
     alpha: f64,
@@ -132,6 +133,57 @@ pub struct SequentialTest {
     rejected_at: Option<u64>,
     /// Whether `mean_b > mean_a` at the look where the test rejected.
     rejected_sign: Option<bool>,
+}
+
+/// The serialised form of [`SequentialTest`], checked on the way in.
+#[derive(Deserialize)]
+struct SequentialState {
+    kind: SequentialKind,
+    alpha: f64,
+    tau2: f64,
+    a: ArmStats,
+    b: ArmStats,
+    pvalue: f64,
+    ci_low: Option<f64>,
+    ci_high: Option<f64>,
+    looks: u64,
+    rejected_at: Option<u64>,
+    rejected_sign: Option<bool>,
+}
+
+impl TryFrom<SequentialState> for SequentialTest {
+    type Error = CoreError;
+
+    fn try_from(s: SequentialState) -> Result<Self> {
+        let fresh = Self::new(s.kind, s.alpha, s.tau2)?;
+        for (name, arm) in [("a", &s.a), ("b", &s.b)] {
+            if !(arm.mean.is_finite() && arm.m2.is_finite() && arm.m2 >= 0.0) {
+                return Err(CoreError::invalid_parameter(
+                    name,
+                    arm.mean,
+                    "the arm's mean and sum of squares must be finite (m2 >= 0)",
+                ));
+            }
+        }
+        if !(0.0..=1.0).contains(&s.pvalue) {
+            return Err(CoreError::invalid_parameter(
+                "pvalue",
+                s.pvalue,
+                "must be in [0, 1]",
+            ));
+        }
+        Ok(Self {
+            a: s.a,
+            b: s.b,
+            pvalue: s.pvalue,
+            ci_low: s.ci_low,
+            ci_high: s.ci_high,
+            looks: s.looks,
+            rejected_at: s.rejected_at,
+            rejected_sign: s.rejected_sign,
+            ..fresh
+        })
+    }
 }
 
 /// Where a sequential test stands.
