@@ -77,6 +77,10 @@ fn _mlops_audit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(compare::_power_json, m)?)?;
     m.add_function(wrap_pyfunction!(compare::_sample_size_json, m)?)?;
     m.add_function(wrap_pyfunction!(compare::_cohens_h, m)?)?;
+    m.add_function(wrap_pyfunction!(compare::_paired_bootstrap_json, m)?)?;
+    m.add_function(wrap_pyfunction!(compare::_bootstrap_multiplicities, m)?)?;
+    m.add_class::<compare::PyShadowAccumulator>()?;
+    m.add_class::<compare::PySequentialTest>()?;
     m.add_class::<drift::PyKsResult>()?;
     m.add_function(wrap_pyfunction!(drift::ks_2samp, m)?)?;
     m.add_function(wrap_pyfunction!(drift::_wasserstein_json, m)?)?;

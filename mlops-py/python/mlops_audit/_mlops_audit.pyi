@@ -21,6 +21,9 @@ __all__ = [
     "ThresholdPolicy",
     "__version__",
     "_calibration_errors",
+    "_SequentialTest",
+    "_ShadowAccumulator",
+    "_bootstrap_multiplicities",
     "_cohens_h",
     "_column_info",
     "_categorical_json",
@@ -28,6 +31,7 @@ __all__ = [
     "_fisher_exact_json",
     "_mann_whitney_json",
     "_mcnemar_json",
+    "_paired_bootstrap_json",
     "_paired_ttest_json",
     "_multipletests_json",
     "_parallelism_enabled",
@@ -365,6 +369,63 @@ def _sample_size_json(
     alternative: str = "two-sided",
 ) -> str: ...
 def _cohens_h(p1: float, p2: float) -> float: ...
+def _paired_bootstrap_json(
+    y_true: _ArrayLike,
+    score_champion: _ArrayLike,
+    score_challenger: _ArrayLike,
+    metric: str,
+    n_resamples: int,
+    seed: int,
+    confidence_level: float,
+    groups: Any = None,
+    thresholds: tuple[float, float] | None = None,
+    cost: CostMatrix | None = None,
+    sample_weight: _ArrayLike | None = None,
+) -> str: ...
+@final
+class _ShadowAccumulator:
+    def __new__(
+        cls,
+        max_pending: int,
+        thresholds: tuple[float, float] | None = None,
+        cost: CostMatrix | None = None,
+        confidence_level: float = 0.95,
+    ) -> _ShadowAccumulator: ...
+    def record(
+        self, request_id: int, champion: float, challenger: float, group: str = "all"
+    ) -> None: ...
+    def record_many(
+        self,
+        request_ids: Sequence[int],
+        champion: Sequence[float],
+        challenger: Sequence[float],
+        groups: Sequence[str] | None = None,
+    ) -> None: ...
+    def label(self, request_id: int, label: bool) -> bool: ...
+    def label_many(self, request_ids: Sequence[int], labels: Sequence[bool]) -> int: ...
+    def merge(self, other: _ShadowAccumulator) -> None: ...
+    @property
+    def labelled(self) -> int: ...
+    @property
+    def pending(self) -> int: ...
+    def _summary_json(self) -> str: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(text: str) -> _ShadowAccumulator: ...
+
+@final
+class _SequentialTest:
+    def __new__(cls, kind: str, alpha: float, tau2: float) -> _SequentialTest: ...
+    def update(self, arm_a: Sequence[float], arm_b: Sequence[float]) -> None: ...
+    def update_counts(
+        self, successes_a: int, trials_a: int, successes_b: int, trials_b: int
+    ) -> None: ...
+    def _result_json(self) -> str: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(text: str) -> _SequentialTest: ...
+
+def _bootstrap_multiplicities(n: int, seed: int, n_replicates: int) -> npt.NDArray[np.uint32]: ...
 
 @final
 class KsResult:
