@@ -231,7 +231,12 @@ macro_rules! numeric_arrow {
     }};
 }
 
-fn arrow_column<'a>(name: &str, array: &'a ArrayRef) -> Result<ColumnData<'a>, DriftError> {
+/// One Arrow array as a column (float64 without nulls is borrowed).
+///
+/// # Errors
+/// [`DriftError::UnsupportedColumnType`] for a type that is neither numbers, text nor
+/// booleans.
+pub fn arrow_column<'a>(name: &str, array: &'a ArrayRef) -> Result<ColumnData<'a>, DriftError> {
     let dt = array.data_type();
     Ok(match dt {
         DataType::Float64 => {

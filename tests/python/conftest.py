@@ -211,3 +211,11 @@ RATE_DEFS: dict[str, Callable[[float, float, float, float], tuple[float, float]]
     "selection_rate": lambda tp, fp, tn, fn: (tp + fp, tp + fp + tn + fn),
     "accuracy": lambda tp, fp, tn, fn: (tp + tn, tp + fp + tn + fn),
 }
+
+
+# Drift monitor against SciPy: p-values come from independent special-function code, and
+# agree to 1e-10 relative (the agreement documented for ks_2samp and chi2_contingency);
+# SciPy solves the exact Clopper-Pearson interval with brentq (default xtol 2e-12 absolute),
+# so those bounds get an absolute slack.
+DRIFT_PVALUE_RTOL = 1e-10
+BRENTQ_ATOL = 1e-11
