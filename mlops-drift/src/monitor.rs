@@ -62,10 +62,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::categorical::{CategoricalParams, categorical_drift};
 use crate::correction::{Correction, multipletests};
-use crate::ks::{KsParams, kstwo_sf};
+use crate::ks::{AUTO_EXACT_MAX_SIZE, Alternative, KsMethod, KsParams, kstwo_sf};
 use crate::profile::{
     ALL_GROUPS, ColumnKind, ColumnSummary, NumericSummary, NumericValues, OutputCounts,
-    ProfileParams, ReferenceProfile, check_fits, count_outputs,
+    ProfileParams, ReferenceProfile, check_fits, count_outputs, parallel,
 };
 use crate::proportion::proportion_drift;
 use crate::psi::{PsiParams, psi};
@@ -555,8 +555,7 @@ impl DriftMonitor {
                 "expected finite seconds >= 0",
             ));
         }
-        let mut columns = Vec::with_capacity(self.features.len());
-        for (&i, name) in self.features.iter().zip(&self.names) {
+        let one = |(&i, name): (&usize, &String)| -> Result<ColumnSummary, DriftError> {
             let col = batch
                 .column(name)
                 .ok_or_else(|| DriftError::MissingColumn {
@@ -573,8 +572,21 @@ impl DriftMonitor {
                 other => other.empty_like(),
             };
             s.add_column(col)?;
-            columns.push(s);
-        }
+            Ok(s)
+        };
+        let columns: Vec<ColumnSummary> = if parallel(batch.rows(), self.features.len()) {
+            self.features
+                .par_iter()
+                .zip(self.names.par_iter())
+                .map(one)
+                .collect::<Result<_, _>>()?
+        } else {
+            self.features
+                .iter()
+                .zip(&self.names)
+                .map(one)
+                .collect::<Result<_, _>>()?
+        };
         let mut outputs = BTreeMap::new();
         if let Some(spec) = &self.profile.params.prediction {
             count_outputs(
@@ -983,6 +995,67 @@ fn normalised_bound(s: &NumericSummary) -> f64 {
     }
 }
 
+/// The two-sample KS statistic and p-value of exact samples, equal to [`ks_2samp`]'s.
+///
+/// When `ks_2samp` would take the two-sided asymptotic route (`method = "asymp"`, or
+/// `"auto"` with a sample above [`AUTO_EXACT_MAX_SIZE`]), the same statistic (the largest
+/// `|i/m - j/n|` over the distinct pooled values, evaluated as SciPy does) and p-value
+/// (`kstwo_sf(round(m' n' / (m' + n')), d)`) are computed here from the reference as the
+/// profile stores it, already sorted, so that only the window is sorted; otherwise this is
+/// `ks_2samp` itself. `tests/monitor.rs` checks the two agree bit for bit.
+fn ks_exact_values(
+    reference: &[f64],
+    current: &[f64],
+    params: KsParams,
+) -> Result<(f64, f64), DriftError> {
+    let (m, n) = (reference.len(), current.len());
+    let asymptotic = match params.method {
+        KsMethod::Asymp => true,
+        KsMethod::Auto => m.max(n) > AUTO_EXACT_MAX_SIZE,
+        KsMethod::Exact => false,
+    };
+    if !(asymptotic && params.alternative == Alternative::TwoSided && m.min(n) >= 1 && m + n > 2) {
+        let r = ks_2samp(reference, current, params)?;
+        return Ok((r.statistic, r.pvalue));
+    }
+    let sorted = |v: &[f64]| -> Vec<f64> {
+        // Values reach summaries finite with -0.0 folded, as the radix sort needs.
+        let mut v = v.to_vec();
+        mlops_core::radix::sort_desc(&mut v);
+        v.reverse();
+        v
+    };
+    let owned_reference;
+    let xs = if reference.is_sorted() {
+        reference
+    } else {
+        owned_reference = sorted(reference);
+        &owned_reference
+    };
+    let ys = sorted(current);
+    let (mf, nf) = (m as f64, n as f64);
+    let (mut i, mut j) = (0, 0);
+    let mut d: f64 = 0.0;
+    while i < m || j < n {
+        let v = match (xs.get(i), ys.get(j)) {
+            (Some(&x), Some(&y)) => x.min(y),
+            (Some(&x), None) => x,
+            (None, Some(&y)) => y,
+            (None, None) => break,
+        };
+        while i < m && xs[i] == v {
+            i += 1;
+        }
+        while j < n && ys[j] == v {
+            j += 1;
+        }
+        d = d.max((i as f64 / mf - j as f64 / nf).abs());
+    }
+    let (big, small) = if mf >= nf { (mf, nf) } else { (nf, mf) };
+    let size = (big * small / (big + small)).round_ties_even();
+    Ok((d, kstwo_sf(size as u64, d).clamp(0.0, 1.0)))
+}
+
 /// `max |F - G|` of two weighted samples sorted by value.
 fn weighted_ks(a: &[(f64, u64)], b: &[(f64, u64)]) -> f64 {
     let ta: u64 = a.iter().map(|x| x.1).sum();
@@ -1041,14 +1114,15 @@ fn numeric_test(
         }
         _ => {
             if let (NumericValues::Exact(rv), NumericValues::Exact(cv)) = (&r.values, &c.values) {
-                let res = ks_2samp(rv, cv, config.ks)?;
-                f.statistic = Some(res.statistic);
-                f.pvalue = Some(res.pvalue);
-                f.effect_size = Some(res.statistic);
+                let (statistic, pvalue) = ks_exact_values(rv, cv, config.ks)?;
+                f.statistic = Some(statistic);
+                f.pvalue = Some(pvalue);
+                f.effect_size = Some(statistic);
             } else {
                 let d = weighted_ks(&weighted(r), &weighted(c));
                 let (m, n) = (r.count as f64, c.count as f64);
-                let en = (m * n / (m + n)).round().max(1.0) as u64;
+                let (big, small) = if m >= n { (m, n) } else { (n, m) };
+                let en = (big * small / (big + small)).round_ties_even().max(1.0) as u64;
                 f.statistic = Some(d);
                 f.pvalue = Some(kstwo_sf(en, d).clamp(0.0, 1.0));
                 f.effect_size = Some(d);

@@ -25,6 +25,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::DriftError;
@@ -242,6 +243,9 @@ impl NumericSummary {
 
     fn push_values(&mut self, finite: Vec<f64>) -> Result<(), DriftError> {
         match &mut self.values {
+            NumericValues::Exact(v) if v.is_empty() && finite.len() <= self.sample_cap => {
+                *v = finite;
+            }
             NumericValues::Exact(v) if v.len() + finite.len() <= self.sample_cap => {
                 v.extend(finite);
             }
@@ -259,7 +263,9 @@ impl NumericSummary {
     /// Sorts exact values (the canonical form of a finished profile).
     pub(crate) fn finish(&mut self) {
         if let NumericValues::Exact(v) = &mut self.values {
-            v.sort_unstable_by(f64::total_cmp);
+            // Finite, with -0.0 folded into 0.0 on the way in: what the radix sort needs.
+            mlops_core::radix::sort_desc(v);
+            v.reverse();
         }
     }
 
@@ -703,24 +709,43 @@ impl ReferenceProfile {
         if let Some(spec) = &self.params.prediction {
             count_outputs(table, spec, &self.params.group_columns, &mut self.outputs)?;
         }
-        for c in &mut self.columns {
+        let add = |c: &mut ColumnProfile| -> Result<(), DriftError> {
             let col = table
                 .column(&c.name)
                 .ok_or_else(|| DriftError::MissingColumn {
                     column: c.name.clone(),
                 })?;
             check_fits(&c.name, c.summary.kind(), col)?;
-            c.summary.add_column(col)?;
+            c.summary.add_column(col)
+        };
+        if parallel(table.rows(), self.columns.len()) {
+            self.columns.par_iter_mut().try_for_each(add)?;
+        } else {
+            self.columns.iter_mut().try_for_each(add)?;
         }
         self.rows += table.rows() as u64;
         Ok(())
     }
 
     fn finish(&mut self) {
-        for c in &mut self.columns {
+        let sort = |c: &mut ColumnProfile| {
             if let ColumnSummary::Numeric(s) = &mut c.summary {
                 s.finish();
             }
+        };
+        let largest = self
+            .columns
+            .iter()
+            .map(|c| match &c.summary {
+                ColumnSummary::Numeric(s) => s.count as usize,
+                ColumnSummary::Categorical(_) => 0,
+            })
+            .max()
+            .unwrap_or(0);
+        if parallel(largest, self.columns.len()) {
+            self.columns.par_iter_mut().for_each(sort);
+        } else {
+            self.columns.iter_mut().for_each(sort);
         }
     }
 
@@ -836,6 +861,11 @@ impl ReferenceProfile {
         check_params(&p.params)?;
         Ok(p)
     }
+}
+
+/// Whether per-column work on `rows` rows is worth spreading over threads.
+pub(crate) fn parallel(rows: usize, columns: usize) -> bool {
+    columns > 1 && rows >= 20_000 && mlops_core::parallel::enabled()
 }
 
 fn check_params(params: &ProfileParams) -> Result<(), DriftError> {

@@ -122,8 +122,8 @@ impl QuantileSketch {
         (cap.ceil() as usize).max(2)
     }
 
-    fn total_capacity(&self) -> usize {
-        (0..self.levels.len()).map(|h| self.capacity(h)).sum()
+    fn capacities(&self) -> Vec<usize> {
+        (0..self.levels.len()).map(|h| self.capacity(h)).collect()
     }
 
     fn retained(&self) -> usize {
@@ -144,28 +144,42 @@ impl QuantileSketch {
         }
     }
 
-    /// Adds many values.
+    /// Adds many values (non-finite ones are ignored).
     pub fn extend(&mut self, values: impl IntoIterator<Item = f64>) {
-        for v in values {
-            self.update(v);
+        let mut cap0 = self.capacity(0);
+        for value in values {
+            if !value.is_finite() {
+                continue;
+            }
+            self.n += 1;
+            self.min = self.min.min(value);
+            self.max = self.max.max(value);
+            self.levels[0].push(value);
+            if self.levels[0].len() >= cap0 {
+                self.compress();
+                cap0 = self.capacity(0);
+            }
         }
     }
 
-    /// Compacts the lowest full level until every level is within its capacity.
+    /// Compacts the lowest full level until every level is within its capacity (KLL's
+    /// rule), with the capacities recomputed only when a level is added.
     fn compress(&mut self) {
-        while self.retained() > self.total_capacity()
-            || self
-                .levels
-                .iter()
-                .enumerate()
-                .any(|(h, l)| l.len() > self.capacity(h))
-        {
-            let Some(h) =
-                (0..self.levels.len()).find(|&h| self.levels[h].len() >= self.capacity(h))
-            else {
+        let mut caps = self.capacities();
+        loop {
+            let over_total = self.retained() > caps.iter().sum::<usize>();
+            let over_level = self.levels.iter().zip(&caps).any(|(l, &c)| l.len() > c);
+            if !(over_total || over_level) {
+                break;
+            }
+            let Some(h) = (0..self.levels.len()).find(|&h| self.levels[h].len() >= caps[h]) else {
                 break;
             };
+            let depth = self.levels.len();
             self.compact(h);
+            if self.levels.len() != depth {
+                caps = self.capacities();
+            }
         }
     }
 

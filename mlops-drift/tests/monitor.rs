@@ -590,3 +590,66 @@ fn monitor_is_send_and_sync() {
     fn check<T: Send + Sync>() {}
     check::<DriftMonitor>();
 }
+
+/// Large samples take the monitor's own asymptotic path (the reference already sorted);
+/// it must equal `ks_2samp` bit for bit, ties included.
+#[test]
+fn large_sample_ks_equals_ks_2samp_exactly() {
+    for (seed, m, n, round) in [
+        (1, 12_000, 15_000, false),
+        (2, 30_000, 10_001, true),
+        (3, 20_000, 20_000, true),
+    ] {
+        let mut r = Rng(seed);
+        let mut draw = |k: usize, shift: f64| -> Vec<f64> {
+            (0..k)
+                .map(|_| {
+                    let v = r.normal() + shift;
+                    if round { (v * 20.0).round() / 20.0 } else { v }
+                })
+                .collect()
+        };
+        let a = draw(m, 0.0);
+        let b = draw(n, 0.03);
+        fn t(v: &[f64]) -> Table<'_> {
+            Table::new(vec![("x".into(), ColumnData::numeric(v))]).unwrap()
+        }
+        let exact = ProfileParams {
+            sample_cap: usize::MAX,
+            ..ProfileParams::default()
+        };
+        let config = MonitorConfig {
+            window_sample_cap: usize::MAX,
+            ..MonitorConfig::default()
+        };
+        let rep = drift_report(&t(&a), &t(&b), &exact, config).unwrap();
+        let direct = ks_2samp(&a, &b, KsParams::default()).unwrap();
+        assert_eq!(direct.method, mlops_drift::PValueMethod::Asymp);
+        let f = feature(&rep, "x");
+        assert_eq!(
+            (f.statistic, f.pvalue),
+            (Some(direct.statistic), Some(direct.pvalue))
+        );
+        // And with explicit asymptotic p-values on small samples.
+        let config = MonitorConfig {
+            ks: KsParams::new(
+                mlops_drift::Alternative::TwoSided,
+                mlops_drift::KsMethod::Asymp,
+            ),
+            ..MonitorConfig::default()
+        };
+        let rep = drift_report(
+            &t(&a[..50]),
+            &t(&b[..70]),
+            &ProfileParams::default(),
+            config.clone(),
+        )
+        .unwrap();
+        let direct = ks_2samp(&a[..50], &b[..70], config.ks).unwrap();
+        let f = feature(&rep, "x");
+        assert_eq!(
+            (f.statistic, f.pvalue),
+            (Some(direct.statistic), Some(direct.pvalue))
+        );
+    }
+}
