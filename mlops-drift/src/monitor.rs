@@ -766,6 +766,14 @@ impl DriftMonitor {
             jobs.iter().map(run).collect::<Result<_, _>>()?
         };
 
+        // A p-value outside [0, 1] (none is expected) is reported as undefined rather than
+        // failing the whole report.
+        for f in &mut features {
+            if f.pvalue.is_some_and(|p| !(0.0..=1.0).contains(&p)) {
+                f.pvalue = None;
+                f.note = Some("the test's p-value is undefined on this data".to_owned());
+            }
+        }
         // Correct across the features that have p-values.
         let with_p: Vec<usize> = (0..features.len())
             .filter(|&i| features[i].pvalue.is_some())

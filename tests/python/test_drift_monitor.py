@@ -349,3 +349,40 @@ def test_property_merge_is_profile_of_concatenation_and_ks_is_scipy(a, b, c):
         assert rel(f["pvalue"], s.pvalue) <= DRIFT_PVALUE_RTOL
     else:
         assert f["test"] is None and f["note"] and not f["drifted"]
+
+
+def test_nulls_categoricals_and_mixed_sources():
+    pd = pytest.importorskip("pandas")
+    pl = pytest.importorskip("polars")
+    pa = pytest.importorskip("pyarrow")
+    df = pd.DataFrame(
+        {
+            "c": pd.Categorical(["a", "b", "a", None]),
+            "n": pd.array([1, None, 3, 4], dtype="Int64"),
+            "b": [True, False, True, True],
+            "s": ["x", None, "y", "x"],
+        }
+    )
+    p = ReferenceProfile.from_data(df)
+    assert p.columns == [("c", "categorical"), ("n", "numeric"), ("b", "categorical"),
+                         ("s", "categorical")]  # fmt: skip
+    cols = {c["name"]: c["summary"] for c in p.to_dict()["columns"]}
+    assert (cols["c"]["counts"], cols["c"]["missing"]) == ({"a": 2, "b": 1}, 1)
+    assert (cols["n"]["count"], cols["n"]["nulls"], cols["n"]["mean"]) == (3, 1, 8 / 3)
+    assert cols["b"]["counts"] == {"false": 1, "true": 3}
+    assert (cols["s"]["counts"], cols["s"]["missing"]) == ({"x": 2, "y": 1}, 1)
+    polars = ReferenceProfile.from_data(
+        pl.DataFrame({"c": pl.Series(["a", "b", "a", None], dtype=pl.Categorical)})
+    )
+    assert polars.to_dict()["columns"][0]["summary"]["counts"] == {"a": 2, "b": 1}
+    # A dict mixing Series and arrays of every origin.
+    mixed = ReferenceProfile.from_data(
+        {"x": pl.Series([1.0, None, 2.0]), "y": pa.array(["a", None, "b"]), "z": [1, 2, None],
+         "w": ["u", "v", None]}  # fmt: skip
+    )
+    assert mixed.columns == [("x", "numeric"), ("y", "categorical"), ("z", "numeric"),
+                             ("w", "categorical")]  # fmt: skip
+    m = DriftMonitor(p)
+    m.ingest(df)
+    r = m.evaluate()
+    assert r.status == "ok" and r.feature("c")["statistic"] == 0.0
