@@ -632,7 +632,8 @@ impl ReferenceProfile {
     /// [`DriftError::UnknownColumn`] for a column named in the parameters but absent,
     /// [`DriftError::ColumnTypeMismatch`] for a column forced numeric that holds text,
     /// [`DriftError::InvalidPrediction`] for a prediction that is not a 0/1 label (without a
-    /// threshold), [`DriftError::InvalidParameter`] for a bad `sample_cap` or `sketch_k`.
+    /// threshold), [`DriftError::InvalidParameter`] for a bad `sample_cap` or `sketch_k`,
+    /// group columns without a prediction column, or a non-finite threshold.
     pub fn from_table(table: &Table<'_>, params: &ProfileParams) -> Result<Self, DriftError> {
         let mut p = Self::empty(table, params)?;
         p.add_table(table)?;
@@ -874,6 +875,22 @@ fn check_params(params: &ProfileParams) -> Result<(), DriftError> {
             "sample_cap",
             "0",
             "expected at least 1 exact value per column before sketching",
+        ));
+    }
+    if !params.group_columns.is_empty() && params.prediction.is_none() {
+        return Err(DriftError::invalid_parameter(
+            "group_columns",
+            params.group_columns.join(", "),
+            "group columns split the output rates; give the prediction column too",
+        ));
+    }
+    if let Some(t) = params.prediction.as_ref().and_then(|p| p.threshold)
+        && !t.is_finite()
+    {
+        return Err(DriftError::invalid_parameter(
+            "threshold",
+            t.to_string(),
+            "expected a finite threshold",
         ));
     }
     QuantileSketch::new(params.sketch_k, params.seed).map(|_| ())

@@ -503,3 +503,22 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn group_columns_need_a_prediction() {
+    let x = [1.0, 2.0];
+    let g = [Some("a"), Some("b")];
+    let t = Table::new(vec![
+        ("x".into(), ColumnData::numeric(&x)),
+        ("g".into(), ColumnData::categorical(&g)),
+    ])
+    .unwrap();
+    let params = ProfileParams {
+        group_columns: vec!["g".into()],
+        ..ProfileParams::default()
+    };
+    assert!(matches!(
+        ReferenceProfile::from_table(&t, &params),
+        Err(DriftError::InvalidParameter { ref name, .. }) if name == "group_columns"
+    ));
+}

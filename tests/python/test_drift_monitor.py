@@ -292,6 +292,8 @@ def test_bad_input():
         DriftMonitor(profile, window_rows=10, window_seconds=5.0)
     with pytest.raises(E.ColumnError):
         ReferenceProfile.from_data(train, categorical=["nope"])
+    with pytest.raises(E.ParameterError):
+        ReferenceProfile.from_data(train, group="group")  # no prediction column
     with pytest.raises(E.ProfileError):
         ReferenceProfile.from_json("{}")
     with pytest.raises(E.ProfileError):
