@@ -275,8 +275,40 @@ class DriftMonitor:
     the GIL, and may be called from many threads at once.
     """
 
-    def __init__(self, profile: ReferenceProfile, **config: Any) -> None:
-        self._inner = _DriftMonitor(profile, **config)
+    def __init__(
+        self,
+        profile: ReferenceProfile,
+        *,
+        tests: Mapping[str, str] | None = None,
+        features: Sequence[str] | None = None,
+        alpha: float = 0.05,
+        effect_threshold: float | None = None,
+        psi_threshold: float = 0.25,
+        wasserstein_threshold: float = 0.1,
+        correction: str = "holm",
+        confidence_level: float = 0.95,
+        window_rows: int | None = None,
+        window_seconds: float | None = None,
+        window_sample_cap: int | None = 50_000,
+        shards: int = 0,
+        ks_method: str = "auto",
+    ) -> None:
+        self._inner = _DriftMonitor(
+            profile,
+            tests=None if tests is None else dict(tests),
+            features=None if features is None else list(features),
+            alpha=alpha,
+            effect_threshold=effect_threshold,
+            psi_threshold=psi_threshold,
+            wasserstein_threshold=wasserstein_threshold,
+            correction=correction,
+            confidence_level=confidence_level,
+            window_rows=window_rows,
+            window_seconds=window_seconds,
+            window_sample_cap=window_sample_cap,
+            shards=shards,
+            ks_method=ks_method,
+        )
 
     @property
     def features(self) -> list[str]:
@@ -304,7 +336,26 @@ class DriftMonitor:
         return f"DriftMonitor(features={self.features!r})"
 
 
-def drift_report(reference: Any, current: Any, **options: Any) -> DriftReport:
+def drift_report(
+    reference: Any,
+    current: Any,
+    *,
+    categorical: Sequence[str] | None = None,
+    numeric: Sequence[str] | None = None,
+    group: str | Sequence[str] | None = None,
+    prediction: str | None = None,
+    threshold: float | None = None,
+    sample_cap: int | None = None,
+    tests: Mapping[str, str] | None = None,
+    features: Sequence[str] | None = None,
+    alpha: float = 0.05,
+    effect_threshold: float | None = None,
+    psi_threshold: float = 0.25,
+    wasserstein_threshold: float = 0.1,
+    correction: str = "holm",
+    confidence_level: float = 0.95,
+    ks_method: str = "auto",
+) -> DriftReport:
     """One-shot drift report of ``current`` against ``reference`` (two tables).
 
     Options: those of :meth:`ReferenceProfile.from_data` (``categorical``, ``numeric``,
@@ -315,4 +366,26 @@ def drift_report(reference: Any, current: Any, **options: Any) -> DriftReport:
     ``psi_threshold``, ``wasserstein_threshold``, ``correction``, ``confidence_level``,
     ``ks_method``).
     """
-    return DriftReport(json.loads(_drift_report_json(reference, current, **options)))
+    return DriftReport(
+        json.loads(
+            _drift_report_json(
+                reference,
+                current,
+                categorical=None if categorical is None else list(categorical),
+                numeric=None if numeric is None else list(numeric),
+                group=group if group is None or isinstance(group, str) else list(group),
+                prediction=prediction,
+                threshold=threshold,
+                sample_cap=sample_cap,
+                tests=None if tests is None else dict(tests),
+                features=None if features is None else list(features),
+                alpha=alpha,
+                effect_threshold=effect_threshold,
+                psi_threshold=psi_threshold,
+                wasserstein_threshold=wasserstein_threshold,
+                correction=correction,
+                confidence_level=confidence_level,
+                ks_method=ks_method,
+            )
+        )
+    )
