@@ -2,11 +2,11 @@
 //!
 //! [`QuantileSketch`] is the sketch of Karnin, Lang and Liberty (2016), "Optimal Quantile
 //! Approximation in Streams", FOCS: a stack of compactors, level `h` holding items of weight
-//! `2^h`; level `h` of `H` holds at most `max(2, ceil(k (2/3)^(H-1-h)))` items. A full level
+//! `2^h`; level `h` of `H` holds at most `max(8, ceil(k (2/3)^(H-1-h)))` items. A full level
 //! is sorted and *compacted*: every other item (starting at a random offset, 0 or 1) moves up
 //! one level with twice the weight, and an odd item out stays. Two sketches merge by
 //! concatenating their levels and compacting, so sketches of disjoint partitions merge into a
-//! sketch of the whole with the same guarantee. Memory is `O(k)` items (about `3k`)
+//! sketch of the whole with the same guarantee. Memory is `O(k)` items (about `3k + 8H`)
 //! whatever the number of values.
 //!
 //! # Error bound
@@ -31,6 +31,11 @@
 use serde::{Deserialize, Serialize};
 
 use crate::DriftError;
+
+/// The smallest capacity of a level (DataSketches' `m = 8`): lower levels then compact
+/// eight items at a time rather than two, which keeps updates cheap; the error bound is
+/// computed from the compactions actually done, so it stays valid.
+const MIN_LEVEL_CAPACITY: usize = 8;
 
 /// Default number of items of the top compactor (`k`).
 pub const DEFAULT_SKETCH_K: u16 = 200;
@@ -119,7 +124,7 @@ impl QuantileSketch {
     fn capacity(&self, level: usize) -> usize {
         let depth = self.levels.len() - 1 - level;
         let cap = f64::from(self.k) * (2.0f64 / 3.0).powi(depth as i32);
-        (cap.ceil() as usize).max(2)
+        (cap.ceil() as usize).max(MIN_LEVEL_CAPACITY)
     }
 
     fn capacities(&self) -> Vec<usize> {
