@@ -678,11 +678,12 @@ impl DriftMonitor {
                 .collect(),
             outputs: BTreeMap::new(),
         };
+        // Copy the window's parts under the locks (a copy is cheap); merge them (which may
+        // feed sketches) after releasing, so ingestion waits as little as possible.
+        let mut parts: Vec<WindowState> = Vec::with_capacity(guards.len());
         let mut predictions: BTreeMap<String, OutputCounts> = BTreeMap::new();
         for g in &guards {
-            for s in g.slots.iter().filter(|s| s.index == index) {
-                window.merge(s, &self.names, cap)?;
-            }
+            parts.extend(g.slots.iter().filter(|s| s.index == index).cloned());
             for (k, v) in &g.predictions {
                 predictions.entry(k.clone()).or_default().add(*v);
             }
@@ -695,6 +696,10 @@ impl DriftMonitor {
             predictions,
         };
         drop(guards);
+        for part in &parts {
+            window.merge(part, &self.names, cap)?;
+        }
+        drop(parts);
         let report = self.report(window, complete, counters)?;
         if report.status == AlertStatus::Alert
             && let Some(hook) = &self.hook
