@@ -349,7 +349,18 @@ fn profile_params(
 
 #[pymethods]
 impl PyReferenceProfile {
-    /// Profiles ``table`` (a pandas/polars DataFrame, pyarrow Table, or dict of arrays).
+    /// Profiles ``table``: a pandas or polars DataFrame, a pyarrow Table or RecordBatch, or
+    /// a dict of columns (numpy arrays, Series, pyarrow arrays, lists).
+    ///
+    /// Columns are numeric (numbers; NaN, inf and nulls counted as missing and reported) or
+    /// categorical (text, booleans, pandas/Arrow categoricals); ``categorical=[...]`` treats
+    /// numeric columns as categories (``1`` and ``1.0`` are both ``"1"``) and
+    /// ``numeric=[...]`` requires numbers. Numeric values are kept exactly up to
+    /// ``sample_cap`` per column (``None``: no cap), beyond it in a KLL sketch of size
+    /// ``sketch_k`` (seeded by ``seed``) whose rank-error bound is computed from its
+    /// compactions. ``prediction`` (0/1 labels, or scores with ``threshold``) and ``group``
+    /// (one or several columns) record the training share of positive predictions per group
+    /// for the monitor's output-rate checks.
     #[staticmethod]
     #[pyo3(signature = (
         table, *, categorical=None, numeric=None, sample_cap=Some(100_000), sketch_k=200,
