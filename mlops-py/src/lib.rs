@@ -16,6 +16,7 @@ mod fairness;
 mod gate;
 mod groups;
 mod metrics;
+mod monitor;
 mod plots;
 
 /// Runs `f` with the GIL released and maps its error to the `mlops_audit.errors` class.
@@ -88,6 +89,9 @@ fn _mlops_audit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(drift::_categorical_json, m)?)?;
     m.add_function(wrap_pyfunction!(drift::_proportion_json, m)?)?;
     m.add_function(wrap_pyfunction!(drift::_multipletests_json, m)?)?;
+    m.add_class::<monitor::PyReferenceProfile>()?;
+    m.add_class::<monitor::PyDriftMonitor>()?;
+    m.add_function(wrap_pyfunction!(monitor::_drift_report_json, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::roc_auc, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::roc_curve, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::precision_recall_curve, m)?)?;

@@ -229,3 +229,10 @@ FIT_RTOL = 1e-9
 # C=1e11 (a vanishing penalty), so its probabilities are only that close to the optimum
 # (differences up to 2.4e-4 were seen on 600 rows).
 BETACAL_ATOL = 1e-3
+
+# Drift monitor against SciPy: p-values come from independent special-function code, and
+# agree to 1e-10 relative (the agreement documented for ks_2samp and chi2_contingency);
+# SciPy solves the exact Clopper-Pearson interval with brentq (default xtol 2e-12 absolute),
+# so those bounds get an absolute slack.
+DRIFT_PVALUE_RTOL = 1e-10
+BRENTQ_ATOL = 1e-11

@@ -73,6 +73,9 @@ __all__ = [
     "_hosmer_lemeshow_json",
     "_spiegelhalter_json",
     "reliability_diagram_svg",
+    "ReferenceProfile",
+    "_DriftMonitor",
+    "_drift_report_json",
 ]
 
 # Anything 1-D: a numpy array, a pandas/polars Series, a pyarrow array, a sequence.
@@ -626,4 +629,80 @@ def _proportion_json(
 ) -> str: ...
 def _multipletests_json(
     pvalues: _ArrayLike, alpha: float = 0.05, method: str = "holm"
+) -> str: ...
+
+@final
+class ReferenceProfile:
+    @staticmethod
+    def from_data(
+        table: Any,
+        *,
+        categorical: list[str] | None = None,
+        numeric: list[str] | None = None,
+        sample_cap: int | None = 100000,
+        sketch_k: int = 200,
+        seed: int = 0,
+        group: str | list[str] | None = None,
+        prediction: str | None = None,
+        threshold: float | None = None,
+    ) -> ReferenceProfile: ...
+    def merge(self, other: ReferenceProfile) -> ReferenceProfile: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(json: str) -> ReferenceProfile: ...
+    def to_dict(self) -> Any: ...
+    @property
+    def rows(self) -> int: ...
+    @property
+    def format_version(self) -> int: ...
+    @property
+    def columns(self) -> list[tuple[str, str]]: ...
+
+@final
+class _DriftMonitor:
+    def __new__(
+        cls,
+        profile: ReferenceProfile,
+        *,
+        tests: dict[str, str] | None = None,
+        features: list[str] | None = None,
+        alpha: float = 0.05,
+        effect_threshold: float | None = None,
+        psi_threshold: float = 0.25,
+        wasserstein_threshold: float = 0.1,
+        correction: str = "holm",
+        confidence_level: float = 0.95,
+        window_rows: int | None = None,
+        window_seconds: float | None = None,
+        window_sample_cap: int | None = 50000,
+        shards: int = 0,
+        ks_method: str = "auto",
+    ) -> _DriftMonitor: ...
+    def ingest(self, batch: Any, timestamp: float | None = None) -> None: ...
+    def evaluate_json(self, now: float | None = None) -> str: ...
+    def record_error(self) -> None: ...
+    @property
+    def features(self) -> list[str]: ...
+    @property
+    def profile(self) -> ReferenceProfile: ...
+
+def _drift_report_json(
+    reference: Any,
+    current: Any,
+    *,
+    categorical: list[str] | None = None,
+    numeric: list[str] | None = None,
+    group: str | list[str] | None = None,
+    prediction: str | None = None,
+    threshold: float | None = None,
+    sample_cap: int | None = None,
+    tests: dict[str, str] | None = None,
+    features: list[str] | None = None,
+    alpha: float = 0.05,
+    effect_threshold: float | None = None,
+    psi_threshold: float = 0.25,
+    wasserstein_threshold: float = 0.1,
+    correction: str = "holm",
+    confidence_level: float = 0.95,
+    ks_method: str = "auto",
 ) -> str: ...

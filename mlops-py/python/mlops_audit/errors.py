@@ -34,6 +34,9 @@ __all__ = [
     "ParameterError",
     "UndefinedMetricError",
     "InfeasibleError",
+    "ColumnError",
+    "ColumnTypeError",
+    "ProfileError",
 ]
 
 
@@ -115,3 +118,20 @@ class UndefinedMetricError(MlopsError, ValueError):
 
 class InfeasibleError(MlopsError, ValueError):
     """No choice meets the constraint (``e.rate``, ``e.tolerance``, ``e.smallest_gap``)."""
+
+
+class ColumnError(InputError):
+    """A table column is missing, unknown or repeated (``e.column``; ``e.available`` lists
+    the columns that exist when a name was not found)."""
+
+
+class ColumnTypeError(MlopsError, TypeError):
+    """A column's type does not fit: text where numbers are expected, numbers and text
+    mixed (``e.index`` names the first row of the other type), or a type that is neither
+    (``e.column``, ``e.expected``/``e.found`` or ``e.data_type``)."""
+
+
+class ProfileError(InputError):
+    """A reference profile cannot be used: profiles that do not merge, an unsupported
+    format version or malformed JSON (``e.column``/``e.reason``, or ``e.found``/
+    ``e.supported``)."""
