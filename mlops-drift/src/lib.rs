@@ -13,7 +13,10 @@
 //! * [`proportion`]: Wilson and Clopper-Pearson intervals and the two-proportion z-test for
 //!   the share of positive predictions;
 //! * [`correction`]: Bonferroni, Holm and Benjamini-Hochberg adjusted p-values;
-//! * [`special`]: the accurate special functions behind these p-values.
+//! * [`special`]: the accurate special functions behind these p-values;
+//! * [`anderson`]: the Anderson-Darling k-sample test (interpolated or permutation p-value);
+//! * [`cvm`]: the two-sample Cramér-von Mises test (exact or asymptotic p-value);
+//! * [`missing`]: missing-value rates and unseen categories as drift signals.
 //!
 //! # Examples
 //! ```
@@ -27,19 +30,31 @@
 
 use thiserror::Error;
 
+pub mod anderson;
 pub mod categorical;
 pub mod correction;
+pub mod cvm;
 pub mod ks;
+pub mod missing;
 pub mod proportion;
 pub mod psi;
 pub mod special;
 mod validate;
 pub mod wasserstein;
 
+pub use anderson::{
+    AdMethod, AdPValueMethod, AdVariant, AndersonParams, AndersonResult, PValueLimit,
+    anderson_ksamp,
+};
 pub use categorical::{CategoricalParams, CategoricalResult, categorical_drift};
 pub use correction::{Correction, CorrectionResult, multipletests};
+pub use cvm::{CvmMethod, CvmPValueMethod, CvmResult, cramervonmises_2samp};
 pub use ks::{
     Alternative, KsMethod, KsParams, KsResult, PValueMethod, ks_2samp, ksone_sf, kstwo_sf,
+};
+pub use missing::{
+    MissingCounts, MissingDriftResult, RateDriftResult, UnseenCategory, UnseenCategoryResult,
+    numeric_missing_drift, rate_drift, unseen_category_drift,
 };
 pub use proportion::{ProportionResult, proportion_drift};
 pub use psi::{Binning, PsiParams, PsiResult, psi};
@@ -131,6 +146,30 @@ pub enum DriftError {
         value: String,
         /// What the valid values are.
         reason: String,
+    },
+
+    /// Every observation has the same value, so a rank-based test has nothing to compare.
+    #[error(
+        "every observation equals {value}: the test needs at least two distinct values in \
+         the pooled samples"
+    )]
+    NoVariation {
+        /// The common value.
+        value: f64,
+    },
+
+    /// A sample has fewer observations than the test needs.
+    #[error(
+        "sample `{sample}` has {found} observation(s): this test needs at least {needed}; \
+         collect a larger window or use a test defined for smaller samples"
+    )]
+    TooFewObservations {
+        /// The sample's name.
+        sample: String,
+        /// How many observations it has.
+        found: usize,
+        /// How many the test needs.
+        needed: usize,
     },
 }
 

@@ -20,24 +20,29 @@ __all__ = [
     "KsResult",
     "ThresholdPolicy",
     "__version__",
+    "_anderson_ksamp_json",
     "_calibration_errors",
     "_cohens_h",
     "_column_info",
     "_categorical_json",
+    "_cramervonmises_2samp_json",
     "_delong_json",
     "_fisher_exact_json",
     "_mann_whitney_json",
     "_mcnemar_json",
     "_paired_ttest_json",
     "_multipletests_json",
+    "_numeric_missing_json",
     "_parallelism_enabled",
     "_power_json",
     "_proportion_json",
     "_psi_json",
+    "_rate_drift_json",
     "_reliability_curve_json",
     "_sample_size_json",
     "_set_parallelism",
     "_two_proportion_ztest_json",
+    "_unseen_categories_json",
     "_welch_ttest_json",
     "_wilcoxon_json",
     "_wasserstein_json",
@@ -464,4 +469,21 @@ def _proportion_json(
 ) -> str: ...
 def _multipletests_json(
     pvalues: _ArrayLike, alpha: float = 0.05, method: str = "holm"
+) -> str: ...
+def _anderson_ksamp_json(
+    samples: Sequence[_ArrayLike],
+    variant: str = "midrank",
+    method: str = "interpolated",
+    resamples: int = 9999,
+    seed: int = 0,
+) -> str: ...
+def _cramervonmises_2samp_json(
+    reference: _ArrayLike, current: _ArrayLike, method: str = "auto"
+) -> str: ...
+def _rate_drift_json(
+    reference_count: int, reference_total: int, current_count: int, current_total: int
+) -> str: ...
+def _numeric_missing_json(reference: _ArrayLike, current: _ArrayLike) -> str: ...
+def _unseen_categories_json(
+    reference: Sequence[tuple[str, int]], current: Sequence[tuple[str, int]]
 ) -> str: ...

@@ -34,6 +34,8 @@ __all__ = [
     "ParameterError",
     "UndefinedMetricError",
     "InfeasibleError",
+    "NoVariationError",
+    "TooFewObservationsError",
 ]
 
 
@@ -115,3 +117,12 @@ class UndefinedMetricError(MlopsError, ValueError):
 
 class InfeasibleError(MlopsError, ValueError):
     """No choice meets the constraint (``e.rate``, ``e.tolerance``, ``e.smallest_gap``)."""
+
+
+class NoVariationError(InputError):
+    """Every observation has the same value, so a rank-based test has nothing to compare
+    (``e.value``)."""
+
+
+class TooFewObservationsError(InputError):
+    """A sample is smaller than the test needs (``e.input``, ``e.found``, ``e.needed``)."""
