@@ -10,7 +10,7 @@
 //!   `scipy.stats.fisher_exact`, two-sided);
 //! * the reported `pvalue` is Fisher's when the smallest expected count of that table is
 //!   below 5 (Cochran's rule: the normal approximation is then unreliable), the z-test's
-//!   otherwise; [`RateDriftResult::test`] says which;
+//!   otherwise; [`RateDriftResult::pvalue_test`] says which;
 //! * effect sizes: the difference of the rates and Cohen's `h = 2 asin √p - 2 asin √p0`.
 //!
 //! [`numeric_missing_drift`] counts NaN, `+inf` and `-inf` (each reported) as missing in two
@@ -45,10 +45,10 @@ pub enum RateTest {
 pub struct RateDriftResult {
     /// The z statistic (current minus reference); `None` when the pooled rate is 0 or 1.
     pub statistic: Option<f64>,
-    /// The p-value of [`test`](Self::test).
+    /// The p-value of [`pvalue_test`](Self::pvalue_test).
     pub pvalue: f64,
     /// The test behind `pvalue`.
-    pub test: RateTest,
+    pub pvalue_test: RateTest,
     /// The two-sided z-test p-value; `None` with the statistic.
     pub z_pvalue: Option<f64>,
     /// The two-sided Fisher exact p-value.
@@ -99,11 +99,11 @@ fn checked(sample: &str, x: u64, n: u64) -> Result<(), DriftError> {
 /// use mlops_drift::{rate_drift, missing::RateTest};
 /// // 2% of incomes missing at training time, 5% in production.
 /// let r = rate_drift(200, 10_000, 50, 1_000)?;
-/// assert_eq!(r.test, RateTest::Z);
+/// assert_eq!(r.pvalue_test, RateTest::Z);
 /// assert!(r.pvalue < 1e-6 && r.difference > 0.0);
 /// // Small counts: Fisher's exact test.
 /// let r = rate_drift(0, 40, 3, 20)?;
-/// assert_eq!(r.test, RateTest::Fisher);
+/// assert_eq!(r.pvalue_test, RateTest::Fisher);
 /// # Ok::<(), mlops_drift::DriftError>(())
 /// ```
 ///
@@ -149,7 +149,7 @@ pub fn rate_drift(
     Ok(RateDriftResult {
         statistic: z.statistic,
         pvalue,
-        test,
+        pvalue_test: test,
         z_pvalue: z.pvalue,
         fisher_pvalue: fisher.pvalue,
         odds_ratio: fisher.statistic,

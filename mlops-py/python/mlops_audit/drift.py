@@ -255,7 +255,7 @@ def missing_rate_drift(
     Fields: ``statistic`` (pooled two-proportion z, current minus reference, as
     ``statsmodels.stats.proportion.proportions_ztest([x, x0], [n, n0])``; ``None`` when both
     rates are 0 or both are 1), ``z_pvalue``, ``fisher_pvalue`` and ``odds_ratio``
-    (``scipy.stats.fisher_exact([[x, n - x], [x0, n0 - x0]])``), ``pvalue`` and ``test``
+    (``scipy.stats.fisher_exact([[x, n - x], [x0, n0 - x0]])``), ``pvalue`` and ``pvalue_test``
     (Fisher's when the smallest expected count ``min_expected`` is below 5, else the
     z-test's), ``reference_rate``, ``current_rate``, ``difference`` and ``cohens_h``
     (effect sizes) and the counts.
