@@ -289,7 +289,7 @@ impl Pooled {
         })
     }
 
-    /// The first value shared by every observation, if they are all equal.
+    /// Whether every observation has the same value.
     pub(crate) fn constant(&self) -> bool {
         self.groups.len() < 2
     }
