@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import scipy.stats as st
 from conftest import ATOL_STANDARDISED, MONTE_CARLO_Z, RTOL_INDEPENDENT
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as hs
 
 from mlops_audit import errors
@@ -111,6 +111,7 @@ def test_tiny_samples(sizes) -> None:
         _check_against_scipy(samples, variant)
 
 
+@settings(max_examples=80)  # three variants against SciPy per example
 @given(
     hs.lists(
         hs.lists(hs.integers(0, 4).map(float), min_size=1, max_size=12), min_size=2, max_size=5
