@@ -196,3 +196,18 @@ def test_result_object() -> None:
     assert (statistic, pvalue) == (r.statistic, r.pvalue)
     assert r.to_dict()["test"] == "AndersonKsampResult" and "AndersonKsampResult(" in repr(r)
     assert r.variant == "midrank" and r.sample_sizes == [3, 4]
+
+
+def test_permutation_pvalue_does_not_depend_on_parallelism() -> None:
+    from mlops_audit import _mlops_audit
+
+    rng = np.random.default_rng(21)
+    samples = [rng.normal(0, 1, 50), rng.normal(0.2, 1, 40)]
+    parallel = anderson_ksamp(samples, method="permutation", resamples=3000, seed=4)
+    was = _mlops_audit._parallelism_enabled()
+    _mlops_audit._set_parallelism(False)
+    try:
+        serial = anderson_ksamp(samples, method="permutation", resamples=3000, seed=4)
+    finally:
+        _mlops_audit._set_parallelism(was)
+    assert serial.pvalue == parallel.pvalue
