@@ -64,6 +64,20 @@ pub const AUTO_EXACT_MAX_SIZE: usize = 10_000;
 /// two samples of 10 000 need at most 10^8 cells.
 pub const EXACT_MAX_CELLS: u128 = 500_000_000;
 
+/// From this many pooled values on, the extremes are found by [`Sweep::bucketed`] instead of
+/// sorting both samples.
+const BUCKETED_MIN: usize = 1 << 14;
+
+/// `log2` of the number of coarse buckets of [`Sweep::bucketed`]: the sign and the exponent,
+/// so that the coarse tables stay in the L1 cache; fine buckets split each binade evenly.
+const COARSE_BITS: u32 = 12;
+
+/// Both samples at least this large are scanned in parallel.
+const PARALLEL_MIN: usize = 1 << 16;
+
+/// About how many values a fine bucket of [`Sweep::bucketed`] holds where data are dense.
+const VALUES_PER_BUCKET: usize = 32;
+
 /// The alternative hypothesis, about the CDFs `F` (reference) and `G` (current).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -250,9 +264,13 @@ pub struct KsResult {
 /// Two-sample Kolmogorov-Smirnov test of `reference` against `current`, like
 /// `scipy.stats.ks_2samp(reference, current, alternative, method)`.
 ///
-/// Sorts each sample once (radix sort for large samples) and sweeps the two once:
-/// `O((m + n) log(m + n))`, plus the exact p-value's `O(m * band)` lattice walk when one is
-/// computed (see the [module documentation](self)).
+/// Small samples are sorted and swept once: `O((m + n) log(m + n))`. From 16 Ki pooled
+/// values on, the extremes are found without sorting everything: three linear passes bucket
+/// the values by their bit patterns, prefix counts bound `F - G` inside each bucket, and only
+/// the few buckets that can hold an extreme are sorted (same statistic, location and
+/// tie-breaks). Add the exact p-value's `O(m * band)` lattice walk when one is computed and
+/// the asymptotic one's `O(n)` Birnbaum-Tingey sum in the upper tail, summed in parallel
+/// blocks (see the [module documentation](self)).
 ///
 /// # Examples
 /// ```
@@ -278,10 +296,14 @@ pub fn ks_2samp(
     current: &[f64],
     params: KsParams,
 ) -> Result<KsResult, DriftError> {
-    let xs = checked_sorted(names::REFERENCE, reference)?;
-    let ys = checked_sorted(names::CURRENT, current)?;
-    let (m, n) = (xs.len(), ys.len());
-    let sweep = Sweep::run(&xs, &ys);
+    crate::validate::finite_sample(names::REFERENCE, reference)?;
+    crate::validate::finite_sample(names::CURRENT, current)?;
+    let (m, n) = (reference.len(), current.len());
+    let sweep = if m + n >= BUCKETED_MIN {
+        Sweep::bucketed(reference, current, COARSE_BITS, VALUES_PER_BUCKET)
+    } else {
+        Sweep::run(&sorted(reference), &sorted(current))
+    };
 
     // The side of the statistic, SciPy's way: the most negative difference wins a two-sided
     // test only when strictly larger in magnitude.
@@ -349,27 +371,31 @@ pub fn ks_2samp(
     })
 }
 
-/// Validates one sample and returns a sorted (ascending) copy, `-0.0` folded into `0.0`.
-fn checked_sorted(sample: &str, values: &[f64]) -> Result<Vec<f64>, DriftError> {
-    if values.is_empty() {
-        return Err(DriftError::EmptySample {
-            sample: sample.to_owned(),
-        });
-    }
-    if let Some((index, &value)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-        return Err(DriftError::NonFiniteValue {
-            sample: sample.to_owned(),
-            index,
-            value,
-        });
-    }
-    let mut sorted: Vec<f64> = values
-        .iter()
-        .map(|&v| if v == 0.0 { 0.0 } else { v })
-        .collect();
+/// A sorted (ascending) copy of a validated sample, `-0.0` folded into `0.0`.
+fn sorted(values: &[f64]) -> Vec<f64> {
+    let mut sorted: Vec<f64> = values.iter().map(|&v| fold_zero(v)).collect();
     mlops_core::radix::sort_desc(&mut sorted);
     sorted.reverse();
-    Ok(sorted)
+    sorted
+}
+
+/// `-0.0` as `0.0` (the two are one value of the empirical CDF).
+#[inline]
+fn fold_zero(v: f64) -> f64 {
+    if v == 0.0 { 0.0 } else { v }
+}
+
+/// A `u64` that orders like the (finite, zero-folded) float.
+#[inline]
+fn order_key(x: f64) -> u64 {
+    let b = x.to_bits();
+    if b >> 63 == 1 { !b } else { b | (1 << 63) }
+}
+
+/// The float of an [`order_key`].
+#[inline]
+fn from_order_key(k: u64) -> f64 {
+    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
 }
 
 /// Where a difference of the empirical CDFs is extreme.
@@ -433,6 +459,11 @@ impl Sweep {
                 }
             }
         }
+        Self::pick_sides(max, min)
+    }
+
+    /// SciPy's tie-break between the reference-side and current-side candidates.
+    fn pick_sides(max: [Option<Extreme>; 2], min: [Option<Extreme>; 2]) -> Self {
         let pick = |c: [Option<Extreme>; 2], better: fn(f64, f64) -> bool| -> Extreme {
             match c {
                 [Some(x), Some(y)] => {
@@ -456,6 +487,153 @@ impl Sweep {
             max: pick(max, |a, b| a > b),
             min: pick(min, |a, b| a < b),
         }
+    }
+
+    /// The same extremes as [`Sweep::run`] without sorting the samples: three linear
+    /// passes and a sort of the few values that can matter.
+    ///
+    /// Values go into buckets by their order-preserving bit pattern: first `2^coarse_bits`
+    /// coarse buckets by its top bits, then each coarse bucket split into a power of two of
+    /// fine buckets, about one per `per_bucket` values it holds, so that fine buckets hold
+    /// few values wherever the data are dense. Prefix counts give `F - G` at the end of
+    /// every fine bucket (attained at its largest value), which bounds the extremes:
+    /// `max(F - G) >= LB`, `min(F - G) <= UB`. Inside a bucket starting from counts
+    /// `(i, j)` and holding `(a, b)` values, `F - G` lies in `[i/m - (j + b)/n,
+    /// (i + a)/m - j/n]` (floating-point division and subtraction are monotone, so this
+    /// holds for the computed differences too). Only buckets whose range reaches `LB` or
+    /// `UB` can hold an extreme; their values are collected, sorted and swept from the
+    /// bucket's prefix counts by the rules of [`Sweep::run`]. Every value attaining an
+    /// extreme lies in such a bucket, so the first occurrence (SciPy's location) is found,
+    /// and the per-sample candidates of other buckets never win the tie-break. Heavy ties
+    /// only make the sorted buckets larger.
+    fn bucketed(xs: &[f64], ys: &[f64], coarse_bits: u32, per_bucket: usize) -> Self {
+        let key = |v: f64| order_key(fold_zero(v));
+        let low_bits = 64 - coarse_bits;
+        let low_mask = (1u64 << low_bits) - 1;
+        let coarse_of = |k: u64| (k >> low_bits) as usize;
+        // The passes over the two samples are independent: run them side by side.
+        let parallel = xs.len().min(ys.len()) >= PARALLEL_MIN;
+        let histogram = |values: &[f64]| {
+            let mut h = vec![0u32; 1 << coarse_bits];
+            for &v in values {
+                h[coarse_of(key(v))] += 1;
+            }
+            h
+        };
+        let (mut coarse, coarse_y) =
+            mlops_core::parallel::join(parallel, || histogram(xs), || histogram(ys));
+        for (c, y) in coarse.iter_mut().zip(&coarse_y) {
+            *c += y;
+        }
+        // Fine buckets: offset and shift per coarse bucket.
+        // (offset of the first fine bucket, shift of the key's low bits) per coarse bucket.
+        let mut fine: Vec<(usize, u32)> = vec![(0, 0); coarse.len()];
+        let mut total = 0usize;
+        for (&c, f) in coarse.iter().zip(fine.iter_mut()) {
+            let want = (c as usize).div_ceil(per_bucket.max(1)).max(1);
+            let sub_bits = (usize::BITS - (want - 1).leading_zeros()).min(low_bits);
+            *f = (total, low_bits - sub_bits);
+            total += if c == 0 { 0 } else { 1usize << sub_bits };
+        }
+        let fine_of = |k: u64| {
+            let (offset, shift) = fine[coarse_of(k)];
+            offset + ((k & low_mask) >> shift) as usize
+        };
+        let fine_histogram = |values: &[f64]| {
+            let mut h = vec![0u32; total];
+            for &v in values {
+                h[fine_of(key(v))] += 1;
+            }
+            h
+        };
+        let (fx, fy) =
+            mlops_core::parallel::join(parallel, || fine_histogram(xs), || fine_histogram(ys));
+        let counts: Vec<[u32; 2]> = fx.iter().zip(&fy).map(|(&a, &b)| [a, b]).collect();
+        let (m, n) = (xs.len() as f64, ys.len() as f64);
+        let diff = |i: usize, j: usize| i as f64 / m - j as f64 / n;
+
+        let mut lb = f64::NEG_INFINITY;
+        let mut ub = f64::INFINITY;
+        let (mut i, mut j) = (0usize, 0usize);
+        for &[a, b] in &counts {
+            if a + b == 0 {
+                continue;
+            }
+            i += a as usize;
+            j += b as usize;
+            let d = diff(i, j);
+            lb = lb.max(d);
+            ub = ub.min(d);
+        }
+        // Candidate buckets and the counts before each.
+        let mut start: Vec<Option<(usize, usize)>> = vec![None; total];
+        let (mut i, mut j) = (0usize, 0usize);
+        for (&[a, b], s) in counts.iter().zip(start.iter_mut()) {
+            if a + b == 0 {
+                continue;
+            }
+            let (a, b) = (a as usize, b as usize);
+            if diff(i + a, j) >= lb || diff(i, j + b) <= ub {
+                *s = Some((i, j));
+            }
+            i += a;
+            j += b;
+        }
+        let collect = |values: &[f64], is_y: bool| -> Vec<(u64, bool)> {
+            values
+                .iter()
+                .map(|&v| key(v))
+                .filter(|&k| start[fine_of(k)].is_some())
+                .map(|k| (k, is_y))
+                .collect()
+        };
+        let (mut items, items_y) =
+            mlops_core::parallel::join(parallel, || collect(xs, false), || collect(ys, true));
+        items.extend(items_y);
+        items.sort_unstable_by_key(|&(k, _)| k);
+
+        let mut max: [Option<Extreme>; 2] = [None, None];
+        let mut min: [Option<Extreme>; 2] = [None, None];
+        let mut current_bucket = usize::MAX;
+        let (mut i, mut j) = (0usize, 0usize);
+        let mut t = 0;
+        while t < items.len() {
+            let k = items[t].0;
+            let b = fine_of(k);
+            if b != current_bucket {
+                current_bucket = b;
+                (i, j) = start[b].unwrap_or((i, j));
+            }
+            let (mut in_x, mut in_y) = (false, false);
+            while t < items.len() && items[t].0 == k {
+                if items[t].1 {
+                    j += 1;
+                    in_y = true;
+                } else {
+                    i += 1;
+                    in_x = true;
+                }
+                t += 1;
+            }
+            let e = Extreme {
+                diff: diff(i, j),
+                location: from_order_key(k),
+                i,
+                j,
+            };
+            for (side, present) in [(0, in_x), (1, in_y)] {
+                if !present {
+                    continue;
+                }
+                if max[side].is_none_or(|b| e.diff > b.diff) {
+                    max[side] = Some(e);
+                }
+                if min[side].is_none_or(|b| e.diff < b.diff) {
+                    min[side] = Some(e);
+                }
+            }
+        }
+        Self::pick_sides(max, min)
     }
 }
 
@@ -840,14 +1018,14 @@ pub fn ksone_sf(n: u64, d: f64) -> f64 {
     if last < 0.0 {
         return 0.0;
     }
-    let last = last as u64;
-    let mut sum = 0.0;
-    for j in 0..=last.min(n - 1) {
+    let last = (last as u64).min(n - 1);
+    let term = |j: u64| -> f64 {
         let jf = j as f64;
         let np = (nd + jf) + nd_err; // n (d + j/n)
         let nq = ((nf - jf) - nd) - nd_err; // n (1 - d - j/n)
         if nq <= 0.0 {
-            break;
+            // Only at the end of the range (nq decreases with j): no probability left.
+            return 0.0;
         }
         let pmf = if j == 0 {
             // (1 - d)^n
@@ -856,8 +1034,22 @@ pub fn ksone_sf(n: u64, d: f64) -> f64 {
             binomial_pmf(jf, nf, np, nq)
         };
         // d / (d + j/n) * C(n, j) p^j q^(n-j)
-        sum += pmf * nd / np;
-    }
+        pmf * nd / np
+    };
+    // Fixed blocks summed in order: the same result with one thread or many.
+    const BLOCK: u64 = 8192;
+    let blocks = last / BLOCK + 1;
+    let block_sum = |b: u64| -> f64 {
+        let end = (b * BLOCK + BLOCK - 1).min(last);
+        (b * BLOCK..=end).map(term).sum::<f64>()
+    };
+    let sums: Vec<f64> = if blocks > 2 && mlops_core::parallel::enabled() {
+        use rayon::prelude::*;
+        (0..blocks).into_par_iter().map(block_sum).collect()
+    } else {
+        (0..blocks).map(block_sum).collect()
+    };
+    let sum: f64 = sums.iter().sum();
     sum.clamp(0.0, 1.0)
 }
 
@@ -1199,6 +1391,45 @@ mod tests {
                 s *= d;
                 let v = ksone_sf(n, d);
                 assert!((v - s).abs() <= 1e-13 * s, "n={n} d={d} {v} {s}");
+            }
+        }
+    }
+
+    #[test]
+    fn bucketed_sweep_finds_the_same_extremes_as_the_full_sweep() {
+        // xorshift, seeded: tie-heavy and continuous samples, few and many buckets.
+        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for case in 0..400 {
+            let m = 1 + (next() * 300.0) as usize;
+            let n = 1 + (next() * 300.0) as usize;
+            let levels = [2.0, 5.0, 40.0, 1e6][case % 4];
+            let shift = next() * 0.3;
+            let mut draw = |count: usize, s: f64| -> Vec<f64> {
+                (0..count)
+                    .map(|_| {
+                        let v = ((next() + s) * levels).round() / levels - 0.5;
+                        if v == 0.0 && case % 3 == 0 { -0.0 } else { v }
+                    })
+                    .collect()
+            };
+            let xs = draw(m, 0.0);
+            let ys = draw(n, shift);
+            let full = Sweep::run(&sorted(&xs), &sorted(&ys));
+            for (bits, per) in [(1, 1), (3, 4), (6, 1000), (16, 16), (12, 2)] {
+                let b = Sweep::bucketed(&xs, &ys, bits, per);
+                for (e, f) in [(b.max, full.max), (b.min, full.min)] {
+                    assert_eq!(
+                        (e.diff.to_bits(), e.location.to_bits(), e.i, e.j),
+                        (f.diff.to_bits(), f.location.to_bits(), f.i, f.j),
+                        "case {case} bits {bits}"
+                    );
+                }
             }
         }
     }

@@ -1,7 +1,7 @@
 //! Drift detection for models in production: two-sample tests on features and the share of
 //! positive predictions per group, reference profiles and a monitor.
 //!
-//! This crate is being built (see the project's drift issue). Today it holds:
+//! Contents:
 //! * [`ks_2samp`]: the two-sample Kolmogorov-Smirnov test of a numeric feature between
 //!   training (`reference`) and production (`current`) data;
 //! * [`wasserstein`](mod@wasserstein): the Wasserstein-1 distance, raw and in units of the
@@ -13,7 +13,14 @@
 //! * [`proportion`]: Wilson and Clopper-Pearson intervals and the two-proportion z-test for
 //!   the share of positive predictions;
 //! * [`correction`]: Bonferroni, Holm and Benjamini-Hochberg adjusted p-values;
-//! * [`special`]: the accurate special functions behind these p-values.
+//! * [`special`]: the accurate special functions behind these p-values;
+//! * [`anderson`]: the Anderson-Darling k-sample test (interpolated or permutation p-value);
+//! * [`cvm`]: the two-sample Cramér-von Mises test (exact or asymptotic p-value);
+//! * [`missing`]: missing-value rates and unseen categories as drift signals;
+//! * [`profile`] and [`sketch`]: mergeable reference profiles of training data (exact
+//!   categories; numeric values exact up to a cap, then a KLL quantile sketch);
+//! * [`monitor`] and [`report`]: the [`DriftMonitor`] a service feeds batches from many
+//!   threads, with windows, alerts and a JSON [`report::DriftReport`].
 //!
 //! # Examples
 //! ```
@@ -27,9 +34,12 @@
 
 use thiserror::Error;
 
+pub mod anderson;
 pub mod categorical;
 pub mod correction;
+pub mod cvm;
 pub mod ks;
+pub mod missing;
 pub mod monitor;
 pub mod profile;
 pub mod proportion;
@@ -41,10 +51,19 @@ pub mod table;
 mod validate;
 pub mod wasserstein;
 
+pub use anderson::{
+    AdMethod, AdPValueMethod, AdVariant, AndersonParams, AndersonResult, PValueLimit,
+    anderson_ksamp,
+};
 pub use categorical::{CategoricalParams, CategoricalResult, categorical_drift};
 pub use correction::{Correction, CorrectionResult, multipletests};
+pub use cvm::{CvmMethod, CvmPValueMethod, CvmResult, cramervonmises_2samp};
 pub use ks::{
     Alternative, KsMethod, KsParams, KsResult, PValueMethod, ks_2samp, ksone_sf, kstwo_sf,
+};
+pub use missing::{
+    MissingCounts, MissingDriftResult, RateDriftResult, UnseenCategory, UnseenCategoryResult,
+    numeric_missing_drift, rate_drift, unseen_category_drift,
 };
 pub use monitor::{DriftMonitor, FeatureTest, MonitorConfig, Window, drift_report};
 pub use profile::{ColumnKind, PredictionSpec, ProfileParams, ReferenceProfile};
@@ -267,6 +286,30 @@ pub enum DriftError {
     Serialization {
         /// serde's message.
         message: String,
+    },
+
+    /// Every observation has the same value, so a rank-based test has nothing to compare.
+    #[error(
+        "every observation equals {value}: the test needs at least two distinct values in \
+         the pooled samples"
+    )]
+    NoVariation {
+        /// The common value.
+        value: f64,
+    },
+
+    /// A sample has fewer observations than the test needs.
+    #[error(
+        "sample `{sample}` has {found} observation(s): this test needs at least {needed}; \
+         collect a larger window or use a test defined for smaller samples"
+    )]
+    TooFewObservations {
+        /// The sample's name.
+        sample: String,
+        /// How many observations it has.
+        found: usize,
+        /// How many the test needs.
+        needed: usize,
     },
 }
 

@@ -327,3 +327,121 @@ pub fn _multipletests_json(
     let r = detach_drift(py, || mlops_drift::multipletests(&pvalues, alpha, method))?;
     to_json(&r)
 }
+
+/// Anderson-Darling k-sample test of ``samples``; JSON text.
+#[pyfunction]
+#[pyo3(signature = (samples, variant="midrank", method="interpolated", resamples=9999, seed=0))]
+pub fn _anderson_ksamp_json(
+    py: Python<'_>,
+    samples: Vec<Bound<'_, PyAny>>,
+    variant: &str,
+    method: &str,
+    resamples: usize,
+    seed: u64,
+) -> PyResult<String> {
+    let params = mlops_drift::AndersonParams {
+        variant: parse(variant)?,
+        method: parse(method)?,
+        resamples,
+        seed,
+    };
+    let owned = samples
+        .iter()
+        .enumerate()
+        .map(|(i, s)| float_sample(s, &mlops_drift::anderson::sample_name(i)))
+        .collect::<PyResult<Vec<Vec<f64>>>>()?;
+    let r = detach_drift(py, || {
+        let views: Vec<&[f64]> = owned.iter().map(Vec::as_slice).collect();
+        mlops_drift::anderson_ksamp(&views, params)
+    })?;
+    to_json(&r)
+}
+
+/// Two-sample Cramér-von Mises test; JSON text.
+#[pyfunction]
+#[pyo3(signature = (reference, current, method="auto"))]
+pub fn _cramervonmises_2samp_json(
+    py: Python<'_>,
+    reference: &Bound<'_, PyAny>,
+    current: &Bound<'_, PyAny>,
+    method: &str,
+) -> PyResult<String> {
+    let method: mlops_drift::CvmMethod = parse(method)?;
+    let reference = float_sample(reference, mlops_drift::ks::names::REFERENCE)?;
+    let current = float_sample(current, mlops_drift::ks::names::CURRENT)?;
+    let r = detach_drift(py, || {
+        mlops_drift::cramervonmises_2samp(&reference, &current, method)
+    })?;
+    to_json(&r)
+}
+
+/// Drift of a rate: ``current_count / current_total`` against
+/// ``reference_count / reference_total``; JSON text.
+#[pyfunction]
+pub fn _rate_drift_json(
+    py: Python<'_>,
+    reference_count: i64,
+    reference_total: i64,
+    current_count: i64,
+    current_total: i64,
+) -> PyResult<String> {
+    use mlops_drift::ks::names::{CURRENT, REFERENCE};
+    let (x0, n0) = (
+        count(REFERENCE, "reference_count", reference_count)?,
+        count(REFERENCE, "reference_total", reference_total)?,
+    );
+    let (x, n) = (
+        count(CURRENT, "current_count", current_count)?,
+        count(CURRENT, "current_total", current_total)?,
+    );
+    let r = detach_drift(py, || mlops_drift::rate_drift(x0, n0, x, n))?;
+    to_json(&r)
+}
+
+/// Missing values (NaN, +inf, -inf) of two numeric samples and the test of their rates;
+/// JSON text.
+#[pyfunction]
+pub fn _numeric_missing_json(
+    py: Python<'_>,
+    reference: &Bound<'_, PyAny>,
+    current: &Bound<'_, PyAny>,
+) -> PyResult<String> {
+    use mlops_drift::ks::names::{CURRENT, REFERENCE};
+    let reference_col = extract_column(reference, REFERENCE)?;
+    let current_col = extract_column(current, CURRENT)?;
+    let reference = reference_col.floats(REFERENCE)?;
+    let current = current_col.floats(CURRENT)?;
+    let reference: Cow<'_, [f64]> = reference
+        .as_slice()
+        .map_or_else(|| Cow::Owned(reference.to_vec()), Cow::Borrowed);
+    let current: Cow<'_, [f64]> = current
+        .as_slice()
+        .map_or_else(|| Cow::Owned(current.to_vec()), Cow::Borrowed);
+    let r = detach_drift(py, || {
+        mlops_drift::numeric_missing_drift(&reference, &current)
+    })?;
+    to_json(&r)
+}
+
+/// Categories of ``current`` unseen in ``reference`` and the test of the share of rows
+/// they hold; JSON text.
+#[pyfunction]
+pub fn _unseen_categories_json(
+    py: Python<'_>,
+    reference: Vec<(String, i64)>,
+    current: Vec<(String, i64)>,
+) -> PyResult<String> {
+    use mlops_drift::ks::names::{CURRENT, REFERENCE};
+    let convert = |sample: &str, pairs: Vec<(String, i64)>| -> PyResult<Vec<(String, u64)>> {
+        pairs
+            .into_iter()
+            .map(|(k, v)| count(sample, &k, v).map(|v| (k, v)))
+            .collect()
+    };
+    let reference = convert(REFERENCE, reference)?;
+    let current = convert(CURRENT, current)?;
+    let r = detach_drift(py, || {
+        mlops_drift::unseen_category_drift(&reference, &current)
+    })?;
+    to_json(&r)
+}

@@ -349,6 +349,21 @@ pub fn drift_err(e: DriftError) -> PyErr {
                     ("value", obj(py, value)),
                 ],
             ),
+            DriftError::NoVariation { value } => {
+                ("NoVariationError", vec![("value", obj(py, value))])
+            }
+            DriftError::TooFewObservations {
+                sample,
+                found,
+                needed,
+            } => (
+                "TooFewObservationsError",
+                vec![
+                    ("input", obj(py, sample)),
+                    ("found", obj(py, found)),
+                    ("needed", obj(py, needed)),
+                ],
+            ),
             _ => ("MlopsError", vec![]),
         };
         raise(class, message, details)

@@ -92,6 +92,11 @@ fn _mlops_audit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<monitor::PyReferenceProfile>()?;
     m.add_class::<monitor::PyDriftMonitor>()?;
     m.add_function(wrap_pyfunction!(monitor::_drift_report_json, m)?)?;
+    m.add_function(wrap_pyfunction!(drift::_anderson_ksamp_json, m)?)?;
+    m.add_function(wrap_pyfunction!(drift::_cramervonmises_2samp_json, m)?)?;
+    m.add_function(wrap_pyfunction!(drift::_rate_drift_json, m)?)?;
+    m.add_function(wrap_pyfunction!(drift::_numeric_missing_json, m)?)?;
+    m.add_function(wrap_pyfunction!(drift::_unseen_categories_json, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::roc_auc, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::roc_curve, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::precision_recall_curve, m)?)?;

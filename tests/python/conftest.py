@@ -236,3 +236,19 @@ BETACAL_ATOL = 1e-3
 # so those bounds get an absolute slack.
 DRIFT_PVALUE_RTOL = 1e-10
 BRENTQ_ATOL = 1e-11
+
+# --------------------------------------------------------------------------------------
+# Drift tests against SciPy/statsmodels (tests/python/test_drift_{anderson,cvm,missing}.py).
+# --------------------------------------------------------------------------------------
+# An independent implementation of the same formula, summed in a different order.
+RTOL_INDEPENDENT = 1e-10
+# Anderson-Darling's standardised statistic (A2 - (k - 1)) / sigma cancels when A2 is close
+# to k - 1: an error of a few ulps in A2 (about 1e-15 absolute) becomes a large relative
+# error of a statistic near 0, so it is compared with this absolute floor as well.
+ATOL_STANDARDISED = 1e-12
+# Asymptotic Cramer-von Mises p-values are 1 - CDF in SciPy and here; their absolute
+# agreement is bounded by a few ulps of 1, whatever the size of the p-value.
+ATOL_ONE_MINUS_CDF = 1e-14
+# Two Monte Carlo p-values from independent random permutations differ by at most this many
+# standard errors sqrt(2 p (1 - p) / R) (false failure rate below 1e-5 per comparison).
+MONTE_CARLO_Z = 4.5

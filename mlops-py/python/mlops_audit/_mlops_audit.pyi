@@ -11,6 +11,11 @@ import numpy.typing as npt
 
 __version__: str
 __all__ = [
+    "_unseen_categories_json",
+    "_rate_drift_json",
+    "_numeric_missing_json",
+    "_cramervonmises_2samp_json",
+    "_anderson_ksamp_json",
     "ConfusionMatrix",
     "IsotonicCalibrator",
     "PlattCalibrator",
@@ -705,4 +710,21 @@ def _drift_report_json(
     correction: str = "holm",
     confidence_level: float = 0.95,
     ks_method: str = "auto",
+) -> str: ...
+def _anderson_ksamp_json(
+    samples: Sequence[_ArrayLike],
+    variant: str = "midrank",
+    method: str = "interpolated",
+    resamples: int = 9999,
+    seed: int = 0,
+) -> str: ...
+def _cramervonmises_2samp_json(
+    reference: _ArrayLike, current: _ArrayLike, method: str = "auto"
+) -> str: ...
+def _rate_drift_json(
+    reference_count: int, reference_total: int, current_count: int, current_total: int
+) -> str: ...
+def _numeric_missing_json(reference: _ArrayLike, current: _ArrayLike) -> str: ...
+def _unseen_categories_json(
+    reference: Sequence[tuple[str, int]], current: Sequence[tuple[str, int]]
 ) -> str: ...

@@ -30,6 +30,24 @@ Categorical features and prediction rates:
 Every function but :func:`ks_2samp` returns a :class:`~mlops_audit.results.TestResult` with
 ``statistic``, ``pvalue`` (``None`` where the measure has none) and an effect size.
 
+More numeric tests:
+
+- :func:`anderson_ksamp`: the Anderson-Darling k-sample test, as
+  ``scipy.stats.anderson_ksamp`` (mid-rank, right and continuous variants; SciPy's
+  interpolated p-value, or an exact or seeded permutation p-value without SciPy's
+  0.001/0.25 limits).
+- :func:`cramervonmises_2samp`: the two-sample Cramer-von Mises test, as
+  ``scipy.stats.cramervonmises_2samp`` (exact or asymptotic p-value).
+
+Missing values and unseen categories:
+
+- :func:`missing_rate_drift`: a rate (missing values, rows in unseen categories, ...) in
+  production against training, with the z-test, Fisher's exact test and effect sizes.
+- :func:`numeric_missing_drift`: the same for NaN/inf in two numeric samples, counted by
+  kind.
+- :func:`unseen_category_drift`: which production categories the reference lacks, with
+  their counts, and the test of the share of rows they hold.
+
 Production monitoring:
 
 - :class:`ReferenceProfile`: per-column summaries of training data (exact category counts;
@@ -41,8 +59,6 @@ Production monitoring:
   output rate per group, counters, alert status and reasons); :func:`drift_report` does the
   same in one call for two tables.
 
-Planned contents (being built): Anderson-Darling, Cramer-von Mises. Names are added as they
-are implemented and tested.
 """
 
 from __future__ import annotations
@@ -53,10 +69,15 @@ from typing import Any
 
 from mlops_audit._mlops_audit import (
     KsResult,
+    _anderson_ksamp_json,
     _categorical_json,
+    _cramervonmises_2samp_json,
     _multipletests_json,
+    _numeric_missing_json,
     _proportion_json,
     _psi_json,
+    _rate_drift_json,
+    _unseen_categories_json,
     _wasserstein_json,
     ks_2samp,
 )
@@ -65,11 +86,16 @@ from mlops_audit.results import TestResult
 __all__: list[str] = [
     "KsResult",
     "TestResult",
+    "anderson_ksamp",
     "categorical_drift",
+    "cramervonmises_2samp",
     "ks_2samp",
+    "missing_rate_drift",
     "multipletests",
+    "numeric_missing_drift",
     "proportion_drift",
     "psi",
+    "unseen_category_drift",
     "wasserstein",
 ]
 
@@ -388,4 +414,128 @@ def drift_report(
                 ks_method=ks_method,
             )
         )
+    )
+
+
+def anderson_ksamp(
+    samples: Sequence[Any],
+    *,
+    variant: str = "midrank",
+    method: str = "interpolated",
+    resamples: int = 9999,
+    seed: int = 0,
+) -> TestResult:
+    """Anderson-Darling k-sample test (Scholz and Stephens 1987): do the ``k >= 2``
+    ``samples`` (e.g. ``[reference, current]``) come from one distribution?
+
+    Same statistic, critical values and interpolated p-value as
+    ``scipy.stats.anderson_ksamp(samples, midrank=...)`` (``variant="midrank"``, the default
+    and SciPy's, handles ties with mid-ranks; ``"right"`` is ``midrank=False``;
+    ``"continuous"`` is SciPy's ``variant="continuous"``).
+
+    Fields: ``statistic`` (SciPy's standardised statistic, ``None`` when fewer than 4
+    observations in all), ``critical_values`` at ``significance_levels``
+    (0.25 ... 0.001), ``pvalue`` and ``pvalue_method``:
+
+    - ``method="interpolated"``: SciPy's interpolation; outside the table the p-value is
+      capped at 0.25 or floored at 0.001 and ``pvalue_limit`` is ``"capped"`` or
+      ``"floored"`` (``None`` otherwise);
+    - ``method="permutation"``: the permutation p-value, exact (``"exact-permutation"``)
+      when the samples have at most ``resamples`` distinct orderings, otherwise from
+      ``resamples`` random permutations drawn in parallel from ``seed``
+      (``"random-permutation"``, ``(1 + hits) / (1 + resamples)``, as SciPy's
+      ``PermutationMethod``); no cap, no floor.
+
+    Also: ``a2`` (the unstandardised statistic), ``sigma`` (its null standard deviation),
+    ``distance`` (effect size ``a2 / N``: the sample-size-free weighted squared distance
+    between each sample's CDF and the pooled one), ``sample_sizes``, ``resamples``, ``seed``.
+    """
+    return TestResult(
+        "AndersonKsampResult",
+        json.loads(_anderson_ksamp_json(list(samples), variant, method, resamples, seed)),
+    )
+
+
+def cramervonmises_2samp(reference: Any, current: Any, *, method: str = "auto") -> TestResult:
+    """Two-sample Cramer-von Mises test of ``reference`` against ``current``, as
+    ``scipy.stats.cramervonmises_2samp``.
+
+    ``method``: ``"auto"`` (exact when both samples have at most 20 values, SciPy's rule),
+    ``"exact"`` (the exact permutation distribution by Xiao, Gordon and Yakovlev's frequency
+    tables; falls back to asymptotic when too large) or ``"asymptotic"``. Ties get
+    mid-ranks, as in SciPy. Each sample needs at least two values.
+
+    Fields: ``statistic`` (T), ``pvalue``, ``method`` (``"exact"`` or ``"asymptotic"``, as
+    actually computed), ``u`` (Anderson's U), ``distance`` (effect size ``T N / (m n)``,
+    the integral of the squared CDF difference over the pooled sample), sample sizes.
+    """
+    return TestResult(
+        "CramerVonMisesResult", json.loads(_cramervonmises_2samp_json(reference, current, method))
+    )
+
+
+def missing_rate_drift(
+    reference_count: int, reference_total: int, current_count: int, current_total: int
+) -> TestResult:
+    """Has a rate (e.g. the share of missing values) moved from
+    ``reference_count / reference_total`` to ``current_count / current_total``?
+
+    Fields: ``statistic`` (pooled two-proportion z, current minus reference, as
+    ``statsmodels.stats.proportion.proportions_ztest([x, x0], [n, n0])``; ``None`` when both
+    rates are 0 or both are 1), ``z_pvalue``, ``fisher_pvalue`` and ``odds_ratio``
+    (``scipy.stats.fisher_exact([[x, n - x], [x0, n0 - x0]])``), ``pvalue`` and ``pvalue_test``
+    (Fisher's when the smallest expected count ``min_expected`` is below 5, else the
+    z-test's), ``reference_rate``, ``current_rate``, ``difference`` and ``cohens_h``
+    (effect sizes) and the counts.
+    """
+    return TestResult(
+        "RateDriftResult",
+        json.loads(_rate_drift_json(reference_count, reference_total, current_count, current_total)),
+    )
+
+
+def numeric_missing_drift(reference: Any, current: Any) -> TestResult:
+    """Has the share of missing values of a numeric feature moved? NaN, ``+inf`` and
+    ``-inf`` count as missing; ``reference`` and ``current`` report each kind (``total``,
+    ``missing``, ``nan``, ``pos_inf``, ``neg_inf``). The test fields are those of
+    :func:`missing_rate_drift`. Sequences are read with ``numpy.asarray(x, dtype=float)``,
+    so ``None`` in a list counts as NaN.
+    """
+    return TestResult(
+        "MissingDriftResult",
+        json.loads(_numeric_missing_json(_floats_with_nan(reference), _floats_with_nan(current))),
+    )
+
+
+def _floats_with_nan(x: Any) -> Any:
+    import numpy as np
+
+    if isinstance(x, np.ndarray) and not isinstance(x, np.ma.MaskedArray):
+        return x
+    if isinstance(x, np.ma.MaskedArray):
+        return x.astype(np.float64).filled(np.nan)
+    return np.asarray(x, dtype=np.float64)
+
+
+def _int_pairs(counts: Mapping[str, int] | Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
+    items = counts.items() if isinstance(counts, Mapping) else counts
+    return [(str(k), int(v)) for k, v in items]
+
+
+def unseen_category_drift(
+    reference: Mapping[str, int] | Iterable[tuple[str, int]],
+    current: Mapping[str, int] | Iterable[tuple[str, int]],
+) -> TestResult:
+    """Which categories of ``current`` are absent from ``reference`` (or have count 0
+    there), and is the share of rows they hold significant?
+
+    ``reference`` and ``current`` map category names to integer counts (a ``dict``, a
+    pandas ``value_counts()`` Series or ``(name, count)`` pairs). Fields: ``unseen`` (a list
+    of ``{"name": ..., "count": ...}`` in the order of ``current``, never dropped) and the
+    test of ``current_count / current_total`` (rows in unseen categories) against the
+    reference's 0, with the fields of :func:`missing_rate_drift`.
+    """
+    return TestResult(
+        "UnseenCategoryResult",
+        json.loads(_unseen_categories_json(_int_pairs(reference), _int_pairs(current))),
     )

@@ -37,6 +37,8 @@ __all__ = [
     "ColumnError",
     "ColumnTypeError",
     "ProfileError",
+    "NoVariationError",
+    "TooFewObservationsError",
 ]
 
 
@@ -135,3 +137,12 @@ class ProfileError(InputError):
     """A reference profile cannot be used: profiles that do not merge, an unsupported
     format version or malformed JSON (``e.column``/``e.reason``, or ``e.found``/
     ``e.supported``)."""
+
+
+class NoVariationError(InputError):
+    """Every observation has the same value, so a rank-based test has nothing to compare
+    (``e.value``)."""
+
+
+class TooFewObservationsError(InputError):
+    """A sample is smaller than the test needs (``e.input``, ``e.found``, ``e.needed``)."""
