@@ -27,6 +27,10 @@ use mlops_audit::calibration::{
 };
 use mlops_audit::compare::{delong, mcnemar_from_predictions};
 use mlops_audit::datasets::{Lending, LendingDrift, simulate_lending};
+use mlops_audit::drift::profile::PredictionSpec;
+use mlops_audit::drift::report::{AlertStatus, DriftReport};
+use mlops_audit::drift::table::{ColumnData, Table as DataTable};
+use mlops_audit::drift::{DriftMonitor, MonitorConfig, ProfileParams, ReferenceProfile};
 use mlops_audit::fairness::{
     AuditParams, DEFAULT_FRONTIER, Decision, GroupAudit, ThresholdPolicy, ThresholdSearch, audit,
     roc_by_group,
@@ -47,6 +51,8 @@ const REQUIREMENTS: &str = include_str!("loan_audit_requirements.toml");
 
 const TRAIN_SEED: u64 = 20_261_124;
 const TEST_SEED: u64 = 20_261_125;
+const STABLE_SEED: u64 = 20_261_126;
+const DOWNTURN_SEED: u64 = 20_261_127;
 const BOOTSTRAP_SEED: u64 = 7;
 /// The tolerance the thresholds are fitted with: tighter than the audit's, so that sampling
 /// noise on new loans leaves the audited gap within the audit's tolerance.
@@ -171,7 +177,7 @@ pub fn loan_audit(args: &Args) -> Result<Outcome, AnyError> {
             "examples/loan_audit_requirements.toml".to_owned(),
         ),
     };
-    let n_steps = 6;
+    let n_steps = 7;
     let cost = CostMatrix::default();
     println!(
         "Loan audit: a simulated loan book, the live model (champion) and a retrained challenger"
@@ -218,6 +224,8 @@ pub fn loan_audit(args: &Args) -> Result<Outcome, AnyError> {
     }
     trail.seeds.insert("training data".into(), TRAIN_SEED);
     trail.seeds.insert("held-out data".into(), TEST_SEED);
+    trail.seeds.insert("stable window".into(), STABLE_SEED);
+    trail.seeds.insert("downturn window".into(), DOWNTURN_SEED);
     trail.seeds.insert("bootstrap".into(), BOOTSTRAP_SEED);
     for (name, d) in [("training", &train), ("held-out", &test)] {
         trail.inputs.push(InputFingerprint::of_u8(
@@ -290,9 +298,17 @@ pub fn loan_audit(args: &Args) -> Result<Outcome, AnyError> {
         || comparison(&test, &test_groups, &challenger_policy, &mut report),
     )?;
 
-    // 6. The gate, on the challenger with its fair thresholds.
-    step(
+    // 6. Production: a stable window and a downturn, monitored against the training data.
+    let drift_alerts = step(
         6,
+        n_steps,
+        "Monitoring two production windows (stable, downturn)",
+        || monitoring(&train, &challenger_policy, &mut report),
+    )?;
+
+    // 7. The gate, on the challenger with its fair thresholds.
+    step(
+        7,
         n_steps,
         "Deployment gate (challenger with equal-opportunity thresholds)",
         || {
@@ -309,7 +325,7 @@ pub fn loan_audit(args: &Args) -> Result<Outcome, AnyError> {
                 ece: Some(ece),
                 expected_cost: Some(total / test.len() as f64),
                 challenger_worse_pvalue: worse_p,
-                drift_alerts: None,
+                drift_alerts: Some(drift_alerts),
             };
             let gate = evaluate(&requirements, &evidence);
             print!("{}", indent(&gate.to_string()));
@@ -648,4 +664,165 @@ fn comparison(
     ));
     report.sections.push(s);
     Ok(d.pvalue_less)
+}
+
+/// The loan book as a table for the drift monitor: the features, the group, and the
+/// challenger's decisions under its fair thresholds (0/1).
+fn lending_table<'a>(
+    d: &'a Lending,
+    cats: &'a [Vec<Option<&'a str>>],
+    flagged: &'a [f64],
+) -> Result<DataTable<'a>, AnyError> {
+    let mut columns: Vec<(String, ColumnData<'a>)> = d
+        .numeric()
+        .into_iter()
+        .map(|(name, values)| (name.to_owned(), ColumnData::numeric(values)))
+        .collect();
+    for ((name, _), values) in d.categorical().into_iter().zip(cats) {
+        columns.push((name.to_owned(), ColumnData::categorical(values)));
+    }
+    columns.push(("flagged".to_owned(), ColumnData::numeric(flagged)));
+    Ok(DataTable::new(columns)?)
+}
+
+fn categorical_columns(d: &Lending) -> Vec<Vec<Option<&str>>> {
+    d.categorical()
+        .into_iter()
+        .map(|(_, values)| values.iter().map(|&v| Some(v)).collect())
+        .collect()
+}
+
+/// Flags under the policy's per-group thresholds, as 0/1.
+fn flags(d: &Lending, policy: &ThresholdPolicy) -> Result<Vec<f64>, AnyError> {
+    let groups = Groups::from_strs("ethnicity", &d.ethnicity)?;
+    let thresholds = thresholds(policy, &groups)?;
+    Ok(d.challenger_score
+        .iter()
+        .zip(groups.ids())
+        .map(|(&s, &g)| f64::from(u8::from(s >= thresholds[g as usize])))
+        .collect())
+}
+
+/// Profiles the training data once, then monitors a stable and a downturn window; adds the
+/// drift and output panels to the report. Returns the stable window's alerts (the gate's
+/// evidence: the model would ship into that window).
+fn monitoring(
+    train: &Lending,
+    policy: &ThresholdPolicy,
+    report: &mut Report,
+) -> Result<Vec<String>, AnyError> {
+    let train_cats = categorical_columns(train);
+    let train_flags = flags(train, policy)?;
+    let params = ProfileParams {
+        group_columns: vec!["ethnicity".into()],
+        prediction: Some(PredictionSpec {
+            column: "flagged".into(),
+            threshold: None,
+        }),
+        ..ProfileParams::default()
+    };
+    let profile =
+        ReferenceProfile::from_table(&lending_table(train, &train_cats, &train_flags)?, &params)?;
+    let mut stable_alerts = Vec::new();
+    for (name, seed, scenario) in [
+        ("stable", STABLE_SEED, LendingDrift::None),
+        ("downturn", DOWNTURN_SEED, LendingDrift::Downturn),
+    ] {
+        let live = simulate_lending(20_000, seed, scenario);
+        let cats = categorical_columns(&live);
+        let live_flags = flags(&live, policy)?;
+        let config = MonitorConfig {
+            features: Some(
+                live.numeric()
+                    .iter()
+                    .map(|(n, _)| (*n).to_owned())
+                    .chain(["region", "home_ownership", "purpose"].map(str::to_owned))
+                    .collect(),
+            ),
+            ..MonitorConfig::default()
+        };
+        let monitor = DriftMonitor::new(profile.clone(), config)?;
+        // A service would send many small batches from many threads; two halves will do here.
+        let table = lending_table(&live, &cats, &live_flags)?;
+        monitor.ingest(&table)?;
+        let drift = monitor.evaluate()?;
+        println!(
+            "      {name} window ({} loans): {}",
+            drift.window.rows,
+            drift.status.name().to_uppercase()
+        );
+        for reason in &drift.reasons {
+            println!("        - {reason}");
+        }
+        if name == "stable" {
+            stable_alerts.clone_from(&drift.reasons);
+            if drift.status != AlertStatus::Alert {
+                stable_alerts.clear();
+            }
+        }
+        report.sections.push(drift_section(&drift, name));
+    }
+    Ok(stable_alerts)
+}
+
+fn opt(v: Option<f64>, digits: usize) -> String {
+    v.map_or_else(|| "undefined".to_owned(), |x| format!("{x:.digits$}"))
+}
+
+/// The drift panel (a row per feature) and the output panel (positive rate per group with
+/// its interval) of one window.
+fn drift_section(d: &DriftReport, window: &str) -> Section {
+    let mut s = Section::new(format!("Production window: {window}"));
+    s.status = Some(match d.status {
+        AlertStatus::Alert => Status::Fail,
+        AlertStatus::Ok => Status::Pass,
+        _ => Status::Warn,
+    });
+    s.paragraphs.push(format!(
+        "{} loans monitored against the training profile; p-values corrected across features \
+         ({:?}, alpha {}).",
+        d.window.rows, d.correction, d.alpha
+    ));
+    s.paragraphs.extend(d.reasons.iter().cloned());
+    s.tables.push(Table::new(
+        "Input drift by feature",
+        [
+            "feature",
+            "test",
+            "statistic",
+            "p-value (corrected)",
+            "effect size",
+            "status",
+        ],
+        d.features.iter().map(|f| {
+            [
+                f.name.clone(),
+                f.test.clone().unwrap_or_default(),
+                opt(f.statistic, 4),
+                opt(f.pvalue_corrected, 4),
+                match (&f.effect_size_name, f.effect_size) {
+                    (Some(n), Some(v)) => format!("{n} {v:.4}"),
+                    _ => "undefined".into(),
+                },
+                if f.drifted { "DRIFT" } else { "ok" }.to_owned(),
+            ]
+        }),
+    ));
+    s.tables.push(Table::new(
+        "Share flagged high risk, by group (training share against the interval of the production share)",
+        ["group", "training", "production", "Clopper-Pearson interval", "status"],
+        d.outputs.iter().map(|o| {
+            [
+                o.group.clone(),
+                opt(o.training_share, 4),
+                opt(o.production_share, 4),
+                o.test.as_ref().map_or_else(
+                    || "undefined".into(),
+                    |t| format!("[{:.4}, {:.4}]", t.exact_low, t.exact_high),
+                ),
+                if o.out_of_interval { "ALERT" } else { "ok" }.to_owned(),
+            ]
+        }),
+    ));
+    s
 }

@@ -44,6 +44,8 @@ fn the_story_holds_and_the_report_is_written() {
     assert_eq!(json["gate"]["passed"], true);
     assert_eq!(json["trail"]["seeds"]["bootstrap"], 7);
     assert_eq!(json["trail"]["inputs"].as_array().unwrap().len(), 8);
+    assert_eq!(o.gate.checks.len(), 6);
+    assert!(html.contains("Production window: downturn"));
     // Seeded: a second run finds the same numbers.
     let again = loan_audit(&Args {
         out: out.clone(),
