@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use crate::compare::{normal_quantile, normal_sf};
 use crate::error::{CoreError, Result};
 use crate::input::{BinaryTask, check_len, names};
-use crate::sorted::SortedCounts;
 
 /// DeLong's test of `AUC_a - AUC_b` for two models scored on the same rows.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -49,20 +48,65 @@ pub struct DelongResult {
 /// Placement values: for a positive, the share of negatives scored below it (ties count
 /// one half); for a negative, the share of positives scored above it. Their means are the
 /// AUC.
+///
+/// One sort of `(score, row)` pairs, then one pass over the tied blocks writes every
+/// row's placement into its slot (rows keep their order among the positives and among the
+/// negatives, so the two models' placements pair up row by row).
 fn placements(task: &BinaryTask<'_>) -> (Vec<f64>, Vec<f64>) {
-    let counts = SortedCounts::new(task);
-    let (p, n) = (counts.total_pos(), counts.total_neg());
-    let thresholds = counts.thresholds();
-    let mut v10 = Vec::with_capacity(task.positive_rows());
-    let mut v01 = Vec::with_capacity(task.negative_rows());
-    for (&s, &y) in task.scores().iter().zip(task.labels().iter()) {
-        let s = s + 0.0;
-        let b = thresholds.partition_point(|&t| t > s);
+    let scores = task.scores();
+    let labels = task.labels();
+    let rows = scores.len();
+    // Each row's index among the positives (or among the negatives).
+    let mut slot = Vec::with_capacity(rows);
+    let (mut n_pos, mut n_neg) = (0u32, 0u32);
+    for &y in labels.iter() {
         if y {
-            v10.push((n - counts.cum_neg()[b] + 0.5 * counts.block_neg()[b]) / n);
+            slot.push(n_pos);
+            n_pos += 1;
         } else {
-            v01.push((counts.cum_pos()[b] - 0.5 * counts.block_pos()[b]) / p);
+            slot.push(n_neg);
+            n_neg += 1;
         }
+    }
+    // Row indices ride along as floats: exact below 2^53 rows.
+    let mut order: Vec<(f64, f64)> = scores
+        .iter()
+        .enumerate()
+        .map(|(i, &s)| (s + 0.0, i as f64))
+        .collect();
+    crate::radix::sort_pairs_desc(&mut order);
+    let (p, n) = (f64::from(n_pos), f64::from(n_neg));
+    let mut v10 = vec![0.0; n_pos as usize];
+    let mut v01 = vec![0.0; n_neg as usize];
+    let (mut above_pos, mut above_neg) = (0.0, 0.0);
+    let mut i = 0;
+    while i < rows {
+        let score = order[i].0;
+        let mut j = i;
+        let (mut block_pos, mut block_neg) = (0.0, 0.0);
+        while j < rows && order[j].0 == score {
+            if labels[order[j].1 as usize] {
+                block_pos += 1.0;
+            } else {
+                block_neg += 1.0;
+            }
+            j += 1;
+        }
+        // A positive's placement: negatives below it, ties counting one half; a negative's:
+        // positives above it, ties counting one half.
+        let positive = (n - above_neg - 0.5 * block_neg) / n;
+        let negative = (above_pos + 0.5 * block_pos) / p;
+        for &(_, r) in &order[i..j] {
+            let r = r as usize;
+            if labels[r] {
+                v10[slot[r] as usize] = positive;
+            } else {
+                v01[slot[r] as usize] = negative;
+            }
+        }
+        above_pos += block_pos;
+        above_neg += block_neg;
+        i = j;
     }
     (v10, v01)
 }
