@@ -6,7 +6,8 @@
 //! holds no script, no link, no external font or image: it opens from an email attachment.
 //! Every string is escaped by the template engine (`maud` escapes by default), so data can
 //! never become markup; charts are this crate's own SVG (see [`crate::plot`]), whose text is
-//! escaped by the SVG backend.
+//! escaped by the SVG backend, and a chart is embedded only once [`Chart::check`] finds it
+//! to be static drawing (no script, event handler, link or external resource).
 //!
 //! ```
 //! use mlops_audit::report::{AuditTrail, Report, Section, Status, Table};
@@ -420,6 +421,7 @@ const STYLE: &str = "\
 .mlops-report figcaption{font-size:.9em;color:#555}\
 .mlops-report .verdict{font-size:1.1em;padding:12px 16px;border-radius:6px;color:#fff}\
 .mlops-report details{font-size:.9em}\
+.mlops-report .chart-refused{color:#c62828;border:1px dashed #c62828;padding:8px}\
 ";
 fn looks_numeric(cell: &str) -> bool {
     !cell.is_empty()
@@ -457,8 +459,13 @@ fn render_section(s: &Section) -> Markup {
             @for p in &s.paragraphs { p { (p) } }
             @for c in &s.charts {
                 figure {
-                    // Our own SVG: its text was escaped when it was drawn.
-                    (PreEscaped(&c.svg))
+                    // Markup only once checked to be static drawing (this crate's charts
+                    // always are; their text was escaped when drawn). Anything else is shown
+                    // as a notice, never embedded.
+                    @match c.check() {
+                        Ok(()) => (PreEscaped(&c.svg)),
+                        Err(e) => p.chart-refused { "Chart not shown: " (e) },
+                    }
                     figcaption { (c.caption) }
                 }
             }
@@ -855,6 +862,18 @@ mod tests {
                 "{svg}"
             );
         }
+    }
+
+    #[test]
+    fn an_unsafe_chart_is_never_embedded() {
+        let mut s = Section::new("s");
+        s.charts.push(chart(
+            r#"<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect/></svg>"#,
+        ));
+        let html = section_html(&s);
+        assert!(!html.contains("onload=\"alert"), "{html}");
+        assert!(html.contains("Chart not shown: "));
+        assert!(html.contains("onload=&quot;alert(1)&quot;")); // named, as text
     }
 
     #[test]
