@@ -59,14 +59,18 @@ def read_html(html: str) -> _Reader:
     return r
 
 
-def assert_inert(html: str) -> _Reader:
-    """No element outside the allow-list, no event handler, no URL that fetches or runs."""
+def assert_inert(html: str, *, raw: bool = True) -> _Reader:
+    """No element outside the allow-list, no event handler, no URL that fetches or runs
+    (``raw=False``: leave out the search of the raw text, for data that may itself
+    mention ``https://``)."""
     r = read_html(html)
     assert set(r.elements) <= ALLOWED_ELEMENTS, set(r.elements) - ALLOWED_ELEMENTS
     for name, value in r.attributes:
         assert not name.startswith("on"), (name, value)
         assert name not in ("src", "href", "xlink:href", "action", "formaction"), (name, value)
         assert "javascript:" not in (value or "").lower()
+    if not raw:
+        return r
     lowered = html.lower()
     for needle in ("<script", "<link", "<img", "<iframe", "@import", "url(", "http://", "https://"):
         # The SVG namespace is the only URL, and it is an identifier, not a fetch.
@@ -201,6 +205,43 @@ def test_trail_time_outside_rfc3339_is_refused(seconds):
     # RFC 3339 years have four digits: 9999-12-31T23:59:59Z is the last stamp it can write.
     with pytest.raises(errors.ParameterError, match="unix_seconds"):
         report.Report("t", unix_seconds=seconds)
+
+
+@given(st.text(max_size=40), st.text(max_size=40))
+def test_any_text_reads_back_as_text(a, b):
+    # Hypothesis text: any code point but lone surrogates, control characters included.
+    r = report.Report(a, unix_seconds=0)
+    r.add_section(b, paragraphs=[a], tables=[(b, [a], [[b]])],
+                  charts=[(a, report.rate_bars_svg({b: (0.1, 0.2)}, title=a))])
+    r.set_parameters({a: b}).set_seed(b, 1)
+    html = r.to_html()
+    reader = assert_inert(html, raw=False)
+    text = "".join(reader.text)
+    for t in (a, b, f"mlops-audit {mlops_audit.__version__}"):
+        assert t in text
+    # One style element, the package's own: data never opens another.
+    assert reader.elements.count("style") == 1
+    assert report.Report.from_json(r.to_json()).to_html() == html
+
+
+@pytest.mark.parametrize("where", ["title", "section", "paragraph", "cell", "caption",
+                                   "parameter", "seed", "input"])
+def test_lone_surrogates_are_refused_when_added(where):
+    bad = "a\ud800b"
+    r = report.Report("t")
+    add = {
+        "title": lambda: report.Report(bad),
+        "section": lambda: r.add_section(bad),
+        "paragraph": lambda: r.add_section("s", paragraphs=[bad]),
+        "cell": lambda: r.add_section("s", tables=[("c", ["h"], [[bad]])]),
+        "caption": lambda: r.add_section("s", charts=[(bad, report.rate_bars_svg({}))]),
+        "parameter": lambda: r.set_parameters({"p": bad}),
+        "seed": lambda: r.set_seed(bad, 1),
+        "input": lambda: r.add_input("x", [bad, "c"]),
+    }[where]
+    with pytest.raises(errors.ParameterError, match="surrogate"):
+        add()
+    r.to_html()  # the report stays renderable
 
 
 # --------------------------------------------------------------------------------------

@@ -59,6 +59,21 @@ def _parameter_error(name: str, reason: str) -> ParameterError:
     return ParameterError(f"parameter `{name}` is invalid: {reason}", name=name, reason=reason)
 
 
+def _text(value: Any, field: str) -> str:
+    """``value`` as text that JSON and UTF-8 can carry (no lone surrogates), else a
+    :class:`~mlops_audit.errors.ParameterError` naming ``field``, raised when the text is
+    added rather than when the report is rendered."""
+    text = value if isinstance(value, str) else str(value)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise _parameter_error(
+            field, f"{text!r} holds {text[e.start]!r} at index {e.start}, a lone surrogate "
+            "that UTF-8 cannot encode; decode the source text properly (errors='replace' "
+            "shows such characters as U+FFFD)") from None
+    return text
+
+
 def _cell(value: Any) -> str:
     """A table cell as text: numbers with 4 decimals (as the Rust sections write them),
     ``undefined`` for ``None``."""
@@ -71,7 +86,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, (float, np.floating)):
         v = float(value)
         return f"{v:.4f}" if math.isfinite(v) else str(v)
-    return str(value)
+    return _text(value, "tables")
 
 
 @dataclass(frozen=True)
@@ -83,14 +98,14 @@ class Table:
     rows: Sequence[Sequence[Any]] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        header = [str(h) for h in self.header]
+        header = [_text(h, "tables") for h in self.header]
         rows = [[_cell(c) for c in row] for row in self.rows]
         for i, row in enumerate(rows):
             if len(row) != len(header):
                 raise _parameter_error(
                     "tables", f"table {self.caption!r}: row {i} has {len(row)} cells, "
                     f"the header {len(header)}; give every row one cell per column")
-        return {"caption": str(self.caption), "header": header, "rows": rows}
+        return {"caption": _text(self.caption, "tables"), "header": header, "rows": rows}
 
 
 @dataclass(frozen=True)
@@ -109,8 +124,9 @@ class Chart:
         if not isinstance(self.svg, str):
             raise InputTypeError(f"chart {self.caption!r}: svg must be a str, got "
                                  f"{type(self.svg).__name__}", input="charts")
-        _check_chart(str(self.caption), self.svg)
-        return {"caption": str(self.caption), "svg": self.svg}
+        caption = _text(self.caption, "charts")
+        _check_chart(caption, self.svg)
+        return {"caption": caption, "svg": self.svg}
 
 
 @dataclass
@@ -179,8 +195,14 @@ def fingerprint(name: str, values: Any) -> dict[str, Any]:
     little-endian bits of their ``float64`` value, strings (numpy, pandas categorical or
     object, lists of ``str``) as UTF-8 each prefixed with its byte length (``u64``
     little-endian). The same data gives the same hash in Rust and Python."""
+    name = _text(name, "name")
     strings = _strings(values)
-    return json.loads(_fingerprint(str(name), strings if strings is not None else values))
+    try:
+        return json.loads(_fingerprint(name, strings if strings is not None else values))
+    except UnicodeEncodeError as e:
+        raise _parameter_error(
+            name, f"a string holds a lone surrogate UTF-8 cannot encode ({e.reason}); decode "
+            "the source text properly") from None
 
 
 def rate_bars_svg(rates: Mapping[str, tuple[float | None, float | None]], *,
@@ -189,7 +211,7 @@ def rate_bars_svg(rates: Mapping[str, tuple[float | None, float | None]], *,
     """A rate per group under two rules as paired bars (self-contained SVG): ``rates`` maps
     each group to ``(before, after)``, ``None`` where the rate is undefined. Text is
     escaped."""
-    pairs = [(str(g), None if b is None else float(b), None if a is None else float(a))
+    pairs = [(_text(g, "rates"), None if b is None else float(b), None if a is None else float(a))
              for g, (b, a) in rates.items()]
     return _rate_bars_svg(pairs, rate=rate, before=before, after=after, title=title)
 
@@ -208,7 +230,7 @@ class Report:
                 "unix_seconds", f"expected seconds from 1970-01-01 to 9999-12-31T23:59:59Z "
                 f"(0 to {_LAST_RFC3339_SECOND}), got {unix_seconds!r}")
         self._doc: dict[str, Any] = json.loads(
-            _new_report_json(str(title), unix_seconds=unix_seconds))
+            _new_report_json(_text(title, "title"), unix_seconds=unix_seconds))
 
     # -- content --------------------------------------------------------------------------
 
@@ -246,9 +268,9 @@ class Report:
         if isinstance(paragraphs, str):
             paragraphs = [paragraphs]
         section = {
-            "title": str(title),
+            "title": _text(title, "title"),
             "status": status,
-            "paragraphs": [str(p) for p in paragraphs],
+            "paragraphs": [_text(p, "paragraphs") for p in paragraphs],
             "tables": [_table(t) for t in tables],
             "charts": [_chart(c) for c in charts],
         }
@@ -264,7 +286,7 @@ class Report:
             raise InputTypeError(
                 f"add_audit needs a GroupAudit (from mlops_audit.fairness.audit), got "
                 f"{type(audit).__name__}", input="audit")
-        return self._add_rust_section(_audit_section_json(audit, str(title)), charts)
+        return self._add_rust_section(_audit_section_json(audit, _text(title, "title")), charts)
 
     def add_policy(self, policy: ThresholdPolicy, *, title: str = "Threshold policy",
                    charts: Iterable[Chart | Mapping[str, Any] | Sequence[Any]] = ()) -> Report:
@@ -276,7 +298,7 @@ class Report:
                 f"add_policy needs a ThresholdPolicy (from "
                 f"mlops_audit.fairness.equal_opportunity), got {type(policy).__name__}",
                 input="policy")
-        return self._add_rust_section(_policy_section_json(policy, str(title)), charts)
+        return self._add_rust_section(_policy_section_json(policy, _text(title, "title")), charts)
 
     def _add_rust_section(self, section_json: str, charts: Iterable[Any]) -> Report:
         section = json.loads(section_json)
@@ -310,7 +332,7 @@ class Report:
         for k, v in {**dict(parameters or {}), **more}.items():
             # Floats as repr: the shortest text that reads back as the same number.
             text = repr(float(v)) if isinstance(v, (float, np.floating)) else str(v)
-            self._doc["trail"]["parameters"][str(k)] = text
+            self._doc["trail"]["parameters"][_text(k, "parameters")] = _text(text, "parameters")
         return self
 
     def set_seed(self, purpose: str, seed: int) -> Report:
@@ -318,12 +340,12 @@ class Report:
         s = int(seed)
         if not 0 <= s < 2**64:
             raise _parameter_error("seed", f"expected an integer in [0, 2**64), got {seed!r}")
-        self._doc["trail"]["seeds"][str(purpose)] = s
+        self._doc["trail"]["seeds"][_text(purpose, "seed")] = s
         return self
 
     def add_input(self, name: str, values: Any) -> Report:
         """Records an input's fingerprint (see :func:`fingerprint`)."""
-        self._doc["trail"]["inputs"].append(fingerprint(name, values))
+        self._doc["trail"]["inputs"].append(fingerprint(_text(name, "name"), values))
         return self
 
     # -- output ---------------------------------------------------------------------------
