@@ -4,6 +4,8 @@ import pathlib
 import subprocess
 import sys
 
+import pytest
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
@@ -64,3 +66,16 @@ def test_python_loan_audit_runs_and_writes_its_report(tmp_path):
         "y_test", "risk_test", "ethnicity_test", "champion_score_test", "risk_production"]
     assert trail["inputs"][0]["rows"] == 10_000
     assert trail["parameters"]["fn_cost"] == "5.0"
+
+
+@pytest.mark.parametrize("scenario", ["pipeline_fault", "new_product"])
+def test_python_loan_audit_survives_every_production_scenario(tmp_path, scenario):
+    # Missing values and unseen categories in production must not stop the audit.
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "python" / "loan_audit.py"),
+         "--out", str(tmp_path), "--rows", "8000", "--drift", scenario],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    assert f"production ({scenario})" in out.stdout
+    assert (tmp_path / "report.html").is_file()
