@@ -270,6 +270,18 @@ def test_fingerprint_known_value():
         b"").hexdigest()
 
 
+def test_fingerprint_same_as_rust():
+    # The digests tests/report_fingerprint.rs checks InputFingerprint::of_f64 / of_strs
+    # against (computed with hashlib): the same data gives the same hash in both languages.
+    numbers = np.array([0.0, -0.0, 1.5, -2.25, 1e300, np.inf, 5e-324])
+    assert report.fingerprint("x", numbers) == {
+        "name": "x", "rows": 7,
+        "sha256": "cfc03343a0667f41bdbe876fccfa8ab621ec846c2c942396e703e9a47ba3851b"}
+    assert report.fingerprint("g", ["A", "Bé", "", "日本"])["sha256"] == (
+        "06b29923e654d663af72ff3c09494f10a16a1530097ea90766a1640f818edb29")
+    assert sha_f64(numbers) == report.fingerprint("x", numbers)["sha256"]
+
+
 @given(st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=60))
 def test_fingerprint_of_numbers_matches_hashlib(values):
     arr = np.array(values, dtype=np.float64)
