@@ -339,6 +339,10 @@ def test_bad_arguments_are_named_errors():
     with pytest.raises(errors.NotSvgError, match="root element is <div>") as e:
         r.add_section("s", charts=[("c", "<div>not a chart</div>")])
     assert e.value.chart == "c"
+    with pytest.raises(errors.InputTypeError, match="tuple \\(caption, svg\\)"):
+        r.add_section("s", charts=["<svg/>"])
+    with pytest.raises(errors.InputTypeError, match="tuple \\(caption, header, rows\\)"):
+        r.add_section("s", tables=[("caption", ["a"])])
     with pytest.raises(errors.ParameterError, match="seed"):
         r.set_seed("bootstrap", -1)
     with pytest.raises(errors.InputTypeError):
@@ -420,3 +424,12 @@ def test_cdata_cannot_smuggle_markup():
     svg = f"<svg {SVG_NS}><text><![CDATA[</svg><script>alert(1)</script>]]></text></svg>"
     with pytest.raises(errors.NotSvgError, match="CDATA"):
         report.Report("t").add_section("s", charts=[("c", svg)])
+
+
+def test_table_from_a_dataframe():
+    frame = pd.DataFrame({"rows": [3, 4], "FPR": [0.25, None]},
+                         index=pd.Index(["A", "<b>"], name="group"))
+    t = report.Table.from_frame(frame, "by group").to_dict()
+    assert t == {"caption": "by group", "header": ["group", "rows", "FPR"],
+                 "rows": [["A", "3", "0.2500"], ["<b>", "4", "nan"]]}
+    assert report.Table.from_frame(frame, "c", index=False).to_dict()["header"] == ["rows", "FPR"]

@@ -97,7 +97,18 @@ class Table:
     header: Sequence[Any]
     rows: Sequence[Sequence[Any]] = ()
 
+    @classmethod
+    def from_frame(cls, frame: Any, caption: str, *, index: bool = True) -> Table:
+        """A table from a pandas DataFrame (its index as the first column with
+        ``index=True``)."""
+        header = [str(c) for c in frame.columns]
+        rows = [list(r) for r in frame.itertuples(index=index, name=None)]
+        if index:
+            header = [str(frame.index.name or ""), *header]
+        return cls(caption, header, rows)
+
     def to_dict(self) -> dict[str, Any]:
+        """The table as data: cells as text, every row as long as the header."""
         header = [_text(h, "tables") for h in self.header]
         rows = [[_cell(c) for c in row] for row in self.rows]
         for i, row in enumerate(rows):
@@ -152,6 +163,9 @@ def _table(t: Table | Mapping[str, Any] | Sequence[Any]) -> dict[str, Any]:
         return t.to_dict()
     if isinstance(t, Mapping):
         return Table(t["caption"], t["header"], t.get("rows", ())).to_dict()
+    if isinstance(t, str) or not isinstance(t, Sequence) or len(t) != 3:
+        raise InputTypeError(f"a table is a Table, a dict {{caption, header, rows}} or a "
+                             f"tuple (caption, header, rows), got {t!r:.80}", input="tables")
     caption, header, rows = t
     return Table(caption, header, rows).to_dict()
 
@@ -161,6 +175,9 @@ def _chart(c: Chart | Mapping[str, Any] | Sequence[Any]) -> dict[str, Any]:
         return c.to_dict()
     if isinstance(c, Mapping):
         return Chart(c["caption"], c["svg"]).to_dict()
+    if isinstance(c, str) or not isinstance(c, Sequence) or len(c) != 2:
+        raise InputTypeError(f"a chart is a Chart, a dict {{caption, svg}} or a tuple "
+                             f"(caption, svg), got {c!r:.80}", input="charts")
     caption, svg = c
     return Chart(caption, svg).to_dict()
 
