@@ -1,400 +1,651 @@
-//! The loan audit, on built-in data: the README's first command.
+//! The loan audit, end to end, on built-in data: the README's first command.
 //!
 //! ```text
-//! cargo run --release --example loan_audit
+//! cargo run --release --example loan_audit [-- --out DIR] [--requirements FILE]
 //! ```
 //!
-//! A lender's risk model flags loans; a flagged loan goes to manual review. A bad loan waved
-//! through costs 5 times a good loan sent to review. This example fits a logistic-regression
-//! risk model on the UCI German credit data (built in), then audits it on held-out loans:
-//! ROC AUC, the confusion matrix and cost at the Bayes threshold 1/6, the empirical
-//! cost-optimal threshold, and the false-positive rate per group (who gets flagged although
-//! they would have repaid).
+//! A lender's risk model flags approved loans; a flagged loan goes to a manual review that
+//! usually rejects it. A failing loan waved through costs 5 times a good loan sent to
+//! review, and fairness means Equal Opportunity on the false-positive rate: applicants who
+//! would repay are flagged at the same rate in every group.
+//!
+//! On a simulated loan book (`datasets::simulate_lending`) this example audits the live
+//! model (the champion) at one cost-optimal threshold, finds the equal-opportunity
+//! thresholds and the price of fairness, checks calibration overall and per group, compares
+//! the retrained challenger with the champion, applies the deployment gate to the
+//! challenger with its fair thresholds, and writes `report.html` and `report.json` (default
+//! `target/loan-audit/`). It exits with status 1 when the gate fails, so a CI pipeline can
+//! stop a bad model.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Instant;
 
 use mlops_audit::calibration::{
-    BinStrategy, IsotonicCalibrator, brier_score, calibration_error, reliability_curve,
+    BinStrategy, CalibrationByGroupParams, brier_score, calibration_by_group, calibration_error,
+    reliability_curve,
 };
 use mlops_audit::compare::{delong, mcnemar_from_predictions};
-use mlops_audit::datasets::{Dataset, german_credit};
-use mlops_audit::fairness::{AuditParams, Decision, ThresholdSearch, audit};
-use mlops_audit::{BinaryTask, ConfusionMatrix, CostMatrix, Groups, SortedCounts};
+use mlops_audit::datasets::{Lending, LendingDrift, simulate_lending};
+use mlops_audit::fairness::{
+    AuditParams, DEFAULT_FRONTIER, Decision, GroupAudit, ThresholdPolicy, ThresholdSearch, audit,
+    roc_by_group,
+};
+use mlops_audit::gate::{Evidence, Requirements, evaluate};
+use mlops_audit::plot::{
+    RatePair, frontier_svg, rate_bars_svg, reliability_diagram_svg, roc_by_group_svg,
+};
+use mlops_audit::report::{
+    AuditTrail, Chart, InputFingerprint, Report, Section, Status, Table, audit_section,
+    policy_section,
+};
+use mlops_audit::{BinaryTask, CostMatrix, Groups, SortedCounts};
 
+/// The requirements the challenger must meet to ship (also in
+/// `examples/loan_audit_requirements.toml`, which `--requirements` can replace).
+const REQUIREMENTS: &str = include_str!("loan_audit_requirements.toml");
+
+const TRAIN_SEED: u64 = 20_261_124;
+const TEST_SEED: u64 = 20_261_125;
+const BOOTSTRAP_SEED: u64 = 7;
+/// The tolerance the thresholds are fitted with: tighter than the audit's, so that sampling
+/// noise on new loans leaves the audited gap within the audit's tolerance.
+const TOLERANCE: f64 = 0.02;
+/// The audit's tolerance for the FPR gap on held-out loans (the gate's `max_fpr_gap`).
+const AUDIT_TOLERANCE: f64 = 0.05;
+
+type AnyError = Box<dyn std::error::Error>;
+
+#[allow(dead_code)] // tests/loan_audit_example.rs includes this file and calls `loan_audit`
 fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
+    let outcome = args().and_then(|a| loan_audit(&a));
+    match outcome {
+        Ok(o) if o.gate_passed => ExitCode::SUCCESS,
+        Ok(_) => {
+            eprintln!("the deployment gate FAILED: the challenger must not ship (exit status 1)");
+            ExitCode::from(1)
+        }
         Err(e) => {
             eprintln!("loan_audit failed: {e}");
-            ExitCode::FAILURE
+            ExitCode::from(2)
         }
     }
 }
 
-fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let data = german_credit()?;
-    let (train, test) = split(data.len(), 0.3, 20_261_124);
-    let x = design_matrix(&data);
-    let model = fit_logistic(&x, &data.target, &train, 1.0);
-    let scores: Vec<f64> = test.iter().map(|&i| model.predict(&x[i])).collect();
-    let labels: Vec<u8> = test.iter().map(|&i| data.target[i]).collect();
-    let train_scores: Vec<f64> = train.iter().map(|&i| model.predict(&x[i])).collect();
-    let train_labels: Vec<u8> = train.iter().map(|&i| data.target[i]).collect();
+/// What the audit found, for the integration test.
+pub struct Outcome {
+    /// Held-out FPR gap of the champion at one threshold for everyone.
+    pub champion_single_gap: Option<f64>,
+    /// Held-out FPR gap of the challenger with its equal-opportunity thresholds.
+    pub challenger_fair_gap: Option<f64>,
+    /// The gate's report.
+    pub gate: mlops_audit::gate::GateReport,
+    /// Whether the gate passed.
+    pub gate_passed: bool,
+    /// Where the HTML report was written.
+    pub html: PathBuf,
+    /// Where the JSON report was written.
+    pub json: PathBuf,
+}
 
-    println!(
-        "Loan audit: UCI German credit (1,000 loans, built in), logistic-regression risk model"
-    );
-    println!(
-        "  fitted on {} loans, audited on {} held-out loans ({} bad)",
-        train.len(),
-        test.len(),
-        labels.iter().filter(|&&y| y == 1).count()
-    );
+/// Where to write the report, and which requirements to gate on.
+pub struct Args {
+    /// Output directory.
+    pub out: PathBuf,
+    /// A requirements file instead of the built-in one.
+    pub requirements: Option<PathBuf>,
+}
 
-    let task = BinaryTask::new(&scores[..], &labels[..])?;
-    let counts = SortedCounts::new(&task);
-    println!("\nDiscrimination");
-    println!("  ROC AUC            {:.4}", counts.roc_auc()?);
-    println!("  average precision  {:.4}", counts.average_precision()?);
-
-    let cost = CostMatrix::default();
-    println!(
-        "\nCost: a missed bad loan costs {} x a needless review",
-        cost.fn_cost() / cost.fp_cost()
-    );
-    let bayes = cost.bayes_threshold();
-    print_rule(
-        "Bayes threshold for calibrated risk",
-        bayes,
-        &counts.confusion_at(bayes),
-        &cost,
-    );
-    let train_task = BinaryTask::new(&train_scores[..], &train_labels[..])?;
-    let learned = cost.min_cost_threshold(&SortedCounts::new(&train_task));
-    print_rule(
-        "cost-optimal threshold learned on the training loans",
-        learned.threshold,
-        &counts.confusion_at(learned.threshold),
-        &cost,
-    );
-    let flag_none = counts.confusion_at(f64::INFINITY);
-    print_rule("no model (flag nobody)", f64::INFINITY, &flag_none, &cost);
-
-    println!(
-        "\nWho is flagged although they would have repaid (FPR at threshold {bayes:.4}), by group"
-    );
-    for column in ["sex", "age_group"] {
-        let values: Vec<&str> = test
-            .iter()
-            .map(|&i| data.categorical(column).map_or("?", |c| c[i].as_str()))
-            .collect();
-        let groups = Groups::from_strs(column, &values)?;
-        let per_group = SortedCounts::by_group(&task, &groups)?;
-        let mut fprs = Vec::new();
-        for (key, g) in groups.keys().iter().zip(&per_group) {
-            let cm = g.confusion_at(bayes);
-            let auc = g
-                .roc_auc()
-                .map_or_else(|_| "undefined".into(), |a| format!("{a:.3}"));
-            println!(
-                "  {column:>9} = {:<6} n = {:>3}  FPR {}  TPR {}  AUC {auc}",
-                key.to_string(),
-                g.positive_rows() + g.negative_rows(),
-                show(cm.fpr()),
-                show(cm.tpr()),
-            );
-            fprs.extend(cm.fpr());
+#[allow(dead_code)]
+fn args() -> Result<Args, AnyError> {
+    let mut out = PathBuf::from("target/loan-audit");
+    let mut requirements = None;
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--out" => out = it.next().ok_or("--out needs a directory")?.into(),
+            "--requirements" => {
+                requirements = Some(it.next().ok_or("--requirements needs a file")?.into());
+            }
+            other => {
+                return Err(
+                    format!("unknown argument {other:?} (--out DIR, --requirements FILE)").into(),
+                );
+            }
         }
-        let gap = fprs.iter().copied().fold(f64::NEG_INFINITY, f64::max)
-            - fprs.iter().copied().fold(f64::INFINITY, f64::min);
-        println!("  {column:>9}   largest FPR gap {gap:.3}");
     }
+    Ok(Args { out, requirements })
+}
 
-    // Equal opportunity on the FPR by age group: per-group thresholds fitted on the
-    // training loans, audited on the held-out ones.
-    let column = "age_group";
-    let group_of = |rows: &[usize]| -> Result<Groups, mlops_audit::CoreError> {
-        let values: Vec<&str> = rows
-            .iter()
-            .map(|&i| data.categorical(column).map_or("?", |c| c[i].as_str()))
-            .collect();
-        Groups::from_strs(column, &values)
-    };
-    let (train_groups, test_groups) = (group_of(&train)?, group_of(&test)?);
-    let tolerance = 0.05;
-    let policy = ThresholdSearch::new()
-        .cost(cost)
-        .tolerance(tolerance)
-        .fit(&train_task, &train_groups)?;
-    println!(
-        "\nEqual opportunity on the FPR by {column} (tolerance {tolerance}), fitted on the training loans"
-    );
-    for g in &policy.groups {
-        println!(
-            "  {:<6} flag when risk >= {:.4}   training FPR {:.3}",
-            g.name, g.rule.threshold, g.rate
-        );
+/// Prints a step's name, runs it, and prints how long it took.
+fn step<T>(
+    i: usize,
+    n: usize,
+    name: &str,
+    f: impl FnOnce() -> Result<T, AnyError>,
+) -> Result<T, AnyError> {
+    println!("\n[{i}/{n}] {name}");
+    let t = Instant::now();
+    let out = f()?;
+    let s = t.elapsed().as_secs_f64();
+    if s >= 0.05 {
+        println!("      ({s:.2} s)");
     }
-    let b = &policy.baselines;
-    println!(
-        "  training cost: fair {:.0}, best single threshold {:.0} (FPR gap {:.3}), each group's own optimum {:.0} (gap {:.3})",
-        policy.total_cost,
-        b.single_threshold.cost,
-        b.single_threshold.max_gap,
-        b.unconstrained.cost,
-        b.unconstrained.max_gap
-    );
-    println!(
-        "  price of fairness on the training loans: {:.0}",
-        policy.price_of_fairness()
-    );
-    let thresholds: Vec<f64> = test_groups
+    Ok(out)
+}
+
+fn rate(v: Option<f64>) -> String {
+    v.map_or_else(|| "undefined".to_owned(), |r| format!("{r:.3}"))
+}
+
+fn group_rates(a: &GroupAudit) -> Vec<(String, Option<f64>)> {
+    a.groups
+        .iter()
+        .map(|g| (g.name.clone(), g.rates.fpr))
+        .collect()
+}
+
+/// Per-group thresholds of a deterministic policy, in the order of `groups`.
+fn thresholds(policy: &ThresholdPolicy, groups: &Groups) -> Result<Vec<f64>, AnyError> {
+    groups
         .keys()
         .iter()
         .map(|k| {
             policy
                 .rule_for(k)
-                .map_or(learned.threshold, |r| r.threshold)
+                .map(|r| r.threshold)
+                .ok_or_else(|| format!("no threshold for group {k}").into())
         })
-        .collect();
+        .collect()
+}
+
+/// The whole audit: prints the summary, writes the report, applies the gate.
+pub fn loan_audit(args: &Args) -> Result<Outcome, AnyError> {
+    let (requirements, requirements_source) = match &args.requirements {
+        Some(p) => (
+            Requirements::from_toml(&std::fs::read_to_string(p)?)?,
+            p.display().to_string(),
+        ),
+        None => (
+            Requirements::from_toml(REQUIREMENTS)?,
+            "examples/loan_audit_requirements.toml".to_owned(),
+        ),
+    };
+    let n_steps = 6;
+    let cost = CostMatrix::default();
+    println!(
+        "Loan audit: a simulated loan book, the live model (champion) and a retrained challenger"
+    );
+    println!(
+        "Costs: a missed default costs {} x a needless review; fairness: equal FPR across ethnicity groups",
+        cost.fn_cost() / cost.fp_cost()
+    );
+
+    let (train, test) = step(1, n_steps, "Simulating the loan book", || {
+        let train = simulate_lending(40_000, TRAIN_SEED, LendingDrift::None);
+        let test = simulate_lending(20_000, TEST_SEED, LendingDrift::None);
+        println!(
+            "      training {} loans, held-out {} loans; default rate {:.1}%",
+            train.len(),
+            test.len(),
+            100.0 * test.default.iter().map(|&y| f64::from(y)).sum::<f64>() / test.len() as f64
+        );
+        Ok((train, test))
+    })?;
+    let train_groups = Groups::from_strs("ethnicity", &train.ethnicity)?;
+    let test_groups = Groups::from_strs("ethnicity", &test.ethnicity)?;
+
+    let mut trail = AuditTrail::now();
+    for (k, v) in [
+        ("cost", "fn_cost = 5, fp_cost = 1".to_owned()),
+        (
+            "constraint",
+            "fpr (equal opportunity on the false-positive rate)".to_owned(),
+        ),
+        ("fit tolerance", TOLERANCE.to_string()),
+        ("audit tolerance", AUDIT_TOLERANCE.to_string()),
+        ("requirements", requirements_source.clone()),
+        (
+            "training data",
+            format!("simulate_lending({}, seed {TRAIN_SEED})", train.len()),
+        ),
+        (
+            "held-out data",
+            format!("simulate_lending({}, seed {TEST_SEED})", test.len()),
+        ),
+    ] {
+        trail.parameters.insert(k.to_owned(), v);
+    }
+    trail.seeds.insert("training data".into(), TRAIN_SEED);
+    trail.seeds.insert("held-out data".into(), TEST_SEED);
+    trail.seeds.insert("bootstrap".into(), BOOTSTRAP_SEED);
+    for (name, d) in [("training", &train), ("held-out", &test)] {
+        trail.inputs.push(InputFingerprint::of_u8(
+            format!("{name} default"),
+            &d.default,
+        ));
+        trail.inputs.push(InputFingerprint::of_f64(
+            format!("{name} champion_score"),
+            &d.champion_score,
+        ));
+        trail.inputs.push(InputFingerprint::of_f64(
+            format!("{name} challenger_score"),
+            &d.challenger_score,
+        ));
+        trail.inputs.push(InputFingerprint::of_strs(
+            format!("{name} ethnicity"),
+            &d.ethnicity,
+        ));
+    }
+    let mut report = Report::new("Loan model audit", trail);
+
+    // 2. The champion at one threshold for everyone, then with equal-opportunity thresholds.
+    let (champion_single, champion_fair, champion_policy) = step(
+        2,
+        n_steps,
+        "Champion: one cost-optimal threshold, then equal-opportunity thresholds",
+        || {
+            fairness(
+                &train,
+                &test,
+                &train_groups,
+                &test_groups,
+                &cost,
+                &mut report,
+                Model::Champion,
+            )
+        },
+    )?;
+    let (challenger_single, challenger_fair, challenger_policy) = step(
+        3,
+        n_steps,
+        "Challenger: the same, on the retrained model",
+        || {
+            fairness(
+                &train,
+                &test,
+                &train_groups,
+                &test_groups,
+                &cost,
+                &mut report,
+                Model::Challenger,
+            )
+        },
+    )?;
+    let _ = (&champion_fair, &challenger_single, &champion_policy);
+
+    // 4. Calibration of the challenger, overall and per group.
+    let ece = step(
+        4,
+        n_steps,
+        "Calibration (challenger, held-out loans)",
+        || calibration(&test, &test_groups, &mut report),
+    )?;
+
+    // 5. Champion versus challenger on the same held-out loans.
+    let worse_p = step(
+        5,
+        n_steps,
+        "Champion vs challenger (paired, held-out loans)",
+        || comparison(&test, &test_groups, &challenger_policy, &mut report),
+    )?;
+
+    // 6. The gate, on the challenger with its fair thresholds.
+    step(
+        6,
+        n_steps,
+        "Deployment gate (challenger with equal-opportunity thresholds)",
+        || {
+            let task = BinaryTask::new(&test.challenger_score[..], &test.default[..])?;
+            let auc = SortedCounts::new(&task).roc_auc()?;
+            let total = challenger_fair
+                .groups
+                .iter()
+                .map(|g| cost.total_cost(&g.confusion))
+                .sum::<f64>();
+            let evidence = Evidence {
+                fpr_gap: challenger_fair.max_gap,
+                auc: Some(auc),
+                ece: Some(ece),
+                expected_cost: Some(total / test.len() as f64),
+                challenger_worse_pvalue: worse_p,
+                drift_alerts: None,
+            };
+            let gate = evaluate(&requirements, &evidence);
+            print!("{}", indent(&gate.to_string()));
+            report.gate = Some(gate.clone());
+            let (html, json) = report.write(&args.out)?;
+            println!("      report: {} and {}", html.display(), json.display());
+            Ok(Outcome {
+                champion_single_gap: champion_single.max_gap,
+                challenger_fair_gap: challenger_fair.max_gap,
+                gate_passed: gate.passed,
+                gate,
+                html,
+                json,
+            })
+        },
+    )
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("      {l}\n")).collect()
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Model {
+    Champion,
+    Challenger,
+}
+
+impl Model {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Champion => "champion",
+            Self::Challenger => "challenger",
+        }
+    }
+    fn scores(self, d: &Lending) -> &[f64] {
+        match self {
+            Self::Champion => &d.champion_score,
+            Self::Challenger => &d.challenger_score,
+        }
+    }
+}
+
+/// One threshold for everyone against equal-opportunity thresholds: fitted on the training
+/// loans, audited on the held-out ones; adds the model's fairness section to the report.
+fn fairness(
+    train: &Lending,
+    test: &Lending,
+    train_groups: &Groups,
+    test_groups: &Groups,
+    cost: &CostMatrix,
+    report: &mut Report,
+    model: Model,
+) -> Result<(GroupAudit, GroupAudit, ThresholdPolicy), AnyError> {
+    let train_task = BinaryTask::new(model.scores(train), &train.default[..])?;
+    let test_task = BinaryTask::new(model.scores(test), &test.default[..])?;
+    let single = cost.min_cost_threshold(&SortedCounts::new(&train_task));
     let params = AuditParams {
-        tolerance,
+        tolerance: AUDIT_TOLERANCE,
         ..AuditParams::default()
     };
-    let held_out = audit(&task, &test_groups, Decision::PerGroup(&thresholds), params)?
-        .with_bootstrap(
-            &task,
-            &test_groups,
-            Decision::PerGroup(&thresholds),
-            1000,
-            0.95,
-            7,
-        )?;
-    let single = audit(
-        &task,
-        &test_groups,
-        Decision::Threshold(learned.threshold),
+    let single_audit = audit(
+        &test_task,
+        test_groups,
+        Decision::Threshold(single.threshold),
         params,
+    )?;
+    let search = ThresholdSearch::new().cost(*cost).tolerance(TOLERANCE);
+    let policy = search.fit(&train_task, train_groups)?;
+    let per_group = thresholds(&policy, test_groups)?;
+    let fair_audit = audit(
+        &test_task,
+        test_groups,
+        Decision::PerGroup(&per_group),
+        params,
+    )?
+    .with_bootstrap(
+        &test_task,
+        test_groups,
+        Decision::PerGroup(&per_group),
+        1000,
+        0.95,
+        BOOTSTRAP_SEED,
     )?;
     let verdict = |p: Option<bool>| match p {
         Some(true) => "passes",
         Some(false) => "FAILS",
         None => "undefined",
     };
-    println!("  held-out audit:");
-    for (name, a) in [
-        ("single threshold", &single),
-        ("per-group thresholds", &held_out),
-    ] {
-        let total: ConfusionMatrix = a
-            .groups
+    let total = |a: &GroupAudit| {
+        a.groups
             .iter()
-            .fold(ConfusionMatrix::default(), |acc, g| acc + g.confusion);
+            .map(|g| cost.total_cost(&g.confusion))
+            .sum::<f64>()
+    };
+    println!(
+        "      one threshold ({:.4}) for everyone: held-out FPR gap {} ({} the {AUDIT_TOLERANCE} test), cost {:.0}",
+        single.threshold,
+        rate(single_audit.max_gap),
+        verdict(single_audit.passed),
+        total(&single_audit)
+    );
+    for (g, f) in single_audit.groups.iter().zip(&fair_audit.groups) {
         println!(
-            "    {name:<21} FPR gap {}  ({} the {tolerance} test)  cost {:.0}",
-            show(a.max_gap),
-            verdict(a.passed),
-            cost.total_cost(&total)
+            "        {:<2} FPR {} -> {} with threshold {}",
+            g.name,
+            rate(g.rates.fpr),
+            rate(f.rates.fpr),
+            f.threshold
+                .map_or_else(|| "?".into(), |t| format!("{t:.4}"))
         );
     }
-    if let Some(iv) = held_out.intervals.as_ref().and_then(|i| i.max_gap) {
+    println!(
+        "      equal-opportunity thresholds: held-out FPR gap {} ({}), cost {:.0}; price of fairness on the training loans {:+.0}",
+        rate(fair_audit.max_gap),
+        verdict(fair_audit.passed),
+        total(&fair_audit),
+        policy.price_of_fairness()
+    );
+    if let Some(iv) = fair_audit.intervals.as_ref().and_then(|i| i.max_gap) {
         println!(
-            "    95% bootstrap interval of the held-out FPR gap: [{:.3}, {:.3}] (1,000 replicates, seed 7)",
+            "      95% bootstrap interval of the held-out FPR gap: [{:.3}, {:.3}] (1,000 replicates, seed {BOOTSTRAP_SEED})",
             iv.low, iv.high
         );
     }
-    for w in &held_out.warnings {
-        println!("    warning: {w}");
-    }
 
-    // Calibration: the 1/6 cut assumes probabilities mean what they say.
-    // A calibrator must learn from scores the model did not fit (in-sample scores are
-    // over-confident): fit it on one half of the held-out loans, judge it on the other.
-    let half = scores.len() / 2;
-    let (fit_s, eval_s) = scores.split_at(half);
-    let (fit_y, eval_y) = labels.split_at(half);
-    println!(
-        "\nCalibration (isotonic fit on {half} held-out loans, judged on the other {}; 10 equal-width bins)",
-        eval_s.len()
-    );
-    let iso = IsotonicCalibrator::fit(&BinaryTask::new(fit_s, fit_y)?)?;
-    let recalibrated = iso.transform(eval_s)?;
-    for (name, probs) in [("model as fitted", eval_s), ("isotonic", &recalibrated[..])] {
-        let t = BinaryTask::new(probs, eval_y)?;
-        let (ece, mce) = calibration_error(&reliability_curve(&t, 10, BinStrategy::Uniform)?);
+    // The report: ROC curves with each group's threshold, FPR before/after, the frontier.
+    let rocs = roc_by_group(
+        &test_task,
+        test_groups,
+        policy.rules_for(test_groups).as_deref(),
+    )?;
+    let pairs: Vec<RatePair> = group_rates(&single_audit)
+        .into_iter()
+        .zip(group_rates(&fair_audit))
+        .map(|((group, before), (_, after))| RatePair {
+            group,
+            before,
+            after,
+        })
+        .collect();
+    let frontier = search.frontier(&train_task, train_groups, &DEFAULT_FRONTIER)?;
+    let name = model.name();
+    let mut s = Section::new(format!("Fairness of the {name}: equal FPR across groups"));
+    s.status = Some(match fair_audit.passed {
+        Some(true) => Status::Pass,
+        _ => Status::Fail,
+    });
+    s.paragraphs.push(format!(
+        "With one cost-optimal threshold for everyone ({:.4}, fitted on the training loans) the \
+         held-out FPR gap between groups is {}: the test at tolerance {AUDIT_TOLERANCE} {}. With the \
+         equal-opportunity thresholds (5:1 costs, fitted on the training loans within \
+         {TOLERANCE}) it is {} and the test {}; the price of fairness on the training loans is {:+.0} cost units.",
+        single.threshold,
+        rate(single_audit.max_gap),
+        verdict(single_audit.passed),
+        rate(fair_audit.max_gap),
+        verdict(fair_audit.passed),
+        policy.price_of_fairness()
+    ));
+    s.charts.push(Chart {
+        caption: format!("ROC curves by group ({name}, held-out), each group's threshold starred"),
+        svg: roc_by_group_svg(&rocs, &format!("ROC by group: {name}")),
+    });
+    s.charts.push(Chart {
+        caption: "False-positive rate by group, before and after (held-out)".into(),
+        svg: rate_bars_svg(
+            &pairs,
+            "false-positive rate",
+            "one threshold",
+            "equal-opportunity thresholds",
+            &format!("FPR by group: {name}"),
+        ),
+    });
+    s.charts.push(Chart {
+        caption: "Cost against the largest FPR gap, for a range of tolerances (training loans)"
+            .into(),
+        svg: frontier_svg(
+            &frontier,
+            Some(TOLERANCE),
+            &format!("Price of fairness: {name}"),
+        ),
+    });
+    report.sections.push(s);
+    report.sections.push(policy_section(
+        &policy,
+        &format!("Equal-opportunity thresholds of the {name}"),
+    ));
+    report.sections.push(audit_section(
+        &fair_audit,
+        &format!("Held-out audit of the {name} with its fair thresholds"),
+    ));
+    Ok((single_audit, fair_audit, policy))
+}
+
+/// Calibration of the challenger overall and per group; returns its ECE.
+fn calibration(test: &Lending, groups: &Groups, report: &mut Report) -> Result<f64, AnyError> {
+    let task = BinaryTask::new(&test.challenger_score[..], &test.default[..])?;
+    let curve = reliability_curve(&task, 10, BinStrategy::Uniform)?;
+    let (ece, mce) = calibration_error(&curve);
+    let brier = brier_score(&task)?;
+    println!("      overall: Brier {brier:.4}, ECE {ece:.4}, MCE {mce:.4} (10 equal-width bins)");
+    let by_group = calibration_by_group(&task, groups, &CalibrationByGroupParams::default())?;
+    for g in &by_group.groups {
         println!(
-            "  {name:<16} Brier {:.4}  ECE {ece:.4}  MCE {mce:.4}",
-            brier_score(&t)?
+            "        {:<2} ECE {:.4}  Hosmer-Lemeshow p {}  Spiegelhalter p {}",
+            g.group,
+            g.ece,
+            g.hosmer_lemeshow
+                .as_ref()
+                .map_or_else(|| "undefined".into(), |h| format!("{:.3}", h.pvalue)),
+            g.spiegelhalter
+                .as_ref()
+                .map(|s| s.pvalue)
+                .map_or_else(|| "undefined".into(), |p| format!("{p:.3}")),
         );
     }
+    let worst = by_group.worst.iter().find(|w| w.metric == "ece");
+    let mut s = Section::new("Calibration of the challenger (held-out loans)");
+    s.status = Some(if ece <= 0.05 {
+        Status::Pass
+    } else {
+        Status::Warn
+    });
+    s.paragraphs.push(format!(
+        "Overall Brier score {brier:.4}, expected calibration error {ece:.4}, maximum {mce:.4} \
+         (10 equal-width bins). The 1/6 cut for 5:1 costs assumes probabilities that mean what they say.{}",
+        worst.map_or_else(String::new, |w| format!(" Worst group by ECE: {} ({:.4}).", w.group, w.value))
+    ));
+    let mut curves: Vec<(&str, &mlops_audit::calibration::ReliabilityCurve)> =
+        vec![("all", &curve)];
+    curves.extend(
+        by_group
+            .groups
+            .iter()
+            .map(|g| (g.group.as_str(), &g.reliability)),
+    );
+    s.charts.push(Chart {
+        caption: "Reliability diagram, overall and per group".into(),
+        svg: reliability_diagram_svg(&curves, "Reliability: challenger"),
+    });
+    s.tables.push(Table::new(
+        "Calibration by group",
+        [
+            "group",
+            "rows",
+            "Brier",
+            "ECE",
+            "MCE",
+            "Hosmer-Lemeshow p",
+            "Spiegelhalter p",
+        ],
+        by_group.groups.iter().map(|g| {
+            [
+                g.group.clone(),
+                g.rows.to_string(),
+                format!("{:.4}", g.brier),
+                format!("{:.4}", g.ece),
+                format!("{:.4}", g.mce),
+                g.hosmer_lemeshow
+                    .as_ref()
+                    .map_or_else(|| "undefined".into(), |h| format!("{:.4}", h.pvalue)),
+                g.spiegelhalter
+                    .as_ref()
+                    .map(|s| s.pvalue)
+                    .map_or_else(|| "undefined".into(), |p| format!("{p:.4}")),
+            ]
+        }),
+    ));
+    report.sections.push(s);
+    Ok(ece)
+}
 
-    // Champion/challenger: a challenger that drops the categorical features.
-    let numeric_only: Vec<Vec<f64>> = x
-        .iter()
-        .map(|row| row[..=data.numeric.len()].to_vec())
-        .collect();
-    let challenger = fit_logistic(&numeric_only, &data.target, &train, 1.0);
-    let challenger_scores: Vec<f64> = test
-        .iter()
-        .map(|&i| challenger.predict(&numeric_only[i]))
-        .collect();
-    let d = delong(&labels[..], &scores[..], &challenger_scores[..], 0.95)?;
-    println!("\nChampion (all features) vs challenger (numeric features only), held-out loans");
+/// DeLong and McNemar on the held-out loans; returns the one-sided p-value of "the
+/// challenger ranks worse than the champion".
+fn comparison(
+    test: &Lending,
+    groups: &Groups,
+    challenger_policy: &ThresholdPolicy,
+    report: &mut Report,
+) -> Result<Option<f64>, AnyError> {
+    let d = delong(
+        &test.default[..],
+        &test.challenger_score[..],
+        &test.champion_score[..],
+        0.95,
+    )?;
     println!(
-        "  DeLong: AUC {:.4} vs {:.4}, difference {:+.4} (95% CI {:+.4} .. {:+.4}), z {}, p {}",
+        "      DeLong: AUC challenger {:.4} vs champion {:.4}, difference {:+.4} (95% CI {:+.4} .. {:+.4}), p {}",
         d.auc_a,
         d.auc_b,
         d.difference,
         d.ci_low,
         d.ci_high,
-        show(d.statistic),
         d.pvalue
-            .map_or_else(|| "undefined".to_owned(), |p| format!("{p:.2e}"))
+            .map_or_else(|| "undefined".into(), |p| format!("{p:.2e}"))
     );
+    let bayes = CostMatrix::default().bayes_threshold();
     let flag = |s: &[f64]| -> Vec<bool> { s.iter().map(|&v| v >= bayes).collect() };
     let m = mcnemar_from_predictions(
-        &labels[..],
-        &flag(&scores)[..],
-        &flag(&challenger_scores)[..],
-        true,
+        &test.default[..],
+        &flag(&test.challenger_score)[..],
+        &flag(&test.champion_score)[..],
+        false,
         true,
     )?;
     println!(
-        "  McNemar (exact) at the 1/6 cut: only champion right {}, only challenger right {}, p {:.2e}",
-        m.b, m.c, m.pvalue
+        "      McNemar at the 1/6 cut: only challenger right {}, only champion right {}, chi-square {:.2}, p {:.2e}",
+        m.b, m.c, m.statistic, m.pvalue
     );
-    Ok(())
-}
-
-fn show(rate: Option<f64>) -> String {
-    rate.map_or_else(|| "undefined".to_owned(), |r| format!("{r:.3}"))
-}
-
-fn print_rule(name: &str, threshold: f64, cm: &ConfusionMatrix, cost: &CostMatrix) {
-    println!("  {name}: flag when risk >= {threshold:.4}");
-    println!(
-        "    TP {:>4}  FP {:>4}  TN {:>4}  FN {:>4}   FPR {}  TPR {}  flagged {}",
-        cm.tp,
-        cm.fp,
-        cm.tn,
-        cm.fn_,
-        show(cm.fpr()),
-        show(cm.tpr()),
-        show(cm.selection_rate())
-    );
-    println!(
-        "    cost 5*FN + FP = {:.0}  ({} per loan)",
-        cost.total_cost(cm),
-        show(cost.mean_cost(cm))
-    );
-}
-
-/// A seeded split of row indices (splitmix64 draws), `test_share` of them held out.
-fn split(n: usize, test_share: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
-    let mut state = seed;
-    let (mut train, mut test) = (Vec::new(), Vec::new());
-    for i in 0..n {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        let u = (z >> 11) as f64 / (1u64 << 53) as f64;
-        if u < test_share {
-            &mut test
-        } else {
-            &mut train
-        }
-        .push(i);
-    }
-    (train, test)
-}
-
-/// Standardised numeric columns and one-hot categoricals (first level dropped), plus an
-/// intercept, one row per loan.
-fn design_matrix(data: &Dataset) -> Vec<Vec<f64>> {
-    let n = data.len();
-    let mut rows = vec![vec![1.0]; n];
-    for (_, col) in &data.numeric {
-        let mean = col.iter().sum::<f64>() / n as f64;
-        let sd = (col.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64).sqrt();
-        for (row, v) in rows.iter_mut().zip(col) {
-            row.push((v - mean) / sd.max(1e-12));
-        }
-    }
-    for (_, col) in &data.categorical {
-        let mut levels: Vec<&String> = col.iter().collect();
-        levels.sort();
-        levels.dedup();
-        for level in levels.iter().skip(1) {
-            for (row, v) in rows.iter_mut().zip(col) {
-                row.push(f64::from(u8::from(v == *level)));
-            }
-        }
-    }
-    rows
-}
-
-struct Logistic {
-    beta: Vec<f64>,
-}
-
-impl Logistic {
-    fn predict(&self, x: &[f64]) -> f64 {
-        let z: f64 = self.beta.iter().zip(x).map(|(b, v)| b * v).sum();
-        1.0 / (1.0 + (-z).exp())
-    }
-}
-
-/// L2-penalised logistic regression by Newton's method (the intercept is not penalised).
-fn fit_logistic(x: &[Vec<f64>], y: &[u8], rows: &[usize], l2: f64) -> Logistic {
-    let p = x[0].len();
-    let mut model = Logistic { beta: vec![0.0; p] };
-    for _ in 0..50 {
-        let mut grad: Vec<f64> = model.beta.iter().map(|b| l2 * b).collect();
-        grad[0] = 0.0;
-        let mut hess = vec![vec![0.0; p]; p];
-        for (j, row) in hess.iter_mut().enumerate().skip(1) {
-            row[j] = l2;
-        }
-        for &i in rows {
-            let mu = model.predict(&x[i]);
-            let r = mu - f64::from(y[i]);
-            let w = mu * (1.0 - mu);
-            for a in 0..p {
-                grad[a] += r * x[i][a];
-                for b in 0..=a {
-                    hess[a][b] += w * x[i][a] * x[i][b];
-                }
-            }
-        }
-        let step = solve_spd(hess, grad);
-        let size: f64 = step.iter().map(|s| s.abs()).sum();
-        for (b, s) in model.beta.iter_mut().zip(&step) {
-            *b -= s;
-        }
-        if size < 1e-10 {
-            break;
-        }
-    }
-    model
-}
-
-/// Solves `A x = b` for symmetric positive definite `A` (lower triangle given), by Cholesky.
-fn solve_spd(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
-    let p = b.len();
-    for j in 0..p {
-        let d = (a[j][j] - (0..j).map(|k| a[j][k] * a[j][k]).sum::<f64>()).sqrt();
-        a[j][j] = d;
-        for i in j + 1..p {
-            a[i][j] = (a[i][j] - (0..j).map(|k| a[i][k] * a[j][k]).sum::<f64>()) / d;
-        }
-    }
-    for i in 0..p {
-        b[i] = (b[i] - (0..i).map(|k| a[i][k] * b[k]).sum::<f64>()) / a[i][i];
-    }
-    for i in (0..p).rev() {
-        b[i] = (b[i] - (i + 1..p).map(|k| a[k][i] * b[k]).sum::<f64>()) / a[i][i];
-    }
-    b
+    let _ = (groups, challenger_policy);
+    let mut s = Section::new("Champion versus challenger (same held-out loans)");
+    s.status = Some(match d.pvalue_less {
+        Some(p) if p < 0.05 => Status::Fail,
+        _ => Status::Pass,
+    });
+    s.tables.push(Table::new(
+        "Paired tests",
+        ["test", "result", "p-value"],
+        [
+            [
+                "DeLong (ROC AUC)".to_owned(),
+                format!(
+                    "challenger {:.4} vs champion {:.4}: {:+.4} (95% CI {:+.4} .. {:+.4})",
+                    d.auc_a, d.auc_b, d.difference, d.ci_low, d.ci_high
+                ),
+                d.pvalue
+                    .map_or_else(|| "undefined".into(), |p| format!("{p:.3e}")),
+            ],
+            [
+                "McNemar (decisions at 1/6, chi-square with continuity correction)".to_owned(),
+                format!("only challenger right {}, only champion right {}", m.b, m.c),
+                format!("{:.3e}", m.pvalue),
+            ],
+        ],
+    ));
+    report.sections.push(s);
+    Ok(d.pvalue_less)
 }

@@ -407,7 +407,7 @@ pub struct Report {
 /// a notebook styles only itself.
 const STYLE: &str = "\
 .mlops-report{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;color:#222}\
-.mlops-report main{max-width:1100px;margin:0 auto;padding:24px}\
+main.mlops-report{max-width:1100px;margin:0 auto;padding:24px}\
 .mlops-report h1{font-size:1.6em;margin:0 0 4px}.mlops-report h2{font-size:1.25em;margin:0 0 8px}\
 .mlops-report section{background:#fff;border:1px solid #e3e3e3;border-radius:6px;padding:16px 20px;margin:16px 0}\
 .mlops-report .badge{display:inline-block;padding:2px 8px;border-radius:4px;font-weight:bold;font-size:.85em;color:#fff;margin-left:8px;vertical-align:middle}\
@@ -707,6 +707,30 @@ pub fn audit_section(a: &mlops_fairness::GroupAudit, title: &str) -> Section {
     s
 }
 
+/// A rule in words: `score >= t`, a boundary mix, or the flag probabilities by score.
+fn describe_rule(rule: &mlops_fairness::GroupRule) -> String {
+    match (&rule.band, rule.threshold) {
+        (None, t) if t == f64::INFINITY => "flag nobody".to_owned(),
+        (None, t) if rule.p_at_threshold >= 1.0 => format!("flag when score >= {t}"),
+        (None, t) => format!(
+            "flag when score > {t}; at {t} with probability {:.4}",
+            rule.p_at_threshold
+        ),
+        (Some(_), _) => rule
+            .steps()
+            .iter()
+            .map(|&(cut, q)| {
+                if cut == f64::NEG_INFINITY {
+                    format!("any score: {q:.4}")
+                } else {
+                    format!("score >= {cut}: {q:.4}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+    }
+}
+
 /// A threshold policy as a section: each group's rule and what it achieves, and what the
 /// alternatives cost (the price of fairness).
 pub fn policy_section(p: &mlops_fairness::ThresholdPolicy, title: &str) -> Section {
@@ -735,21 +759,10 @@ pub fn policy_section(p: &mlops_fairness::ThresholdPolicy, title: &str) -> Secti
             "rows",
         ],
         p.groups.iter().map(|g| {
-            let steps: Vec<String> = g
-                .rule
-                .steps()
-                .iter()
-                .map(|&(cut, q)| {
-                    if cut == f64::NEG_INFINITY {
-                        format!("{q:.4}")
-                    } else {
-                        format!(">= {cut}: {q:.4}")
-                    }
-                })
-                .collect();
+            let rule = describe_rule(&g.rule);
             [
                 g.name.clone(),
-                steps.join("; "),
+                rule,
                 cell(g.confusion.fpr()),
                 cell(g.confusion.tpr()),
                 format!("{:.2}", g.cost),

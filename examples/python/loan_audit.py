@@ -107,6 +107,11 @@ def main(out: pathlib.Path, *, n: int = 40_000, production_rows: int = 8_000,
     champion_single = metrics.min_cost_threshold(y_tune, champion_tune, cost=cost)
     mcnemar = compare.mcnemar(y_test, (risk_test >= single.threshold).astype(int),
                               (champion_test >= champion_single.threshold).astype(int))
+    # Cost per loan, each model at its own cost-optimal threshold; challenger - champion.
+    cost_diff = compare.paired_bootstrap(
+        y_test, champion_test, risk_test, metric="cost", cost=cost,
+        threshold=(champion_single.threshold, single.threshold), n_resamples=1000,
+        seed=SEEDS["bootstrap"])
 
     # -- the deployment gate -----------------------------------------------------------
     verdict = gate.evaluate(REQUIREMENTS, fpr_gap=fair_audit.max_gap, auc=auc, ece=ece,
@@ -190,8 +195,8 @@ def main(out: pathlib.Path, *, n: int = 40_000, production_rows: int = 8_000,
         status="pass" if delong.pvalue_less >= REQUIREMENTS["challenger_not_worse_alpha"]
         else "fail",
         paragraphs=["The challenger is this model; the champion is the score in production. "
-                    "Paired tests on the same held-out loans. (A paired bootstrap of the "
-                    "cost difference will join these when compare gains it.)"],
+                    "Paired tests on the same held-out loans, each model at its own "
+                    "cost-optimal threshold where a decision is needed."],
         tables=[report.Table("Paired tests", ["test", "statistic", "p-value", "detail"], [
             ["DeLong (AUC)", delong.statistic, delong.pvalue,
              f"AUC {delong.auc_a:.4f} vs {delong.auc_b:.4f}, 95% CI of the difference "
@@ -199,6 +204,11 @@ def main(out: pathlib.Path, *, n: int = 40_000, production_rows: int = 8_000,
             ["DeLong, H1: challenger worse", delong.statistic, delong.pvalue_less, ""],
             ["McNemar (errors at each model's cost-optimal threshold)", mcnemar.statistic,
              mcnemar.pvalue, ""],
+            ["Paired bootstrap (cost per loan, challenger - champion)", cost_diff.statistic,
+             cost_diff.pvalue,
+             f"{cost_diff.challenger:.4f} vs {cost_diff.champion:.4f}; 95% BCa interval "
+             f"[{cost_diff.bca_low:.4f}, {cost_diff.bca_high:.4f}], "
+             f"{cost_diff.valid_resamples} resamples, seed {cost_diff.seed}"],
         ])],
     )
     flag_test = {g: float(flags_test[np.asarray(g_test == g)].mean())
@@ -243,6 +253,8 @@ def main(out: pathlib.Path, *, n: int = 40_000, production_rows: int = 8_000,
           f"loan {fair_cost:.4f}; price of fairness on the tuning loans "
           f"{policy.price_of_fairness:+.1f}")
     print(f"calibration: ECE {ece:.4f}")
+    print(f"cost per loan, challenger - champion: {cost_diff.statistic:+.4f} (95% BCa "
+          f"[{cost_diff.bca_low:+.4f}, {cost_diff.bca_high:+.4f}], p = {cost_diff.pvalue:.3g})")
     print(verdict)
     print(f"report: {html_path}")
     print(f"        {json_path}")

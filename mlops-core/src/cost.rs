@@ -169,17 +169,35 @@ impl CostMatrix {
         };
         let mut best = (self.total_cost(&at(0.0, 0.0)), f64::INFINITY, 0.0, 0.0);
         let (mut tp, mut fp) = (0.0, 0.0);
-        let runs: Vec<&[f64]> = parts.iter().map(|p| p.thresholds()).collect();
-        crate::merge::merge_runs(&runs, crate::merge::Order::Descending, |score, members| {
-            for &(part, index) in members {
-                tp += parts[part].block_pos()[index];
-                fp += parts[part].block_neg()[index];
+        // Each part's blocks as (score, positives, negatives), merged by descending score;
+        // equal scores end up adjacent, earlier parts first.
+        let runs: Vec<Vec<(f64, f64, f64)>> = parts
+            .iter()
+            .map(|p| {
+                p.thresholds()
+                    .iter()
+                    .zip(p.block_pos())
+                    .zip(p.block_neg())
+                    .map(|((&s, &bp), &bn)| (s, bp, bn))
+                    .collect()
+            })
+            .collect();
+        let merged =
+            crate::merge::merge_sorted(&runs, &|x: &(f64, f64, f64), y: &(f64, f64, f64)| {
+                x.0.total_cmp(&y.0) == std::cmp::Ordering::Greater
+            });
+        for (i, &(score, bp, bn)) in merged.iter().enumerate() {
+            tp += bp;
+            fp += bn;
+            // Evaluate once per distinct score, after all its blocks.
+            if merged.get(i + 1).is_some_and(|next| next.0 == score) {
+                continue;
             }
             let c = self.total_cost(&at(tp, fp));
             if c < best.0 {
                 best = (c, score, tp, fp);
             }
-        });
+        }
         CostOptimum {
             threshold: best.1,
             cost: best.0,

@@ -235,7 +235,17 @@ proptest! {
         let cost = mlops_core::CostMatrix::default();
         let streamed = cost.min_cost_threshold_of_parts(&per.iter().collect::<Vec<_>>());
         let direct = cost.min_cost_threshold(&SortedCounts::new(&task));
-        prop_assert_eq!(streamed.threshold, direct.threshold);
+        // The same threshold, unless two thresholds tie up to the rounding of weighted sums
+        // taken in a different order (then both are optimal).
+        let pooled_counts = SortedCounts::new(&task);
+        prop_assert!(
+            streamed.threshold == direct.threshold
+                || close(
+                    cost.total_cost(&pooled_counts.confusion_at(streamed.threshold)),
+                    direct.cost
+                ),
+            "{streamed:?} vs {direct:?}"
+        );
         prop_assert!(close(streamed.cost, direct.cost));
         // Merging the groups back gives the pooled counts (up to the summation order).
         let merged = SortedCounts::merge(&per.iter().collect::<Vec<_>>());

@@ -30,9 +30,14 @@ use thiserror::Error;
 pub mod categorical;
 pub mod correction;
 pub mod ks;
+pub mod monitor;
+pub mod profile;
 pub mod proportion;
 pub mod psi;
+pub mod report;
+pub mod sketch;
 pub mod special;
+pub mod table;
 mod validate;
 pub mod wasserstein;
 
@@ -41,8 +46,13 @@ pub use correction::{Correction, CorrectionResult, multipletests};
 pub use ks::{
     Alternative, KsMethod, KsParams, KsResult, PValueMethod, ks_2samp, ksone_sf, kstwo_sf,
 };
+pub use monitor::{DriftMonitor, FeatureTest, MonitorConfig, Window, drift_report};
+pub use profile::{ColumnKind, PredictionSpec, ProfileParams, ReferenceProfile};
 pub use proportion::{ProportionResult, proportion_drift};
 pub use psi::{Binning, PsiParams, PsiResult, psi};
+pub use report::{AlertStatus, DriftReport};
+pub use sketch::QuantileSketch;
+pub use table::{ColumnData, Table};
 pub use wasserstein::{WassersteinResult, wasserstein};
 
 /// Everything that can go wrong in `mlops-drift`.
@@ -131,6 +141,132 @@ pub enum DriftError {
         value: String,
         /// What the valid values are.
         reason: String,
+    },
+
+    /// A column of a table has a different length from the first column.
+    #[error(
+        "column `{column}` has {found} rows but `{reference}` has {expected}: every column of \
+         a table must have the same length"
+    )]
+    ColumnLengthMismatch {
+        /// The column with the wrong length.
+        column: String,
+        /// The first column, whose length sets the table's.
+        reference: String,
+        /// The table's length.
+        expected: usize,
+        /// This column's length.
+        found: usize,
+    },
+
+    /// A column name appears twice in a table.
+    #[error("column `{column}` appears more than once: give every column a distinct name")]
+    DuplicateColumn {
+        /// The repeated name.
+        column: String,
+    },
+
+    /// A column named in the parameters is not in the data.
+    #[error("column `{column}` is not in the data (columns: {available:?}): check the spelling")]
+    UnknownColumn {
+        /// The name given.
+        column: String,
+        /// The columns that exist.
+        available: Vec<String>,
+    },
+
+    /// A batch lacks a column of the reference profile.
+    #[error(
+        "column `{column}` of the reference profile is missing from the data: send every \
+         profiled column (use null values for missing entries)"
+    )]
+    MissingColumn {
+        /// The missing column.
+        column: String,
+    },
+
+    /// A column holds a type the profile cannot use where it is expected.
+    #[error(
+        "column `{column}` is {expected} in the reference profile but holds {found} data: \
+         convert it, or profile it as categorical"
+    )]
+    ColumnTypeMismatch {
+        /// The column.
+        column: String,
+        /// The kind the profile expects.
+        expected: String,
+        /// The kind found.
+        found: String,
+    },
+
+    /// A column mixes numbers and text.
+    #[error(
+        "column `{column}` mixes types: row {index} holds {found} where earlier rows hold \
+         {expected}; convert the column to one type (e.g. str for categories)"
+    )]
+    MixedTypes {
+        /// The column.
+        column: String,
+        /// The first row of the other type.
+        index: usize,
+        /// The type of the earlier rows.
+        expected: String,
+        /// The type found at `index`.
+        found: String,
+    },
+
+    /// A column's type is neither numbers, text nor booleans.
+    #[error(
+        "column `{column}` has type {data_type}, which is neither numeric nor categorical: \
+         cast it to numbers or strings"
+    )]
+    UnsupportedColumnType {
+        /// The column.
+        column: String,
+        /// Its type.
+        data_type: String,
+    },
+
+    /// Two profiles (or a profile and a configuration) do not fit together.
+    #[error("profiles cannot be combined at column `{column}`: {reason}")]
+    ProfileMismatch {
+        /// The column concerned (empty when the whole profile is).
+        column: String,
+        /// What differs.
+        reason: String,
+    },
+
+    /// A prediction is not a 0/1 label and no threshold was given.
+    #[error(
+        "prediction column `{column}` holds {value} at row {index}: give 0/1 labels, or a \
+         threshold to turn scores into labels"
+    )]
+    InvalidPrediction {
+        /// The prediction column.
+        column: String,
+        /// The row.
+        index: usize,
+        /// The value found.
+        value: String,
+    },
+
+    /// A profile was written by a newer format.
+    #[error(
+        "profile format version {found} is not supported (this version reads {supported}): \
+         rebuild the profile or upgrade mlops-drift"
+    )]
+    UnsupportedFormatVersion {
+        /// The version in the data.
+        found: u32,
+        /// The version this crate reads.
+        supported: u32,
+    },
+
+    /// JSON could not be read or written.
+    #[error("JSON (de)serialisation failed: {message}")]
+    Serialization {
+        /// serde's message.
+        message: String,
     },
 }
 

@@ -146,57 +146,25 @@ struct Point {
     group: u32,
 }
 
-/// Merges two runs sorted by `(rate, group)` whose groups are all lower in `a` than in `b`
-/// (so `a` wins ties). Branch-free selection: the interleaving of groups is random, and a
-/// branch on it would be mispredicted half the time.
-fn merge_two(a: &[Point], b: &[Point]) -> Vec<Point> {
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        let (x, y) = (a[i], b[j]);
-        let take_b = y.rate < x.rate;
-        // Select by masks: compilers turn an `if` on a float comparison into a branch here.
-        let mask = 0u64.wrapping_sub(u64::from(take_b));
-        let pick = |u: u64, v: u64| (u & !mask) | (v & mask);
-        out.push(Point {
-            rate: f64::from_bits(pick(x.rate.to_bits(), y.rate.to_bits())),
-            cost: f64::from_bits(pick(x.cost.to_bits(), y.cost.to_bits())),
-            group: (pick(u64::from(x.group), u64::from(y.group))) as u32,
-        });
-        j += usize::from(take_b);
-        i += usize::from(!take_b);
-    }
-    out.extend_from_slice(&a[i..]);
-    out.extend_from_slice(&b[j..]);
-    out
-}
-
-/// Every point of every group, ordered by rate, then group, then index: a balanced tree of
-/// two-way merges (halves in parallel), since each group is already sorted.
-fn sweep_order(groups: &[Reduced], first_group: u32) -> Vec<Point> {
-    match groups.len() {
-        0 => Vec::new(),
-        1 => groups[0]
-            .rate
-            .iter()
-            .zip(&groups[0].cost)
-            .map(|(&rate, &cost)| Point {
-                rate,
-                cost,
-                group: first_group,
-            })
-            .collect(),
-        n => {
-            let mid = n / 2;
-            let size: usize = groups.iter().map(|g| g.rate.len()).sum();
-            let (a, b) = mlops_core::parallel::join(
-                size >= 1 << 16,
-                || sweep_order(&groups[..mid], first_group),
-                || sweep_order(&groups[mid..], first_group + mid as u32),
-            );
-            merge_two(&a, &b)
-        }
-    }
+/// Every point of every group, ordered by rate, then group, then index: each group is
+/// sorted already, so this is a stable merge (earlier groups first on equal rates).
+fn sweep_order(groups: &[Reduced]) -> Vec<Point> {
+    let runs: Vec<Vec<Point>> = groups
+        .iter()
+        .enumerate()
+        .map(|(g, r)| {
+            r.rate
+                .iter()
+                .zip(&r.cost)
+                .map(|(&rate, &cost)| Point {
+                    rate,
+                    cost,
+                    group: g as u32,
+                })
+                .collect()
+        })
+        .collect();
+    mlops_core::merge::merge_sorted(&runs, &|x: &Point, y: &Point| x.rate < y.rate)
 }
 
 /// A monotone queue of sweep positions for one group: costs non-decreasing from the head.
@@ -226,7 +194,7 @@ pub(crate) fn window_search(curves: &[Curve], tol: f64) -> Option<Vec<usize>> {
 
 /// [`window_search`] on curves already reduced to their undominated points.
 pub(crate) fn window_search_reduced(reduced: &[Reduced], tol: f64) -> Option<Vec<usize>> {
-    let points = sweep_order(reduced, 0);
+    let points = sweep_order(reduced);
     let n = points.len();
     let mut queues: Vec<MinQueue> = reduced
         .iter()

@@ -2,10 +2,12 @@
 //! become `mlops_audit.results.TestResult` objects on the Python side.
 
 use mlops_core::compare::{
-    Alternative, RankMethod, cohens_h, delong, fisher_exact, mann_whitney_u,
-    mcnemar_from_predictions, paired_ttest, power, sample_size, two_proportion_ztest, welch_ttest,
-    wilcoxon,
+    Alternative, BootstrapMetric, BootstrapParams, RankMethod, SequentialKind, SequentialTest,
+    ShadowAccumulator, ShadowConfig, bootstrap_multiplicities, cohens_h, delong, fisher_exact,
+    mann_whitney_u, mcnemar_from_predictions, paired_bootstrap, paired_ttest, power, sample_size,
+    two_proportion_ztest, welch_ttest, wilcoxon,
 };
+use mlops_core::{CoreError, CostMatrix};
 use pyo3::prelude::*;
 
 use crate::convert::extract_column;
@@ -228,4 +230,311 @@ pub fn _sample_size_json(
 #[pyfunction]
 pub fn _cohens_h(p1: f64, p2: f64) -> PyResult<f64> {
     cohens_h(p1, p2).map_err(crate::errors::core_err)
+}
+
+/// The metric of a paired bootstrap from its Python spelling and options.
+fn bootstrap_metric(
+    metric: &str,
+    cost: Option<&crate::metrics::PyCostMatrix>,
+    thresholds: Option<(f64, f64)>,
+) -> PyResult<BootstrapMetric> {
+    let need_thresholds = || {
+        thresholds.map(|(a, b)| [a, b]).ok_or_else(|| {
+            crate::errors::parameter_error(
+                "threshold",
+                format!(
+                    "the {metric} metric needs a threshold (one, or a pair (champion, challenger))"
+                ),
+            )
+        })
+    };
+    if matches!(metric, "auc" | "brier") && (thresholds.is_some() || cost.is_some()) {
+        return Err(crate::errors::parameter_error(
+            "threshold",
+            format!("the {metric} metric uses neither a threshold nor a cost matrix: drop them"),
+        ));
+    }
+    match metric {
+        "auc" => Ok(BootstrapMetric::Auc),
+        "brier" => Ok(BootstrapMetric::Brier),
+        "cost" => {
+            let cost = cost.map(|c| c.0).unwrap_or_default();
+            Ok(BootstrapMetric::Cost {
+                cost,
+                thresholds: thresholds_or_bayes(thresholds, &cost),
+            })
+        }
+        "max_fpr_gap" => Ok(BootstrapMetric::MaxFprGap {
+            thresholds: need_thresholds()?,
+        }),
+        other => Err(crate::errors::parameter_error(
+            "metric",
+            format!("must be \"auc\", \"brier\", \"cost\" or \"max_fpr_gap\", got {other:?}"),
+        )),
+    }
+}
+
+/// Paired bootstrap of ``metric(challenger) - metric(champion)``; JSON text.
+#[pyfunction]
+#[pyo3(signature = (y_true, score_champion, score_challenger, metric, n_resamples, seed, confidence_level, groups=None, thresholds=None, cost=None, sample_weight=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn _paired_bootstrap_json(
+    py: Python<'_>,
+    y_true: &Bound<'_, PyAny>,
+    score_champion: &Bound<'_, PyAny>,
+    score_challenger: &Bound<'_, PyAny>,
+    metric: &str,
+    n_resamples: usize,
+    seed: u64,
+    confidence_level: f64,
+    groups: Option<&Bound<'_, PyAny>>,
+    thresholds: Option<(f64, f64)>,
+    cost: Option<&crate::metrics::PyCostMatrix>,
+    sample_weight: Option<&Bound<'_, PyAny>>,
+) -> PyResult<String> {
+    let metric = bootstrap_metric(metric, cost, thresholds)?;
+    let params = BootstrapParams::new(metric, n_resamples, seed, confidence_level)
+        .map_err(crate::errors::core_err)?;
+    let y = extract_column(y_true, "y_true")?;
+    let a = extract_column(score_champion, "score_champion")?;
+    let b = extract_column(score_challenger, "score_challenger")?;
+    let w = crate::convert::extract_optional(sample_weight, "sample_weight")?;
+    let groups = groups.map(crate::groups::extract_groups).transpose()?;
+    let (y, a, b) = (
+        y.labels("y_true")?,
+        a.floats("score_champion")?,
+        b.floats("score_challenger")?,
+    );
+    let w = w.as_ref().map(|w| w.floats("sample_weight")).transpose()?;
+    let r = detach(py, || {
+        paired_bootstrap(
+            y.view(),
+            a.view(),
+            b.view(),
+            w.as_ref().map(|w| w.view()),
+            groups.as_ref(),
+            &params,
+        )
+    })?;
+    to_json(&r)
+}
+
+/// The multiplicities of replicates ``0..n_replicates`` of a paired bootstrap of ``n`` rows
+/// with ``seed``, row-major in one flat array (reshape to ``(n_replicates, n)``).
+#[pyfunction]
+pub fn _bootstrap_multiplicities<'py>(
+    py: Python<'py>,
+    n: usize,
+    seed: u64,
+    n_replicates: usize,
+) -> Bound<'py, numpy::PyArray1<u32>> {
+    use numpy::IntoPyArray;
+    let flat: Vec<u32> = py.detach(|| {
+        (0..n_replicates)
+            .flat_map(|r| bootstrap_multiplicities(n, seed, r))
+            .collect()
+    });
+    flat.into_pyarray(py)
+}
+
+/// Thresholds `(champion, challenger)` from one number or a pair; the cost's Bayes
+/// threshold by default.
+fn thresholds_or_bayes(thresholds: Option<(f64, f64)>, cost: &CostMatrix) -> [f64; 2] {
+    let t = cost.bayes_threshold();
+    thresholds.map_or([t, t], |(a, b)| [a, b])
+}
+
+/// The compiled state of ``mlops_audit.compare.ShadowAccumulator``.
+#[pyclass(name = "_ShadowAccumulator", module = "mlops_audit._mlops_audit")]
+pub struct PyShadowAccumulator(ShadowAccumulator);
+
+#[pymethods]
+impl PyShadowAccumulator {
+    #[new]
+    #[pyo3(signature = (max_pending, thresholds=None, cost=None, confidence_level=0.95))]
+    fn new(
+        max_pending: usize,
+        thresholds: Option<(f64, f64)>,
+        cost: Option<&crate::metrics::PyCostMatrix>,
+        confidence_level: f64,
+    ) -> PyResult<Self> {
+        let cost = cost.map(|c| c.0).unwrap_or_default();
+        let config = ShadowConfig::new(
+            max_pending,
+            thresholds_or_bayes(thresholds, &cost),
+            cost,
+            confidence_level,
+        )
+        .map_err(crate::errors::core_err)?;
+        Ok(Self(ShadowAccumulator::new(config)))
+    }
+
+    /// Records both scores of one request.
+    #[pyo3(signature = (request_id, champion, challenger, group="all"))]
+    fn record(
+        &mut self,
+        request_id: u64,
+        champion: f64,
+        challenger: f64,
+        group: &str,
+    ) -> PyResult<()> {
+        self.0
+            .record(request_id, champion, challenger, group)
+            .map_err(crate::errors::core_err)
+    }
+
+    /// Records many requests; stops at the first bad score (the earlier ones are kept).
+    #[pyo3(signature = (request_ids, champion, challenger, groups=None))]
+    fn record_many(
+        &mut self,
+        request_ids: Vec<u64>,
+        champion: Vec<f64>,
+        challenger: Vec<f64>,
+        groups: Option<Vec<String>>,
+    ) -> PyResult<()> {
+        let n = request_ids.len();
+        mlops_core::check_len("champion", champion.len(), "request_ids", n)
+            .and_then(|()| mlops_core::check_len("challenger", challenger.len(), "request_ids", n))
+            .and_then(|()| {
+                groups.as_ref().map_or(Ok(()), |g| {
+                    mlops_core::check_len("groups", g.len(), "request_ids", n)
+                })
+            })
+            .map_err(crate::errors::core_err)?;
+        for i in 0..n {
+            let group = groups.as_ref().map_or("all", |g| g[i].as_str());
+            self.0
+                .record(request_ids[i], champion[i], challenger[i], group)
+                .map_err(|e| match e {
+                    CoreError::NotFinite { input, value, .. } => {
+                        crate::errors::core_err(CoreError::NotFinite {
+                            input,
+                            index: i,
+                            value,
+                        })
+                    }
+                    other => crate::errors::core_err(other),
+                })?;
+        }
+        Ok(())
+    }
+
+    /// Records a label; ``False`` when the id was not pending (counted, dropped).
+    fn label(&mut self, request_id: u64, label: bool) -> bool {
+        self.0.label(request_id, label)
+    }
+
+    /// Records many labels; returns how many matched a pending request.
+    fn label_many(&mut self, request_ids: Vec<u64>, labels: Vec<bool>) -> PyResult<usize> {
+        mlops_core::check_len("labels", labels.len(), "request_ids", request_ids.len())
+            .map_err(crate::errors::core_err)?;
+        Ok(request_ids
+            .iter()
+            .zip(&labels)
+            .filter(|&(&id, &y)| self.0.label(id, y))
+            .count())
+    }
+
+    /// Adds another accumulator's rows, pending requests and counters.
+    fn merge(&mut self, other: &Self) -> PyResult<()> {
+        self.0.merge(&other.0).map_err(crate::errors::core_err)
+    }
+
+    /// Labelled rows.
+    #[getter]
+    fn labelled(&self) -> usize {
+        self.0.labelled()
+    }
+
+    /// Requests waiting for a label.
+    #[getter]
+    fn pending(&self) -> usize {
+        self.0.pending()
+    }
+
+    /// The paired tests on the labelled rows; JSON text.
+    fn _summary_json(&self, py: Python<'_>) -> PyResult<String> {
+        let s = py.detach(|| self.0.summary());
+        to_json(&s)
+    }
+
+    /// The whole state as JSON text.
+    fn to_json(&self) -> PyResult<String> {
+        to_json(&self.0)
+    }
+
+    /// An accumulator from :meth:`to_json` text.
+    #[staticmethod]
+    fn from_json(text: &str) -> PyResult<Self> {
+        serde_json::from_str(text)
+            .map(Self)
+            .map_err(|e| crate::errors::parameter_error("text", e.to_string()))
+    }
+}
+
+/// The compiled state of ``mlops_audit.compare.SequentialTest``.
+#[pyclass(name = "_SequentialTest", module = "mlops_audit._mlops_audit")]
+pub struct PySequentialTest(SequentialTest);
+
+#[pymethods]
+impl PySequentialTest {
+    #[new]
+    fn new(kind: &str, alpha: f64, tau2: f64) -> PyResult<Self> {
+        let kind = match kind {
+            "proportions" => SequentialKind::Proportions,
+            "means" => SequentialKind::Means,
+            other => {
+                return Err(crate::errors::parameter_error(
+                    "kind",
+                    format!("must be \"proportions\" or \"means\", got {other:?}"),
+                ));
+            }
+        };
+        SequentialTest::new(kind, alpha, tau2)
+            .map(Self)
+            .map_err(crate::errors::core_err)
+    }
+
+    /// Adds a batch of values to each arm, then looks.
+    fn update(&mut self, arm_a: Vec<f64>, arm_b: Vec<f64>) -> PyResult<()> {
+        self.0
+            .update(&arm_a, &arm_b)
+            .map_err(crate::errors::core_err)
+    }
+
+    /// Adds a batch of counts to each arm of a proportions test, then looks.
+    fn update_counts(
+        &mut self,
+        successes_a: i64,
+        trials_a: i64,
+        successes_b: i64,
+        trials_b: i64,
+    ) -> PyResult<()> {
+        self.0
+            .update_counts(
+                count("successes_a", successes_a)?,
+                count("trials_a", trials_a)?,
+                count("successes_b", successes_b)?,
+                count("trials_b", trials_b)?,
+            )
+            .map_err(crate::errors::core_err)
+    }
+
+    /// Where the test stands; JSON text.
+    fn _result_json(&self) -> PyResult<String> {
+        to_json(&self.0.result())
+    }
+
+    /// The whole state as JSON text.
+    fn to_json(&self) -> PyResult<String> {
+        to_json(&self.0)
+    }
+
+    /// A test from :meth:`to_json` text.
+    #[staticmethod]
+    fn from_json(text: &str) -> PyResult<Self> {
+        serde_json::from_str(text)
+            .map(Self)
+            .map_err(|e| crate::errors::parameter_error("text", e.to_string()))
+    }
 }

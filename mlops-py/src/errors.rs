@@ -270,6 +270,86 @@ pub fn drift_err(e: DriftError) -> PyErr {
                     ("reason", obj(py, reason)),
                 ],
             ),
+            DriftError::ColumnLengthMismatch {
+                column,
+                reference,
+                expected,
+                found,
+            } => (
+                "LengthMismatchError",
+                vec![
+                    ("input", obj(py, column)),
+                    ("reference", obj(py, reference)),
+                    ("expected", obj(py, expected)),
+                    ("found", obj(py, found)),
+                ],
+            ),
+            DriftError::DuplicateColumn { column } | DriftError::MissingColumn { column } => {
+                ("ColumnError", vec![("column", obj(py, column))])
+            }
+            DriftError::UnknownColumn { column, available } => (
+                "ColumnError",
+                vec![
+                    ("column", obj(py, column)),
+                    ("available", obj(py, available)),
+                ],
+            ),
+            DriftError::ColumnTypeMismatch {
+                column,
+                expected,
+                found,
+            } => (
+                "ColumnTypeError",
+                vec![
+                    ("column", obj(py, column)),
+                    ("expected", obj(py, expected)),
+                    ("found", obj(py, found)),
+                ],
+            ),
+            DriftError::MixedTypes {
+                column,
+                index,
+                expected,
+                found,
+            } => (
+                "ColumnTypeError",
+                vec![
+                    ("column", obj(py, column)),
+                    ("index", obj(py, index)),
+                    ("expected", obj(py, expected)),
+                    ("found", obj(py, found)),
+                ],
+            ),
+            DriftError::UnsupportedColumnType { column, data_type } => (
+                "ColumnTypeError",
+                vec![
+                    ("column", obj(py, column)),
+                    ("data_type", obj(py, data_type)),
+                ],
+            ),
+            DriftError::ProfileMismatch { column, reason } => (
+                "ProfileError",
+                vec![("column", obj(py, column)), ("reason", obj(py, reason))],
+            ),
+            DriftError::UnsupportedFormatVersion { found, supported } => (
+                "ProfileError",
+                vec![("found", obj(py, found)), ("supported", obj(py, supported))],
+            ),
+            DriftError::Serialization { message } => {
+                ("ProfileError", vec![("reason", obj(py, message))])
+            }
+            DriftError::InvalidPrediction {
+                column,
+                index,
+                value,
+            } => (
+                "LabelError",
+                vec![
+                    ("input", obj(py, column)),
+                    ("index", obj(py, index)),
+                    ("value", obj(py, value)),
+                ],
+            ),
             _ => ("MlopsError", vec![]),
         };
         raise(class, message, details)

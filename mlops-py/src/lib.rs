@@ -16,6 +16,7 @@ mod fairness;
 mod gate;
 mod groups;
 mod metrics;
+mod monitor;
 mod plots;
 mod report;
 
@@ -78,6 +79,10 @@ fn _mlops_audit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(compare::_power_json, m)?)?;
     m.add_function(wrap_pyfunction!(compare::_sample_size_json, m)?)?;
     m.add_function(wrap_pyfunction!(compare::_cohens_h, m)?)?;
+    m.add_function(wrap_pyfunction!(compare::_paired_bootstrap_json, m)?)?;
+    m.add_function(wrap_pyfunction!(compare::_bootstrap_multiplicities, m)?)?;
+    m.add_class::<compare::PyShadowAccumulator>()?;
+    m.add_class::<compare::PySequentialTest>()?;
     m.add_class::<drift::PyKsResult>()?;
     m.add_function(wrap_pyfunction!(drift::ks_2samp, m)?)?;
     m.add_function(wrap_pyfunction!(drift::_wasserstein_json, m)?)?;
@@ -85,6 +90,9 @@ fn _mlops_audit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(drift::_categorical_json, m)?)?;
     m.add_function(wrap_pyfunction!(drift::_proportion_json, m)?)?;
     m.add_function(wrap_pyfunction!(drift::_multipletests_json, m)?)?;
+    m.add_class::<monitor::PyReferenceProfile>()?;
+    m.add_class::<monitor::PyDriftMonitor>()?;
+    m.add_function(wrap_pyfunction!(monitor::_drift_report_json, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::roc_auc, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::roc_curve, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::precision_recall_curve, m)?)?;

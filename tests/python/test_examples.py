@@ -40,8 +40,8 @@ def test_python_loan_audit_runs_and_writes_its_report(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     for promised in ("held-out ROC AUC", "one threshold", "equal-opportunity thresholds",
-                     "price of fairness", "calibration: ECE", "deployment gate: ",
-                     "report: "):
+                     "price of fairness", "calibration: ECE",
+                     "cost per loan, challenger - champion", "deployment gate: ", "report: "):
         assert promised in out.stdout, promised
     html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
     doc = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))

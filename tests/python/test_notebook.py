@@ -40,4 +40,4 @@ def test_loan_audit_notebook_runs(tmp_path):
     assert any("Rates by group" in h for h in html)
     assert sum("<svg" in h for h in html) >= 1  # the report, with its charts inline
     images = [o for o in outputs if "image/png" in o.get("data", {})]
-    assert len(images) >= 3  # ROC + frontier, FPR bars, reliability diagram
+    assert len(images) >= 4  # ROC + frontier, FPR bars, reliability, bootstrap replicates

@@ -2,16 +2,24 @@
 //!
 //! Paired tests compare two models scored on the same rows (shadow mode).
 
+pub mod accumulator;
+pub mod bootstrap;
 pub mod common;
 pub mod delong;
 pub mod mannwhitney;
 pub mod mcnemar;
 pub mod power;
 pub mod proportions;
+pub mod sequential;
 pub mod tdist;
 pub mod ttest;
 pub mod wilcoxon;
 
+pub use accumulator::{ShadowAccumulator, ShadowConfig, ShadowGroupCounts, ShadowSummary};
+pub use bootstrap::{
+    BootstrapMetric, BootstrapParams, MAX_RESAMPLES, PairedBootstrapResult,
+    bootstrap_multiplicities, paired_bootstrap,
+};
 pub use common::RankMethod;
 pub use delong::{DelongResult, delong};
 pub use mannwhitney::{MANN_WHITNEY_EXACT_MAX, MannWhitneyResult, mann_whitney_u};
@@ -20,6 +28,9 @@ pub use power::{PowerResult, cohens_h, power, sample_size};
 pub use proportions::{
     FISHER_TIE_TOLERANCE, FisherExactResult, ProportionsZTestResult, fisher_exact,
     two_proportion_ztest,
+};
+pub use sequential::{
+    ArmStats, SequentialDecision, SequentialKind, SequentialResult, SequentialTest,
 };
 pub use tdist::{student_t_quantile, student_t_sf};
 pub use ttest::{TTestResult, paired_ttest, welch_ttest};

@@ -30,6 +30,9 @@ __all__ = [
     "_render_section_html",
     "_report_json",
     "_calibration_errors",
+    "_SequentialTest",
+    "_ShadowAccumulator",
+    "_bootstrap_multiplicities",
     "_cohens_h",
     "_column_info",
     "_categorical_json",
@@ -37,6 +40,7 @@ __all__ = [
     "_fisher_exact_json",
     "_mann_whitney_json",
     "_mcnemar_json",
+    "_paired_bootstrap_json",
     "_paired_ttest_json",
     "_multipletests_json",
     "_parallelism_enabled",
@@ -78,6 +82,9 @@ __all__ = [
     "_hosmer_lemeshow_json",
     "_spiegelhalter_json",
     "reliability_diagram_svg",
+    "ReferenceProfile",
+    "_DriftMonitor",
+    "_drift_report_json",
 ]
 
 # Anything 1-D: a numpy array, a pandas/polars Series, a pyarrow array, a sequence.
@@ -374,6 +381,63 @@ def _sample_size_json(
     alternative: str = "two-sided",
 ) -> str: ...
 def _cohens_h(p1: float, p2: float) -> float: ...
+def _paired_bootstrap_json(
+    y_true: _ArrayLike,
+    score_champion: _ArrayLike,
+    score_challenger: _ArrayLike,
+    metric: str,
+    n_resamples: int,
+    seed: int,
+    confidence_level: float,
+    groups: Any = None,
+    thresholds: tuple[float, float] | None = None,
+    cost: CostMatrix | None = None,
+    sample_weight: _ArrayLike | None = None,
+) -> str: ...
+@final
+class _ShadowAccumulator:
+    def __new__(
+        cls,
+        max_pending: int,
+        thresholds: tuple[float, float] | None = None,
+        cost: CostMatrix | None = None,
+        confidence_level: float = 0.95,
+    ) -> _ShadowAccumulator: ...
+    def record(
+        self, request_id: int, champion: float, challenger: float, group: str = "all"
+    ) -> None: ...
+    def record_many(
+        self,
+        request_ids: Sequence[int],
+        champion: Sequence[float],
+        challenger: Sequence[float],
+        groups: Sequence[str] | None = None,
+    ) -> None: ...
+    def label(self, request_id: int, label: bool) -> bool: ...
+    def label_many(self, request_ids: Sequence[int], labels: Sequence[bool]) -> int: ...
+    def merge(self, other: _ShadowAccumulator) -> None: ...
+    @property
+    def labelled(self) -> int: ...
+    @property
+    def pending(self) -> int: ...
+    def _summary_json(self) -> str: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(text: str) -> _ShadowAccumulator: ...
+
+@final
+class _SequentialTest:
+    def __new__(cls, kind: str, alpha: float, tau2: float) -> _SequentialTest: ...
+    def update(self, arm_a: Sequence[float], arm_b: Sequence[float]) -> None: ...
+    def update_counts(
+        self, successes_a: int, trials_a: int, successes_b: int, trials_b: int
+    ) -> None: ...
+    def _result_json(self) -> str: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(text: str) -> _SequentialTest: ...
+
+def _bootstrap_multiplicities(n: int, seed: int, n_replicates: int) -> npt.NDArray[np.uint32]: ...
 
 @final
 class KsResult:
@@ -591,3 +655,79 @@ def _rate_bars_svg(
     title: str,
 ) -> str: ...
 def _check_chart(caption: str, svg: str) -> None: ...
+
+@final
+class ReferenceProfile:
+    @staticmethod
+    def from_data(
+        table: Any,
+        *,
+        categorical: list[str] | None = None,
+        numeric: list[str] | None = None,
+        sample_cap: int | None = 100000,
+        sketch_k: int = 200,
+        seed: int = 0,
+        group: str | list[str] | None = None,
+        prediction: str | None = None,
+        threshold: float | None = None,
+    ) -> ReferenceProfile: ...
+    def merge(self, other: ReferenceProfile) -> ReferenceProfile: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(json: str) -> ReferenceProfile: ...
+    def to_dict(self) -> Any: ...
+    @property
+    def rows(self) -> int: ...
+    @property
+    def format_version(self) -> int: ...
+    @property
+    def columns(self) -> list[tuple[str, str]]: ...
+
+@final
+class _DriftMonitor:
+    def __new__(
+        cls,
+        profile: ReferenceProfile,
+        *,
+        tests: dict[str, str] | None = None,
+        features: list[str] | None = None,
+        alpha: float = 0.05,
+        effect_threshold: float | None = None,
+        psi_threshold: float = 0.25,
+        wasserstein_threshold: float = 0.1,
+        correction: str = "holm",
+        confidence_level: float = 0.95,
+        window_rows: int | None = None,
+        window_seconds: float | None = None,
+        window_sample_cap: int | None = 50000,
+        shards: int = 0,
+        ks_method: str = "auto",
+    ) -> _DriftMonitor: ...
+    def ingest(self, batch: Any, timestamp: float | None = None) -> None: ...
+    def evaluate_json(self, now: float | None = None) -> str: ...
+    def record_error(self) -> None: ...
+    @property
+    def features(self) -> list[str]: ...
+    @property
+    def profile(self) -> ReferenceProfile: ...
+
+def _drift_report_json(
+    reference: Any,
+    current: Any,
+    *,
+    categorical: list[str] | None = None,
+    numeric: list[str] | None = None,
+    group: str | list[str] | None = None,
+    prediction: str | None = None,
+    threshold: float | None = None,
+    sample_cap: int | None = None,
+    tests: dict[str, str] | None = None,
+    features: list[str] | None = None,
+    alpha: float = 0.05,
+    effect_threshold: float | None = None,
+    psi_threshold: float = 0.25,
+    wasserstein_threshold: float = 0.1,
+    correction: str = "holm",
+    confidence_level: float = 0.95,
+    ks_method: str = "auto",
+) -> str: ...

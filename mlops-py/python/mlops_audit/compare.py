@@ -18,7 +18,12 @@ Paired tests for two models scored on the same rows (shadow mode):
 - :func:`power`, :func:`sample_size` (with :func:`cohens_h`): fixed-horizon design, as
   statsmodels' ``NormalIndPower``.
 
-Still to come (being built): the paired bootstrap and sequential tests.
+- :func:`paired_bootstrap`: the paired bootstrap of a challenger − champion difference of
+  AUC, Brier score, cost or max FPR gap between groups, with percentile and BCa intervals.
+- :class:`SequentialTest`: a mixture SPRT for two proportions or two means that may be
+  looked at after every batch (always-valid p-value, confidence sequence).
+- :class:`ShadowAccumulator`: pairs a shadow deployment's scores with labels as they
+  arrive, merges across threads and processes, and runs the paired tests.
 """
 
 from __future__ import annotations
@@ -27,7 +32,13 @@ import json
 import math
 from typing import Any
 
+import numpy as np
+
 from mlops_audit._mlops_audit import (
+    _SequentialTest,
+    _ShadowAccumulator,
+    _bootstrap_multiplicities,
+    _paired_bootstrap_json,
     _cohens_h,
     _delong_json,
     _fisher_exact_json,
@@ -43,12 +54,15 @@ from mlops_audit._mlops_audit import (
 from mlops_audit.results import TestResult
 
 __all__ = [
+    "SequentialTest",
+    "ShadowAccumulator",
     "TestResult",
     "cohens_h",
     "delong",
     "fisher_exact",
     "mann_whitney",
     "mcnemar",
+    "paired_bootstrap",
     "paired_ttest",
     "power",
     "sample_size",
@@ -186,3 +200,221 @@ def sample_size(effect_size: float, *, power: float = 0.8, alpha: float = 0.05,
     (round it up), ``nobs2 = ratio * nobs1``."""
     return TestResult("PowerResult", json.loads(
         _sample_size_json(effect_size, power, alpha, ratio, alternative)))
+
+
+def paired_bootstrap(y_true: Any, score_champion: Any, score_challenger: Any, *,
+                     metric: str = "auc", n_resamples: int = 1000, seed: int = 0,
+                     confidence_level: float = 0.95, groups: Any = None,
+                     threshold: float | tuple[float, float] | None = None,
+                     cost: Any = None, sample_weight: Any = None) -> TestResult:
+    """Paired bootstrap of ``metric(challenger) - metric(champion)`` on the same rows.
+
+    Every replicate draws ``n`` rows with replacement, the same rows for both models, and
+    evaluates the metric with row weights ``multiplicity * sample_weight``; replicates run
+    in parallel, each from its own generator seeded by ``(seed, replicate)``, so the result
+    depends on ``seed`` only.
+
+    ``metric``: ``"auc"`` (higher is better), ``"brier"`` (scores in [0, 1]), ``"cost"``
+    (mean cost per row of flagging ``score >= threshold`` under ``cost``, a
+    :class:`mlops_audit.metrics.CostMatrix`, default 5:1; ``threshold`` defaults to its
+    Bayes threshold) or ``"max_fpr_gap"`` (largest difference of the groups' false-positive
+    rates at ``threshold``; needs ``groups``, which the other metrics refuse: the resampling
+    is not stratified). ``threshold`` is one number or a pair ``(champion, challenger)``;
+    AUC and Brier take none. For all but AUC lower is better.
+
+    Returns a :class:`TestResult` with ``statistic`` (= ``difference``, challenger minus
+    champion, so positive means the challenger's metric is larger), ``champion``,
+    ``challenger``, ``std_error`` (standard deviation of the replicates), the percentile
+    interval ``percentile_low``/``percentile_high`` and the BCa interval
+    ``bca_low``/``bca_high`` (Efron & Tibshirani 1993, as ``scipy.stats.bootstrap``), with
+    ``bias_correction`` and ``acceleration``; ``pvalue``, the two-sided bootstrap p-value
+    ``min(1, 2 min(1 + #{d* <= 0}, 1 + #{d* >= 0}) / (B + 1))`` over the ``B`` valid
+    replicates (twice the smaller bootstrap tail beyond 0); ``seed``; ``valid_resamples``
+    and ``degenerate_resamples`` (replicates where the metric is undefined, e.g. no
+    positive for AUC or a group without negatives, reported and left out of the
+    intervals); ``replicates``, each replicate's difference (``None`` where degenerate).
+    """
+    thresholds = _threshold_pair(threshold)
+    fields = json.loads(_paired_bootstrap_json(
+        y_true, score_champion, score_challenger, metric, n_resamples, seed,
+        confidence_level, groups, thresholds, cost, sample_weight))
+    return TestResult("PairedBootstrapResult", {"statistic": fields["difference"], **fields})
+
+
+def _threshold_pair(threshold: float | tuple[float, float] | None) -> tuple[float, float] | None:
+    if threshold is None:
+        return None
+    if isinstance(threshold, (tuple, list)):
+        champion_t, challenger_t = threshold
+        return (float(champion_t), float(challenger_t))
+    return (float(threshold), float(threshold))
+
+
+class ShadowAccumulator:
+    """Champion and challenger scores of a shadow deployment, paired with labels as they
+    arrive; mergeable across threads and processes (``merge``, pickling, ``to_json``).
+
+    ``record(request_id, champion, challenger, group="all")`` stores a request's two scores
+    as pending; ``label(request_id, y)`` pairs it with its label. A second ``record`` of an
+    id still pending is counted in ``duplicate_requests`` and ignored (the first scores
+    stay). A label for an id that is not pending (never recorded, evicted, already
+    labelled, or recorded by another shard) is counted in ``unmatched_labels`` and
+    dropped, so route labels to the accumulator that saw the request. At most
+    ``max_pending`` requests wait for a label; beyond, the oldest is evicted and counted in
+    ``evicted``. Labelled rows are all kept (the rank tests need every row).
+
+    ``threshold`` (one number or ``(champion, challenger)``; default: the Bayes threshold
+    of ``cost``, a :class:`mlops_audit.metrics.CostMatrix`, 1/6 for the default 5:1) sets
+    the decisions of McNemar's test and of the per-row cost.
+
+    ``summary()`` runs, on the labelled rows, with every difference challenger − champion:
+    ``delong`` (AUC), ``brier_ttest`` and ``brier_wilcoxon`` (per-row Brier loss
+    ``(score - y)^2``), ``cost_ttest`` (per-row decision cost), ``mcnemar`` (exact, on the
+    decisions), with per-group counts in ``groups`` and the reason for each undefined test
+    (``None``) in ``undefined``.
+    """
+
+    def __init__(self, *, max_pending: int = 100_000,
+                 threshold: float | tuple[float, float] | None = None, cost: Any = None,
+                 confidence_level: float = 0.95) -> None:
+        self._inner = _ShadowAccumulator(max_pending, _threshold_pair(threshold), cost,
+                                         confidence_level)
+
+    def record(self, request_id: int, champion: float, challenger: float,
+               group: str = "all") -> None:
+        """Stores both models' scores of one request until its label arrives."""
+        self._inner.record(request_id, champion, challenger, group)
+
+    def record_many(self, request_ids: Any, champion: Any, challenger: Any,
+                    groups: Any = None) -> None:
+        """:meth:`record` for aligned sequences (groups default to ``"all"``)."""
+        self._inner.record_many(
+            [int(i) for i in request_ids], [float(s) for s in champion],
+            [float(s) for s in challenger], None if groups is None else [str(g) for g in groups])
+
+    def label(self, request_id: int, y: bool | int) -> bool:
+        """Pairs a label with its pending request; ``False`` when the id was not pending."""
+        return self._inner.label(request_id, bool(y))
+
+    def label_many(self, request_ids: Any, labels: Any) -> int:
+        """:meth:`label` for aligned sequences; returns how many ids were pending."""
+        return self._inner.label_many([int(i) for i in request_ids], [bool(v) for v in labels])
+
+    def merge(self, other: ShadowAccumulator) -> None:
+        """Adds ``other``'s labelled rows (after this one's), pending requests and counters.
+        Both must have the same settings."""
+        self._inner.merge(other._inner)
+
+    @property
+    def labelled(self) -> int:
+        """Labelled rows."""
+        return self._inner.labelled
+
+    @property
+    def pending(self) -> int:
+        """Requests waiting for a label."""
+        return self._inner.pending
+
+    def summary(self) -> TestResult:
+        """The paired tests on the labelled rows (see the class documentation)."""
+        return TestResult("ShadowSummary", json.loads(self._inner._summary_json()))
+
+    def to_json(self) -> str:
+        """The whole state (settings, pending requests, labelled rows, counters) as JSON."""
+        return self._inner.to_json()
+
+    @classmethod
+    def from_json(cls, text: str) -> ShadowAccumulator:
+        """An accumulator from :meth:`to_json` text."""
+        obj = cls.__new__(cls)
+        obj._inner = _ShadowAccumulator.from_json(text)
+        return obj
+
+    def __getstate__(self) -> str:
+        return self.to_json()
+
+    def __setstate__(self, state: str) -> None:
+        self._inner = _ShadowAccumulator.from_json(state)
+
+    def __repr__(self) -> str:
+        return f"ShadowAccumulator(labelled={self.labelled}, pending={self.pending})"
+
+
+class SequentialTest:
+    """A two-arm A/B test that may be looked at after every batch: the mixture sequential
+    probability ratio test (mSPRT) with a normal mixture ``N(0, tau2)`` over the
+    difference ``theta = mean_b - mean_a`` (Johari, Koomen, Pekelis & Walsh 2017, "Peeking
+    at A/B tests", KDD; Johari, Pekelis & Walsh, "Always valid inference").
+
+    ``kind="proportions"`` (0/1 outcomes, e.g. defaults; per-arm variances ``p (1 - p)``)
+    or ``"means"`` (sample variances). Arm ``a`` is the control (champion), ``b`` the
+    treatment (challenger). After each update, with ``V = s_a^2/n_a + s_b^2/n_b``::
+
+        Lambda = sqrt(V / (V + tau2)) * exp(tau2 * theta_hat^2 / (2 V (V + tau2)))
+        pvalue = min(previous pvalue, 1 / Lambda)          # always valid, non-increasing
+        interval: theta_hat +- sqrt(V (V + tau2) / tau2 * (ln((V + tau2) / V) - 2 ln alpha)),
+                  intersected with every earlier one       # confidence sequence
+
+    ``tau2`` is required: the mixture is most powerful for effects of size about
+    ``sqrt(tau2)``. Johari et al. fit it to the spread of effects in past comparable
+    experiments; with no history, use the square of the smallest difference worth
+    detecting. While an arm has fewer than two rows or every value is equal, nothing is
+    tested. The guarantee (``P(ever pvalue <= alpha) <= alpha`` under no difference) is
+    exact for normal data of known variance and asymptotic with plug-in variances.
+
+    ``result()`` returns ``estimate``, ``std_error``, ``log_likelihood_ratio``, ``pvalue``
+    (``statistic`` is the estimate), ``ci_low``/``ci_high``, ``rejected``, ``decision``
+    (``"continue"``, ``"b_greater"`` or ``"a_greater"``), ``rejected_at`` (the look),
+    ``looks``, ``n_a``, ``n_b``, ``mean_a``, ``mean_b``.
+    """
+
+    def __init__(self, kind: str = "proportions", *, tau2: float, alpha: float = 0.05) -> None:
+        self._inner = _SequentialTest(kind, alpha, tau2)
+
+    def update(self, arm_a: Any, arm_b: Any) -> TestResult:
+        """Adds a batch of values to each arm (either may be empty), looks, and returns
+        :meth:`result`."""
+        self._inner.update(np.asarray(arm_a, dtype=float).ravel().tolist(),
+                           np.asarray(arm_b, dtype=float).ravel().tolist())
+        return self.result()
+
+    def update_counts(self, successes_a: int, trials_a: int, successes_b: int,
+                      trials_b: int) -> TestResult:
+        """Adds a batch of counts to each arm of a proportions test, looks, and returns
+        :meth:`result`."""
+        self._inner.update_counts(int(successes_a), int(trials_a), int(successes_b),
+                                  int(trials_b))
+        return self.result()
+
+    def result(self) -> TestResult:
+        """Where the test stands (see the class documentation)."""
+        fields = json.loads(self._inner._result_json())
+        return TestResult("SequentialResult", {"statistic": fields["estimate"], **fields})
+
+    def to_json(self) -> str:
+        """The whole state as JSON (to pause and resume the test elsewhere)."""
+        return self._inner.to_json()
+
+    @classmethod
+    def from_json(cls, text: str) -> SequentialTest:
+        """A test from :meth:`to_json` text."""
+        obj = cls.__new__(cls)
+        obj._inner = _SequentialTest.from_json(text)
+        return obj
+
+    def __getstate__(self) -> str:
+        return self.to_json()
+
+    def __setstate__(self, state: str) -> None:
+        self._inner = _SequentialTest.from_json(state)
+
+    def __repr__(self) -> str:
+        r = self.result()
+        return f"SequentialTest(looks={r.looks}, pvalue={r.pvalue:.4g}, decision={r.decision!r})"
+
+
+def _replicate_multiplicities(n: int, *, seed: int, n_replicates: int) -> np.ndarray:
+    """The row multiplicities of replicates ``0..n_replicates`` of :func:`paired_bootstrap`
+    on ``n`` rows with ``seed``, shape ``(n_replicates, n)``: for checking each replicate
+    independently."""
+    return _bootstrap_multiplicities(n, seed, n_replicates).reshape(n_replicates, n)

@@ -30,8 +30,19 @@ Categorical features and prediction rates:
 Every function but :func:`ks_2samp` returns a :class:`~mlops_audit.results.TestResult` with
 ``statistic``, ``pvalue`` (``None`` where the measure has none) and an effect size.
 
-Planned contents (being built): Anderson-Darling, Cramer-von Mises, reference profiles and
-a monitor. Names are added as they are implemented and tested.
+Production monitoring:
+
+- :class:`ReferenceProfile`: per-column summaries of training data (exact category counts;
+  numeric counts, missing/NaN/inf, mean, variance, min/max, values exact up to
+  ``sample_cap`` then a KLL sketch with a stated rank-error bound), JSON with a format
+  version, and mergeable across partitions.
+- :class:`DriftMonitor`: ingests production batches from many threads, windows them, and
+  :meth:`DriftMonitor.evaluate` returns a :class:`DriftReport` (input drift per feature,
+  output rate per group, counters, alert status and reasons); :func:`drift_report` does the
+  same in one call for two tables.
+
+Planned contents (being built): Anderson-Darling, Cramer-von Mises. Names are added as they
+are implemented and tested.
 """
 
 from __future__ import annotations
@@ -159,4 +170,222 @@ def multipletests(pvalues: Any, *, alpha: float = 0.05, method: str = "holm") ->
     """
     return TestResult(
         "MultipleTestsResult", json.loads(_multipletests_json(pvalues, alpha, method))
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Reference profiles, the monitor and one-shot reports.
+# --------------------------------------------------------------------------------------
+from mlops_audit._mlops_audit import (  # noqa: E402
+    ReferenceProfile,
+    _drift_report_json,
+    _DriftMonitor,
+)
+
+__all__ += ["DriftMonitor", "DriftReport", "ReferenceProfile", "drift_report"]
+
+
+class DriftReport:
+    """The report of :meth:`DriftMonitor.evaluate` or :func:`drift_report`.
+
+    Sections (attributes, also in :meth:`to_dict`): ``status`` (``"ok"``, ``"alert"`` or
+    ``"no_data"``), ``reasons`` (human-readable), ``window`` (kind, index, complete, rows,
+    batches, start/end of time windows), ``counters`` (requests, rows, errors, late_rows,
+    positive predictions per group since creation), ``features`` (one dict per feature:
+    test, statistic, pvalue, pvalue_corrected, effect_size, drifted, approximate,
+    missing rates, NaN/inf counts, unseen categories, note), ``outputs`` (per group:
+    training and production counts and shares, the Wilson and Clopper-Pearson intervals and
+    two-proportion test in ``test``, ``out_of_interval``), ``alpha``, ``correction``,
+    ``ignored_columns``. Undefined values are ``None``.
+    """
+
+    def __init__(self, fields: dict[str, Any]) -> None:
+        self._fields = fields
+        for key, value in fields.items():
+            setattr(self, key, value)
+
+    @property
+    def drifted(self) -> list[str]:
+        """Names of the features that drifted."""
+        return [f["name"] for f in self._fields["features"] if f["drifted"]]
+
+    def feature(self, name: str) -> dict[str, Any]:
+        """The section of feature ``name``."""
+        for f in self._fields["features"]:
+            if f["name"] == name:
+                return dict(f)
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole report as a plain dict."""
+        return json.loads(json.dumps(self._fields))
+
+    def to_json(self) -> str:
+        """The whole report as JSON."""
+        return json.dumps(self._fields)
+
+    def __repr__(self) -> str:
+        w = self._fields["window"]
+        return (
+            f"DriftReport(status={self._fields['status']!r}, window={w['kind']}#{w['index']} "
+            f"rows={w['rows']}, drifted={self.drifted!r}, reasons={len(self._fields['reasons'])})"
+        )
+
+    def _repr_html_(self) -> str:
+        import html
+
+        rows = "".join(
+            "<tr>"
+            + "".join(
+                f"<td>{html.escape(str(f.get(k)))}</td>"
+                for k in ("name", "test", "statistic", "pvalue_corrected", "drifted")
+            )
+            + "</tr>"
+            for f in self._fields["features"]
+        )
+        reasons = "".join(f"<li>{html.escape(r)}</li>" for r in self._fields["reasons"])
+        return (
+            f"<p>status: <b>{html.escape(self._fields['status'])}</b></p><ul>{reasons}</ul>"
+            "<table><tr><th>feature</th><th>test</th><th>statistic</th>"
+            f"<th>corrected p</th><th>drifted</th></tr>{rows}</table>"
+        )
+
+
+class DriftMonitor:
+    """Watches production data against a :class:`ReferenceProfile`.
+
+    ``DriftMonitor(profile, *, tests=None, features=None, alpha=0.05,
+    effect_threshold=None, psi_threshold=0.25, wasserstein_threshold=0.1,
+    correction="holm", confidence_level=0.95, window_rows=None, window_seconds=None,
+    window_sample_cap=50_000, shards=0, ks_method="auto")``
+
+    ``tests`` maps feature names to ``"ks"``, ``"psi"``, ``"wasserstein"`` (numeric),
+    ``"chi_square"``, ``"g_test"`` (categorical) or ``"auto"`` (KS for numeric, chi-square
+    for categorical; the default). P-values are adjusted across features (``"bonferroni"``,
+    ``"holm"``, ``"fdr_bh"``) and a feature drifts when its adjusted p-value is ``<= alpha``
+    (and its effect size ``>= effect_threshold`` if given). Windows are tumbling: by count
+    (``window_rows``: a window holds the batches whose first row falls in it), by time
+    (``window_seconds``, on the UNIX clock or the ``timestamp`` given to :meth:`ingest`), or
+    cumulative (default). :meth:`evaluate` reports the latest complete window, or the open
+    one before any is complete. Numeric values are kept exactly up to
+    ``window_sample_cap`` per shard and window (``None``: no cap), then sketched. Group and
+    prediction columns are those the profile was built with.
+
+    :meth:`ingest` accepts the table types of :meth:`ReferenceProfile.from_data`, releases
+    the GIL, and may be called from many threads at once.
+    """
+
+    def __init__(
+        self,
+        profile: ReferenceProfile,
+        *,
+        tests: Mapping[str, str] | None = None,
+        features: Sequence[str] | None = None,
+        alpha: float = 0.05,
+        effect_threshold: float | None = None,
+        psi_threshold: float = 0.25,
+        wasserstein_threshold: float = 0.1,
+        correction: str = "holm",
+        confidence_level: float = 0.95,
+        window_rows: int | None = None,
+        window_seconds: float | None = None,
+        window_sample_cap: int | None = 50_000,
+        shards: int = 0,
+        ks_method: str = "auto",
+    ) -> None:
+        self._inner = _DriftMonitor(
+            profile,
+            tests=None if tests is None else dict(tests),
+            features=None if features is None else list(features),
+            alpha=alpha,
+            effect_threshold=effect_threshold,
+            psi_threshold=psi_threshold,
+            wasserstein_threshold=wasserstein_threshold,
+            correction=correction,
+            confidence_level=confidence_level,
+            window_rows=window_rows,
+            window_seconds=window_seconds,
+            window_sample_cap=window_sample_cap,
+            shards=shards,
+            ks_method=ks_method,
+        )
+
+    @property
+    def features(self) -> list[str]:
+        """The monitored features."""
+        return self._inner.features
+
+    @property
+    def profile(self) -> ReferenceProfile:
+        """The reference profile."""
+        return self._inner.profile
+
+    def ingest(self, batch: Any, *, timestamp: float | None = None) -> None:
+        """Adds a batch of production rows (``timestamp`` in seconds for time windows)."""
+        self._inner.ingest(batch, timestamp)
+
+    def record_error(self) -> None:
+        """Counts an error of the service's own in the report's ``counters``."""
+        self._inner.record_error()
+
+    def evaluate(self, *, now: float | None = None) -> DriftReport:
+        """The report of the current window (``now`` in seconds for time windows)."""
+        return DriftReport(json.loads(self._inner.evaluate_json(now)))
+
+    def __repr__(self) -> str:
+        return f"DriftMonitor(features={self.features!r})"
+
+
+def drift_report(
+    reference: Any,
+    current: Any,
+    *,
+    categorical: Sequence[str] | None = None,
+    numeric: Sequence[str] | None = None,
+    group: str | Sequence[str] | None = None,
+    prediction: str | None = None,
+    threshold: float | None = None,
+    sample_cap: int | None = None,
+    tests: Mapping[str, str] | None = None,
+    features: Sequence[str] | None = None,
+    alpha: float = 0.05,
+    effect_threshold: float | None = None,
+    psi_threshold: float = 0.25,
+    wasserstein_threshold: float = 0.1,
+    correction: str = "holm",
+    confidence_level: float = 0.95,
+    ks_method: str = "auto",
+) -> DriftReport:
+    """One-shot drift report of ``current`` against ``reference`` (two tables).
+
+    Options: those of :meth:`ReferenceProfile.from_data` (``categorical``, ``numeric``,
+    ``group``, ``prediction``, ``threshold``, ``sample_cap``: default ``None``, every value
+    kept exactly, so the KS and chi-square results equal :func:`ks_2samp` and
+    :func:`categorical_drift` on the same columns) and the test options of
+    :class:`DriftMonitor` (``tests``, ``features``, ``alpha``, ``effect_threshold``,
+    ``psi_threshold``, ``wasserstein_threshold``, ``correction``, ``confidence_level``,
+    ``ks_method``).
+    """
+    return DriftReport(
+        json.loads(
+            _drift_report_json(
+                reference,
+                current,
+                categorical=None if categorical is None else list(categorical),
+                numeric=None if numeric is None else list(numeric),
+                group=group if group is None or isinstance(group, str) else list(group),
+                prediction=prediction,
+                threshold=threshold,
+                sample_cap=sample_cap,
+                tests=None if tests is None else dict(tests),
+                features=None if features is None else list(features),
+                alpha=alpha,
+                effect_threshold=effect_threshold,
+                psi_threshold=psi_threshold,
+                wasserstein_threshold=wasserstein_threshold,
+                correction=correction,
+                confidence_level=confidence_level,
+                ks_method=ks_method,
+            )
+        )
     )

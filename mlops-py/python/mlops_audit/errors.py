@@ -37,6 +37,9 @@ __all__ = [
     "ChartError",
     "NotSvgError",
     "UnsafeSvgError",
+    "ColumnError",
+    "ColumnTypeError",
+    "ProfileError",
 ]
 
 
@@ -132,3 +135,20 @@ class NotSvgError(ChartError):
 class UnsafeSvgError(ChartError):
     """A chart's SVG holds something that could run code or fetch a resource when the
     report is opened: a script, an event handler, a link (``e.chart``, ``e.what``)."""
+
+
+class ColumnError(InputError):
+    """A table column is missing, unknown or repeated (``e.column``; ``e.available`` lists
+    the columns that exist when a name was not found)."""
+
+
+class ColumnTypeError(MlopsError, TypeError):
+    """A column's type does not fit: text where numbers are expected, numbers and text
+    mixed (``e.index`` names the first row of the other type), or a type that is neither
+    (``e.column``, ``e.expected``/``e.found`` or ``e.data_type``)."""
+
+
+class ProfileError(InputError):
+    """A reference profile cannot be used: profiles that do not merge, an unsupported
+    format version or malformed JSON (``e.column``/``e.reason``, or ``e.found``/
+    ``e.supported``)."""

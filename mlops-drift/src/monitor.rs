@@ -1,0 +1,1191 @@
+//! The drift monitor: a reference profile, a configuration, and production rows arriving in
+//! batches from many threads; [`DriftMonitor::evaluate`] turns the current window into a
+//! [`DriftReport`].
+//!
+//! # Concurrency and cost of ingestion
+//! [`DriftMonitor::ingest`] takes `&self` and the monitor is `Send + Sync`: a service shares
+//! one monitor (e.g. in an `Arc`) between its request threads. A batch is validated and
+//! summarised (values copied, categories counted, predictions read) *before* any lock is
+//! taken; the summary is then merged into one of several shards, each behind its own mutex.
+//! A thread prefers its own shard (chosen once per thread) and moves to the next free one
+//! when it is busy, so threads rarely wait. No row is lost: every accepted batch is merged
+//! exactly once, and a rejected batch changes nothing but the error counter.
+//!
+//! # Windows (tumbling)
+//! * [`Window::Cumulative`]: one window holding every row since creation.
+//! * [`Window::Count`]`(n)`: rows are numbered in arrival order; window `w` holds the
+//!   batches whose *first* row has a number in `[w n, (w + 1) n)` (batches are never split,
+//!   so a window holds `n` rows give or take one batch). Window `w` is complete once row
+//!   `(w + 1) n` has been numbered.
+//! * [`Window::Time`]`(s)`: window `w` holds the batches ingested at a time `t` (seconds,
+//!   by default the UNIX time at ingestion; see [`DriftMonitor::ingest_at`]) with
+//!   `floor(t / s) = w`. It is complete once the clock has passed its end.
+//!
+//! [`DriftMonitor::evaluate`] reports the most recent complete window, or, before any window
+//! is complete, the open one ([`WindowInfo::complete`](crate::report::WindowInfo) says which).
+//! Each shard keeps the open window and the one before it; a batch for an older window
+//! (possible only with caller-supplied timestamps) is counted in
+//! [`ServiceCounters::late_rows`](crate::report::ServiceCounters) and dropped.
+//!
+//! # Memory
+//! State does not grow with the rows seen: per shard, at most two windows, each holding per
+//! numeric feature at most [`MonitorConfig::window_sample_cap`] exact values and beyond them
+//! a [`QuantileSketch`](crate::QuantileSketch) of `O(k)` items, and per categorical feature
+//! one counter per category. A window is exact when every shard's part of it is.
+//!
+//! # Tests and alerts
+//! Per feature, the test of [`MonitorConfig::tests`] (default [`FeatureTest::Auto`]: KS for
+//! numeric features, with the exact p-value while both samples have at most 10 000 values as
+//! in [`ks_2samp`]; Pearson's chi-square test of homogeneity for categorical ones). The
+//! p-values are adjusted across features ([`MonitorConfig::correction`]); a feature drifts
+//! when its adjusted p-value is `<= alpha` and its effect size reaches
+//! [`MonitorConfig::effect_threshold`] (if set), or, for PSI and Wasserstein (no p-value),
+//! when the effect size reaches [`MonitorConfig::psi_threshold`] /
+//! [`MonitorConfig::wasserstein_threshold`]. When a side is sketched, KS uses the weighted
+//! empirical CDFs of the sketches with the asymptotic p-value (`kstwo` at the effective
+//! size), and the report gives a bound on the statistic's error; PSI and Wasserstein use an
+//! evenly spaced quantile sample of the sketch. Output rates: per group of the profile's
+//! group columns, the window's share of positive predictions against the training share
+//! ([`proportion_drift`]); a group alerts when the training share is outside the window's
+//! Clopper-Pearson interval. The report's status is `alert` with one reason per drifted
+//! feature and alerting group, and the alert hook (if set) is called.
+
+use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::categorical::{CategoricalParams, categorical_drift};
+use crate::correction::{Correction, multipletests};
+use crate::ks::{AUTO_EXACT_MAX_SIZE, Alternative, KsMethod, KsParams, kstwo_sf};
+use crate::profile::{
+    ALL_GROUPS, ColumnKind, ColumnSummary, NumericSummary, NumericValues, OutputCounts,
+    ProfileParams, ReferenceProfile, check_fits, count_outputs, parallel,
+};
+use crate::proportion::proportion_drift;
+use crate::psi::{PsiParams, psi};
+use crate::report::{
+    AlertStatus, DriftReport, FeatureDrift, OutputDrift, ServiceCounters, WindowInfo,
+};
+use crate::table::Table;
+use crate::validate::open_unit;
+use crate::wasserstein::wasserstein;
+use crate::{DriftError, ks_2samp};
+
+/// How rows are grouped into windows (see the [module documentation](self)).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Window {
+    /// Every row since creation.
+    #[default]
+    Cumulative,
+    /// Tumbling windows of this many rows.
+    Count(u64),
+    /// Tumbling windows of this many seconds.
+    Time(f64),
+}
+
+/// The test of one feature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeatureTest {
+    /// KS for numeric features, chi-square for categorical ones.
+    #[default]
+    Auto,
+    /// Two-sample Kolmogorov-Smirnov (numeric).
+    Ks,
+    /// Population stability index on reference quantile bins (numeric; no p-value).
+    Psi,
+    /// Wasserstein-1 distance over the reference standard deviation (numeric; no p-value).
+    Wasserstein,
+    /// Pearson's chi-square test of homogeneity (categorical).
+    ChiSquare,
+    /// The G-test of homogeneity (categorical).
+    GTest,
+}
+
+impl FeatureTest {
+    /// The name used in reports and parsed by [`FromStr`].
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Ks => "ks",
+            Self::Psi => "psi",
+            Self::Wasserstein => "wasserstein",
+            Self::ChiSquare => "chi_square",
+            Self::GTest => "g_test",
+        }
+    }
+
+    fn resolve(self, kind: ColumnKind) -> Self {
+        match (self, kind) {
+            (Self::Auto, ColumnKind::Numeric) => Self::Ks,
+            (Self::Auto, ColumnKind::Categorical) => Self::ChiSquare,
+            (t, _) => t,
+        }
+    }
+
+    fn fits(self, kind: ColumnKind) -> bool {
+        match self {
+            Self::Auto => true,
+            Self::Ks | Self::Psi | Self::Wasserstein => kind == ColumnKind::Numeric,
+            Self::ChiSquare | Self::GTest => kind == ColumnKind::Categorical,
+        }
+    }
+}
+
+impl FromStr for FeatureTest {
+    type Err = DriftError;
+
+    fn from_str(s: &str) -> Result<Self, DriftError> {
+        [
+            Self::Auto,
+            Self::Ks,
+            Self::Psi,
+            Self::Wasserstein,
+            Self::ChiSquare,
+            Self::GTest,
+        ]
+        .into_iter()
+        .find(|t| t.name() == s)
+        .ok_or_else(|| {
+            DriftError::invalid_parameter(
+                "test",
+                s,
+                "expected \"auto\", \"ks\", \"psi\", \"wasserstein\", \"chi_square\" or \"g_test\"",
+            )
+        })
+    }
+}
+
+/// The monitor's configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MonitorConfig {
+    /// Tests per feature; features not listed get [`FeatureTest::Auto`].
+    pub tests: BTreeMap<String, FeatureTest>,
+    /// The features to test; `None`: every profiled column except the prediction column.
+    pub features: Option<Vec<String>>,
+    /// Threshold on corrected p-values.
+    pub alpha: f64,
+    /// Optional minimum effect size (KS distance or total variation) for a drift flag.
+    pub effect_threshold: Option<f64>,
+    /// PSI at or above which a PSI-tested feature drifts.
+    pub psi_threshold: f64,
+    /// Normalised Wasserstein distance at or above which a Wasserstein-tested feature drifts.
+    pub wasserstein_threshold: f64,
+    /// The correction across features.
+    pub correction: Correction,
+    /// Confidence level of the output-rate intervals.
+    pub confidence_level: f64,
+    /// The windows.
+    pub window: Window,
+    /// Exact numeric values kept per feature, per shard and window, before sketching.
+    pub window_sample_cap: usize,
+    /// Number of shards (`0`: the number of available CPUs, at most 16).
+    pub shards: usize,
+    /// Parameters of the KS tests.
+    pub ks: KsParams,
+}
+
+impl Default for MonitorConfig {
+    fn default() -> Self {
+        Self {
+            tests: BTreeMap::new(),
+            features: None,
+            alpha: 0.05,
+            effect_threshold: None,
+            psi_threshold: 0.25,
+            wasserstein_threshold: 0.1,
+            correction: Correction::Holm,
+            confidence_level: 0.95,
+            window: Window::Cumulative,
+            window_sample_cap: 50_000,
+            shards: 0,
+            ks: KsParams::default(),
+        }
+    }
+}
+
+/// The per-window state held by a shard.
+#[derive(Debug, Clone)]
+struct WindowState {
+    index: u64,
+    rows: u64,
+    batches: u64,
+    /// One summary per monitored feature.
+    columns: Vec<ColumnSummary>,
+    outputs: BTreeMap<String, OutputCounts>,
+}
+
+impl WindowState {
+    fn merge(&mut self, other: &Self, names: &[String], cap: usize) -> Result<(), DriftError> {
+        self.rows += other.rows;
+        self.batches += other.batches;
+        for ((a, b), name) in self.columns.iter_mut().zip(&other.columns).zip(names) {
+            a.merge_with_cap(name, b, cap)?;
+        }
+        for (k, v) in &other.outputs {
+            self.outputs.entry(k.clone()).or_default().add(*v);
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Default)]
+struct Shard {
+    /// At most two windows, ascending by index.
+    slots: Vec<WindowState>,
+    /// Cumulative positive predictions per group.
+    predictions: BTreeMap<String, OutputCounts>,
+}
+
+/// A callback run by [`DriftMonitor::evaluate`] when the report's status is `alert`.
+pub type AlertHook = Box<dyn Fn(&DriftReport) + Send + Sync>;
+
+/// The drift monitor (see the [module documentation](self)).
+pub struct DriftMonitor {
+    profile: ReferenceProfile,
+    config: MonitorConfig,
+    /// Indices into `profile.columns` of the monitored features.
+    features: Vec<usize>,
+    names: Vec<String>,
+    shards: Vec<Mutex<Shard>>,
+    rows: AtomicU64,
+    requests: AtomicU64,
+    errors: AtomicU64,
+    late_rows: AtomicU64,
+    first_window: AtomicU64,
+    ignored: Mutex<BTreeSet<String>>,
+    hook: Option<AlertHook>,
+}
+
+impl std::fmt::Debug for DriftMonitor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DriftMonitor")
+            .field("features", &self.names)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding a shard cannot leave it half-merged (merges build the new
+    // state first), so a poisoned lock is still consistent.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+static NEXT_THREAD: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    static THREAD_SLOT: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+fn thread_slot() -> usize {
+    THREAD_SLOT.with(|c| {
+        c.get().unwrap_or_else(|| {
+            let s = NEXT_THREAD.fetch_add(1, Ordering::Relaxed);
+            c.set(Some(s));
+            s
+        })
+    })
+}
+
+fn now_seconds() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+impl DriftMonitor {
+    /// A monitor of `profile` with `config`.
+    ///
+    /// # Examples
+    /// ```
+    /// use mlops_drift::table::{ColumnData, Table};
+    /// use mlops_drift::{AlertStatus, DriftMonitor, MonitorConfig, ProfileParams, ReferenceProfile};
+    /// let train: Vec<f64> = (0..500).map(|i| f64::from(i % 100)).collect();
+    /// let t = Table::new(vec![("income".into(), ColumnData::numeric(&train))])?;
+    /// let profile = ReferenceProfile::from_table(&t, &ProfileParams::default())?;
+    /// let monitor = DriftMonitor::new(profile, MonitorConfig::default())?;
+    /// let live: Vec<f64> = (0..200).map(|i| f64::from(i % 100) + 60.0).collect();
+    /// monitor.ingest(&Table::new(vec![("income".into(), ColumnData::numeric(&live))])?)?;
+    /// let report = monitor.evaluate()?;
+    /// assert_eq!(report.status, AlertStatus::Alert);
+    /// assert_eq!(report.drifted_features(), vec!["income"]);
+    /// # Ok::<(), mlops_drift::DriftError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`DriftError::UnknownColumn`] for a feature or test naming a column not in the
+    /// profile, [`DriftError::InvalidParameter`] for a test that does not fit the column's
+    /// kind or an out-of-range threshold, level or size.
+    pub fn new(profile: ReferenceProfile, config: MonitorConfig) -> Result<Self, DriftError> {
+        open_unit("alpha", config.alpha)?;
+        open_unit("confidence_level", config.confidence_level)?;
+        for (name, v) in [
+            ("psi_threshold", config.psi_threshold),
+            ("wasserstein_threshold", config.wasserstein_threshold),
+            ("effect_threshold", config.effect_threshold.unwrap_or(0.0)),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(DriftError::invalid_parameter(
+                    name,
+                    v.to_string(),
+                    "expected a finite number >= 0",
+                ));
+            }
+        }
+        match config.window {
+            Window::Count(0) => {
+                return Err(DriftError::invalid_parameter(
+                    "window",
+                    "0 rows",
+                    "a count window needs at least one row",
+                ));
+            }
+            Window::Time(s) if !(s.is_finite() && s > 0.0) => {
+                return Err(DriftError::invalid_parameter(
+                    "window",
+                    format!("{s} seconds"),
+                    "a time window needs a finite, positive length",
+                ));
+            }
+            _ => {}
+        }
+        if config.window_sample_cap == 0 {
+            return Err(DriftError::invalid_parameter(
+                "window_sample_cap",
+                "0",
+                "expected at least 1",
+            ));
+        }
+        let available = || profile.columns.iter().map(|c| c.name.clone()).collect();
+        let prediction = profile.params.prediction.as_ref().map(|p| p.column.clone());
+        let names: Vec<String> = match &config.features {
+            Some(f) => f.clone(),
+            None => profile
+                .columns
+                .iter()
+                .map(|c| c.name.clone())
+                .filter(|n| Some(n) != prediction.as_ref())
+                .collect(),
+        };
+        let mut features = Vec::with_capacity(names.len());
+        for n in &names {
+            let i = profile
+                .columns
+                .iter()
+                .position(|c| &c.name == n)
+                .ok_or_else(|| DriftError::UnknownColumn {
+                    column: n.clone(),
+                    available: available(),
+                })?;
+            features.push(i);
+        }
+        for (n, t) in &config.tests {
+            let c = profile.column(n).ok_or_else(|| DriftError::UnknownColumn {
+                column: n.clone(),
+                available: available(),
+            })?;
+            if !t.fits(c.summary.kind()) {
+                return Err(DriftError::invalid_parameter(
+                    "tests",
+                    format!("{n}: {}", t.name()),
+                    format!(
+                        "`{n}` is {}; numeric features take ks, psi or wasserstein, \
+                         categorical ones chi_square or g_test",
+                        c.summary.kind().name()
+                    ),
+                ));
+            }
+        }
+        let shards = match config.shards {
+            0 => std::thread::available_parallelism().map_or(4, |n| n.get().min(16)),
+            n => n,
+        };
+        Ok(Self {
+            profile,
+            config,
+            features,
+            names,
+            shards: (0..shards).map(|_| Mutex::new(Shard::default())).collect(),
+            rows: AtomicU64::new(0),
+            requests: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
+            late_rows: AtomicU64::new(0),
+            first_window: AtomicU64::new(u64::MAX),
+            ignored: Mutex::new(BTreeSet::new()),
+            hook: None,
+        })
+    }
+
+    /// Sets the callback run by [`DriftMonitor::evaluate`] when the status is `alert`.
+    pub fn with_alert_hook(mut self, hook: impl Fn(&DriftReport) + Send + Sync + 'static) -> Self {
+        self.hook = Some(Box::new(hook));
+        self
+    }
+
+    /// The reference profile.
+    pub fn profile(&self) -> &ReferenceProfile {
+        &self.profile
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &MonitorConfig {
+        &self.config
+    }
+
+    /// The monitored features.
+    pub fn features(&self) -> &[String] {
+        &self.names
+    }
+
+    /// Numeric values (exact values and sketch items) held across all shards and windows:
+    /// the monitor's memory in units of 8 bytes, bounded whatever the number of rows.
+    pub fn retained_values(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| {
+                lock(s)
+                    .slots
+                    .iter()
+                    .flat_map(|w| &w.columns)
+                    .map(|c| match c {
+                        ColumnSummary::Numeric(n) => match &n.values {
+                            NumericValues::Exact(v) => v.len(),
+                            NumericValues::Sketch(sk) => sk.retained_items(),
+                        },
+                        ColumnSummary::Categorical(_) => 0,
+                    })
+                    .sum::<usize>()
+            })
+            .sum()
+    }
+
+    /// Counts an error of the caller's own (e.g. a request that failed before reaching the
+    /// model) in the report's error counter.
+    pub fn record_error(&self) {
+        self.errors.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Ingests a batch of production rows, timestamped now (UNIX seconds).
+    ///
+    /// # Errors
+    /// See [`DriftMonitor::ingest_at`].
+    pub fn ingest(&self, batch: &Table<'_>) -> Result<(), DriftError> {
+        self.ingest_at(batch, now_seconds())
+    }
+
+    /// Ingests a batch with the timestamp `t` (seconds; used by time windows only).
+    ///
+    /// A rejected batch changes nothing but the error counter.
+    ///
+    /// # Errors
+    /// [`DriftError::MissingColumn`] when the batch lacks a monitored feature (or the
+    /// prediction or group columns of a profile with outputs),
+    /// [`DriftError::ColumnTypeMismatch`] when a numeric feature holds text,
+    /// [`DriftError::InvalidPrediction`] for a prediction that is not a 0/1 label (without
+    /// a threshold), and [`DriftError::InvalidParameter`] naming `timestamp` when `t` is
+    /// not finite and `>= 0` under a time window.
+    pub fn ingest_at(&self, batch: &Table<'_>, t: f64) -> Result<(), DriftError> {
+        let state = match self.summarise(batch, t) {
+            Ok(s) => s,
+            Err(e) => {
+                self.errors.fetch_add(1, Ordering::Relaxed);
+                return Err(e);
+            }
+        };
+        let extra: Vec<&String> = batch
+            .columns()
+            .iter()
+            .map(|(n, _)| n)
+            .filter(|n| self.profile.column(n).is_none())
+            .collect();
+        if !extra.is_empty() {
+            let mut ignored = lock(&self.ignored);
+            for n in extra {
+                if ignored.len() < 100 {
+                    ignored.insert(n.clone());
+                }
+            }
+        }
+        let mut shard = self.pick_shard();
+        let index = match self.config.window {
+            Window::Cumulative => 0,
+            // Numbered under the shard lock, so that `evaluate` (which holds every shard)
+            // never sees a number whose batch is not merged yet.
+            Window::Count(n) => self.rows.fetch_add(state.rows, Ordering::SeqCst) / n,
+            Window::Time(s) => (t / s).floor() as u64,
+        };
+        if !matches!(self.config.window, Window::Count(_)) {
+            self.rows.fetch_add(state.rows, Ordering::SeqCst);
+        }
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        self.first_window.fetch_min(index, Ordering::Relaxed);
+        for (k, v) in &state.outputs {
+            shard.predictions.entry(k.clone()).or_default().add(*v);
+        }
+        let cap = self.config.window_sample_cap;
+        let state = WindowState { index, ..state };
+        match shard.slots.iter().position(|s| s.index == index) {
+            Some(i) => shard.slots[i].merge(&state, &self.names, cap)?,
+            None => {
+                let newest = shard.slots.last().map(|s| s.index);
+                if newest.is_some_and(|w| index < w) {
+                    self.late_rows.fetch_add(state.rows, Ordering::Relaxed);
+                } else {
+                    shard.slots.retain(|s| s.index + 1 >= index);
+                    shard.slots.push(state);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Validates and summarises a batch, without any lock.
+    fn summarise(&self, batch: &Table<'_>, t: f64) -> Result<WindowState, DriftError> {
+        if matches!(self.config.window, Window::Time(_)) && !(t.is_finite() && t >= 0.0) {
+            return Err(DriftError::invalid_parameter(
+                "timestamp",
+                t.to_string(),
+                "expected finite seconds >= 0",
+            ));
+        }
+        let one = |(&i, name): (&usize, &String)| -> Result<ColumnSummary, DriftError> {
+            let col = batch
+                .column(name)
+                .ok_or_else(|| DriftError::MissingColumn {
+                    column: name.clone(),
+                })?;
+            let reference = &self.profile.columns[i].summary;
+            check_fits(name, reference.kind(), col)?;
+            let mut s = match reference {
+                ColumnSummary::Numeric(r) => ColumnSummary::Numeric(NumericSummary::new(
+                    self.config.window_sample_cap,
+                    r.sketch_k,
+                    r.seed,
+                )),
+                other => other.empty_like(),
+            };
+            s.add_column(col)?;
+            Ok(s)
+        };
+        let columns: Vec<ColumnSummary> = if parallel(batch.rows(), self.features.len()) {
+            self.features
+                .par_iter()
+                .zip(self.names.par_iter())
+                .map(one)
+                .collect::<Result<_, _>>()?
+        } else {
+            self.features
+                .iter()
+                .zip(&self.names)
+                .map(one)
+                .collect::<Result<_, _>>()?
+        };
+        let mut outputs = BTreeMap::new();
+        if let Some(spec) = &self.profile.params.prediction {
+            count_outputs(
+                batch,
+                spec,
+                &self.profile.params.group_columns,
+                &mut outputs,
+            )?;
+        }
+        Ok(WindowState {
+            index: 0,
+            rows: batch.rows() as u64,
+            batches: 1,
+            columns,
+            outputs,
+        })
+    }
+
+    fn pick_shard(&self) -> MutexGuard<'_, Shard> {
+        let n = self.shards.len();
+        let home = thread_slot() % n;
+        for k in 0..n {
+            if let Ok(g) = self.shards[(home + k) % n].try_lock() {
+                return g;
+            }
+        }
+        lock(&self.shards[home])
+    }
+
+    /// Evaluates the current window at the current time (see the
+    /// [module documentation](self) for which window).
+    ///
+    /// # Errors
+    /// See [`DriftMonitor::evaluate_at`].
+    pub fn evaluate(&self) -> Result<DriftReport, DriftError> {
+        self.evaluate_at(now_seconds())
+    }
+
+    /// Evaluates with the clock at `now` (seconds; used by time windows only).
+    ///
+    /// An empty window gives a report with status [`AlertStatus::NoData`].
+    ///
+    /// # Errors
+    /// Errors of the underlying tests on unexpected input (none are expected: the inputs
+    /// are checked at ingestion).
+    pub fn evaluate_at(&self, now: f64) -> Result<DriftReport, DriftError> {
+        let guards: Vec<MutexGuard<'_, Shard>> = self.shards.iter().map(lock).collect();
+        let first = self.first_window.load(Ordering::Relaxed);
+        let (index, complete) = match self.config.window {
+            Window::Cumulative => (0, false),
+            Window::Count(n) => {
+                let current = self.rows.load(Ordering::SeqCst) / n;
+                if current >= 1 {
+                    (current - 1, true)
+                } else {
+                    (0, false)
+                }
+            }
+            Window::Time(s) => {
+                let current = if now.is_finite() && now >= 0.0 {
+                    (now / s).floor() as u64
+                } else {
+                    0
+                };
+                if first != u64::MAX && current >= 1 && first < current {
+                    (current - 1, true)
+                } else {
+                    (current, false)
+                }
+            }
+        };
+        let cap = self
+            .config
+            .window_sample_cap
+            .saturating_mul(self.shards.len());
+        let mut window = WindowState {
+            index,
+            rows: 0,
+            batches: 0,
+            columns: self
+                .features
+                .iter()
+                .map(|&i| match &self.profile.columns[i].summary {
+                    ColumnSummary::Numeric(r) => {
+                        ColumnSummary::Numeric(NumericSummary::new(cap, r.sketch_k, r.seed))
+                    }
+                    other => other.empty_like(),
+                })
+                .collect(),
+            outputs: BTreeMap::new(),
+        };
+        // Copy the window's parts under the locks (a copy is cheap); merge them (which may
+        // feed sketches) after releasing, so ingestion waits as little as possible.
+        let mut parts: Vec<WindowState> = Vec::with_capacity(guards.len());
+        let mut predictions: BTreeMap<String, OutputCounts> = BTreeMap::new();
+        for g in &guards {
+            parts.extend(g.slots.iter().filter(|s| s.index == index).cloned());
+            for (k, v) in &g.predictions {
+                predictions.entry(k.clone()).or_default().add(*v);
+            }
+        }
+        let counters = ServiceCounters {
+            requests: self.requests.load(Ordering::Relaxed),
+            rows: self.rows.load(Ordering::SeqCst),
+            errors: self.errors.load(Ordering::Relaxed),
+            late_rows: self.late_rows.load(Ordering::Relaxed),
+            predictions,
+        };
+        drop(guards);
+        for part in &parts {
+            window.merge(part, &self.names, cap)?;
+        }
+        drop(parts);
+        let report = self.report(window, complete, counters)?;
+        if report.status == AlertStatus::Alert
+            && let Some(hook) = &self.hook
+        {
+            hook(&report);
+        }
+        Ok(report)
+    }
+
+    fn report(
+        &self,
+        window: WindowState,
+        complete: bool,
+        counters: ServiceCounters,
+    ) -> Result<DriftReport, DriftError> {
+        let (kind, start, end) = match self.config.window {
+            Window::Cumulative => ("cumulative", None, None),
+            Window::Count(_) => ("count", None, None),
+            Window::Time(s) => (
+                "time",
+                Some(window.index as f64 * s),
+                Some((window.index + 1) as f64 * s),
+            ),
+        };
+        let info = WindowInfo {
+            kind: kind.to_owned(),
+            index: window.index,
+            complete,
+            rows: window.rows,
+            batches: window.batches,
+            start,
+            end,
+        };
+        let ignored_columns = lock(&self.ignored).iter().cloned().collect();
+        if window.rows == 0 {
+            return Ok(DriftReport {
+                status: AlertStatus::NoData,
+                reasons: vec![format!("window {} holds no rows", window.index)],
+                window: info,
+                counters,
+                features: Vec::new(),
+                outputs: Vec::new(),
+                alpha: self.config.alpha,
+                correction: self.config.correction,
+                ignored_columns,
+            });
+        }
+        let jobs: Vec<(usize, &String, &ColumnSummary)> = self
+            .features
+            .iter()
+            .zip(&self.names)
+            .zip(&window.columns)
+            .map(|((&i, n), c)| (i, n, c))
+            .collect();
+        let run = |&(i, name, cur): &(usize, &String, &ColumnSummary)| {
+            let reference = &self.profile.columns[i].summary;
+            let test = self
+                .config
+                .tests
+                .get(name)
+                .copied()
+                .unwrap_or_default()
+                .resolve(reference.kind());
+            feature_drift(name, test, reference, cur, &self.config)
+        };
+        let mut features: Vec<FeatureDrift> = if mlops_core::parallel::enabled() && jobs.len() > 1 {
+            jobs.par_iter().map(run).collect::<Result<_, _>>()?
+        } else {
+            jobs.iter().map(run).collect::<Result<_, _>>()?
+        };
+
+        // A p-value outside [0, 1] (none is expected) is reported as undefined rather than
+        // failing the whole report.
+        for f in &mut features {
+            if f.pvalue.is_some_and(|p| !(0.0..=1.0).contains(&p)) {
+                f.pvalue = None;
+                f.note = Some("the test's p-value is undefined on this data".to_owned());
+            }
+        }
+        // Correct across the features that have p-values.
+        let with_p: Vec<usize> = (0..features.len())
+            .filter(|&i| features[i].pvalue.is_some())
+            .collect();
+        let pvalues: Vec<f64> = with_p.iter().filter_map(|&i| features[i].pvalue).collect();
+        let corrected = multipletests(&pvalues, self.config.alpha, self.config.correction)?;
+        for (k, &i) in with_p.iter().enumerate() {
+            let f = &mut features[i];
+            let p = corrected.pvalues_corrected[k];
+            f.pvalue_corrected = Some(p);
+            let effect_ok = match (self.config.effect_threshold, f.effect_size) {
+                (None, _) => true,
+                (Some(t), Some(e)) => e >= t,
+                (Some(_), None) => false,
+            };
+            f.drifted = p <= self.config.alpha && effect_ok;
+        }
+        let mut reasons = Vec::new();
+        for f in features.iter().filter(|f| f.drifted) {
+            let test = f.test.as_deref().unwrap_or("?");
+            let reason = match (f.pvalue, f.pvalue_corrected) {
+                (Some(p), Some(pc)) => format!(
+                    "feature `{}` drifted: {test} statistic {:.4}, p-value {p:.3e} ({} \
+                     corrected {pc:.3e}) <= alpha {}",
+                    f.name,
+                    f.statistic.unwrap_or(f64::NAN),
+                    self.config.correction,
+                    self.config.alpha
+                ),
+                _ => format!(
+                    "feature `{}` drifted: {} {:.4} at or above its threshold",
+                    f.name,
+                    f.effect_size_name.as_deref().unwrap_or(test),
+                    f.effect_size.unwrap_or(f64::NAN)
+                ),
+            };
+            reasons.push(reason);
+        }
+
+        let outputs = self.output_drift(&window.outputs)?;
+        for o in outputs.iter().filter(|o| o.out_of_interval) {
+            if let (Some(tr), Some(pr), Some(t)) = (o.training_share, o.production_share, &o.test) {
+                reasons.push(format!(
+                    "group `{}`: positive-prediction share {pr:.4} in {} rows; the training \
+                     share {tr:.4} is outside its {}% Clopper-Pearson interval [{:.4}, {:.4}]",
+                    o.group,
+                    o.production.total,
+                    t.confidence_level * 100.0,
+                    t.exact_low,
+                    t.exact_high
+                ));
+            }
+        }
+        let status = if reasons.is_empty() {
+            AlertStatus::Ok
+        } else {
+            AlertStatus::Alert
+        };
+        Ok(DriftReport {
+            status,
+            reasons,
+            window: info,
+            counters,
+            features,
+            outputs,
+            alpha: self.config.alpha,
+            correction: self.config.correction,
+            ignored_columns,
+        })
+    }
+
+    fn output_drift(
+        &self,
+        window: &BTreeMap<String, OutputCounts>,
+    ) -> Result<Vec<OutputDrift>, DriftError> {
+        if self.profile.params.prediction.is_none() {
+            return Ok(Vec::new());
+        }
+        let mut groups: Vec<&String> = self.profile.outputs.keys().chain(window.keys()).collect();
+        groups.sort_by_key(|g| (g.as_str() != ALL_GROUPS, g.as_str()));
+        groups.dedup();
+        let share = |c: OutputCounts| (c.total > 0).then(|| c.positives as f64 / c.total as f64);
+        let mut out = Vec::with_capacity(groups.len());
+        for g in groups {
+            let training = self.profile.outputs.get(g).copied().unwrap_or_default();
+            let production = window.get(g).copied().unwrap_or_default();
+            let test = if training.total > 0 && production.total > 0 {
+                Some(proportion_drift(
+                    training.positives,
+                    training.total,
+                    production.positives,
+                    production.total,
+                    self.config.confidence_level,
+                )?)
+            } else {
+                None
+            };
+            out.push(OutputDrift {
+                group: g.clone(),
+                training,
+                production,
+                training_share: share(training),
+                production_share: share(production),
+                out_of_interval: test.is_some_and(|t| t.out_of_exact_interval),
+                test,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Runs one feature's test.
+fn feature_drift(
+    name: &str,
+    test: FeatureTest,
+    reference: &ColumnSummary,
+    current: &ColumnSummary,
+    config: &MonitorConfig,
+) -> Result<FeatureDrift, DriftError> {
+    let mut f = FeatureDrift {
+        name: name.to_owned(),
+        kind: reference.kind(),
+        test: None,
+        statistic: None,
+        pvalue: None,
+        pvalue_corrected: None,
+        effect_size: None,
+        effect_size_name: None,
+        drifted: false,
+        approximate: false,
+        statistic_error_bound: None,
+        reference_count: 0,
+        current_count: 0,
+        reference_missing_rate: reference.missing_rate(),
+        current_missing_rate: current.missing_rate(),
+        current_nan: 0,
+        current_infinite: 0,
+        unseen_categories: Vec::new(),
+        note: None,
+    };
+    match (reference, current) {
+        (ColumnSummary::Numeric(r), ColumnSummary::Numeric(c)) => {
+            f.reference_count = r.count;
+            f.current_count = c.count;
+            f.current_nan = c.nan;
+            f.current_infinite = c.infinite;
+            if r.count == 0 || c.count == 0 {
+                f.note = Some(empty_note(r.count, c.count));
+                return Ok(f);
+            }
+            numeric_test(&mut f, test, r, c, config)?;
+        }
+        (ColumnSummary::Categorical(r), ColumnSummary::Categorical(c)) => {
+            f.reference_count = r.count();
+            f.current_count = c.count();
+            if f.reference_count == 0 || f.current_count == 0 {
+                f.note = Some(empty_note(f.reference_count, f.current_count));
+                return Ok(f);
+            }
+            let pairs = |s: &crate::profile::CategoricalSummary| -> Vec<(String, f64)> {
+                s.counts
+                    .iter()
+                    .map(|(k, &v)| (k.clone(), v as f64))
+                    .collect()
+            };
+            let res = categorical_drift(&pairs(r), &pairs(c), CategoricalParams::default())?;
+            let (stat, p, label) = if test == FeatureTest::GTest {
+                (res.g_statistic, res.g_pvalue, "g_test")
+            } else {
+                (res.statistic, res.pvalue, "chi_square")
+            };
+            f.test = Some(label.to_owned());
+            f.statistic = Some(stat);
+            f.pvalue = Some(p);
+            f.effect_size = Some(res.total_variation);
+            f.effect_size_name = Some("total_variation".to_owned());
+            f.unseen_categories = res.unseen_categories;
+        }
+        _ => {
+            return Err(DriftError::ProfileMismatch {
+                column: name.to_owned(),
+                reason: "the window's summary and the profile's differ in kind".to_owned(),
+            });
+        }
+    }
+    Ok(f)
+}
+
+fn empty_note(reference: u64, current: u64) -> String {
+    match (reference == 0, current == 0) {
+        (true, true) => "no non-missing values in the reference or the window".to_owned(),
+        (true, false) => "no non-missing values in the reference".to_owned(),
+        _ => "no non-missing values in the window (all missing)".to_owned(),
+    }
+}
+
+/// The values of a summary as a sample: exact values, or an evenly spaced quantile sample
+/// of the sketch (`max(2k, 1000)` points).
+fn as_sample(s: &NumericSummary) -> (Vec<f64>, bool) {
+    match &s.values {
+        NumericValues::Exact(v) => (v.clone(), false),
+        NumericValues::Sketch(sk) => {
+            let m = (2 * usize::from(sk.k())).max(1000);
+            let v = (0..m)
+                .filter_map(|i| sk.quantile((i as f64 + 0.5) / m as f64))
+                .collect();
+            (v, true)
+        }
+    }
+}
+
+fn weighted(s: &NumericSummary) -> Vec<(f64, u64)> {
+    match &s.values {
+        NumericValues::Exact(v) => {
+            let mut w: Vec<(f64, u64)> = v.iter().map(|&x| (x, 1)).collect();
+            w.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+            w
+        }
+        NumericValues::Sketch(sk) => sk.weighted_items(),
+    }
+}
+
+fn normalised_bound(s: &NumericSummary) -> f64 {
+    match &s.values {
+        NumericValues::Exact(_) => 0.0,
+        NumericValues::Sketch(sk) => sk.rank_error_bound(0.01) / sk.count().max(1) as f64,
+    }
+}
+
+/// The two-sample KS statistic and p-value of exact samples, equal to [`ks_2samp`]'s.
+///
+/// When `ks_2samp` would take the two-sided asymptotic route (`method = "asymp"`, or
+/// `"auto"` with a sample above [`AUTO_EXACT_MAX_SIZE`]), the same statistic (the largest
+/// `|i/m - j/n|` over the distinct pooled values, evaluated as SciPy does) and p-value
+/// (`kstwo_sf(round(m' n' / (m' + n')), d)`) are computed here from the reference as the
+/// profile stores it, already sorted, so that only the window is sorted; otherwise this is
+/// `ks_2samp` itself. `tests/monitor.rs` checks the two agree bit for bit.
+fn ks_exact_values(
+    reference: &[f64],
+    current: &[f64],
+    params: KsParams,
+) -> Result<(f64, f64), DriftError> {
+    let (m, n) = (reference.len(), current.len());
+    let asymptotic = match params.method {
+        KsMethod::Asymp => true,
+        KsMethod::Auto => m.max(n) > AUTO_EXACT_MAX_SIZE,
+        KsMethod::Exact => false,
+    };
+    if !(asymptotic && params.alternative == Alternative::TwoSided && m.min(n) >= 1 && m + n > 2) {
+        let r = ks_2samp(reference, current, params)?;
+        return Ok((r.statistic, r.pvalue));
+    }
+    let sorted = |v: &[f64]| -> Vec<f64> {
+        // Values reach summaries finite with -0.0 folded, as the radix sort needs.
+        let mut v = v.to_vec();
+        mlops_core::radix::sort_desc(&mut v);
+        v.reverse();
+        v
+    };
+    let owned_reference;
+    let xs = if reference.is_sorted() {
+        reference
+    } else {
+        owned_reference = sorted(reference);
+        &owned_reference
+    };
+    let ys = sorted(current);
+    let (mf, nf) = (m as f64, n as f64);
+    let (mut i, mut j) = (0, 0);
+    let mut d: f64 = 0.0;
+    while i < m || j < n {
+        let v = match (xs.get(i), ys.get(j)) {
+            (Some(&x), Some(&y)) => x.min(y),
+            (Some(&x), None) => x,
+            (None, Some(&y)) => y,
+            (None, None) => break,
+        };
+        while i < m && xs[i] == v {
+            i += 1;
+        }
+        while j < n && ys[j] == v {
+            j += 1;
+        }
+        d = d.max((i as f64 / mf - j as f64 / nf).abs());
+    }
+    let (big, small) = if mf >= nf { (mf, nf) } else { (nf, mf) };
+    let size = (big * small / (big + small)).round_ties_even();
+    Ok((d, kstwo_sf(size as u64, d).clamp(0.0, 1.0)))
+}
+
+/// `max |F - G|` of two weighted samples sorted by value.
+fn weighted_ks(a: &[(f64, u64)], b: &[(f64, u64)]) -> f64 {
+    let ta: u64 = a.iter().map(|x| x.1).sum();
+    let tb: u64 = b.iter().map(|x| x.1).sum();
+    let (mut i, mut j, mut ca, mut cb) = (0, 0, 0u64, 0u64);
+    let mut d: f64 = 0.0;
+    while i < a.len() || j < b.len() {
+        let v = match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) => x.0.min(y.0),
+            (Some(x), None) => x.0,
+            (None, Some(y)) => y.0,
+            (None, None) => break,
+        };
+        while i < a.len() && a[i].0 == v {
+            ca += a[i].1;
+            i += 1;
+        }
+        while j < b.len() && b[j].0 == v {
+            cb += b[j].1;
+            j += 1;
+        }
+        d = d.max((ca as f64 / ta as f64 - cb as f64 / tb as f64).abs());
+    }
+    d
+}
+
+fn numeric_test(
+    f: &mut FeatureDrift,
+    test: FeatureTest,
+    r: &NumericSummary,
+    c: &NumericSummary,
+    config: &MonitorConfig,
+) -> Result<(), DriftError> {
+    let exact = r.is_exact() && c.is_exact();
+    f.approximate = !exact;
+    f.test = Some(test.name().to_owned());
+    match test {
+        FeatureTest::Psi | FeatureTest::Wasserstein => {
+            let (rv, _) = as_sample(r);
+            let (cv, _) = as_sample(c);
+            if test == FeatureTest::Psi {
+                let res = psi(&rv, &cv, PsiParams::default())?;
+                f.statistic = Some(res.psi);
+                f.effect_size = Some(res.psi);
+                f.effect_size_name = Some("psi".to_owned());
+                f.drifted = res.psi >= config.psi_threshold;
+            } else {
+                let res = wasserstein(&rv, &cv)?;
+                f.statistic = Some(res.distance);
+                f.effect_size = res.normalized;
+                f.effect_size_name = Some("normalized_wasserstein".to_owned());
+                f.drifted = res
+                    .normalized
+                    .is_some_and(|e| e >= config.wasserstein_threshold);
+            }
+        }
+        _ => {
+            if let (NumericValues::Exact(rv), NumericValues::Exact(cv)) = (&r.values, &c.values) {
+                let (statistic, pvalue) = ks_exact_values(rv, cv, config.ks)?;
+                f.statistic = Some(statistic);
+                f.pvalue = Some(pvalue);
+                f.effect_size = Some(statistic);
+            } else {
+                let d = weighted_ks(&weighted(r), &weighted(c));
+                let (m, n) = (r.count as f64, c.count as f64);
+                let (big, small) = if m >= n { (m, n) } else { (n, m) };
+                let en = (big * small / (big + small)).round_ties_even().max(1.0) as u64;
+                f.statistic = Some(d);
+                f.pvalue = Some(kstwo_sf(en, d).clamp(0.0, 1.0));
+                f.effect_size = Some(d);
+                f.statistic_error_bound = Some(normalised_bound(r) + normalised_bound(c));
+            }
+            f.effect_size_name = Some("ks_distance".to_owned());
+        }
+    }
+    Ok(())
+}
+
+/// One-shot report: profiles `reference` (with `params`), ingests `current` as one batch
+/// into a cumulative window, and evaluates.
+///
+/// With `params.sample_cap` and `config.window_sample_cap` at least the column sizes, every
+/// test is exact and equals the direct function ([`ks_2samp`], [`categorical_drift`]) on the
+/// same data.
+///
+/// # Examples
+/// ```
+/// use mlops_drift::table::{ColumnData, Table};
+/// use mlops_drift::{drift_report, AlertStatus, MonitorConfig, ProfileParams};
+/// let a: Vec<f64> = (0..300).map(f64::from).collect();
+/// let b: Vec<f64> = (0..300).map(|i| f64::from(i) * 1.01).collect();
+/// let r = drift_report(
+///     &Table::new(vec![("x".into(), ColumnData::numeric(&a))])?,
+///     &Table::new(vec![("x".into(), ColumnData::numeric(&b))])?,
+///     &ProfileParams::default(),
+///     MonitorConfig::default(),
+/// )?;
+/// assert_eq!(r.status, AlertStatus::Ok);
+/// # Ok::<(), mlops_drift::DriftError>(())
+/// ```
+///
+/// # Errors
+/// The errors of [`ReferenceProfile::from_table`], [`DriftMonitor::new`] and
+/// [`DriftMonitor::ingest`].
+pub fn drift_report(
+    reference: &Table<'_>,
+    current: &Table<'_>,
+    params: &ProfileParams,
+    config: MonitorConfig,
+) -> Result<DriftReport, DriftError> {
+    let profile = ReferenceProfile::from_table(reference, params)?;
+    let config = MonitorConfig {
+        window: Window::Cumulative,
+        shards: 1,
+        ..config
+    };
+    let monitor = DriftMonitor::new(profile, config)?;
+    monitor.ingest_at(current, 0.0)?;
+    monitor.evaluate_at(0.0)
+}

@@ -1,0 +1,897 @@
+//! Reference profiles: what the training data looked like, column by column, in a form that
+//! is built once, saved as JSON, and merged across partitions.
+//!
+//! # Contents
+//! Per column, typed numeric or categorical (inferred from the data, or forced with
+//! [`ProfileParams::categorical`] / [`ProfileParams::numeric`]):
+//! * categorical ([`CategoricalSummary`]): the exact count of every category and of missing
+//!   values (numbers in a column forced categorical become categories through
+//!   [`number_category`](crate::table::number_category));
+//! * numeric ([`NumericSummary`]): the number of finite values, of missing ones (nulls, NaN
+//!   and ±inf, each also counted separately), mean and variance (merged with Chan, Golub and
+//!   LeVeque's pairwise formulas), exact minimum and maximum, and the values themselves,
+//!   exactly (sorted) while there are at most [`ProfileParams::sample_cap`] of them, beyond
+//!   that a [`QuantileSketch`] with a stated rank-error bound.
+//!
+//! With [`ProfileParams::prediction`], the profile also counts positive predictions overall
+//! and per group of [`ProfileParams::group_columns`] ([`OutputCounts`]), the training side
+//! of the monitor's output-rate checks.
+//!
+//! # Merging
+//! [`ReferenceProfile::merge`] of the profiles of disjoint partitions is the profile of their
+//! union: counts, minimum and maximum exactly, mean and variance up to rounding, values
+//! exactly while the total is within the cap, and otherwise a sketch whose bound holds for
+//! the union.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::DriftError;
+use crate::sketch::{DEFAULT_SKETCH_K, QuantileSketch};
+use crate::table::{ColumnData, Table};
+
+/// The JSON format version written by this crate; [`ReferenceProfile::from_json`] reads it.
+pub const PROFILE_FORMAT_VERSION: u32 = 1;
+
+/// Default [`ProfileParams::sample_cap`].
+pub const DEFAULT_SAMPLE_CAP: usize = 100_000;
+
+/// The group key of all rows in [`OutputCounts`].
+pub const ALL_GROUPS: &str = "(all)";
+
+/// The group value used for a missing group value.
+pub const MISSING_GROUP: &str = "(missing)";
+
+/// How predictions are read as positive or negative.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PredictionSpec {
+    /// The prediction column.
+    pub column: String,
+    /// A score `>= threshold` is positive; `None`: the column holds 0/1 (or `"true"` /
+    /// `"false"`, `"1"`/`"0"`) labels.
+    pub threshold: Option<f64>,
+}
+
+/// The parameters of [`ReferenceProfile::from_table`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProfileParams {
+    /// Numeric columns keep their values exactly up to this many, a sketch beyond.
+    pub sample_cap: usize,
+    /// The sketch's `k` (see [`QuantileSketch`]).
+    pub sketch_k: u16,
+    /// Seed of the sketch's coins.
+    pub seed: u64,
+    /// Columns to treat as categorical whatever their type (e.g. integer codes).
+    pub categorical: Vec<String>,
+    /// Columns that must be numeric (an error if they hold text).
+    pub numeric: Vec<String>,
+    /// Group columns for the output-rate counts.
+    pub group_columns: Vec<String>,
+    /// The prediction column, if output rates are wanted.
+    pub prediction: Option<PredictionSpec>,
+}
+
+impl Default for ProfileParams {
+    fn default() -> Self {
+        Self {
+            sample_cap: DEFAULT_SAMPLE_CAP,
+            sketch_k: DEFAULT_SKETCH_K,
+            seed: 0,
+            categorical: Vec::new(),
+            numeric: Vec::new(),
+            group_columns: Vec::new(),
+            prediction: None,
+        }
+    }
+}
+
+/// Whether a column is numeric or categorical.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColumnKind {
+    /// Numbers.
+    Numeric,
+    /// Categories.
+    Categorical,
+}
+
+impl ColumnKind {
+    /// `"numeric"` or `"categorical"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Numeric => "numeric",
+            Self::Categorical => "categorical",
+        }
+    }
+}
+
+/// The values of a numeric column: exact while few, a sketch beyond the cap.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "data")]
+pub enum NumericValues {
+    /// Every finite value (sorted in a finished profile).
+    Exact(Vec<f64>),
+    /// A quantile sketch.
+    Sketch(QuantileSketch),
+}
+
+/// The summary of a numeric column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NumericSummary {
+    /// Number of finite values.
+    pub count: u64,
+    /// Nulls + NaN + ±inf.
+    pub missing: u64,
+    /// Null entries.
+    pub nulls: u64,
+    /// NaN values.
+    pub nan: u64,
+    /// ±inf values.
+    pub infinite: u64,
+    /// Mean of the finite values (`None` when there are none).
+    pub mean: Option<f64>,
+    /// Sum of squared deviations from the mean.
+    pub m2: f64,
+    /// Smallest finite value.
+    pub min: Option<f64>,
+    /// Largest finite value.
+    pub max: Option<f64>,
+    /// The values, exact or sketched.
+    pub values: NumericValues,
+    /// The cap of exact values.
+    pub sample_cap: usize,
+    /// The sketch's `k` (used when the cap is passed).
+    pub sketch_k: u16,
+    /// The sketch's seed.
+    pub seed: u64,
+}
+
+impl NumericSummary {
+    /// An empty summary.
+    pub fn new(sample_cap: usize, sketch_k: u16, seed: u64) -> Self {
+        Self {
+            count: 0,
+            missing: 0,
+            nulls: 0,
+            nan: 0,
+            infinite: 0,
+            mean: None,
+            m2: 0.0,
+            min: None,
+            max: None,
+            values: NumericValues::Exact(Vec::new()),
+            sample_cap,
+            sketch_k,
+            seed,
+        }
+    }
+
+    /// The population variance (`ddof = 0`); `None` without values.
+    pub fn variance(&self) -> Option<f64> {
+        (self.count > 0).then(|| self.m2 / self.count as f64)
+    }
+
+    /// The share of missing entries; `None` for an empty column.
+    pub fn missing_rate(&self) -> Option<f64> {
+        let total = self.count + self.missing;
+        (total > 0).then(|| self.missing as f64 / total as f64)
+    }
+
+    /// Whether the values are kept exactly.
+    pub fn is_exact(&self) -> bool {
+        matches!(self.values, NumericValues::Exact(_))
+    }
+
+    /// Adds the rows of a column (numbers; null/NaN/inf are counted as missing).
+    pub(crate) fn add_column(&mut self, col: &ColumnData<'_>) -> Result<(), DriftError> {
+        let ColumnData::Numeric { values, nulls } = col else {
+            return Ok(());
+        };
+        let mut finite = Vec::with_capacity(values.len());
+        for (i, &v) in values.iter().enumerate() {
+            if nulls.as_ref().is_some_and(|m| m[i]) {
+                self.nulls += 1;
+            } else if v.is_nan() {
+                self.nan += 1;
+            } else if v.is_infinite() {
+                self.infinite += 1;
+            } else {
+                finite.push(if v == 0.0 { 0.0 } else { v });
+            }
+        }
+        self.missing = self.nulls + self.nan + self.infinite;
+        self.add_finite(finite)
+    }
+
+    /// Adds finite values (the caller filtered them).
+    fn add_finite(&mut self, finite: Vec<f64>) -> Result<(), DriftError> {
+        if finite.is_empty() {
+            return Ok(());
+        }
+        let part = Moments::of(&finite);
+        self.merge_moments(&part);
+        self.push_values(finite)
+    }
+
+    fn merge_moments(&mut self, other: &Moments) {
+        let (na, nb) = (self.count as f64, other.count as f64);
+        let n = na + nb;
+        match (self.mean, other.mean) {
+            (_, None) => {}
+            (None, Some(mb)) => {
+                self.mean = Some(mb);
+                self.m2 = other.m2;
+            }
+            (Some(ma), Some(mb)) => {
+                let delta = mb - ma;
+                self.mean = Some(ma + delta * nb / n);
+                self.m2 += other.m2 + delta * delta * na * nb / n;
+            }
+        }
+        self.count += other.count;
+        self.min = match (self.min, other.min) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.max = match (self.max, other.max) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+    }
+
+    fn push_values(&mut self, finite: Vec<f64>) -> Result<(), DriftError> {
+        match &mut self.values {
+            NumericValues::Exact(v) if v.is_empty() && finite.len() <= self.sample_cap => {
+                *v = finite;
+            }
+            NumericValues::Exact(v) if v.len() + finite.len() <= self.sample_cap => {
+                v.extend(finite);
+            }
+            NumericValues::Exact(v) => {
+                let mut s = QuantileSketch::new(self.sketch_k, self.seed)?;
+                s.extend(v.iter().copied());
+                s.extend(finite);
+                self.values = NumericValues::Sketch(s);
+            }
+            NumericValues::Sketch(s) => s.extend(finite),
+        }
+        Ok(())
+    }
+
+    /// Sorts exact values (the canonical form of a finished profile).
+    pub(crate) fn finish(&mut self) {
+        if let NumericValues::Exact(v) = &mut self.values {
+            // Finite, with -0.0 folded into 0.0 on the way in: what the radix sort needs.
+            mlops_core::radix::sort_desc(v);
+            v.reverse();
+        }
+    }
+
+    /// Merges a summary of other rows into this one.
+    ///
+    /// # Errors
+    /// [`DriftError::InvalidParameter`] when the sketches' `k` differ.
+    pub fn merge(&mut self, other: &Self) -> Result<(), DriftError> {
+        self.merge_with_cap(other, self.sample_cap)
+    }
+
+    /// Merges with an explicit cap of exact values for the result.
+    pub(crate) fn merge_with_cap(&mut self, other: &Self, cap: usize) -> Result<(), DriftError> {
+        self.merge_moments(&Moments {
+            count: other.count,
+            mean: other.mean,
+            m2: other.m2,
+            min: other.min,
+            max: other.max,
+        });
+        self.nulls += other.nulls;
+        self.nan += other.nan;
+        self.infinite += other.infinite;
+        self.missing += other.missing;
+        let values = std::mem::replace(&mut self.values, NumericValues::Exact(Vec::new()));
+        self.values = match (values, &other.values) {
+            (NumericValues::Exact(mut a), NumericValues::Exact(b)) if a.len() + b.len() <= cap => {
+                a.extend_from_slice(b);
+                NumericValues::Exact(a)
+            }
+            (NumericValues::Exact(a), NumericValues::Exact(b)) => {
+                let mut s = QuantileSketch::new(self.sketch_k, self.seed)?;
+                s.extend(a);
+                s.extend(b.iter().copied());
+                NumericValues::Sketch(s)
+            }
+            (NumericValues::Sketch(mut s), NumericValues::Exact(b)) => {
+                s.extend(b.iter().copied());
+                NumericValues::Sketch(s)
+            }
+            (NumericValues::Exact(a), NumericValues::Sketch(t)) => {
+                let mut s = t.clone();
+                s.extend(a);
+                NumericValues::Sketch(s)
+            }
+            (NumericValues::Sketch(mut s), NumericValues::Sketch(t)) => {
+                s.merge(t)?;
+                NumericValues::Sketch(s)
+            }
+        };
+        Ok(())
+    }
+}
+
+struct Moments {
+    count: u64,
+    mean: Option<f64>,
+    m2: f64,
+    min: Option<f64>,
+    max: Option<f64>,
+}
+
+impl Moments {
+    /// Two-pass mean and sum of squared deviations of finite, non-empty values.
+    fn of(v: &[f64]) -> Self {
+        let n = v.len() as f64;
+        let mean = v.iter().sum::<f64>() / n;
+        let m2 = v.iter().map(|x| (x - mean) * (x - mean)).sum();
+        Self {
+            count: v.len() as u64,
+            mean: Some(mean),
+            m2,
+            min: v.iter().copied().reduce(f64::min),
+            max: v.iter().copied().reduce(f64::max),
+        }
+    }
+}
+
+/// The summary of a categorical column: exact counts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CategoricalSummary {
+    /// Count per category.
+    pub counts: BTreeMap<String, u64>,
+    /// Missing entries.
+    pub missing: u64,
+}
+
+impl CategoricalSummary {
+    /// Number of non-missing entries.
+    pub fn count(&self) -> u64 {
+        self.counts.values().sum()
+    }
+
+    /// The share of missing entries; `None` for an empty column.
+    pub fn missing_rate(&self) -> Option<f64> {
+        let total = self.count() + self.missing;
+        (total > 0).then(|| self.missing as f64 / total as f64)
+    }
+
+    pub(crate) fn add_column(&mut self, col: &ColumnData<'_>) {
+        for i in 0..col.len() {
+            match col.category(i) {
+                Some(c) => {
+                    if let Some(n) = self.counts.get_mut(c.as_ref()) {
+                        *n += 1;
+                    } else {
+                        self.counts.insert(c.into_owned(), 1);
+                    }
+                }
+                None => self.missing += 1,
+            }
+        }
+    }
+
+    /// Merges the counts of other rows.
+    pub fn merge(&mut self, other: &Self) {
+        for (k, v) in &other.counts {
+            *self.counts.entry(k.clone()).or_insert(0) += v;
+        }
+        self.missing += other.missing;
+    }
+}
+
+/// The summary of one column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum ColumnSummary {
+    /// A numeric column.
+    Numeric(NumericSummary),
+    /// A categorical column.
+    Categorical(CategoricalSummary),
+}
+
+impl ColumnSummary {
+    /// The column's kind.
+    pub fn kind(&self) -> ColumnKind {
+        match self {
+            Self::Numeric(_) => ColumnKind::Numeric,
+            Self::Categorical(_) => ColumnKind::Categorical,
+        }
+    }
+
+    /// The share of missing entries; `None` for an empty column.
+    pub fn missing_rate(&self) -> Option<f64> {
+        match self {
+            Self::Numeric(s) => s.missing_rate(),
+            Self::Categorical(s) => s.missing_rate(),
+        }
+    }
+
+    /// An empty summary of the same kind and settings.
+    pub(crate) fn empty_like(&self) -> Self {
+        match self {
+            Self::Numeric(s) => {
+                Self::Numeric(NumericSummary::new(s.sample_cap, s.sketch_k, s.seed))
+            }
+            Self::Categorical(_) => Self::Categorical(CategoricalSummary::default()),
+        }
+    }
+
+    /// Adds a column's rows; the column must fit the kind (checked by the caller with
+    /// [`check_fits`]).
+    pub(crate) fn add_column(&mut self, col: &ColumnData<'_>) -> Result<(), DriftError> {
+        match self {
+            Self::Numeric(s) => s.add_column(col),
+            Self::Categorical(s) => {
+                s.add_column(col);
+                Ok(())
+            }
+        }
+    }
+
+    pub(crate) fn merge_with_cap(
+        &mut self,
+        name: &str,
+        other: &Self,
+        cap: usize,
+    ) -> Result<(), DriftError> {
+        match (self, other) {
+            (Self::Numeric(a), Self::Numeric(b)) => a.merge_with_cap(b, cap),
+            (Self::Categorical(a), Self::Categorical(b)) => {
+                a.merge(b);
+                Ok(())
+            }
+            (a, b) => Err(DriftError::ProfileMismatch {
+                column: name.to_owned(),
+                reason: format!(
+                    "it is {} in one profile and {} in the other",
+                    a.kind().name(),
+                    b.kind().name()
+                ),
+            }),
+        }
+    }
+}
+
+/// Checks that a column's data can feed a summary of `kind`: categorical summaries take
+/// anything (numbers become categories), numeric ones only numbers.
+pub(crate) fn check_fits(
+    name: &str,
+    kind: ColumnKind,
+    col: &ColumnData<'_>,
+) -> Result<(), DriftError> {
+    if kind == ColumnKind::Numeric && matches!(col, ColumnData::Categorical(_)) {
+        return Err(DriftError::ColumnTypeMismatch {
+            column: name.to_owned(),
+            expected: kind.name().to_owned(),
+            found: col.kind_name().to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// One profiled column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnProfile {
+    /// The column's name.
+    pub name: String,
+    /// Its summary.
+    pub summary: ColumnSummary,
+}
+
+/// Positive predictions and rows of one group.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputCounts {
+    /// Rows with a positive prediction.
+    pub positives: u64,
+    /// Rows with a (non-missing) prediction.
+    pub total: u64,
+}
+
+impl OutputCounts {
+    /// Adds another count.
+    pub fn add(&mut self, other: Self) {
+        self.positives += other.positives;
+        self.total += other.total;
+    }
+}
+
+/// Whether row `i` of the prediction column is positive; `None` when missing.
+pub(crate) fn prediction_of(
+    spec: &PredictionSpec,
+    col: &ColumnData<'_>,
+    i: usize,
+) -> Result<Option<bool>, DriftError> {
+    let bad = |value: String| DriftError::InvalidPrediction {
+        column: spec.column.clone(),
+        index: i,
+        value,
+    };
+    match (col, spec.threshold) {
+        (ColumnData::Numeric { .. }, Some(t)) => Ok(col.number(i).map(|v| v >= t)),
+        (ColumnData::Numeric { .. }, None) => match col.number(i) {
+            None => Ok(None),
+            Some(0.0) => Ok(Some(false)),
+            Some(1.0) => Ok(Some(true)),
+            Some(v) => Err(bad(v.to_string())),
+        },
+        (ColumnData::Categorical(_), _) => match col.category(i).as_deref() {
+            None => Ok(None),
+            Some("0" | "false" | "False") => Ok(Some(false)),
+            Some("1" | "true" | "True") => Ok(Some(true)),
+            Some(other) => Err(bad(other.to_owned())),
+        },
+    }
+}
+
+/// The group key of row `i`: `ALL_GROUPS` without group columns, the value for one column,
+/// `col=value` pairs joined by `", "` for several.
+pub(crate) fn group_key(groups: &[(&str, &ColumnData<'_>)], i: usize) -> String {
+    match groups {
+        [] => ALL_GROUPS.to_owned(),
+        [(_, c)] => c
+            .category(i)
+            .map_or_else(|| MISSING_GROUP.to_owned(), |v| v.into_owned()),
+        many => many
+            .iter()
+            .map(|(n, c)| format!("{n}={}", c.category(i).as_deref().unwrap_or(MISSING_GROUP)))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+/// Counts positive predictions per group (and overall under [`ALL_GROUPS`]) in `table`.
+pub(crate) fn count_outputs(
+    table: &Table<'_>,
+    spec: &PredictionSpec,
+    group_columns: &[String],
+    out: &mut BTreeMap<String, OutputCounts>,
+) -> Result<(), DriftError> {
+    let pred = table
+        .column(&spec.column)
+        .ok_or_else(|| DriftError::MissingColumn {
+            column: spec.column.clone(),
+        })?;
+    let groups = group_columns
+        .iter()
+        .map(|g| {
+            table
+                .column(g)
+                .map(|c| (g.as_str(), c))
+                .ok_or_else(|| DriftError::MissingColumn { column: g.clone() })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    // Validate every prediction first, so that a bad row leaves the counts untouched.
+    let preds = (0..table.rows())
+        .map(|i| prediction_of(spec, pred, i))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut local: BTreeMap<String, OutputCounts> = BTreeMap::new();
+    let mut all = OutputCounts::default();
+    for (i, p) in preds.into_iter().enumerate() {
+        let Some(p) = p else { continue };
+        let c = OutputCounts {
+            positives: u64::from(p),
+            total: 1,
+        };
+        all.add(c);
+        if !groups.is_empty() {
+            local.entry(group_key(&groups, i)).or_default().add(c);
+        }
+    }
+    out.entry(ALL_GROUPS.to_owned()).or_default().add(all);
+    for (k, v) in local {
+        out.entry(k).or_default().add(v);
+    }
+    Ok(())
+}
+
+/// A reference profile of training data (see the [module documentation](self)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReferenceProfile {
+    /// [`PROFILE_FORMAT_VERSION`] when written.
+    pub format_version: u32,
+    /// Rows profiled.
+    pub rows: u64,
+    /// The parameters the profile was built with.
+    pub params: ProfileParams,
+    /// The columns, in the order of the first table.
+    pub columns: Vec<ColumnProfile>,
+    /// Positive predictions per group (empty without [`ProfileParams::prediction`]).
+    pub outputs: BTreeMap<String, OutputCounts>,
+}
+
+impl ReferenceProfile {
+    /// Profiles `table`.
+    ///
+    /// # Examples
+    /// ```
+    /// use mlops_drift::table::{ColumnData, Table};
+    /// use mlops_drift::{ProfileParams, ReferenceProfile};
+    /// let income = [30.0, 42.0, f64::NAN, 55.0];
+    /// let housing = [Some("rent"), Some("own"), None, Some("own")];
+    /// let table = Table::new(vec![
+    ///     ("income".into(), ColumnData::numeric(&income)),
+    ///     ("housing".into(), ColumnData::categorical(&housing)),
+    /// ])?;
+    /// let p = ReferenceProfile::from_table(&table, &ProfileParams::default())?;
+    /// let back = ReferenceProfile::from_json(&p.to_json()?)?;
+    /// assert_eq!(back, p);
+    /// # Ok::<(), mlops_drift::DriftError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`DriftError::UnknownColumn`] for a column named in the parameters but absent,
+    /// [`DriftError::ColumnTypeMismatch`] for a column forced numeric that holds text,
+    /// [`DriftError::InvalidPrediction`] for a prediction that is not a 0/1 label (without a
+    /// threshold), [`DriftError::InvalidParameter`] for a bad `sample_cap` or `sketch_k`,
+    /// group columns without a prediction column, or a non-finite threshold.
+    pub fn from_table(table: &Table<'_>, params: &ProfileParams) -> Result<Self, DriftError> {
+        let mut p = Self::empty(table, params)?;
+        p.add_table(table)?;
+        p.finish();
+        Ok(p)
+    }
+
+    /// A profile with the columns of `table` and no rows yet.
+    fn empty(table: &Table<'_>, params: &ProfileParams) -> Result<Self, DriftError> {
+        check_params(params)?;
+        for name in params
+            .categorical
+            .iter()
+            .chain(&params.numeric)
+            .chain(&params.group_columns)
+            .chain(params.prediction.as_ref().map(|p| &p.column))
+        {
+            if table.column(name).is_none() {
+                return Err(DriftError::UnknownColumn {
+                    column: name.clone(),
+                    available: table.columns().iter().map(|(n, _)| n.clone()).collect(),
+                });
+            }
+        }
+        if let Some(both) = params
+            .categorical
+            .iter()
+            .find(|c| params.numeric.contains(c))
+        {
+            return Err(DriftError::invalid_parameter(
+                "categorical",
+                both.clone(),
+                "a column cannot be forced both categorical and numeric",
+            ));
+        }
+        let mut columns = Vec::with_capacity(table.columns().len());
+        for (name, col) in table.columns() {
+            let kind = if params.categorical.contains(name) {
+                ColumnKind::Categorical
+            } else if params.numeric.contains(name) {
+                ColumnKind::Numeric
+            } else {
+                match col {
+                    ColumnData::Numeric { .. } => ColumnKind::Numeric,
+                    ColumnData::Categorical(_) => ColumnKind::Categorical,
+                }
+            };
+            check_fits(name, kind, col)?;
+            let summary = match kind {
+                ColumnKind::Numeric => ColumnSummary::Numeric(NumericSummary::new(
+                    params.sample_cap,
+                    params.sketch_k,
+                    params.seed,
+                )),
+                ColumnKind::Categorical => {
+                    ColumnSummary::Categorical(CategoricalSummary::default())
+                }
+            };
+            columns.push(ColumnProfile {
+                name: name.clone(),
+                summary,
+            });
+        }
+        Ok(Self {
+            format_version: PROFILE_FORMAT_VERSION,
+            rows: 0,
+            params: params.clone(),
+            columns,
+            outputs: BTreeMap::new(),
+        })
+    }
+
+    fn add_table(&mut self, table: &Table<'_>) -> Result<(), DriftError> {
+        if let Some(spec) = &self.params.prediction {
+            count_outputs(table, spec, &self.params.group_columns, &mut self.outputs)?;
+        }
+        let add = |c: &mut ColumnProfile| -> Result<(), DriftError> {
+            let col = table
+                .column(&c.name)
+                .ok_or_else(|| DriftError::MissingColumn {
+                    column: c.name.clone(),
+                })?;
+            check_fits(&c.name, c.summary.kind(), col)?;
+            c.summary.add_column(col)
+        };
+        if parallel(table.rows(), self.columns.len()) {
+            self.columns.par_iter_mut().try_for_each(add)?;
+        } else {
+            self.columns.iter_mut().try_for_each(add)?;
+        }
+        self.rows += table.rows() as u64;
+        Ok(())
+    }
+
+    fn finish(&mut self) {
+        let sort = |c: &mut ColumnProfile| {
+            if let ColumnSummary::Numeric(s) = &mut c.summary {
+                s.finish();
+            }
+        };
+        let largest = self
+            .columns
+            .iter()
+            .map(|c| match &c.summary {
+                ColumnSummary::Numeric(s) => s.count as usize,
+                ColumnSummary::Categorical(_) => 0,
+            })
+            .max()
+            .unwrap_or(0);
+        if parallel(largest, self.columns.len()) {
+            self.columns.par_iter_mut().for_each(sort);
+        } else {
+            self.columns.iter_mut().for_each(sort);
+        }
+    }
+
+    /// The column called `name`.
+    pub fn column(&self, name: &str) -> Option<&ColumnProfile> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// Merges the profile of other (disjoint) rows: the result is the profile of both.
+    ///
+    /// # Examples
+    /// ```
+    /// use mlops_drift::table::{ColumnData, Table};
+    /// use mlops_drift::{ProfileParams, ReferenceProfile};
+    /// let (a, b) = ([1.0, 2.0], [3.0]);
+    /// let p = |v| -> Result<ReferenceProfile, mlops_drift::DriftError> {
+    ///     let t = Table::new(vec![("x".into(), ColumnData::numeric(v))])?;
+    ///     ReferenceProfile::from_table(&t, &ProfileParams::default())
+    /// };
+    /// let mut merged = p(&a)?;
+    /// merged.merge(&p(&b)?)?;
+    /// assert_eq!(merged.rows, 3);
+    /// # Ok::<(), mlops_drift::DriftError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`DriftError::ProfileMismatch`] when the two profiles have different columns, kinds,
+    /// or parameters (cap, sketch size, groups, prediction).
+    pub fn merge(&mut self, other: &Self) -> Result<(), DriftError> {
+        let mismatch = |column: &str, reason: String| DriftError::ProfileMismatch {
+            column: column.to_owned(),
+            reason,
+        };
+        let (a, b) = (&self.params, &other.params);
+        if a.sample_cap != b.sample_cap
+            || a.sketch_k != b.sketch_k
+            || a.group_columns != b.group_columns
+            || a.prediction != b.prediction
+        {
+            return Err(mismatch(
+                "",
+                "the profiles were built with different sample_cap, sketch_k, group columns \
+                 or prediction; build every partition with the same parameters"
+                    .to_owned(),
+            ));
+        }
+        if self.columns.len() != other.columns.len() {
+            return Err(mismatch(
+                "",
+                format!(
+                    "one profile has {} columns, the other {}",
+                    self.columns.len(),
+                    other.columns.len()
+                ),
+            ));
+        }
+        for c in &self.columns {
+            if other.column(&c.name).is_none() {
+                return Err(mismatch(
+                    &c.name,
+                    "it is missing from the other profile".to_owned(),
+                ));
+            }
+        }
+        let cap = self.params.sample_cap;
+        let mut merged = self.columns.clone();
+        for c in &mut merged {
+            if let Some(o) = other.column(&c.name) {
+                c.summary.merge_with_cap(&c.name, &o.summary, cap)?;
+            }
+        }
+        self.columns = merged;
+        for (k, v) in &other.outputs {
+            self.outputs.entry(k.clone()).or_default().add(*v);
+        }
+        self.rows += other.rows;
+        self.finish();
+        Ok(())
+    }
+
+    /// The profile as JSON.
+    ///
+    /// # Errors
+    /// [`DriftError::Serialization`] if serde fails (it does not for a valid profile).
+    pub fn to_json(&self) -> Result<String, DriftError> {
+        serde_json::to_string(self).map_err(|e| DriftError::Serialization {
+            message: e.to_string(),
+        })
+    }
+
+    /// Reads a profile written by [`ReferenceProfile::to_json`].
+    ///
+    /// # Errors
+    /// [`DriftError::Serialization`] for malformed JSON and
+    /// [`DriftError::UnsupportedFormatVersion`] for a profile from a newer format.
+    pub fn from_json(json: &str) -> Result<Self, DriftError> {
+        #[derive(Deserialize)]
+        struct Version {
+            format_version: u32,
+        }
+        let v: Version = serde_json::from_str(json).map_err(|e| DriftError::Serialization {
+            message: e.to_string(),
+        })?;
+        if v.format_version != PROFILE_FORMAT_VERSION {
+            return Err(DriftError::UnsupportedFormatVersion {
+                found: v.format_version,
+                supported: PROFILE_FORMAT_VERSION,
+            });
+        }
+        let p: Self = serde_json::from_str(json).map_err(|e| DriftError::Serialization {
+            message: e.to_string(),
+        })?;
+        check_params(&p.params)?;
+        Ok(p)
+    }
+}
+
+/// Whether per-column work on `rows` rows is worth spreading over threads.
+pub(crate) fn parallel(rows: usize, columns: usize) -> bool {
+    columns > 1 && rows >= 20_000 && mlops_core::parallel::enabled()
+}
+
+fn check_params(params: &ProfileParams) -> Result<(), DriftError> {
+    if params.sample_cap == 0 {
+        return Err(DriftError::invalid_parameter(
+            "sample_cap",
+            "0",
+            "expected at least 1 exact value per column before sketching",
+        ));
+    }
+    if !params.group_columns.is_empty() && params.prediction.is_none() {
+        return Err(DriftError::invalid_parameter(
+            "group_columns",
+            params.group_columns.join(", "),
+            "group columns split the output rates; give the prediction column too",
+        ));
+    }
+    if let Some(t) = params.prediction.as_ref().and_then(|p| p.threshold)
+        && !t.is_finite()
+    {
+        return Err(DriftError::invalid_parameter(
+            "threshold",
+            t.to_string(),
+            "expected a finite threshold",
+        ));
+    }
+    QuantileSketch::new(params.sketch_k, params.seed).map(|_| ())
+}
