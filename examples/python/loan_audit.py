@@ -230,10 +230,11 @@ def main(out: pathlib.Path, *, n: int = 40_000, production_rows: int = 8_000,
                                  rate="share flagged", before="held-out", after="production",
                                  title="Flag rate by group"))],
     )
-    # DRIFT SECTION (placeholder): the drift monitor (ReferenceProfile, DriftMonitor,
-    # DriftReport) is being merged into main. Profile `train` as the reference, check
-    # `production` with the monitor, add its section to the report here and pass its alerts
-    # to gate.evaluate(drift_alerts=...) with "allow_drift_alerts" in REQUIREMENTS.
+    # DRIFT SECTION (placeholder, left for the drift monitor's owner): profile `train` with
+    # mlops_audit.drift.ReferenceProfile, check `production` with DriftMonitor (or
+    # drift.drift_report), add the drift panel here as a report section once
+    # mlops_audit::report has one for a DriftReport, and pass its alerts to
+    # gate.evaluate(drift_alerts=...) with "allow_drift_alerts" in REQUIREMENTS.
 
     html_path, json_path = r.write(out)
     elapsed = time.perf_counter() - started

@@ -323,11 +323,11 @@ class Report:
         self._doc["sections"].append(section)
         return self
 
-    # DRIFT SECTION (placeholder): the drift monitor (ReferenceProfile, DriftMonitor,
-    # DriftReport) lands on main from another branch. Its section goes here as
-    # `add_drift(drift_report, title=...)`, built in Rust like add_audit/add_policy (a
-    # `drift_section` in mlops_audit::report plus a `_drift_section_json` binding), with the
-    # drift panel chart. Until then a drift panel can be added with add_section().
+    # DRIFT SECTION (placeholder, left for the drift monitor's owner): a
+    # mlops_audit.drift.DriftReport goes here as `add_drift(drift_report, title=...)`, built
+    # in Rust like add_audit/add_policy (a `drift_section` in mlops_audit::report plus a
+    # `_drift_section_json` binding), with the drift panel chart. Until then a drift panel
+    # can be added with add_section().
 
     def set_gate(self, gate_report: GateReport | None) -> Report:
         """Sets the deployment gate's verdict, shown at the top (``None`` removes it)."""
