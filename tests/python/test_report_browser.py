@@ -2,8 +2,10 @@
 ``chromium-driver``) loads a report written by the package, with hostile names and several
 charts, from a file, as a reader opening an email attachment would.
 
-Checks: no console errors, no resource fetched, no script element, no dialog opened, every
-chart drawn at a non-zero size, hostile names shown as text. A screenshot is kept in
+Checks: no console errors, no resource requested (DevTools network events), no script
+element, no dialog opened, every chart drawn at a non-zero size, hostile names shown as
+text; and, so that these checks can fail, that they do see a broken page's error and
+request. A screenshot is kept in
 ``target/test-artifacts/report.png`` (a test artifact, not committed).
 
 Without a browser the test is skipped, unless ``MLOPS_REQUIRE_BROWSER=1`` (set by
@@ -12,6 +14,7 @@ Without a browser the test is skipped, unless ``MLOPS_REQUIRE_BROWSER=1`` (set b
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import shutil
@@ -51,7 +54,9 @@ def browser():
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--window-size=1280,900", "--disable-extensions", "--no-first-run"):
         options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    # "performance": the DevTools network events, which (unlike the page's Resource Timing)
+    # also record file:// loads and failed ones.
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
     driver.set_page_load_timeout(60)
     try:
@@ -61,17 +66,49 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def loaded(browser, tmp_path_factory):
+def written(tmp_path_factory):
     report, _, _ = build()
     html_path, _ = report.write(tmp_path_factory.mktemp("report"))
+    return html_path, report
+
+
+@pytest.fixture
+def loaded(browser, written):
+    """The report freshly loaded (and the browser's log emptied of earlier pages)."""
+    html_path, report = written
+    browser.get_log("browser")
+    browser.get_log("performance")
     browser.get(html_path.as_uri())
     return browser, report
+
+
+def requested_urls(driver) -> list[str]:
+    """Every URL the page asked for since the log was last read (DevTools events)."""
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls
 
 
 def test_loads_without_console_errors(loaded):
     driver, _ = loaded
     severe = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     assert severe == []
+
+
+def test_the_console_check_can_fail(browser, tmp_path):
+    # The same check on a page that does log an error and fetch a missing file: the
+    # captured log must show it, or the test above proves nothing.
+    page = tmp_path / "broken.html"
+    page.write_text("<!DOCTYPE html><title>t</title><script>console.error('boom')</script>"
+                    "<img src='missing.png' alt=''>", encoding="utf-8")
+    browser.get_log("performance")
+    browser.get(page.as_uri())
+    severe = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert any("boom" in m for m in severe), severe
+    assert requested_urls(browser) == [page.as_uri(), (tmp_path / "missing.png").as_uri()]
 
 
 def test_fetches_nothing_and_runs_nothing(loaded):
@@ -82,7 +119,7 @@ def test_fetches_nothing_and_runs_nothing(loaded):
     assert driver.find_elements(By.TAG_NAME, "script") == []
     assert driver.find_elements(By.TAG_NAME, "img") == []
     # The document itself is the only thing loaded: no font, image or stylesheet fetched.
-    assert driver.execute_script("return performance.getEntriesByType('resource').length") == 0
+    assert requested_urls(driver) == [driver.current_url]
     with pytest.raises(NoAlertPresentException):
         driver.switch_to.alert.text  # noqa: B018 - raises when no dialog opened
 
