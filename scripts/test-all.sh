@@ -6,7 +6,9 @@
 #           and the loan audit example;
 #   Python: a virtualenv of its own (.venv, or $MLOPS_VENV) with the test-only oracles
 #           (scikit-learn, scipy, ...), the package built by `pip install .` as a user
-#           would, the stubs checked against the compiled module, and pytest.
+#           would, the stubs checked against the compiled module, headless Chromium
+#           (apt-get install chromium chromium-driver when missing; the browser test of
+#           the HTML report then fails rather than skips without it), and pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,5 +45,17 @@ step "pip install . (maturin builds the wheel)"
 "$PY" -m pip install --quiet --force-reinstall --no-deps .
 "$PY" -c "import mlops_audit; print('mlops_audit', mlops_audit.__version__, 'imported')"
 
-step "pytest (includes the stub check against the compiled module)"
+step "headless Chromium for the browser test of the HTML report (Debian packages)"
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        chromium chromium-driver
+fi
+chromium --version
+# The browser is installed now: a missing browser must fail the browser test, not skip it.
+export MLOPS_REQUIRE_BROWSER=1
+
+step "pytest (includes the stub check, the browser test and the examples and notebook)"
 "$PY" -m pytest tests/python -q -p no:cacheprovider

@@ -6,7 +6,8 @@
 //! holds no script, no link, no external font or image: it opens from an email attachment.
 //! Every string is escaped by the template engine (`maud` escapes by default), so data can
 //! never become markup; charts are this crate's own SVG (see [`crate::plot`]), whose text is
-//! escaped by the SVG backend.
+//! escaped by the SVG backend, and a chart is embedded only once [`Chart::check`] finds it
+//! to be static drawing (no script, event handler, link or external resource).
 //!
 //! ```
 //! use mlops_audit::report::{AuditTrail, Report, Section, Status, Table};
@@ -105,6 +106,150 @@ pub struct Chart {
     pub caption: String,
     /// The SVG document.
     pub svg: String,
+}
+
+/// Why a chart's SVG cannot go into a report.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReportError {
+    /// The chart is not well-formed SVG (or holds a DTD, a comment, a CDATA section or a
+    /// processing instruction, which read differently in HTML than in XML).
+    #[error(
+        "chart {chart:?} is not an SVG document this report can embed ({reason}); pass the \
+         text returned by one of mlops-audit's *_svg functions"
+    )]
+    NotSvg {
+        /// The chart's caption.
+        chart: String,
+        /// What the parser found.
+        reason: String,
+    },
+    /// The chart holds an element or attribute outside the static-drawing allow-list
+    /// (a script, an event handler, a link, an external resource, ...).
+    #[error(
+        "chart {chart:?} holds {what}, which could run code or fetch a resource when the \
+         report is opened; only static drawing (shapes, text, styles) may be embedded"
+    )]
+    UnsafeSvg {
+        /// The chart's caption.
+        chart: String,
+        /// The element or attribute, as `<name>` or `name="value"`.
+        what: String,
+    },
+}
+
+/// SVG elements a chart may use: static shapes and text, nothing that runs, links or
+/// embeds.
+const SVG_ELEMENTS: &[&str] = &[
+    "svg", "g", "rect", "line", "polyline", "polygon", "path", "circle", "ellipse", "text", "tspan",
+];
+
+/// Presentation and geometry attributes a chart may use.
+const SVG_ATTRIBUTES: &[&str] = &[
+    "width",
+    "height",
+    "viewBox",
+    "x",
+    "y",
+    "x1",
+    "y1",
+    "x2",
+    "y2",
+    "dx",
+    "dy",
+    "cx",
+    "cy",
+    "r",
+    "rx",
+    "ry",
+    "points",
+    "d",
+    "transform",
+    "fill",
+    "fill-opacity",
+    "fill-rule",
+    "stroke",
+    "stroke-width",
+    "stroke-opacity",
+    "stroke-dasharray",
+    "stroke-linecap",
+    "stroke-linejoin",
+    "opacity",
+    "font-family",
+    "font-size",
+    "font-weight",
+    "font-style",
+    "text-anchor",
+    "dominant-baseline",
+    "alignment-baseline",
+    "preserveAspectRatio",
+];
+
+impl Chart {
+    /// Checks that the chart's SVG is static drawing that can be embedded in a report as
+    /// markup: one well-formed `<svg>` in the SVG namespace with only allow-listed elements
+    /// and attributes, no DTD, comment, CDATA or processing instruction, and no `url(`,
+    /// `javascript:` or `@import` in any value. This crate's charts ([`crate::plot`])
+    /// always pass; anything else is refused rather than trusted.
+    ///
+    /// # Examples
+    /// ```
+    /// use mlops_audit::report::Chart;
+    /// let ok = Chart { caption: "c".into(), svg: r#"<svg xmlns="http://www.w3.org/2000/svg"><rect width="1"/></svg>"#.into() };
+    /// assert!(ok.check().is_ok());
+    /// let bad = Chart { caption: "c".into(), svg: r#"<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>"#.into() };
+    /// assert!(bad.check().is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// [`ReportError::NotSvg`] or [`ReportError::UnsafeSvg`], naming the chart and what was
+    /// found.
+    pub fn check(&self) -> Result<(), ReportError> {
+        const SVG_NS: &str = "http://www.w3.org/2000/svg";
+        let not_svg = |reason: String| ReportError::NotSvg {
+            chart: self.caption.clone(),
+            reason,
+        };
+        let unsafe_svg = |what: String| ReportError::UnsafeSvg {
+            chart: self.caption.clone(),
+            what,
+        };
+        // roxmltree folds CDATA into text: find it (and the rest) in the source.
+        for marker in ["<![CDATA[", "<!--", "<?", "<!DOCTYPE", "<!ENTITY"] {
+            if self.svg.contains(marker) {
+                return Err(not_svg(format!("it contains {marker:?}")));
+            }
+        }
+        let doc = roxmltree::Document::parse(&self.svg).map_err(|e| not_svg(e.to_string()))?;
+        let root = doc.root_element();
+        if root.tag_name().name() != "svg" || root.tag_name().namespace() != Some(SVG_NS) {
+            return Err(not_svg(format!(
+                "its root element is <{}>, not <svg> in the SVG namespace",
+                root.tag_name().name()
+            )));
+        }
+        for node in doc.descendants() {
+            match node.node_type() {
+                roxmltree::NodeType::Root | roxmltree::NodeType::Text => continue,
+                roxmltree::NodeType::Element => {}
+                other => return Err(not_svg(format!("it contains a {other:?} node"))),
+            }
+            let tag = node.tag_name();
+            if tag.namespace() != Some(SVG_NS) || !SVG_ELEMENTS.contains(&tag.name()) {
+                return Err(unsafe_svg(format!("<{}>", tag.name())));
+            }
+            for a in node.attributes() {
+                let value = a.value().to_ascii_lowercase();
+                let risky = ["url(", "javascript:", "@import"]
+                    .iter()
+                    .any(|m| value.contains(m));
+                if a.namespace().is_some() || !SVG_ATTRIBUTES.contains(&a.name()) || risky {
+                    return Err(unsafe_svg(format!("{}={:?}", a.name(), a.value())));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// One part of the report.
@@ -276,6 +421,7 @@ main.mlops-report{max-width:1100px;margin:0 auto;padding:24px}\
 .mlops-report figcaption{font-size:.9em;color:#555}\
 .mlops-report .verdict{font-size:1.1em;padding:12px 16px;border-radius:6px;color:#fff}\
 .mlops-report details{font-size:.9em}\
+.mlops-report .chart-refused{color:#c62828;border:1px dashed #c62828;padding:8px}\
 ";
 fn looks_numeric(cell: &str) -> bool {
     !cell.is_empty()
@@ -313,8 +459,13 @@ fn render_section(s: &Section) -> Markup {
             @for p in &s.paragraphs { p { (p) } }
             @for c in &s.charts {
                 figure {
-                    // Our own SVG: its text was escaped when it was drawn.
-                    (PreEscaped(&c.svg))
+                    // Markup only once checked to be static drawing (this crate's charts
+                    // always are; their text was escaped when drawn). Anything else is shown
+                    // as a notice, never embedded.
+                    @match c.check() {
+                        Ok(()) => (PreEscaped(&c.svg)),
+                        Err(e) => p.chart-refused { "Chart not shown: " (e) },
+                    }
                     figcaption { (c.caption) }
                 }
             }
@@ -375,6 +526,18 @@ impl Report {
             sections: Vec::new(),
             trail,
         }
+    }
+
+    /// Checks every chart (see [`Chart::check`]): run it on a report read from outside
+    /// (JSON from a file or another program) before rendering it.
+    ///
+    /// # Errors
+    /// The first chart that fails [`Chart::check`].
+    pub fn check(&self) -> Result<(), ReportError> {
+        self.sections
+            .iter()
+            .flat_map(|s| &s.charts)
+            .try_for_each(Chart::check)
     }
 
     /// The report as one self-contained HTML document.
@@ -645,6 +808,85 @@ mod tests {
         assert_eq!(rfc3339(951_827_696), "2000-02-29T12:34:56Z");
         // 2026-11-24 00:00:00 UTC.
         assert_eq!(rfc3339(1_795_478_400), "2026-11-24T00:00:00Z");
+    }
+
+    fn chart(svg: &str) -> Chart {
+        Chart {
+            caption: "c".into(),
+            svg: svg.into(),
+        }
+    }
+
+    #[test]
+    fn this_crates_charts_pass_the_check() {
+        let bars = crate::plot::rate_bars_svg(
+            &[crate::plot::RatePair {
+                group: "<script>alert(1)</script>".into(),
+                before: Some(0.2),
+                after: None,
+            }],
+            "FPR",
+            "\"><img src=x onerror=alert(1)>",
+            "after",
+            "</style>",
+        );
+        assert_eq!(chart(&bars).check(), Ok(()));
+        let frontier = crate::plot::frontier_svg(&[], Some(0.05), "empty");
+        assert_eq!(chart(&frontier).check(), Ok(()));
+    }
+
+    #[test]
+    fn anything_that_could_run_or_fetch_is_refused() {
+        const NS: &str = r#"xmlns="http://www.w3.org/2000/svg""#;
+        let unsafe_svgs = [
+            format!("<svg {NS}><script>alert(1)</script></svg>"),
+            format!(r#"<svg {NS} onload="alert(1)"/>"#),
+            format!(r#"<svg {NS}><rect onclick="x()"/></svg>"#),
+            format!(
+                r#"<svg {NS} xmlns:xl="http://www.w3.org/1999/xlink"><rect xl:href="x"/></svg>"#
+            ),
+            format!(r#"<svg {NS}><a href="https://example.invalid"><text>x</text></a></svg>"#),
+            format!(r#"<svg {NS}><image width="1" height="1"/></svg>"#),
+            format!(r#"<svg {NS}><foreignObject><div/></foreignObject></svg>"#),
+            format!(r#"<svg {NS}><style>@import "x.css";</style></svg>"#),
+            format!(r#"<svg {NS}><rect fill="url(https://example.invalid/x)"/></svg>"#),
+            format!(r#"<svg {NS}><rect style="fill:red"/></svg>"#),
+            format!(r#"<svg {NS}><set attributeName="onmouseover" to="alert(1)"/></svg>"#),
+        ];
+        for svg in &unsafe_svgs {
+            assert!(
+                matches!(chart(svg).check(), Err(ReportError::UnsafeSvg { .. })),
+                "{svg}"
+            );
+        }
+        let not_svgs = [
+            String::new(),
+            "<div>x</div>".to_owned(),
+            "<svg><rect/></svg>".to_owned(), // no SVG namespace
+            format!("<svg {NS}><rect></svg>"),
+            format!("<svg {NS}><!-- --><rect/></svg>"),
+            format!("<svg {NS}><text><![CDATA[</svg><script>alert(1)</script>]]></text></svg>"),
+            format!(r#"<?xml version="1.0"?><svg {NS}/>"#),
+            format!(r#"<!DOCTYPE svg [<!ENTITY x "y">]><svg {NS}>&x;</svg>"#),
+        ];
+        for svg in &not_svgs {
+            assert!(
+                matches!(chart(svg).check(), Err(ReportError::NotSvg { .. })),
+                "{svg}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unsafe_chart_is_never_embedded() {
+        let mut s = Section::new("s");
+        s.charts.push(chart(
+            r#"<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect/></svg>"#,
+        ));
+        let html = section_html(&s);
+        assert!(!html.contains("onload=\"alert"), "{html}");
+        assert!(html.contains("Chart not shown: "));
+        assert!(html.contains("onload=&quot;alert(1)&quot;")); // named, as text
     }
 
     #[test]

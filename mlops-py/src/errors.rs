@@ -5,6 +5,7 @@
 //! variant maps to one class, and its structured fields become attributes of the exception
 //! (`err.index`, `err.value`, `err.input`, ...).
 
+use mlops_audit::report::ReportError;
 use mlops_core::CoreError;
 use mlops_drift::DriftError;
 use mlops_fairness::FairnessError;
@@ -412,6 +413,25 @@ pub fn fairness_err(e: FairnessError) -> PyErr {
                     ("value", obj(py, value)),
                     ("reason", obj(py, reason)),
                 ],
+            ),
+            _ => ("MlopsError", vec![]),
+        };
+        raise(class, message, details)
+    })
+}
+
+/// Maps a [`ReportError`] to its Python exception.
+pub fn report_err(e: ReportError) -> PyErr {
+    let message = e.to_string();
+    Python::attach(|py| {
+        let (class, details): (&str, Vec<(&str, Py<PyAny>)>) = match e {
+            ReportError::NotSvg { chart, reason } => (
+                "NotSvgError",
+                vec![("chart", obj(py, chart)), ("reason", obj(py, reason))],
+            ),
+            ReportError::UnsafeSvg { chart, what } => (
+                "UnsafeSvgError",
+                vec![("chart", obj(py, chart)), ("what", obj(py, what))],
             ),
             _ => ("MlopsError", vec![]),
         };

@@ -18,6 +18,7 @@ mod groups;
 mod metrics;
 mod monitor;
 mod plots;
+mod report;
 
 /// Runs `f` with the GIL released and maps its error to the `mlops_audit.errors` class.
 pub(crate) fn detach<T: Send>(
@@ -115,5 +116,14 @@ fn _mlops_audit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<calibration::PyHistogramCalibrator>()?;
     m.add_class::<calibration::PyBetaCalibrator>()?;
     m.add_function(wrap_pyfunction!(calibration::reliability_diagram_svg, m)?)?;
+    m.add_function(wrap_pyfunction!(report::_new_report_json, m)?)?;
+    m.add_function(wrap_pyfunction!(report::_report_json, m)?)?;
+    m.add_function(wrap_pyfunction!(report::_render_report_html, m)?)?;
+    m.add_function(wrap_pyfunction!(report::_render_section_html, m)?)?;
+    m.add_function(wrap_pyfunction!(report::_audit_section_json, m)?)?;
+    m.add_function(wrap_pyfunction!(report::_policy_section_json, m)?)?;
+    m.add_function(wrap_pyfunction!(report::_fingerprint, m)?)?;
+    m.add_function(wrap_pyfunction!(report::_rate_bars_svg, m)?)?;
+    m.add_function(wrap_pyfunction!(report::_check_chart, m)?)?;
     Ok(())
 }

@@ -2,12 +2,25 @@
 
 Submodules: :mod:`~mlops_audit.metrics` (confusion matrices, ROC/AUC, costs),
 :mod:`~mlops_audit.fairness`, :mod:`~mlops_audit.drift`, :mod:`~mlops_audit.calibration`,
-:mod:`~mlops_audit.compare`, :mod:`~mlops_audit.datasets` (built-in data), and :mod:`~mlops_audit.errors` (every exception raised).
+:mod:`~mlops_audit.compare`, :mod:`~mlops_audit.datasets` (built-in data),
+:mod:`~mlops_audit.gate` (the deployment gate), :mod:`~mlops_audit.report` (HTML and JSON
+reports with an audit trail), and :mod:`~mlops_audit.errors` (every exception raised).
 """
 
 import os as _os
 
-from mlops_audit import calibration, compare, datasets, drift, errors, fairness, metrics, results
+from mlops_audit import (
+    calibration,
+    compare,
+    datasets,
+    drift,
+    errors,
+    fairness,
+    gate,
+    metrics,
+    report,
+    results,
+)
 from mlops_audit._mlops_audit import __version__, _set_parallelism
 
 # rayon's thread pool does not survive fork(): a forked child that used it would hang.
@@ -23,6 +36,8 @@ __all__ = [
     "drift",
     "errors",
     "fairness",
+    "gate",
     "metrics",
+    "report",
     "results",
 ]

@@ -25,6 +25,15 @@ __all__ = [
     "KsResult",
     "ThresholdPolicy",
     "__version__",
+    "_audit_section_json",
+    "_check_chart",
+    "_fingerprint",
+    "_new_report_json",
+    "_policy_section_json",
+    "_rate_bars_svg",
+    "_render_report_html",
+    "_render_section_html",
+    "_report_json",
     "_calibration_errors",
     "_SequentialTest",
     "_ShadowAccumulator",
@@ -635,6 +644,22 @@ def _proportion_json(
 def _multipletests_json(
     pvalues: _ArrayLike, alpha: float = 0.05, method: str = "holm"
 ) -> str: ...
+def _new_report_json(title: str, *, unix_seconds: int | None = None) -> str: ...
+def _report_json(json: str) -> str: ...
+def _render_report_html(json: str) -> str: ...
+def _render_section_html(json: str) -> str: ...
+def _audit_section_json(audit: GroupAudit, title: str) -> str: ...
+def _policy_section_json(policy: ThresholdPolicy, title: str) -> str: ...
+def _fingerprint(name: str, values: Any) -> str: ...
+def _rate_bars_svg(
+    pairs: list[tuple[str, float | None, float | None]],
+    *,
+    rate: str,
+    before: str,
+    after: str,
+    title: str,
+) -> str: ...
+def _check_chart(caption: str, svg: str) -> None: ...
 
 @final
 class ReferenceProfile:

@@ -34,6 +34,9 @@ __all__ = [
     "ParameterError",
     "UndefinedMetricError",
     "InfeasibleError",
+    "ChartError",
+    "NotSvgError",
+    "UnsafeSvgError",
     "ColumnError",
     "ColumnTypeError",
     "ProfileError",
@@ -120,6 +123,20 @@ class UndefinedMetricError(MlopsError, ValueError):
 
 class InfeasibleError(MlopsError, ValueError):
     """No choice meets the constraint (``e.rate``, ``e.tolerance``, ``e.smallest_gap``)."""
+
+
+class ChartError(MlopsError, ValueError):
+    """A chart cannot go into a report (``e.chart``: its caption); see the subclasses."""
+
+
+class NotSvgError(ChartError):
+    """A chart is not a well-formed SVG document a report can embed (``e.chart``,
+    ``e.reason``)."""
+
+
+class UnsafeSvgError(ChartError):
+    """A chart's SVG holds something that could run code or fetch a resource when the
+    report is opened: a script, an event handler, a link (``e.chart``, ``e.what``)."""
 
 
 class ColumnError(InputError):
