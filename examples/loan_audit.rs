@@ -28,7 +28,7 @@ use mlops_audit::calibration::{
 use mlops_audit::compare::{delong, mcnemar_from_predictions};
 use mlops_audit::datasets::{Lending, LendingDrift, simulate_lending};
 use mlops_audit::drift::profile::PredictionSpec;
-use mlops_audit::drift::report::{AlertStatus, DriftReport};
+use mlops_audit::drift::report::AlertStatus;
 use mlops_audit::drift::table::{ColumnData, Table as DataTable};
 use mlops_audit::drift::{DriftMonitor, MonitorConfig, ProfileParams, ReferenceProfile};
 use mlops_audit::fairness::{
@@ -41,7 +41,7 @@ use mlops_audit::plot::{
 };
 use mlops_audit::report::{
     AuditTrail, Chart, InputFingerprint, Report, Section, Status, Table, audit_section,
-    policy_section,
+    drift_section, policy_section,
 };
 use mlops_audit::{BinaryTask, CostMatrix, Groups, SortedCounts};
 
@@ -760,69 +760,9 @@ fn monitoring(
                 stable_alerts.clear();
             }
         }
-        report.sections.push(drift_section(&drift, name));
+        report
+            .sections
+            .push(drift_section(&drift, &format!("Production window: {name}")));
     }
     Ok(stable_alerts)
-}
-
-fn opt(v: Option<f64>, digits: usize) -> String {
-    v.map_or_else(|| "undefined".to_owned(), |x| format!("{x:.digits$}"))
-}
-
-/// The drift panel (a row per feature) and the output panel (positive rate per group with
-/// its interval) of one window.
-fn drift_section(d: &DriftReport, window: &str) -> Section {
-    let mut s = Section::new(format!("Production window: {window}"));
-    s.status = Some(match d.status {
-        AlertStatus::Alert => Status::Fail,
-        AlertStatus::Ok => Status::Pass,
-        _ => Status::Warn,
-    });
-    s.paragraphs.push(format!(
-        "{} loans monitored against the training profile; p-values corrected across features \
-         ({:?}, alpha {}).",
-        d.window.rows, d.correction, d.alpha
-    ));
-    s.paragraphs.extend(d.reasons.iter().cloned());
-    s.tables.push(Table::new(
-        "Input drift by feature",
-        [
-            "feature",
-            "test",
-            "statistic",
-            "p-value (corrected)",
-            "effect size",
-            "status",
-        ],
-        d.features.iter().map(|f| {
-            [
-                f.name.clone(),
-                f.test.clone().unwrap_or_default(),
-                opt(f.statistic, 4),
-                opt(f.pvalue_corrected, 4),
-                match (&f.effect_size_name, f.effect_size) {
-                    (Some(n), Some(v)) => format!("{n} {v:.4}"),
-                    _ => "undefined".into(),
-                },
-                if f.drifted { "DRIFT" } else { "ok" }.to_owned(),
-            ]
-        }),
-    ));
-    s.tables.push(Table::new(
-        "Share flagged high risk, by group (training share against the interval of the production share)",
-        ["group", "training", "production", "Clopper-Pearson interval", "status"],
-        d.outputs.iter().map(|o| {
-            [
-                o.group.clone(),
-                opt(o.training_share, 4),
-                opt(o.production_share, 4),
-                o.test.as_ref().map_or_else(
-                    || "undefined".into(),
-                    |t| format!("[{:.4}, {:.4}]", t.exact_low, t.exact_high),
-                ),
-                if o.out_of_interval { "ALERT" } else { "ok" }.to_owned(),
-            ]
-        }),
-    ));
-    s
 }

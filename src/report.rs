@@ -707,6 +707,76 @@ pub fn audit_section(a: &mlops_fairness::GroupAudit, title: &str) -> Section {
     s
 }
 
+/// A production window's drift report as a section: the alert status and its reasons, the
+/// drift panel (a row per feature: test, statistic, corrected p-value, effect size, status)
+/// and the output panel (the share flagged per group, training against the interval of the
+/// production share).
+pub fn drift_section(d: &mlops_drift::DriftReport, title: &str) -> Section {
+    use mlops_drift::AlertStatus;
+    let mut s = Section::new(title);
+    s.status = Some(match d.status {
+        AlertStatus::Alert => Status::Fail,
+        AlertStatus::Ok => Status::Pass,
+        _ => Status::Warn,
+    });
+    s.paragraphs.push(format!(
+        "{} rows monitored against the reference profile (status {}); p-values corrected \
+         across features ({:?}, alpha {}).",
+        d.window.rows,
+        d.status.name(),
+        d.correction,
+        d.alpha
+    ));
+    s.paragraphs.extend(d.reasons.iter().cloned());
+    s.tables.push(Table::new(
+        "Input drift by feature",
+        [
+            "feature",
+            "test",
+            "statistic",
+            "p-value (corrected)",
+            "effect size",
+            "missing",
+            "status",
+        ],
+        d.features.iter().map(|f| {
+            [
+                f.name.clone(),
+                f.test.clone().unwrap_or_default(),
+                cell(f.statistic),
+                f.pvalue_corrected
+                    .map_or_else(|| "undefined".to_owned(), |p| format!("{p:.3e}")),
+                match (&f.effect_size_name, f.effect_size) {
+                    (Some(n), Some(v)) => format!("{n} {v:.4}"),
+                    _ => "undefined".into(),
+                },
+                cell(f.current_missing_rate),
+                if f.drifted { "DRIFT" } else { "ok" }.to_owned(),
+            ]
+        }),
+    ));
+    if !d.outputs.is_empty() {
+        s.tables.push(Table::new(
+            "Share of positive predictions by group (training share against the production \
+             share's Clopper-Pearson interval)",
+            ["group", "training", "production", "interval", "status"],
+            d.outputs.iter().map(|o| {
+                [
+                    o.group.clone(),
+                    cell(o.training_share),
+                    cell(o.production_share),
+                    o.test.as_ref().map_or_else(
+                        || "undefined".into(),
+                        |t| format!("[{:.4}, {:.4}]", t.exact_low, t.exact_high),
+                    ),
+                    if o.out_of_interval { "ALERT" } else { "ok" }.to_owned(),
+                ]
+            }),
+        ));
+    }
+    s
+}
+
 /// A rule in words: `score >= t`, a boundary mix, or the flag probabilities by score.
 fn describe_rule(rule: &mlops_fairness::GroupRule) -> String {
     match (&rule.band, rule.threshold) {

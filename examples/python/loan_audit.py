@@ -27,7 +27,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 import mlops_audit
-from mlops_audit import calibration, compare, datasets, fairness, gate, metrics, report
+from mlops_audit import calibration, compare, datasets, drift, fairness, gate, metrics, report
 
 CATEGORICAL = ["region", "home_ownership", "purpose"]
 NUMERIC = ["income", "loan_amount", "term_months", "debt_to_income", "credit_history_years",
@@ -40,6 +40,7 @@ REQUIREMENTS = {
     "min_auc": 0.70,
     "max_ece": 0.05,
     "challenger_not_worse_alpha": 0.05,
+    "allow_drift_alerts": False,  # the production window the model would run on
 }
 
 
@@ -113,9 +114,27 @@ def main(out: pathlib.Path, *, n: int = 40_000, production_rows: int = 8_000,
         threshold=(champion_single.threshold, single.threshold), n_resamples=1000,
         seed=SEEDS["bootstrap"])
 
+    # -- production: the window against a profile of the held-out loans ---------------
+    # No labels needed: the features, and the share each group gets flagged by the fair
+    # thresholds. A service would keep a DriftMonitor and ingest batches; one call here.
+    def monitored(frame, flags):
+        table = {c: frame[c].to_numpy() for c in NUMERIC}
+        table.update({c: frame[c].astype(str).to_numpy() for c in CATEGORICAL + ["ethnicity"]})
+        table["flagged"] = flags.astype(np.int64)
+        return table
+
+    drift_window = drift.drift_report(
+        monitored(test, flags_test),
+        monitored(production, policy.predict(risk(model, production), production["ethnicity"],
+                                             fallback="single_threshold")),
+        categorical=CATEGORICAL, numeric=NUMERIC, group="ethnicity", prediction="flagged",
+        features=CATEGORICAL + NUMERIC)
+    drift_alerts = drift_window.reasons if drift_window.status == "alert" else []
+
     # -- the deployment gate -----------------------------------------------------------
     verdict = gate.evaluate(REQUIREMENTS, fpr_gap=fair_audit.max_gap, auc=auc, ece=ece,
-                            challenger_worse_pvalue=delong.pvalue_less)
+                            challenger_worse_pvalue=delong.pvalue_less,
+                            drift_alerts=drift_alerts)
 
     # -- the report --------------------------------------------------------------------
     r = report.Report("Loan risk model: fairness and deployment audit")
@@ -230,11 +249,7 @@ def main(out: pathlib.Path, *, n: int = 40_000, production_rows: int = 8_000,
                                  rate="share flagged", before="held-out", after="production",
                                  title="Flag rate by group"))],
     )
-    # DRIFT SECTION (placeholder, left for the drift monitor's owner): profile `train` with
-    # mlops_audit.drift.ReferenceProfile, check `production` with DriftMonitor (or
-    # drift.drift_report), add the drift panel here as a report section once
-    # mlops_audit::report has one for a DriftReport, and pass its alerts to
-    # gate.evaluate(drift_alerts=...) with "allow_drift_alerts" in REQUIREMENTS.
+    r.add_drift(drift_window, title=f"Production window ({production_drift}): drift and outputs")
 
     html_path, json_path = r.write(out)
     elapsed = time.perf_counter() - started
@@ -256,6 +271,8 @@ def main(out: pathlib.Path, *, n: int = 40_000, production_rows: int = 8_000,
     print(f"calibration: ECE {ece:.4f}")
     print(f"cost per loan, challenger - champion: {cost_diff.statistic:+.4f} (95% BCa "
           f"[{cost_diff.bca_low:+.4f}, {cost_diff.bca_high:+.4f}], p = {cost_diff.pvalue:.3g})")
+    print(f"production window ({production_drift}): drift status {drift_window.status}"
+          + "".join(f"\n  - {reason}" for reason in drift_window.reasons))
     print(verdict)
     print(f"report: {html_path}")
     print(f"        {json_path}")

@@ -122,6 +122,7 @@ fn _mlops_audit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(report::_render_section_html, m)?)?;
     m.add_function(wrap_pyfunction!(report::_audit_section_json, m)?)?;
     m.add_function(wrap_pyfunction!(report::_policy_section_json, m)?)?;
+    m.add_function(wrap_pyfunction!(report::_drift_section_json, m)?)?;
     m.add_function(wrap_pyfunction!(report::_fingerprint, m)?)?;
     m.add_function(wrap_pyfunction!(report::_rate_bars_svg, m)?)?;
     m.add_function(wrap_pyfunction!(report::_check_chart, m)?)?;

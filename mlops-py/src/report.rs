@@ -99,6 +99,14 @@ pub fn _policy_section_json(policy: &PyThresholdPolicy, title: &str) -> PyResult
     to_json("section", &policy_section(&policy.0, title))
 }
 
+/// A drift report (its JSON, from ``DriftReport.to_json()``) as a report section (JSON).
+#[pyfunction]
+pub fn _drift_section_json(drift_json: &str, title: &str) -> PyResult<String> {
+    let d: mlops_drift::DriftReport = serde_json::from_str(drift_json)
+        .map_err(|e| crate::errors::parameter_error("drift_report", e.to_string()))?;
+    to_json("section", &mlops_audit::report::drift_section(&d, title))
+}
+
 /// The fingerprint of an input (JSON ``{name, rows, sha256}``): a list of ``str`` is
 /// hashed as strings (``InputFingerprint::of_strs``), anything else is read as a numeric
 /// column and hashed as ``f64`` (``InputFingerprint::of_f64``).

@@ -51,14 +51,19 @@ def test_python_loan_audit_runs_and_writes_its_report(tmp_path):
         "The model and the data", "One threshold for everyone",
         "Equal-opportunity thresholds (fitted on tuning loans)",
         "Equal-opportunity thresholds on held-out loans", "Cost per decision (held-out)",
-        "Calibration", "Champion and challenger", "Outputs in production"]
+        "Calibration", "Champion and challenger", "Outputs in production",
+        "Production window (downturn): drift and outputs"]
     charts = [c["caption"] for s in doc["sections"] for c in s["charts"]]
     assert len(charts) == 5 and html.count("<svg") == 5
     # The printed gate verdict is the report's.
     verdict = "PASSED" if doc["gate"]["passed"] else "FAILED"
     assert f"deployment gate: {verdict}" in out.stdout
     assert {c["name"] for c in doc["gate"]["checks"]} == {
-        "max_fpr_gap", "min_auc", "max_ece", "challenger_not_worse_alpha"}
+        "max_fpr_gap", "min_auc", "max_ece", "challenger_not_worse_alpha", "allow_drift_alerts"}
+    # The downturn window drifts: the drift panel says so, and so does the gate.
+    drift_section = next(s for s in doc["sections"] if s["title"].startswith("Production window"))
+    assert drift_section["status"] == "fail"
+    assert not doc["gate"]["passed"]
     trail = doc["trail"]
     assert trail["seeds"] == {"bootstrap": 7, "production data": 20261125,
                               "training data": 20261124}

@@ -38,6 +38,7 @@ from mlops_audit._mlops_audit import (
     _fingerprint,
     _new_report_json,
     _policy_section_json,
+    _drift_section_json,
     _rate_bars_svg,
     _render_report_html,
     _render_section_html,
@@ -323,11 +324,22 @@ class Report:
         self._doc["sections"].append(section)
         return self
 
-    # DRIFT SECTION (placeholder, left for the drift monitor's owner): a
-    # mlops_audit.drift.DriftReport goes here as `add_drift(drift_report, title=...)`, built
-    # in Rust like add_audit/add_policy (a `drift_section` in mlops_audit::report plus a
-    # `_drift_section_json` binding), with the drift panel chart. Until then a drift panel
-    # can be added with add_section().
+    def add_drift(self, drift_report: Any, *, title: str = "Production window",
+                  charts: Iterable[Chart | Mapping[str, Any] | Sequence[Any]] = ()) -> Report:
+        """Appends a production window's drift report (a
+        :class:`mlops_audit.drift.DriftReport` from :meth:`DriftMonitor.evaluate` or
+        :func:`mlops_audit.drift.drift_report`) as a section: the alert status and its
+        reasons, the drift panel (a row per feature: test, statistic, corrected p-value,
+        effect size, missing rate, status) and the output panel (the share flagged per group
+        against its interval); ``charts`` are shown with it."""
+        from mlops_audit.drift import DriftReport  # a sibling module: imported when used
+
+        if not isinstance(drift_report, DriftReport):
+            raise InputTypeError(
+                f"add_drift needs a DriftReport (from mlops_audit.drift), got "
+                f"{type(drift_report).__name__}", input="drift_report")
+        return self._add_rust_section(
+            _drift_section_json(drift_report.to_json(), _text(title, "title")), charts)
 
     def set_gate(self, gate_report: GateReport | None) -> Report:
         """Sets the deployment gate's verdict, shown at the top (``None`` removes it)."""
