@@ -197,6 +197,135 @@ fn draw_rate_bars(
     Ok(())
 }
 
+/// One group's share of positive predictions: the training share, the production share
+/// and the interval a sample of the production size would show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShareInterval {
+    /// The group's name.
+    pub group: String,
+    /// The share in the training data.
+    pub training: Option<f64>,
+    /// The share in production.
+    pub production: Option<f64>,
+    /// The interval's bounds around the production share.
+    pub interval: Option<(f64, f64)>,
+}
+
+/// The output panel: per group, the production share with its interval (a whisker) and the
+/// training share (a diamond); a diamond outside its whisker is an alert.
+pub fn share_intervals_svg(shares: &[ShareInterval], title: &str) -> String {
+    render(|root| draw_share_intervals(root, shares, title))
+}
+
+fn draw_share_intervals(root: &Area<'_>, shares: &[ShareInterval], title: &str) -> DrawResult {
+    root.fill(&WHITE)?;
+    let finite = |v: Option<f64>| v.filter(|x| x.is_finite());
+    let values: Vec<f64> = shares
+        .iter()
+        .flat_map(|s| {
+            [
+                finite(s.training),
+                finite(s.production),
+                s.interval.map(|i| i.0),
+                s.interval.map(|i| i.1),
+            ]
+        })
+        .flatten()
+        .filter(|v| v.is_finite())
+        .collect();
+    let (lo, hi) = values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    // Room below the data for the legend.
+    let (y_lo, y_hi) = if values.is_empty() {
+        (0.0, 1.0)
+    } else {
+        padded(lo - 0.45 * (hi - lo).max(1e-3), hi)
+    };
+    let n = shares.len().max(1);
+    let names: Vec<String> = shares.iter().map(|s| text_for_xml(&s.group, 16)).collect();
+    let mut chart = ChartBuilder::on(root)
+        .caption(text_for_xml(title, MAX_TITLE_CHARS), (FONT, 20))
+        .margin(12)
+        .x_label_area_size(42)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0f64..n as f64, y_lo..y_hi)?;
+    let label_of = |v: &f64| {
+        let i = v.floor();
+        if (v - i - 0.5).abs() < 1e-9 && i >= 0.0 {
+            names.get(i as usize).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
+    };
+    let y_dec = decimals((y_hi - y_lo) / 6.0) + 1;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(2 * n + 1)
+        .x_label_formatter(&label_of)
+        .y_desc("share flagged")
+        .y_labels(6)
+        .y_label_formatter(&|v| trimmed(*v, y_dec))
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(BLACK.mix(0.08))
+        .axis_desc_style((FONT, 15))
+        .label_style((FONT, 13))
+        .draw()?;
+    let accent = PALETTE[0];
+    let alert = PALETTE[2];
+    for (i, s) in shares.iter().enumerate() {
+        let x = i as f64 + 0.5;
+        let outside = match (finite(s.training), s.interval) {
+            (Some(t), Some((a, b))) => t < a || t > b,
+            _ => false,
+        };
+        let colour = if outside { alert } else { accent };
+        if let Some((a, b)) = s.interval {
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(x, a), (x, b)],
+                colour.stroke_width(3),
+            )))?;
+            for y in [a, b] {
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(x - 0.08, y), (x + 0.08, y)],
+                    colour.stroke_width(2),
+                )))?;
+            }
+        }
+        if let Some(p) = finite(s.production) {
+            chart.draw_series(std::iter::once(Circle::new((x, p), 5, colour.filled())))?;
+        }
+        if let Some(t) = finite(s.training) {
+            chart.draw_series(std::iter::once(
+                EmptyElement::at((x + 0.18, t))
+                    + Polygon::new(vec![(0, -7), (7, 0), (0, 7), (-7, 0)], INK.filled()),
+            ))?;
+        }
+    }
+    chart
+        .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+        .label("production share, with its interval (red: training share outside)")
+        .legend(move |(x, y)| Circle::new((x + 8, y), 5, accent.filled()));
+    chart
+        .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+        .label("training share")
+        .legend(|(x, y)| {
+            EmptyElement::at((x + 8, y))
+                + Polygon::new(vec![(0, -6), (6, 0), (0, 6), (-6, 0)], INK.filled())
+        });
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.2))
+        .label_font((FONT, 13))
+        .draw()?;
+    Ok(())
+}
+
 /// Draws on a fresh SVG canvas. The SVG backend writing to a `String` has no failing
 /// operation, but should plotters ever report one, the caller still gets a valid SVG that
 /// says what went wrong rather than a panic or a truncated document.

@@ -756,6 +756,22 @@ pub fn drift_section(d: &mlops_drift::DriftReport, title: &str) -> Section {
         }),
     ));
     if !d.outputs.is_empty() {
+        let shares: Vec<crate::plot::ShareInterval> = d
+            .outputs
+            .iter()
+            .map(|o| crate::plot::ShareInterval {
+                group: o.group.clone(),
+                training: o.training_share,
+                production: o.production_share,
+                interval: o.test.as_ref().map(|t| (t.exact_low, t.exact_high)),
+            })
+            .collect();
+        s.charts.push(Chart {
+            caption: "Share flagged by group: production with its Clopper-Pearson interval, \
+                      training as a diamond"
+                .into(),
+            svg: crate::plot::share_intervals_svg(&shares, &format!("Outputs: {title}")),
+        });
         s.tables.push(Table::new(
             "Share of positive predictions by group (training share against the production \
              share's Clopper-Pearson interval)",

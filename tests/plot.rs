@@ -307,3 +307,29 @@ fn degenerate_inputs_still_give_valid_svg() {
     assert!(curve_lines(&doc).is_empty());
     assert!(texts(&doc).contains(&"solo: undefined (one class only)".to_owned()));
 }
+
+#[test]
+fn share_intervals_chart_is_valid_svg_and_escapes_names() {
+    use mlops_audit::plot::{ShareInterval, share_intervals_svg};
+    let svg = share_intervals_svg(
+        &[
+            ShareInterval {
+                group: "<b>&".into(),
+                training: Some(0.5),
+                production: Some(0.6),
+                interval: Some((0.58, 0.62)),
+            },
+            ShareInterval {
+                group: "empty".into(),
+                training: None,
+                production: None,
+                interval: None,
+            },
+        ],
+        "Outputs <script>",
+    );
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    assert!(doc.descendants().all(|n| n.tag_name().name() != "script"));
+    assert!(svg.contains("&lt;b&gt;&amp;"));
+    assert!(svg.contains("training share"));
+}

@@ -164,3 +164,35 @@ def test_screenshot_is_kept(loaded):
     path = ARTIFACTS / "report.png"
     assert driver.save_screenshot(str(path))
     assert path.stat().st_size > 10_000
+
+
+def test_the_loan_audit_report_of_the_main_job(browser):
+    """The report the README's first command writes (``cargo run --example loan_audit``,
+    which ``scripts/test-all.sh`` runs before pytest): loads cleanly, fetches nothing, and
+    every one of its charts is drawn."""
+    from selenium.webdriver.common.by import By
+
+    path = ROOT / "target" / "loan-audit" / "report.html"
+    if not path.exists():
+        message = (f"{path} does not exist: run `cargo run --example loan_audit` first "
+                   "(scripts/test-all.sh does)")
+        if REQUIRED:
+            pytest.fail(message)
+        pytest.skip(message)
+    browser.get_log("browser")
+    browser.get_log("performance")
+    browser.get(path.as_uri())
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+    assert requested_urls(browser) == [browser.current_url]
+    assert browser.find_elements(By.TAG_NAME, "script") == []
+    svgs = browser.find_elements(By.TAG_NAME, "svg")
+    assert len(svgs) >= 7  # ROC, FPR bars and frontier per model, the reliability diagram
+    for svg in svgs:
+        box = browser.execute_script(
+            "const r = arguments[0].getBoundingClientRect(); return [r.width, r.height];", svg)
+        assert box[0] > 0 and box[1] > 0, box
+    assert browser.find_element(By.ID, "gate").text.startswith("Deployment gate: PASSED")
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    browser.set_window_size(1280, min(int(height) + 120, 16000))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    assert browser.save_screenshot(str(ARTIFACTS / "loan_audit_report.png"))
