@@ -54,7 +54,7 @@ def test_python_loan_audit_runs_and_writes_its_report(tmp_path):
         "Calibration", "Champion and challenger", "Outputs in production",
         "Production window (downturn): drift and outputs"]
     charts = [c["caption"] for s in doc["sections"] for c in s["charts"]]
-    assert len(charts) == 5 and html.count("<svg") == 5
+    assert len(charts) == 6 and html.count("<svg") == 6
     # The printed gate verdict is the report's.
     verdict = "PASSED" if doc["gate"]["passed"] else "FAILED"
     assert f"deployment gate: {verdict}" in out.stdout
