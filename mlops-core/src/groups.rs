@@ -93,6 +93,73 @@ impl GroupColumn {
         Self::factorize(name.into(), values.iter().copied(), GroupValue::Int)
     }
 
+    /// A column of fixed-width UTF-32 strings (numpy's `<U{width}` memory: `width` code
+    /// points per row, padded with NUL), factorised in one pass with a small open-addressing
+    /// table: O(n), where sorting the strings would be O(n log n).
+    ///
+    /// # Errors
+    /// [`CoreError::EmptyInput`] for no rows (or `width == 0`).
+    pub fn from_utf32(name: impl Into<String>, data: &[u32], width: usize) -> Result<Self> {
+        let name = name.into();
+        if width == 0 || data.len() < width {
+            return Err(CoreError::EmptyInput { input: name });
+        }
+        let mut codes = Vec::with_capacity(data.len() / width);
+        let mut levels: Vec<&[u32]> = Vec::new();
+        let mut table = vec![u32::MAX; 64];
+        let hash = |row: &[u32]| {
+            let mut h: u64 = 0x9E37_79B9_7F4A_7C15;
+            for &c in row {
+                h = (h ^ u64::from(c)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                h ^= h >> 31;
+            }
+            h as usize
+        };
+        for row in data.chunks_exact(width) {
+            let mask = table.len() - 1;
+            let mut slot = hash(row) & mask;
+            let code = loop {
+                let level = table[slot];
+                if level == u32::MAX {
+                    let code = levels.len() as u32;
+                    levels.push(row);
+                    table[slot] = code;
+                    break code;
+                }
+                if levels[level as usize] == row {
+                    break level;
+                }
+                slot = (slot + 1) & mask;
+            };
+            codes.push(code);
+            if 2 * levels.len() > table.len() {
+                // Grow and re-insert: the table stays at most half full.
+                table = vec![u32::MAX; 2 * table.len()];
+                let mask = table.len() - 1;
+                for (code, row) in levels.iter().enumerate() {
+                    let mut slot = hash(row) & mask;
+                    while table[slot] != u32::MAX {
+                        slot = (slot + 1) & mask;
+                    }
+                    table[slot] = code as u32;
+                }
+            }
+        }
+        let levels = levels
+            .iter()
+            .map(|row| {
+                let end = row.iter().rposition(|&c| c != 0).map_or(0, |i| i + 1);
+                GroupValue::Str(
+                    row[..end]
+                        .iter()
+                        .map(|&c| char::from_u32(c).unwrap_or(char::REPLACEMENT_CHARACTER))
+                        .collect(),
+                )
+            })
+            .collect();
+        Self::from_codes(name, codes, levels)
+    }
+
     /// A column already factorised elsewhere (a pandas categorical, an Arrow dictionary):
     /// `codes[i]` indexes `levels`.
     ///

@@ -273,3 +273,32 @@ fn by_group_rejects_misaligned_groups() {
         Err(CoreError::LengthMismatch { .. })
     ));
 }
+
+/// numpy's `<U{width}` memory for `values`: each row's code points, NUL-padded.
+fn utf32(values: &[&str], width: usize) -> Vec<u32> {
+    let mut out = Vec::new();
+    for v in values {
+        let mut row: Vec<u32> = v.chars().map(u32::from).collect();
+        row.resize(width, 0);
+        out.extend(row);
+    }
+    out
+}
+
+#[test]
+fn fixed_width_utf32_groups_equal_string_groups() {
+    // Many levels (the table grows several times), unicode, the empty string, repeats.
+    let mut values: Vec<String> = (0..500).map(|i| format!("g{}", i % 137)).collect();
+    values.extend(["", "é", "日本", "g1", "", "ab"].map(str::to_owned));
+    let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+    let width = refs.iter().map(|v| v.chars().count()).max().unwrap();
+    let fast = Groups::new(vec![
+        GroupColumn::from_utf32("g", &utf32(&refs, width), width).unwrap(),
+    ])
+    .unwrap();
+    let slow = Groups::from_strs("g", &refs).unwrap();
+    assert_eq!(fast.keys(), slow.keys());
+    assert_eq!(fast.ids(), slow.ids());
+    assert!(GroupColumn::from_utf32("g", &[], 1).is_err());
+    assert!(GroupColumn::from_utf32("g", &[1, 2], 0).is_err());
+}

@@ -153,6 +153,7 @@ def test_flag_nobody_threshold_round_trips_as_inf():
     lambda g: g,
     lambda g: list(g),
     lambda g: __import__("pandas").Series(g, dtype="category"),
+    lambda g: __import__("pandas").Categorical(g),
     lambda g: __import__("pandas").Series(g),
     lambda g: __import__("pandas").Series(g, dtype="string"),
     lambda g: __import__("polars").Series("eth", g),
