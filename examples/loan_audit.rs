@@ -250,7 +250,7 @@ pub fn loan_audit(args: &Args) -> Result<Outcome, AnyError> {
     let mut report = Report::new("Loan model audit", trail);
 
     // 2. The champion at one threshold for everyone, then with equal-opportunity thresholds.
-    let (champion_single, champion_fair, champion_policy) = step(
+    let (champion_single, _, _) = step(
         2,
         n_steps,
         "Champion: one cost-optimal threshold, then equal-opportunity thresholds",
@@ -266,7 +266,7 @@ pub fn loan_audit(args: &Args) -> Result<Outcome, AnyError> {
             )
         },
     )?;
-    let (challenger_single, challenger_fair, challenger_policy) = step(
+    let (_, challenger_fair, challenger_policy) = step(
         3,
         n_steps,
         "Challenger: the same, on the retrained model",
@@ -282,7 +282,6 @@ pub fn loan_audit(args: &Args) -> Result<Outcome, AnyError> {
             )
         },
     )?;
-    let _ = (&champion_fair, &challenger_single, &champion_policy);
 
     // 4. Calibration of the challenger, overall and per group.
     let ece = step(
@@ -297,7 +296,7 @@ pub fn loan_audit(args: &Args) -> Result<Outcome, AnyError> {
         5,
         n_steps,
         "Champion vs challenger (paired, held-out loans)",
-        || comparison(&test, &test_groups, &challenger_policy, &mut report),
+        || comparison(&test, &mut report),
     )?;
 
     // 6. Production: a stable window and a downturn, monitored against the training data.
@@ -601,14 +600,9 @@ fn calibration(test: &Lending, groups: &Groups, report: &mut Report) -> Result<f
     Ok(ece)
 }
 
-/// DeLong and McNemar on the held-out loans; returns the one-sided p-value of "the
-/// challenger ranks worse than the champion".
-fn comparison(
-    test: &Lending,
-    groups: &Groups,
-    challenger_policy: &ThresholdPolicy,
-    report: &mut Report,
-) -> Result<Option<f64>, AnyError> {
+/// DeLong, McNemar and a paired bootstrap of the cost on the held-out loans; returns the
+/// one-sided p-value of "the challenger ranks worse than the champion".
+fn comparison(test: &Lending, report: &mut Report) -> Result<Option<f64>, AnyError> {
     let d = delong(
         &test.default[..],
         &test.challenger_score[..],
@@ -638,7 +632,6 @@ fn comparison(
         "      McNemar at the 1/6 cut: only challenger right {}, only champion right {}, chi-square {:.2}, p {:.2e}",
         m.b, m.c, m.statistic, m.pvalue
     );
-    let _ = (groups, challenger_policy);
     // The expected cost per loan, both models at the 1/6 cut, as a paired bootstrap.
     let params = BootstrapParams::new(
         BootstrapMetric::Cost {
