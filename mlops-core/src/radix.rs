@@ -1,10 +1,12 @@
-//! Sorting finite `f64` keys by their bits: an LSD radix sort, several times faster than a
-//! comparison sort on the large inputs this library sees, in safe Rust.
+//! Sorting finite `f64` keys by their bits: one MSD bucket pass then small in-cache sorts,
+//! faster than a comparison sort on the large inputs this library sees, in safe Rust.
 //!
 //! A finite `f64` maps to a `u64` that orders like the float (flip every bit of a negative
-//! number, only the sign bit of a positive one). Eight passes of 8-bit digits sort the
-//! `u64`s; all eight histograms come from one read of the data, and a pass whose digit is the
-//! same for every key (the sign and exponent bits of scores in `[0, 1]`, say) is skipped.
+//! number, only the sign bit of a positive one). One pass scatters the `u64`s into up to
+//! 2^16 buckets by the 16 bits just below the prefix all keys share (the sign and exponent
+//! bits of scores in `[0, 1]`, say, are skipped rather than sorted), and each bucket, small
+//! and in cache, is sorted by comparison: two passes over the data where an LSD radix sort
+//! needs up to eight.
 //! Inputs must be NaN-free and have `-0.0` already folded into `0.0` (validation and
 //! [`crate::sorted`] ensure both).
 
@@ -22,42 +24,47 @@ fn unkey(k: u64) -> f64 {
     f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
 }
 
-/// The eight byte histograms of `keys`.
-fn histograms(keys: impl Iterator<Item = u64>) -> Box<[[u32; 256]; 8]> {
-    let mut h = Box::new([[0u32; 256]; 8]);
-    for k in keys {
-        for (d, row) in h.iter_mut().enumerate() {
-            row[((k >> (8 * d)) & 0xFF) as usize] += 1;
+/// Sorts `items` ascending by `key_of`: one pass scatters them into up to 2^16 buckets by the
+/// 16 key bits just below the bits every key shares, then each bucket is sorted by
+/// comparison. Keys cluster (scores in `[0, 1]` share sign and high exponent bits), so the
+/// shared prefix is skipped rather than spent on passes; buckets are small and sort in cache.
+/// Two passes over the data instead of an LSD radix sort's eight.
+fn bucket_sort<T: Copy + Default>(items: &mut Vec<T>, key_of: impl Fn(&T) -> u64 + Copy) {
+    let n = items.len();
+    let (lo, hi) = items.iter().fold((u64::MAX, 0u64), |(lo, hi), it| {
+        let k = key_of(it);
+        (lo.min(k), hi.max(k))
+    });
+    if lo >= hi {
+        return; // all keys equal
+    }
+    let shared = (lo ^ hi).leading_zeros();
+    let bits = 16u32.min(64 - shared);
+    let shift = 64 - shared - bits;
+    let mask = (1u64 << bits) - 1;
+    let digit = |k: u64| ((k >> shift) & mask) as usize;
+    let buckets = 1usize << bits;
+    let mut starts = vec![0usize; buckets + 1];
+    for it in items.iter() {
+        starts[digit(key_of(it)) + 1] += 1;
+    }
+    for b in 0..buckets {
+        starts[b + 1] += starts[b];
+    }
+    let mut next = starts.clone();
+    let mut out = vec![T::default(); n];
+    for &it in items.iter() {
+        let d = digit(key_of(&it));
+        out[next[d]] = it;
+        next[d] += 1;
+    }
+    for b in 0..buckets {
+        let bucket = &mut out[starts[b]..starts[b + 1]];
+        if bucket.len() > 1 {
+            bucket.sort_unstable_by_key(key_of);
         }
     }
-    h
-}
-
-/// Runs the passes over `(key, payload)` items; `key_of` reads the sort key.
-fn passes<T: Copy + Default>(
-    items: &mut Vec<T>,
-    n: usize,
-    h: &[[u32; 256]; 8],
-    key_of: impl Fn(&T) -> u64,
-) {
-    let mut buf: Vec<T> = vec![T::default(); n];
-    for (d, row) in h.iter().enumerate() {
-        if row.iter().any(|&c| c as usize == n) {
-            continue; // every key has the same digit here
-        }
-        let mut offset = [0usize; 256];
-        let mut total = 0;
-        for (o, &c) in offset.iter_mut().zip(row) {
-            *o = total;
-            total += c as usize;
-        }
-        for &item in items.iter() {
-            let digit = ((key_of(&item) >> (8 * d)) & 0xFF) as usize;
-            buf[offset[digit]] = item;
-            offset[digit] += 1;
-        }
-        std::mem::swap(items, &mut buf);
-    }
+    *items = out;
 }
 
 /// Sorts finite floats in descending order.
@@ -68,9 +75,7 @@ pub fn sort_desc(v: &mut [f64]) {
     }
     // Descending: sort the complemented keys ascending.
     let mut keys: Vec<u64> = v.iter().map(|&x| !key(x)).collect();
-    let h = histograms(keys.iter().copied());
-    let n = keys.len();
-    passes(&mut keys, n, &h, |&k| k);
+    bucket_sort(&mut keys, |&k| k);
     for (out, &k) in v.iter_mut().zip(&keys) {
         *out = unkey(!k);
     }
@@ -83,9 +88,7 @@ pub fn sort_pairs_desc(v: &mut [(f64, f64)]) {
         return;
     }
     let mut items: Vec<(u64, f64)> = v.iter().map(|&(s, w)| (!key(s), w)).collect();
-    let h = histograms(items.iter().map(|i| i.0));
-    let n = items.len();
-    passes(&mut items, n, &h, |i| i.0);
+    bucket_sort(&mut items, |i| i.0);
     for (out, &(k, w)) in v.iter_mut().zip(&items) {
         *out = (unkey(!k), w);
     }
@@ -115,6 +118,38 @@ mod tests {
         }
         for &x in &xs {
             assert_eq!(unkey(key(x)).to_bits(), x.to_bits());
+        }
+    }
+
+    #[test]
+    fn bucket_sort_handles_clusters_ties_and_extremes() {
+        let cases: Vec<Vec<f64>> = vec![
+            vec![0.5; 5000],                                          // all equal
+            (0..5000).map(|i| f64::from(i % 2)).collect(),            // two values
+            (0..5000).map(|i| 0.25 + f64::from(i) * 1e-12).collect(), // one cluster
+            (0..5000).map(|i| f64::from(i - 2500) * 1e280).collect(), // huge range
+            (0..5000)
+                .map(|i| match i % 5 {
+                    0 => f64::INFINITY,
+                    1 => f64::NEG_INFINITY,
+                    2 => -f64::MIN_POSITIVE,
+                    3 => 0.0,
+                    _ => f64::from(i) * 1e-300,
+                })
+                .collect(),
+        ];
+        for v in cases {
+            let mut a = v.clone();
+            sort_desc(&mut a);
+            let mut b = v.clone();
+            b.sort_unstable_by(|x, y| y.total_cmp(x));
+            assert_eq!(
+                a.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                b.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+            );
+            let mut pairs: Vec<(f64, f64)> = v.iter().map(|&x| (x, 1.0)).collect();
+            sort_pairs_desc(&mut pairs);
+            assert!(pairs.windows(2).all(|w| w[0].0 >= w[1].0));
         }
     }
 }
