@@ -9,30 +9,11 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use mlops_audit::compare::{BootstrapMetric, BootstrapParams, paired_bootstrap};
 use std::hint::black_box;
 
-/// Seeded scores of two correlated models with ties and labels correlated with them.
-fn data(n: usize) -> (Vec<f64>, Vec<f64>, Vec<u8>) {
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
-    let mut a = Vec::with_capacity(n);
-    let mut b = Vec::with_capacity(n);
-    let mut y = Vec::with_capacity(n);
-    for _ in 0..n {
-        let s = next();
-        a.push((s * 1e4).round() / 1e4);
-        b.push(((0.7 * s + 0.3 * next()) * 1e4).round() / 1e4);
-        y.push(u8::from(next() < s));
-    }
-    (a, b, y)
-}
+mod common;
 
 fn bench(c: &mut Criterion) {
     let n = 100_000;
-    let (a, b, y) = data(n);
+    let (a, b, y) = common::two_models(n, 0x9E37_79B9_7F4A_7C15);
     let mut g = c.benchmark_group("paired_bootstrap_auc_1e5");
     g.sample_size(10);
     g.bench_function(

@@ -7,31 +7,11 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use mlops_audit::compare::delong;
 use std::hint::black_box;
 
-/// Seeded scores of two correlated models with ties (rounded to 1e-4) and labels
-/// correlated with them.
-fn data(n: usize) -> (Vec<f64>, Vec<f64>, Vec<u8>) {
-    let mut state = 0x2545_F491_4F6C_DD1Du64;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
-    let mut a = Vec::with_capacity(n);
-    let mut b = Vec::with_capacity(n);
-    let mut y = Vec::with_capacity(n);
-    for _ in 0..n {
-        let s = next();
-        a.push((s * 1e4).round() / 1e4);
-        b.push(((0.7 * s + 0.3 * next()) * 1e4).round() / 1e4);
-        y.push(u8::from(next() < s));
-    }
-    (a, b, y)
-}
+mod common;
 
 fn bench(c: &mut Criterion) {
     let n = 1_000_000;
-    let (a, b, y) = data(n);
+    let (a, b, y) = common::two_models(n, 0x2545_F491_4F6C_DD1D);
     let mut g = c.benchmark_group("delong_1e6");
     g.sample_size(20);
     g.bench_function(

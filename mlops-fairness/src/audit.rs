@@ -189,7 +189,7 @@ pub struct GroupAudit {
 /// Rate names, in report order.
 pub const RATE_NAMES: [&str; 6] = ["tpr", "fpr", "tnr", "fnr", "precision", "selection_rate"];
 
-fn rate_by_name(r: &Rates, name: &str) -> Option<f64> {
+pub(crate) fn rate_by_name(r: &Rates, name: &str) -> Option<f64> {
     match name {
         "tpr" => r.tpr,
         "fpr" => r.fpr,

@@ -80,11 +80,9 @@ impl Constraint {
         self.rate_names()
             .iter()
             .map(|&name| {
-                gap(cms.iter().filter_map(|cm| match name {
-                    "fpr" => cm.fpr(),
-                    "tpr" => cm.tpr(),
-                    _ => cm.selection_rate(),
-                }))
+                gap(cms
+                    .iter()
+                    .filter_map(|cm| crate::audit::rate_by_name(&cm.rates(), name)))
             })
             .fold(0.0, f64::max)
     }

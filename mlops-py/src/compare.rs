@@ -117,17 +117,9 @@ pub fn _wilcoxon_json(
     alternative: &str,
     method: &str,
 ) -> PyResult<String> {
-    let (ca, cb) = (extract_column(a, "a")?, extract_column(b, "b")?);
-    let (a, b) = (ca.floats("a")?, cb.floats("b")?);
-    let r = detach(py, || {
-        wilcoxon(
-            a.view(),
-            b.view(),
-            Alternative::parse(alternative)?,
-            RankMethod::parse(method)?,
-        )
-    })?;
-    to_json(&r)
+    rank_test(py, a, b, alternative, method, |a, b, alt, m| {
+        wilcoxon(a, b, alt, m)
+    })
 }
 
 /// Mann-Whitney U test (``scipy.stats.mannwhitneyu``); JSON text.
@@ -140,10 +132,30 @@ pub fn _mann_whitney_json(
     alternative: &str,
     method: &str,
 ) -> PyResult<String> {
+    rank_test(py, a, b, alternative, method, |a, b, alt, m| {
+        mann_whitney_u(a, b, alt, m)
+    })
+}
+
+/// A two-sample rank test with an alternative and a method, as JSON.
+fn rank_test<R: serde::Serialize + Send>(
+    py: Python<'_>,
+    a: &Bound<'_, PyAny>,
+    b: &Bound<'_, PyAny>,
+    alternative: &str,
+    method: &str,
+    test: impl FnOnce(
+        ndarray::ArrayView1<'_, f64>,
+        ndarray::ArrayView1<'_, f64>,
+        Alternative,
+        RankMethod,
+    ) -> Result<R, mlops_core::CoreError>
+    + Send,
+) -> PyResult<String> {
     let (ca, cb) = (extract_column(a, "a")?, extract_column(b, "b")?);
     let (a, b) = (ca.floats("a")?, cb.floats("b")?);
     let r = detach(py, || {
-        mann_whitney_u(
+        test(
             a.view(),
             b.view(),
             Alternative::parse(alternative)?,
