@@ -156,9 +156,25 @@ impl CostMatrix {
     }
 
     /// [`CostMatrix::min_cost_threshold`] of the union of disjoint parts (the groups of
-    /// [`SortedCounts::by_group`], say), streamed over a merge of their blocks without
-    /// building the pooled counts. Same result, same tie rule.
+    /// [`SortedCounts::by_group`], say), without building the pooled counts. Same result,
+    /// same tie rule (the highest threshold among equal costs).
+    ///
+    /// The pooled cost at a threshold is the sum of the parts' costs there (the cost is
+    /// linear in the counts). The scores are cut into buckets; within a bucket each part's
+    /// cost ranges over a known run of its blocks, so the sum of the parts' smallest costs
+    /// there bounds every pooled cost in the bucket from below, and only the buckets whose
+    /// bound does not exceed a cost already reached are merged and swept exactly (see
+    /// [`crate::bound`]).
     pub fn min_cost_threshold_of_parts(&self, parts: &[&SortedCounts]) -> CostOptimum {
+        self.min_cost_threshold_of_parts_in(parts, SCORE_BUCKETS)
+    }
+
+    /// [`CostMatrix::min_cost_threshold_of_parts`] with at most `buckets` score buckets.
+    fn min_cost_threshold_of_parts_in(
+        &self,
+        parts: &[&SortedCounts],
+        buckets: usize,
+    ) -> CostOptimum {
         let total_pos: f64 = parts.iter().map(|p| p.total_pos()).sum();
         let total_neg: f64 = parts.iter().map(|p| p.total_neg()).sum();
         let at = |tp: f64, fp: f64| ConfusionMatrix {
@@ -167,41 +183,95 @@ impl CostMatrix {
             fn_: total_pos - tp,
             tn: total_neg - fp,
         };
-        let mut best = (self.total_cost(&at(0.0, 0.0)), f64::INFINITY, 0.0, 0.0);
-        let (mut tp, mut fp) = (0.0, 0.0);
-        // Each part's blocks as (score, positives, negatives), merged by descending score;
-        // equal scores end up adjacent, earlier parts first.
-        let runs: Vec<Vec<(f64, f64, f64)>> = parts
-            .iter()
-            .map(|p| {
-                p.thresholds()
-                    .iter()
-                    .zip(p.block_pos())
-                    .zip(p.block_neg())
-                    .map(|((&s, &bp), &bn)| (s, bp, bn))
-                    .collect()
-            })
+        let nothing = (self.total_cost(&at(0.0, 0.0)), f64::INFINITY);
+        let cuts = score_cuts(parts, buckets);
+        let count = cuts.len() + 1;
+        let (per_tp, per_fp) = (self.tp_cost - self.fn_cost, self.fp_cost - self.tn_cost);
+        let linear = |tp: f64, fp: f64| per_tp * tp + per_fp * fp;
+        // Per part: the first block of each bucket, and the part's smallest cost over the
+        // states it passes through while the threshold is in the bucket. A part's cost is
+        // its share of the pooled cost's change from "flag nothing", which is linear in its
+        // counts, so the parts' shares add up to the pooled change.
+        let per_part: Vec<(Vec<usize>, Vec<f64>)> = crate::parallel::map(parts, |p| {
+            let mut starts = vec![p.len(); count + 1];
+            let mut lower = vec![f64::INFINITY; count];
+            let (mut b, mut cost) = (0, 0.0);
+            starts[0] = 0;
+            lower[0] = cost;
+            for (k, ((&score, &tp), &fp)) in p
+                .thresholds()
+                .iter()
+                .zip(p.cum_pos())
+                .zip(p.cum_neg())
+                .enumerate()
+            {
+                while b < cuts.len() && score < cuts[b] {
+                    b += 1;
+                    starts[b] = k;
+                    lower[b] = cost; // the state on entering the bucket
+                }
+                cost = linear(tp, fp);
+                lower[b] = lower[b].min(cost);
+            }
+            for later in &mut lower[b + 1..] {
+                *later = cost;
+            }
+            (starts, lower)
+        });
+        // Shares can be negative (flagging can save cost), so the bound is shifted by the
+        // cost of flagging nothing, which makes it a bound on the pooled cost itself; the
+        // pooled costs round at the scale of that cost, so the bound gives way by as much.
+        let give = crate::bound::SLACK * nothing.0.abs();
+        let lower: Vec<f64> = (0..count)
+            .map(|b| nothing.0 + per_part.iter().map(|(_, l)| l[b]).sum::<f64>() - give)
             .collect();
-        let merged =
-            crate::merge::merge_sorted(&runs, &|x: &(f64, f64, f64), y: &(f64, f64, f64)| {
-                x.0.total_cmp(&y.0) == std::cmp::Ordering::Greater
+        let best = crate::bound::min_over_buckets(&lower, Some(nothing), |b0, b1| {
+            let runs: Vec<&[f64]> = parts
+                .iter()
+                .zip(&per_part)
+                .map(|(p, (starts, _))| &p.thresholds()[starts[b0]..starts[b1]])
+                .collect();
+            let (mut tp, mut fp) = (0.0, 0.0);
+            for (p, (starts, _)) in parts.iter().zip(&per_part) {
+                let cm = p.confusion_at_block(starts[b0]);
+                tp += cm.tp;
+                fp += cm.fp;
+            }
+            let mut best: Option<(f64, f64)> = None;
+            crate::merge::merge_runs(&runs, crate::merge::Order::Descending, |score, members| {
+                for &(part, index) in members {
+                    let k = per_part[part].0[b0] + index;
+                    tp += parts[part].block_pos()[k];
+                    fp += parts[part].block_neg()[k];
+                }
+                let c = self.total_cost(&at(tp, fp));
+                if best.is_none_or(|(b, _)| c < b) {
+                    best = Some((c, score));
+                }
             });
-        for (i, &(score, bp, bn)) in merged.iter().enumerate() {
-            tp += bp;
-            fp += bn;
-            // Evaluate once per distinct score, after all its blocks.
-            if merged.get(i + 1).is_some_and(|next| next.0 == score) {
-                continue;
-            }
-            let c = self.total_cost(&at(tp, fp));
-            if c < best.0 {
-                best = (c, score, tp, fp);
-            }
+            best
+        });
+        self.pooled_optimum(parts, best.map_or(nothing.1, |b| b.1), at)
+    }
+
+    /// The pooled optimum at `threshold`: counts summed over the parts.
+    fn pooled_optimum(
+        &self,
+        parts: &[&SortedCounts],
+        threshold: f64,
+        at: impl Fn(f64, f64) -> ConfusionMatrix,
+    ) -> CostOptimum {
+        let (mut tp, mut fp) = (0.0, 0.0);
+        for p in parts {
+            let cm = p.confusion_at(threshold);
+            tp += cm.tp;
+            fp += cm.fp;
         }
+        let confusion = at(tp, fp);
         CostOptimum {
-            threshold: best.1,
-            cost: best.0,
-            confusion: at(best.2, best.3),
+            threshold,
+            cost: self.total_cost(&confusion),
+            confusion,
         }
     }
 
@@ -226,6 +296,98 @@ impl CostMatrix {
             },
             cost: best,
             confusion: counts.confusion_at_block(best_k),
+        }
+    }
+}
+
+/// At most this many score buckets (their bounds cost `parts * buckets` to build).
+const SCORE_BUCKETS: usize = 4096;
+
+/// Cut points for the score buckets of [`CostMatrix::min_cost_threshold_of_parts`],
+/// strictly decreasing: equal-mass quantiles of the largest part's distinct scores, so
+/// buckets adapt to any score scale (probabilities, logits, ranks). Bucket `b` holds the
+/// scores below `b` of the cuts and at or above the others.
+fn score_cuts(parts: &[&SortedCounts], buckets: usize) -> Vec<f64> {
+    let Some(largest) = parts.iter().max_by_key(|p| p.len()) else {
+        return Vec::new();
+    };
+    let t = largest.thresholds();
+    let step = t.len().div_ceil(buckets.max(1)).max(1);
+    let mut cuts: Vec<f64> = Vec::with_capacity(t.len() / step + 1);
+    for &c in t.iter().step_by(step).skip(1) {
+        if cuts.last().is_none_or(|&last| c < last) {
+            cuts.push(c);
+        }
+    }
+    cuts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{BinaryTask, Groups};
+
+    /// The bucketed pooled optimum equals the optimum of the pooled counts for any number
+    /// of buckets, cost matrix and weights (ties in cost resolved up to rounding).
+    #[test]
+    fn pooled_optimum_of_parts_equals_the_pooled_counts() {
+        let mut state = 0x1234_5678_9ABC_DEF1u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for round in 0..150 {
+            let n = 1 + (next() % 400) as usize;
+            let levels = [3, 20, 1000, 1 << 30][(next() % 4) as usize];
+            let scores: Vec<f64> = (0..n)
+                .map(|_| (next() % levels) as f64 / levels as f64 - 0.3)
+                .collect();
+            let labels: Vec<u8> = (0..n).map(|_| u8::from(next().is_multiple_of(3))).collect();
+            let weighted = next().is_multiple_of(2);
+            let weights: Vec<f64> = (0..n)
+                .map(|_| {
+                    if weighted {
+                        (next() % 7) as f64 * 0.37
+                    } else {
+                        1.0
+                    }
+                })
+                .collect();
+            let names: Vec<String> = (0..n).map(|_| format!("g{}", next() % 4)).collect();
+            let Ok(task) = BinaryTask::new(&scores[..], &labels[..])
+                .and_then(|t| t.with_weights(&weights[..]))
+            else {
+                continue;
+            };
+            let groups = Groups::from_strs("group", &names).unwrap();
+            let per = SortedCounts::by_group(&task, &groups).unwrap();
+            let parts: Vec<&SortedCounts> = per.iter().collect();
+            let pooled = SortedCounts::new(&task);
+            for _ in 0..4 {
+                let c = |x: u64| (x % 6) as f64;
+                let Ok(cost) = CostMatrix::full(
+                    c(next()) + 0.5,
+                    c(next()) + 0.5,
+                    c(next()) * 0.1,
+                    c(next()) * 0.1,
+                ) else {
+                    continue;
+                };
+                let direct = cost.min_cost_threshold(&pooled);
+                for buckets in [1, 2, 3, 7, 64, 4096] {
+                    let got = cost.min_cost_threshold_of_parts_in(&parts, buckets);
+                    let close = (got.cost - direct.cost).abs() <= 1e-9 * direct.cost.abs().max(1.0);
+                    assert!(
+                        close,
+                        "round {round} buckets {buckets}: {got:?} vs {direct:?}"
+                    );
+                    if !weighted {
+                        assert_eq!(got.threshold, direct.threshold, "round {round}");
+                    }
+                }
+            }
         }
     }
 }

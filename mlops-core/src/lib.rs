@@ -19,6 +19,7 @@
 //! # Ok::<(), mlops_core::CoreError>(())
 //! ```
 
+pub mod bound;
 pub mod calibration;
 pub mod compare;
 pub mod confusion;

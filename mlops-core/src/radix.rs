@@ -3,7 +3,7 @@
 //!
 //! A finite `f64` maps to a `u64` that orders like the float (flip every bit of a negative
 //! number, only the sign bit of a positive one). One pass scatters the `u64`s into up to
-//! 2^16 buckets by the 16 bits just below the prefix all keys share (the sign and exponent
+//! 2^16 buckets (about eight keys each) by the bits just below the prefix all keys share (the sign and exponent
 //! bits of scores in `[0, 1]`, say, are skipped rather than sorted), and each bucket, small
 //! and in cache, is sorted by comparison: two passes over the data where an LSD radix sort
 //! needs up to eight.
@@ -14,7 +14,7 @@
 const RADIX_MIN: usize = 2048;
 
 #[inline]
-fn key(x: f64) -> u64 {
+pub(crate) fn key(x: f64) -> u64 {
     let b = x.to_bits();
     if b >> 63 == 1 { !b } else { b | (1 << 63) }
 }
@@ -25,7 +25,7 @@ fn unkey(k: u64) -> f64 {
 }
 
 /// Sorts `items` ascending by `key_of`: one pass scatters them into up to 2^16 buckets by the
-/// 16 key bits just below the bits every key shares, then each bucket is sorted by
+/// (up to 16) key bits just below the bits every key shares, then each bucket is sorted by
 /// comparison. Keys cluster (scores in `[0, 1]` share sign and high exponent bits), so the
 /// shared prefix is skipped rather than spent on passes; buckets are small and sort in cache.
 /// Two passes over the data instead of an LSD radix sort's eight.
@@ -39,7 +39,9 @@ fn bucket_sort<T: Copy + Default>(items: &mut Vec<T>, key_of: impl Fn(&T) -> u64
         return; // all keys equal
     }
     let shared = (lo ^ hi).leading_zeros();
-    let bits = 16u32.min(64 - shared);
+    // About eight items per bucket, at most 2^16 buckets: bucket offsets that outgrow the
+    // cache cost more than the small sorts they save.
+    let bits = 16u32.min(64 - shared).min((n / 8).max(2).ilog2());
     let shift = 64 - shared - bits;
     let mask = (1u64 << bits) - 1;
     let digit = |k: u64| ((k >> shift) & mask) as usize;

@@ -93,13 +93,11 @@ fn points_by_rate(curves: &[Curve]) -> Vec<(f64, u32, u32)> {
 }
 
 /// A group's points that a deterministic search can pick: of points with equal rate only
-/// the cheapest (the lowest index among equally cheap ones) can ever be chosen, so the others
-/// are dropped. Rates strictly increase; `index` maps back to the full curve.
+/// the cheapest can ever be chosen, so the others are dropped. Rates strictly increase.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct Reduced {
     pub rate: Vec<f64>,
     pub cost: Vec<f64>,
-    pub index: Vec<usize>,
 }
 
 impl Reduced {
@@ -109,32 +107,20 @@ impl Reduced {
         let mut out = Self {
             rate: Vec::with_capacity(capacity),
             cost: Vec::with_capacity(capacity),
-            index: Vec::with_capacity(capacity),
         };
-        for (k, (rate, cost)) in points.enumerate() {
+        for (rate, cost) in points {
             match out.rate.last() {
                 Some(&last) if last == rate => {
                     let best = out.cost.len() - 1;
-                    if cost < out.cost[best] {
-                        out.cost[best] = cost;
-                        out.index[best] = k;
-                    }
+                    out.cost[best] = out.cost[best].min(cost);
                 }
                 _ => {
                     out.rate.push(rate);
                     out.cost.push(cost);
-                    out.index.push(k);
                 }
             }
         }
         out
-    }
-
-    fn of(curve: &Curve) -> Self {
-        Self::from_points(
-            curve.rate.iter().copied().zip(curve.cost.iter().copied()),
-            curve.rate.len(),
-        )
     }
 }
 
@@ -187,13 +173,74 @@ struct MinQueue {
 /// choose independently. The predicate `r - L <= tol` is monotone in `r` and in `L` under
 /// IEEE rounding, so two cursors over the rate-ordered points maintain every window, and a
 /// monotone queue per group gives its cheapest point in the window.
+///
+/// The sweep is pruned by bounds (see [`mlops_core::bound`]): window starts are bucketed by
+/// rate, and a bucket whose windows cannot beat a total already reached is not swept.
 pub(crate) fn window_search(curves: &[Curve], tol: f64) -> Option<Vec<usize>> {
-    let reduced: Vec<Reduced> = mlops_core::parallel::map(curves, Reduced::of);
-    window_search_reduced(&reduced, tol)
+    window_search_in(curves, tol, RateBuckets::auto(curves, tol))
 }
 
-/// [`window_search`] on curves already reduced to their undominated points.
-pub(crate) fn window_search_reduced(reduced: &[Reduced], tol: f64) -> Option<Vec<usize>> {
+/// [`window_search`] with the given buckets (one bucket: the plain sweep).
+pub(crate) fn window_search_in(
+    curves: &[Curve],
+    tol: f64,
+    buckets: RateBuckets,
+) -> Option<Vec<usize>> {
+    let summaries: Vec<Summary> = mlops_core::parallel::map(curves, |c| buckets.summarize(c));
+    // Windows starting in bucket b hold only points of buckets b..=b + reach.
+    let reach = (tol * buckets.scale).ceil() as usize + 1;
+    let mut lower = vec![0.0; buckets.count];
+    for s in &summaries {
+        for (l, m) in lower
+            .iter_mut()
+            .zip(mlops_core::bound::window_min(&s.min, reach))
+        {
+            *l += m;
+        }
+    }
+    let (_, l) = mlops_core::bound::min_over_buckets(&lower, None, |b0, b1| {
+        let (start, end) = (buckets.start(b0), buckets.start(b1));
+        let limit = buckets.start(b1 + reach);
+        let reduced: Vec<Reduced> = curves
+            .iter()
+            .map(|c| {
+                let lo = c.rate.partition_point(|&r| r < start);
+                let hi = c.rate.partition_point(|&r| r < limit);
+                Reduced::from_points(
+                    c.rate[lo..hi]
+                        .iter()
+                        .copied()
+                        .zip(c.cost[lo..hi].iter().copied()),
+                    hi - lo,
+                )
+            })
+            .collect();
+        sweep_windows(&reduced, tol, end)
+    })?;
+    Some(picks_at(curves, l, tol))
+}
+
+/// Each group's cheapest point in the window `[l, l + tol]` (the lowest index among equally
+/// cheap ones).
+fn picks_at(curves: &[Curve], l: f64, tol: f64) -> Vec<usize> {
+    mlops_core::parallel::map(curves, |c| {
+        let first = c.rate.partition_point(|&r| r < l);
+        let mut pick = first;
+        for j in first..c.rate.len() {
+            if c.rate[j] - l > tol {
+                break;
+            }
+            if c.cost[j] < c.cost[pick] {
+                pick = j;
+            }
+        }
+        pick
+    })
+}
+
+/// The window sweep over undominated points, window starts below `end` only: the smallest
+/// total and the lowest window start reaching it.
+fn sweep_windows(reduced: &[Reduced], tol: f64, end: f64) -> Option<(f64, f64)> {
     let points = sweep_order(reduced);
     let n = points.len();
     let mut queues: Vec<MinQueue> = reduced
@@ -206,7 +253,7 @@ pub(crate) fn window_search_reduced(reduced: &[Reduced], tol: f64) -> Option<Vec
     let mut tree = SumTree::new(reduced.len(), f64::INFINITY);
     let (mut candidate, mut enter, mut leave) = (0usize, 0usize, 0usize);
     let mut best: Option<(f64, f64)> = None; // (cost, L)
-    while candidate < n {
+    while candidate < n && points[candidate].rate < end {
         let l = points[candidate].rate;
         while candidate < n && points[candidate].rate == l {
             candidate += 1;
@@ -244,20 +291,88 @@ pub(crate) fn window_search_reduced(reduced: &[Reduced], tol: f64) -> Option<Vec
             best = Some((total, l));
         }
     }
-    let (_, l) = best?;
-    Some(mlops_core::parallel::map(reduced, |c| {
-        let mut pick: Option<usize> = None;
-        let first = c.rate.partition_point(|&r| r < l);
-        for j in first..c.rate.len() {
-            if c.rate[j] - l > tol {
-                break;
-            }
-            if pick.is_none_or(|p| c.cost[j] < c.cost[p]) {
-                pick = Some(j);
-            }
+    best
+}
+
+/// Buckets of equal width `2^-bits` over rates in `[0, 1]`, for bounding the searches:
+/// bucket `b` holds rates in `[b / 2^bits, (b + 1) / 2^bits)`, the last one the rate 1
+/// alone. Scaling by a power of two is exact, so every rate's bucket is exact too.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RateBuckets {
+    scale: f64,
+    count: usize,
+}
+
+/// The finest buckets used: 4097 per group.
+const MAX_BUCKET_BITS: u32 = 12;
+
+/// A group's points summarized per bucket (`+inf` where the bucket holds none of them).
+struct Summary {
+    /// The cheapest point.
+    min: Vec<f64>,
+    /// The cost of the bucket's first point (lowest index).
+    first: Vec<f64>,
+    /// The cost of its last point (highest index).
+    last: Vec<f64>,
+}
+
+impl RateBuckets {
+    /// `2^bits` buckets of width `2^-bits` (and one for the rate 1).
+    pub(crate) fn new(bits: u32) -> Self {
+        let bits = bits.min(MAX_BUCKET_BITS);
+        Self {
+            scale: f64::from(1u32 << bits),
+            count: (1usize << bits) + 1,
         }
-        pick.map_or(0, |p| c.index[p])
-    }))
+    }
+
+    /// About eight buckets per window of width `tol`, at most a quarter of a bucket per
+    /// point (bounds that cost more than the sweep they prune are no help).
+    fn auto(curves: &[Curve], tol: f64) -> Self {
+        let points: usize = curves.iter().map(|c| c.rate.len()).sum();
+        let per_group = points / (4 * curves.len().max(1));
+        let by_size = usize::BITS - per_group.leading_zeros();
+        let by_tol = if tol > 0.0 {
+            (8.0 / tol)
+                .log2()
+                .ceil()
+                .clamp(0.0, f64::from(MAX_BUCKET_BITS)) as u32
+        } else {
+            MAX_BUCKET_BITS
+        };
+        Self::new(by_tol.min(by_size.saturating_sub(1)))
+    }
+
+    #[inline]
+    fn of(&self, rate: f64) -> usize {
+        ((rate * self.scale) as usize).min(self.count - 1)
+    }
+
+    /// The smallest rate of bucket `b` (`+inf` past the last bucket).
+    fn start(&self, b: usize) -> f64 {
+        if b >= self.count {
+            f64::INFINITY
+        } else {
+            b as f64 / self.scale
+        }
+    }
+
+    fn summarize(&self, c: &Curve) -> Summary {
+        let mut s = Summary {
+            min: vec![f64::INFINITY; self.count],
+            first: vec![f64::INFINITY; self.count],
+            last: vec![f64::INFINITY; self.count],
+        };
+        for (&rate, &cost) in c.rate.iter().zip(&c.cost) {
+            let b = self.of(rate);
+            if s.first[b] == f64::INFINITY {
+                s.first[b] = cost;
+            }
+            s.last[b] = cost;
+            s.min[b] = s.min[b].min(cost);
+        }
+        s
+    }
 }
 
 /// The smallest `max(rate) - min(rate)` any choice of one point per group achieves
@@ -339,13 +454,83 @@ pub(crate) fn mix_at(c: &Curve, t: f64) -> Option<Mix> {
 /// The exact minimum of the summed cost when every group reaches the same rate `t`,
 /// randomizing between adjacent points where needed. The summed cost is piecewise linear
 /// in `t` with breakpoints at the groups' rates, so its minimum is at one of them; every
-/// rate is tried. Returns `(t, mix per group)`, or `None` when no common rate exists.
+/// rate is a candidate. Returns `(t, mix per group)`, or `None` when no common rate exists.
+///
+/// The sweep is pruned by bounds (see [`mlops_core::bound`]): a group's cost at a rate in a
+/// bucket mixes two points that lie in the bucket or are its neighbours, so it is at least
+/// the cheapest of those.
 pub(crate) fn randomized_search(curves: &[Curve]) -> Option<(f64, Vec<Mix>)> {
-    let points = points_by_rate(curves);
+    randomized_search_in(curves, RateBuckets::auto(curves, 0.0))
+}
+
+/// [`randomized_search`] with the given buckets (one bucket: the plain sweep).
+pub(crate) fn randomized_search_in(
+    curves: &[Curve],
+    buckets: RateBuckets,
+) -> Option<(f64, Vec<Mix>)> {
+    let summaries: Vec<Summary> = mlops_core::parallel::map(curves, |c| buckets.summarize(c));
+    let mut lower = vec![0.0; buckets.count];
+    for s in &summaries {
+        // The last point before each bucket, and the first after it.
+        let mut last = f64::INFINITY;
+        let before: Vec<f64> = s
+            .last
+            .iter()
+            .map(|&l| {
+                let previous = last;
+                if l.is_finite() {
+                    last = l;
+                }
+                previous
+            })
+            .collect();
+        let mut after = f64::INFINITY;
+        for b in (0..buckets.count).rev() {
+            lower[b] += s.min[b].min(before[b]).min(after);
+            if s.first[b].is_finite() {
+                after = s.first[b];
+            }
+        }
+    }
+    let (_, t) = mlops_core::bound::min_over_buckets(&lower, None, |b0, b1| {
+        sweep_rates(curves, buckets.start(b0), buckets.start(b1))
+    })?;
+    let mixes: Option<Vec<Mix>> = curves.iter().map(|c| mix_at(c, t)).collect();
+    mixes.map(|m| (t, m))
+}
+
+/// The common-rate sweep over the candidate rates in `[start, end)`: the smallest total and
+/// the lowest rate reaching it. Each group's line enters as the full sweep would leave it
+/// after the rates below `start`.
+fn sweep_rates(curves: &[Curve], start: f64, end: f64) -> Option<(f64, f64)> {
     let g_count = curves.len();
     // Each leaf holds the group's cost as a line `a + b t` valid at the current `t`.
     let mut a = SumTree::new(g_count, f64::INFINITY);
     let mut b = SumTree::new(g_count, 0.0);
+    let mut runs = Vec::with_capacity(g_count);
+    for (g, c) in curves.iter().enumerate() {
+        let lo = c.rate.partition_point(|&r| r < start);
+        let hi = c.rate.partition_point(|&r| r < end);
+        runs.push(&c.rate[lo..hi]);
+        // After its last point below `start`, a group follows the segment to the next one.
+        if lo > 0 && lo < c.rate.len() {
+            let j = lo - 1;
+            let slope = (c.cost[j + 1] - c.cost[j]) / (c.rate[j + 1] - c.rate[j]);
+            a.set(g, c.cost[j] - slope * c.rate[j]);
+            b.set(g, slope);
+        }
+    }
+    let offsets: Vec<usize> = curves
+        .iter()
+        .map(|c| c.rate.partition_point(|&r| r < start))
+        .collect();
+    let mut points: Vec<(f64, u32, u32)> = Vec::new();
+    mlops_core::merge::merge_runs(&runs, mlops_core::merge::Order::Ascending, |rate, m| {
+        points.extend(
+            m.iter()
+                .map(|&(g, j)| (rate, g as u32, (offsets[g] + j) as u32)),
+        );
+    });
     let mut best: Option<(f64, f64)> = None; // (cost, t)
     let mut i = 0;
     while i < points.len() {
@@ -386,9 +571,7 @@ pub(crate) fn randomized_search(curves: &[Curve]) -> Option<(f64, Vec<Mix>)> {
             }
         }
     }
-    let (_, t) = best?;
-    let mixes: Option<Vec<Mix>> = curves.iter().map(|c| mix_at(c, t)).collect();
-    mixes.map(|m| (t, m))
+    best
 }
 
 #[cfg(test)]
@@ -525,5 +708,88 @@ mod tests {
         assert!((mixes[1].p - 0.5).abs() < 1e-15);
         assert!((mixes[1].cost(&g1) - 4.0).abs() < 1e-12);
         // Cost 1 + 4 = 5 beats t = 0 (16), t = 0.4 (3.25 + 2 = 5.25) and t = 1 (20).
+    }
+
+    /// The unpruned sweeps, for reference.
+    fn plain_window(curves: &[Curve], tol: f64) -> Option<(f64, f64)> {
+        let reduced: Vec<Reduced> = curves
+            .iter()
+            .map(|c| {
+                Reduced::from_points(
+                    c.rate.iter().copied().zip(c.cost.iter().copied()),
+                    c.rate.len(),
+                )
+            })
+            .collect();
+        sweep_windows(&reduced, tol, f64::INFINITY)
+    }
+
+    /// Random curves over `[0, 1]` with repeated rates and costs (ties everywhere), some
+    /// starting above 0 or stopping below 1.
+    fn random_curves(next: &mut impl FnMut() -> u64, groups: usize) -> Vec<Curve> {
+        (0..groups)
+            .map(|_| {
+                let n = 1 + (next() % 40) as usize;
+                let grid = [4.0, 16.0, 1000.0, 1e6][(next() % 4) as usize];
+                let mut rate: Vec<f64> = (0..n)
+                    .map(|_| ((next() % 1_000_001) as f64 / 1e6 * grid).round() / grid)
+                    .collect();
+                if next().is_multiple_of(2) {
+                    rate.push(0.0);
+                    rate.push(1.0);
+                }
+                rate.sort_by(f64::total_cmp);
+                let cost = rate.iter().map(|_| (next() % 30) as f64 * 0.5).collect();
+                Curve { rate, cost }
+            })
+            .collect()
+    }
+
+    /// Pruning never changes the answer: the same picks (tie rule included) as the plain
+    /// sweep, for every bucket width, in both searches.
+    #[test]
+    fn bounded_searches_equal_the_plain_sweeps() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for round in 0..300 {
+            let groups = 1 + (next() % 5) as usize;
+            let curves = random_curves(&mut next, groups);
+            for tol in [0.0, 0.001, 0.01, 0.05, 0.25, 1.0] {
+                let plain = plain_window(&curves, tol);
+                for bits in [0, 1, 2, 3, 5, 8, 12] {
+                    let pick = window_search_in(&curves, tol, RateBuckets::new(bits));
+                    let total = pick
+                        .as_ref()
+                        .map(|p| p.iter().zip(&curves).map(|(&k, c)| c.cost[k]).sum::<f64>());
+                    assert_eq!(
+                        total,
+                        plain.map(|p| p.0),
+                        "round {round} tol {tol} bits {bits}"
+                    );
+                    assert_eq!(
+                        pick,
+                        plain.map(|p| picks_at(&curves, p.1, tol)),
+                        "round {round} tol {tol} bits {bits}"
+                    );
+                }
+                if groups <= 3 && curves.iter().all(|c| c.rate.len() <= 12) {
+                    assert_eq!(plain.map(|p| p.0), brute(&curves, tol), "round {round}");
+                }
+            }
+            let plain = sweep_rates(&curves, f64::NEG_INFINITY, f64::INFINITY);
+            for bits in [0, 1, 2, 3, 5, 8, 12] {
+                let got = randomized_search_in(&curves, RateBuckets::new(bits));
+                assert_eq!(
+                    got.as_ref().map(|g| g.0),
+                    plain.map(|p| p.1),
+                    "round {round} bits {bits}"
+                );
+            }
+        }
     }
 }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{FairnessError, Result};
 use crate::odds::{OddsMix, equalized_odds};
-use crate::search::{Curve, Mix, Reduced, randomized_search, smallest_gap, window_search_reduced};
+use crate::search::{Curve, Mix, randomized_search, smallest_gap, window_search};
 
 /// Format version of a serialised [`ThresholdPolicy`]; bumped on any incompatible change.
 ///
@@ -429,30 +429,18 @@ impl ThresholdSearch {
         }
         let counts = self.checked_counts(task, groups)?;
         let refs: Vec<&SortedCounts> = counts.iter().collect();
-        // Randomized mode mixes adjacent points of the full curves; the deterministic search
-        // needs only each group's undominated points, built straight from the counts.
-        let curves: Option<Vec<Curve>> = self
-            .randomized
-            .then(|| mlops_core::parallel::map(&counts, |c| self.curve(c)));
+        let curves: Vec<Curve> = mlops_core::parallel::map(&counts, |c| self.curve(c));
         let (mixes, baselines) = mlops_core::parallel::join(
             true,
             || -> Result<Vec<Mix>> {
-                match &curves {
-                    Some(curves) => Ok(randomized_search(curves)
-                        .ok_or_else(|| self.infeasible(curves))?
-                        .1),
-                    None => {
-                        let reduced = mlops_core::parallel::map(&counts, |c| self.reduced(c));
-                        match window_search_reduced(&reduced, self.tolerance) {
-                            Some(picks) => {
-                                Ok(picks.into_iter().map(|k| Mix { k, p: 0.0 }).collect())
-                            }
-                            None => {
-                                let curves = mlops_core::parallel::map(&counts, |c| self.curve(c));
-                                Err(self.infeasible(&curves))
-                            }
-                        }
-                    }
+                if self.randomized {
+                    Ok(randomized_search(&curves)
+                        .ok_or_else(|| self.infeasible(&curves))?
+                        .1)
+                } else {
+                    let picks = window_search(&curves, self.tolerance)
+                        .ok_or_else(|| self.infeasible(&curves))?;
+                    Ok(picks.into_iter().map(|k| Mix { k, p: 0.0 }).collect())
                 }
             },
             || self.baselines(&refs),
@@ -463,9 +451,7 @@ impl ThresholdSearch {
             .enumerate()
             .zip(&mixes)
             .zip(groups.keys())
-            .map(|(((g, c), mix), key)| {
-                self.group_fit(c, curves.as_ref().map(|cs| &cs[g]), *mix, key)
-            })
+            .map(|(((g, c), mix), key)| self.group_fit(c, &curves[g], *mix, key))
             .collect();
         Ok(self.policy(groups, fits, baselines))
     }
@@ -602,32 +588,6 @@ impl ThresholdSearch {
         Ok(per_group)
     }
 
-    /// The group's undominated operating points (see [`Reduced`]).
-    fn reduced(&self, counts: &SortedCounts) -> Reduced {
-        let (p, n) = (counts.total_pos(), counts.total_neg());
-        let points = std::iter::once((0.0, 0.0))
-            .chain(
-                counts
-                    .cum_pos()
-                    .iter()
-                    .copied()
-                    .zip(counts.cum_neg().iter().copied()),
-            )
-            .map(|(tp, fp)| {
-                let cm = ConfusionMatrix {
-                    tp,
-                    fp,
-                    fn_: p - tp,
-                    tn: n - fp,
-                };
-                (
-                    self.constraint.rate(&cm).unwrap_or(0.0),
-                    self.cost.total_cost(&cm),
-                )
-            });
-        Reduced::from_points(points, counts.len() + 1)
-    }
-
     /// The group's operating points: rate and cost after the first `k` blocks are flagged.
     fn curve(&self, counts: &SortedCounts) -> Curve {
         let (p, n) = (counts.total_pos(), counts.total_neg());
@@ -664,7 +624,7 @@ impl ThresholdSearch {
     fn group_fit(
         &self,
         counts: &SortedCounts,
-        curve: Option<&Curve>,
+        curve: &Curve,
         mix: Mix,
         key: &GroupKey,
     ) -> GroupFit {
@@ -704,11 +664,8 @@ impl ThresholdSearch {
             confusion,
             // The search's own numbers: a mix's are interpolated on the curve; a point's
             // are the curve's, recomputed by the same arithmetic as `curve`.
-            rate: curve.map_or_else(
-                || self.constraint.rate(&confusion).unwrap_or(0.0),
-                |c| mix.rate(c),
-            ),
-            cost: curve.map_or_else(|| self.cost.total_cost(&confusion), |c| mix.cost(c)),
+            rate: mix.rate(curve),
+            cost: mix.cost(curve),
         }
     }
 
