@@ -24,19 +24,26 @@ fn unkey(k: u64) -> f64 {
     f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
 }
 
-/// Sorts `items` ascending by `key_of`: one pass scatters them into up to 2^16 buckets by the
-/// (up to 16) key bits just below the bits every key shares, then each bucket is sorted by
+/// Sorts `input` ascending by `key_of` into a new vector of `store(item)`s (`stored_key`
+/// reads the key back): one pass scatters them into up to 2^16 buckets by the (up to 16)
+/// key bits just below the bits every key shares, then each bucket is sorted by
 /// comparison. Keys cluster (scores in `[0, 1]` share sign and high exponent bits), so the
 /// shared prefix is skipped rather than spent on passes; buckets are small and sort in cache.
-/// Two passes over the data instead of an LSD radix sort's eight.
-fn bucket_sort<T: Copy + Default>(items: &mut Vec<T>, key_of: impl Fn(&T) -> u64 + Copy) {
-    let n = items.len();
-    let (lo, hi) = items.iter().fold((u64::MAX, 0u64), |(lo, hi), it| {
+/// Two passes over the data instead of an LSD radix sort's eight, and no copy of the input
+/// before the scatter. `None` when all keys are equal (any order is sorted).
+fn bucket_sort<T: Copy, U: Copy + Default>(
+    input: &[T],
+    key_of: impl Fn(&T) -> u64 + Copy,
+    store: impl Fn(&T) -> U,
+    stored_key: impl Fn(&U) -> u64 + Copy,
+) -> Option<Vec<U>> {
+    let n = input.len();
+    let (lo, hi) = input.iter().fold((u64::MAX, 0u64), |(lo, hi), it| {
         let k = key_of(it);
         (lo.min(k), hi.max(k))
     });
     if lo >= hi {
-        return; // all keys equal
+        return None;
     }
     let shared = (lo ^ hi).leading_zeros();
     // About eight items per bucket, at most 2^16 buckets: bucket offsets that outgrow the
@@ -47,26 +54,26 @@ fn bucket_sort<T: Copy + Default>(items: &mut Vec<T>, key_of: impl Fn(&T) -> u64
     let digit = |k: u64| ((k >> shift) & mask) as usize;
     let buckets = 1usize << bits;
     let mut starts = vec![0usize; buckets + 1];
-    for it in items.iter() {
+    for it in input {
         starts[digit(key_of(it)) + 1] += 1;
     }
     for b in 0..buckets {
         starts[b + 1] += starts[b];
     }
     let mut next = starts.clone();
-    let mut out = vec![T::default(); n];
-    for &it in items.iter() {
-        let d = digit(key_of(&it));
-        out[next[d]] = it;
+    let mut out = vec![U::default(); n];
+    for it in input {
+        let d = digit(key_of(it));
+        out[next[d]] = store(it);
         next[d] += 1;
     }
     for b in 0..buckets {
         let bucket = &mut out[starts[b]..starts[b + 1]];
         if bucket.len() > 1 {
-            bucket.sort_unstable_by_key(key_of);
+            bucket.sort_unstable_by_key(stored_key);
         }
     }
-    *items = out;
+    Some(out)
 }
 
 /// Sorts finite floats in descending order.
@@ -76,10 +83,11 @@ pub fn sort_desc(v: &mut [f64]) {
         return;
     }
     // Descending: sort the complemented keys ascending.
-    let mut keys: Vec<u64> = v.iter().map(|&x| !key(x)).collect();
-    bucket_sort(&mut keys, |&k| k);
-    for (out, &k) in v.iter_mut().zip(&keys) {
-        *out = unkey(!k);
+    let descending = |x: &f64| !key(*x);
+    if let Some(keys) = bucket_sort(v, descending, descending, |&k| k) {
+        for (out, &k) in v.iter_mut().zip(&keys) {
+            *out = unkey(!k);
+        }
     }
 }
 
@@ -89,10 +97,11 @@ pub fn sort_pairs_desc(v: &mut [(f64, f64)]) {
         v.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
         return;
     }
-    let mut items: Vec<(u64, f64)> = v.iter().map(|&(s, w)| (!key(s), w)).collect();
-    bucket_sort(&mut items, |i| i.0);
-    for (out, &(k, w)) in v.iter_mut().zip(&items) {
-        *out = (unkey(!k), w);
+    let sorted = bucket_sort(v, |&(s, _)| !key(s), |&(s, w)| (!key(s), w), |i| i.0);
+    if let Some(items) = sorted {
+        for (out, &(k, w)) in v.iter_mut().zip(&items) {
+            *out = (unkey(!k), w);
+        }
     }
 }
 

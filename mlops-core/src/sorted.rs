@@ -340,43 +340,68 @@ fn split_weighted(
 }
 
 /// Merges two descending runs into blocks of equal score.
+///
+/// Labels are random from the CPU's point of view, so the merge avoids branching on them:
+/// each step takes the larger head (both on a tie), and a row opens a new block exactly
+/// when its score differs from the previous row's; new blocks land on slots still zero, so
+/// adding to the slot serves both cases. Block sums accumulate row by row in run order and
+/// the cumulative counts block by block, as before.
 fn merge<R: ClassRun + ?Sized>(pos: &R, neg: &R) -> SortedCounts {
+    let (np, nn) = (pos.len(), neg.len());
     // At most one block per row: reserving that bound up front (untouched pages cost
-    // nothing) avoids regrowing five vectors, which copies them and faults in fresh pages.
-    let cap = pos.len() + neg.len();
-    let mut out = SortedCounts {
-        thresholds: Vec::with_capacity(cap),
-        pos: Vec::with_capacity(cap),
-        neg: Vec::with_capacity(cap),
-        cum_pos: Vec::with_capacity(cap),
-        cum_neg: Vec::with_capacity(cap),
-        positive_rows: pos.len(),
-        negative_rows: neg.len(),
+    // nothing) avoids regrowing the vectors, which copies them and faults in fresh pages.
+    let cap = np + nn;
+    let mut thresholds = vec![0.0; cap];
+    let mut block_pos = vec![0.0; cap];
+    let mut block_neg = vec![0.0; cap];
+    let mut blocks = 0usize;
+    let mut last = f64::NAN; // equal to no score: the first row opens a block
+    let mut put = |s: f64, wp: f64, wn: f64| {
+        blocks += usize::from(s != last);
+        let k = blocks - 1;
+        thresholds[k] = s;
+        block_pos[k] += wp;
+        block_neg[k] += wn;
+        last = s;
     };
     let (mut i, mut j) = (0, 0);
-    let (mut cp, mut cn) = (0.0, 0.0);
-    while i < pos.len() || j < neg.len() {
-        let s = match (i < pos.len(), j < neg.len()) {
-            (true, true) => pos.score(i).max(neg.score(j)),
-            (true, false) => pos.score(i),
-            _ => neg.score(j),
-        };
-        let (mut bp, mut bn) = (0.0, 0.0);
-        while i < pos.len() && pos.score(i) == s {
-            bp += pos.weight(i);
-            i += 1;
-        }
-        while j < neg.len() && neg.score(j) == s {
-            bn += neg.weight(j);
-            j += 1;
-        }
-        cp += bp;
-        cn += bn;
-        out.thresholds.push(s);
-        out.pos.push(bp);
-        out.neg.push(bn);
-        out.cum_pos.push(cp);
-        out.cum_neg.push(cn);
+    while i < np && j < nn {
+        let (a, b) = (pos.score(i), neg.score(j));
+        let s = if a >= b { a } else { b };
+        let (take_pos, take_neg) = (a == s, b == s);
+        put(
+            s,
+            if take_pos { pos.weight(i) } else { 0.0 },
+            if take_neg { neg.weight(j) } else { 0.0 },
+        );
+        i += usize::from(take_pos);
+        j += usize::from(take_neg);
     }
-    out
+    for i in i..np {
+        put(pos.score(i), pos.weight(i), 0.0);
+    }
+    for j in j..nn {
+        put(neg.score(j), 0.0, neg.weight(j));
+    }
+    thresholds.truncate(blocks);
+    block_pos.truncate(blocks);
+    block_neg.truncate(blocks);
+    let cumulative = |v: &[f64]| {
+        let mut acc = 0.0;
+        v.iter()
+            .map(|&x| {
+                acc += x;
+                acc
+            })
+            .collect::<Vec<f64>>()
+    };
+    SortedCounts {
+        cum_pos: cumulative(&block_pos),
+        cum_neg: cumulative(&block_neg),
+        thresholds,
+        pos: block_pos,
+        neg: block_neg,
+        positive_rows: np,
+        negative_rows: nn,
+    }
 }
