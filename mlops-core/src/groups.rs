@@ -65,6 +65,10 @@ impl fmt::Display for GroupKey {
     }
 }
 
+/// Integer group columns whose values span fewer than this many (or fewer than the rows)
+/// are factorised through a table indexed by value.
+const DENSE_INT_SPAN: u64 = 1 << 16;
+
 /// One sensitive column, factorised: a code per row and the level each code stands for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupColumn {
@@ -90,7 +94,34 @@ impl GroupColumn {
     /// # Errors
     /// As [`GroupColumn::from_strs`].
     pub fn from_ints(name: impl Into<String>, values: &[i64]) -> Result<Self> {
-        Self::factorize(name.into(), values.iter().copied(), GroupValue::Int)
+        let name = name.into();
+        let (Some(&lo), Some(&hi)) = (values.iter().min(), values.iter().max()) else {
+            return Err(CoreError::EmptyInput { input: name });
+        };
+        // Group ids are usually small and dense: index a table by value, O(n) without
+        // hashing (levels in order of first appearance, as with the hash map).
+        let span = hi.abs_diff(lo);
+        if span < DENSE_INT_SPAN.max(values.len() as u64) {
+            let mut table = vec![u32::MAX; span as usize + 1];
+            let mut levels = Vec::new();
+            let codes = values
+                .iter()
+                .map(|&v| {
+                    let slot = &mut table[v.abs_diff(lo) as usize];
+                    if *slot == u32::MAX {
+                        *slot = levels.len() as u32;
+                        levels.push(GroupValue::Int(v));
+                    }
+                    *slot
+                })
+                .collect();
+            return Ok(Self {
+                name,
+                codes,
+                levels,
+            });
+        }
+        Self::factorize(name, values.iter().copied(), GroupValue::Int)
     }
 
     /// A column of fixed-width UTF-32 strings (numpy's `<U{width}` memory: `width` code

@@ -302,3 +302,37 @@ fn fixed_width_utf32_groups_equal_string_groups() {
     assert!(GroupColumn::from_utf32("g", &[], 1).is_err());
     assert!(GroupColumn::from_utf32("g", &[1, 2], 0).is_err());
 }
+
+/// Integer columns, dense (a table by value) or sparse (hashed): every row lands in the
+/// group named by its value, and spreading the values apart (which moves them from the
+/// table to the hash map without changing their order) changes no group id.
+#[test]
+fn integer_columns_factorise_by_value_on_both_paths() {
+    let cases: Vec<Vec<i64>> = vec![
+        vec![3, -2, 3, 7, -2, 0],
+        (0..5000).map(|i| (i * 7919) % 13 - 6).collect(),
+        vec![i64::MIN, 5, i64::MAX, 5, i64::MIN],
+        (0..300).map(|i| (i % 17) * 1_000_000_007).collect(),
+        vec![42],
+    ];
+    for (case, values) in cases.iter().enumerate() {
+        let groups = Groups::new(vec![GroupColumn::from_ints("g", values).unwrap()]).unwrap();
+        let names: Vec<String> = groups.keys().iter().map(ToString::to_string).collect();
+        let mut distinct = values.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(groups.n_groups(), distinct.len(), "case {case}");
+        for (row, &v) in values.iter().enumerate() {
+            assert_eq!(
+                names[groups.ids()[row] as usize],
+                v.to_string(),
+                "case {case} row {row}"
+            );
+        }
+        if values.iter().all(|v| v.unsigned_abs() < 1 << 20) {
+            let spread: Vec<i64> = values.iter().map(|v| v * 1_000_000_007).collect();
+            let sparse = Groups::new(vec![GroupColumn::from_ints("g", &spread).unwrap()]).unwrap();
+            assert!(sparse.ids() == groups.ids(), "case {case}: ids differ");
+        }
+    }
+}
