@@ -151,21 +151,20 @@ const PACKED_BUCKET: usize = 1 << 16;
 /// in the bucket pack into one `u64`: the in-bucket sort moves 8 bytes, and never the rows.
 /// Ties cannot straddle buckets, so the whole sorted order is never written out.
 ///
-/// `scores` must be NaN-free (`-0.0` and `0.0` tie) and shorter than `R::ROWS`.
-pub fn tie_blocks_asc<R: TaggedRow>(
-    scores: &ndarray::ArrayView1<'_, f64>,
-    tag: impl Fn(usize) -> bool,
-    mut block: impl FnMut(&[R]),
-) {
+/// `scores` must be NaN-free (`-0.0` and `0.0` tie) and shorter than `R::ROWS`; `tags`
+/// has one tag per score (extra tags are ignored, missing ones read as `false`).
+pub fn tie_blocks_asc<R: TaggedRow>(scores: &[f64], tags: &[bool], mut block: impl FnMut(&[R])) {
     let n = scores.len();
+    let tagged = || {
+        scores
+            .iter()
+            .zip(tags.iter().copied().chain(std::iter::repeat(false)))
+            .enumerate()
+            .map(|(i, (&s, t))| (key(s + 0.0), R::new(i, t)))
+    };
     let mut pairs: Vec<(u64, R)> = Vec::new();
     if n < RADIX_MIN {
-        pairs.extend(
-            scores
-                .iter()
-                .enumerate()
-                .map(|(i, &s)| (key(s + 0.0), R::new(i, tag(i)))),
-        );
+        pairs.extend(tagged());
         visit_sorted_pairs(&mut pairs, &mut Vec::new(), &mut block);
         return;
     }
@@ -174,7 +173,7 @@ pub fn tie_blocks_asc<R: TaggedRow>(
         (lo.min(k), hi.max(k))
     });
     if lo == hi {
-        let rows: Vec<R> = (0..n).map(|i| R::new(i, tag(i))).collect();
+        let rows: Vec<R> = tagged().map(|p| p.1).collect();
         block(&rows);
         return;
     }
@@ -194,11 +193,10 @@ pub fn tie_blocks_asc<R: TaggedRow>(
     let mut next = starts.clone();
     let mut keys = vec![0u64; n];
     let mut rows = vec![R::default(); n];
-    for (i, &s) in scores.iter().enumerate() {
-        let k = key(s + 0.0);
+    for (k, row) in tagged() {
         let d = digit(k);
         keys[next[d]] = k;
-        rows[next[d]] = R::new(i, tag(i));
+        rows[next[d]] = row;
         next[d] += 1;
     }
     drop(next);
@@ -297,18 +295,15 @@ mod tests {
         // Two values in 70000 rows each: buckets too large to pack positions in 16 bits.
         let v: Vec<f64> = (0..140_000).map(|i| f64::from(i % 2) * 0.75).collect();
         let mut blocks = Vec::new();
-        tie_blocks_asc::<u32>(
-            &ndarray::ArrayView1::from(&v[..]),
-            |i| i % 4 == 0,
-            |b| {
-                let score = v[b[0].row()];
-                assert!(
-                    b.iter()
-                        .all(|r| v[r.row()] == score && r.tag() == (r.row() % 4 == 0))
-                );
-                blocks.push((score, b.len()));
-            },
-        );
+        let tags: Vec<bool> = (0..v.len()).map(|i| i % 4 == 0).collect();
+        tie_blocks_asc::<u32>(&v, &tags, |b| {
+            let score = v[b[0].row()];
+            assert!(
+                b.iter()
+                    .all(|r| v[r.row()] == score && r.tag() == (r.row() % 4 == 0))
+            );
+            blocks.push((score, b.len()));
+        });
         assert_eq!(blocks, vec![(0.0, 70_000), (0.75, 70_000)]);
     }
 

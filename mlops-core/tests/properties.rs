@@ -300,12 +300,13 @@ proptest! {
     ) {
         // Tags: a row's parity, checked on the way out. Both row widths, same blocks.
         let tag = |i: usize| i % 3 == 1;
+        let tags: Vec<bool> = (0..v.len()).map(tag).collect();
         let mut blocks32: Vec<Vec<usize>> = Vec::new();
-        mlops_core::radix::tie_blocks_asc::<u32>(&ndarray::ArrayView1::from(&v[..]), tag, |b| {
+        mlops_core::radix::tie_blocks_asc::<u32>(&v, &tags, |b| {
             blocks32.push(b.iter().map(|r| { assert_eq!(r.tag(), tag(r.row())); r.row() }).collect());
         });
         let mut blocks64: Vec<Vec<usize>> = Vec::new();
-        mlops_core::radix::tie_blocks_asc::<u64>(&ndarray::ArrayView1::from(&v[..]), tag, |b| {
+        mlops_core::radix::tie_blocks_asc::<u64>(&v, &tags, |b| {
             blocks64.push(b.iter().map(|r| { assert_eq!(r.tag(), tag(r.row())); r.row() }).collect());
         });
         for b in blocks32.iter_mut().chain(blocks64.iter_mut()) {

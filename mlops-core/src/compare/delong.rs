@@ -59,7 +59,7 @@ pub struct DelongResult {
 /// running counts of the positives and negatives below: every row of a block gets the same
 /// placement for its class, so no per-class sorts or midranks are needed.
 fn placements<R: TaggedRow>(
-    scores: &ArrayView1<'_, f64>,
+    scores: &[f64],
     labels: &[bool],
     positives: usize,
     negatives: usize,
@@ -70,23 +70,25 @@ fn placements<R: TaggedRow>(
     // Twice the number of (positive, negative) pairs ordered correctly, ties counting one
     // half: an integer, so the AUC is exact up to its final division.
     let mut twice_wins = 0u128;
-    tie_blocks_asc::<R>(
-        scores,
-        |i| labels[i],
-        |block| {
-            let block_pos = block.iter().filter(|r| r.tag()).count() as u64;
-            let block_neg = block.len() as u64 - block_pos;
-            let positive = (below_neg as f64 + 0.5 * block_neg as f64) / n;
-            let negative = (m - below_pos as f64 - 0.5 * block_pos as f64) / m;
-            for r in block {
-                by_row[r.row()] = if r.tag() { positive } else { negative };
-            }
-            twice_wins += u128::from(block_pos) * u128::from(2 * below_neg + block_neg);
-            below_pos += block_pos;
-            below_neg += block_neg;
-        },
-    );
+    tie_blocks_asc::<R>(scores, labels, |block| {
+        let block_pos = block.iter().filter(|r| r.tag()).count() as u64;
+        let block_neg = block.len() as u64 - block_pos;
+        let positive = (below_neg as f64 + 0.5 * block_neg as f64) / n;
+        let negative = (m - below_pos as f64 - 0.5 * block_pos as f64) / m;
+        for r in block {
+            by_row[r.row()] = if r.tag() { positive } else { negative };
+        }
+        twice_wins += u128::from(block_pos) * u128::from(2 * below_neg + block_neg);
+        below_pos += block_pos;
+        below_neg += block_neg;
+    });
     (by_row, twice_wins as f64 / (2.0 * m * n))
+}
+
+/// The array as a slice, copied only when it is strided.
+fn contiguous<'a, T: Clone>(v: &'a ArrayView1<'_, T>) -> Cow<'a, [T]> {
+    v.as_slice()
+        .map_or_else(|| Cow::Owned(v.to_vec()), Cow::Borrowed)
 }
 
 /// Centred sums of squares and products of two models' placements, by class:
@@ -182,11 +184,12 @@ pub fn delong<'a, L: crate::input::BinaryLabel + 'a>(
         ));
     }
     let labels = task_a.labels();
-    let labels = labels
-        .as_slice()
-        .map_or_else(|| Cow::Owned(labels.to_vec()), Cow::Borrowed);
-    let (a, b) = (task_a.scores(), task_b.scores());
-    let place = |s| {
+    let (labels, a, b) = (
+        contiguous(&labels),
+        contiguous(task_a.scores()),
+        contiguous(task_b.scores()),
+    );
+    let place = |s: &[f64]| {
         if labels.len() < <u32 as TaggedRow>::ROWS {
             placements::<u32>(s, &labels, m, n)
         } else {
@@ -194,7 +197,7 @@ pub fn delong<'a, L: crate::input::BinaryLabel + 'a>(
         }
     };
     let ((pa, auc_a), (pb, auc_b)) =
-        crate::parallel::join(labels.len() >= 1 << 15, || place(a), || place(b));
+        crate::parallel::join(labels.len() >= 1 << 15, || place(&a), || place(&b));
     let [pos, neg] = centred_sums(&pa, &pb, &labels, auc_a, auc_b);
     let (mf, nf) = (m as f64, n as f64);
     // Sample covariances (denominator count - 1) of the placements, divided by the count.
