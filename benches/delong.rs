@@ -1,5 +1,6 @@
-//! DeLong's test at 1e6 rows (two models, one sort each), beside the lower bound that
-//! matters: a bare `sort_unstable_by` of the same scores, measured in the same run.
+//! DeLong's test at 1e6 rows (two models, one bucketed grouping of the rows each), beside
+//! the lower bound that matters: a bare `sort_unstable_by` of the same scores, measured in
+//! the same run.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)] // test code: fail loudly
 

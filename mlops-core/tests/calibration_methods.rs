@@ -231,6 +231,60 @@ fn beta_fit_satisfies_the_optimality_conditions() {
     }
 }
 
+/// Integer weights are repeated rows to the last bit, whatever the row order, including on
+/// samples the full fit cannot fit: rows Hypothesis found in CI, quasi-separated by a bump
+/// (a > 0, b < 0), where the weighted fit and the repeated rows used to disagree on
+/// "undefined". The rule refits on ln s, whose slope is negative: the constant.
+#[test]
+fn beta_weights_are_repeated_rows_also_when_the_full_fit_diverges() {
+    let rows = [
+        (6, 1, 2),
+        (19, 0, 3),
+        (12, 0, 1),
+        (11, 0, 1),
+        (3, 0, 1),
+        (8, 0, 2),
+        (3, 1, 3),
+        (3, 1, 1),
+    ];
+    let s: Vec<f64> = rows.iter().map(|r| f64::from(r.0) / 20.0).collect();
+    let y: Vec<u8> = rows.iter().map(|r| r.1).collect();
+    let w: Vec<f64> = rows.iter().map(|r| f64::from(r.2)).collect();
+    let weighted = BetaCalibrator::fit(
+        &BinaryTask::new(&s[..], &y[..])
+            .unwrap()
+            .with_weights(&w[..])
+            .unwrap(),
+    )
+    .unwrap();
+    let (mut sr, mut yr) = (Vec::new(), Vec::new());
+    for r in rows.iter().rev() {
+        for _ in 0..r.2 {
+            sr.push(f64::from(r.0) / 20.0);
+            yr.push(r.1);
+        }
+    }
+    let repeated = BetaCalibrator::fit(&BinaryTask::new(&sr[..], &yr[..]).unwrap()).unwrap();
+    assert_eq!(weighted, repeated);
+    // 6 positive and 8 negative rows by weight.
+    assert_eq!((weighted.a, weighted.b), (0.0, 0.0));
+    assert!((weighted.c - (6.0f64 / 8.0).ln()).abs() < 1e-15);
+}
+
+/// Classes a monotone map separates (here with one score shared by both classes): no
+/// maximum-likelihood fit, weighted or repeated.
+#[test]
+fn beta_separated_by_a_monotone_map_is_undefined() {
+    let s = [0.1, 0.2, 0.3, 0.3, 0.7, 0.8, 0.9];
+    let y = [0, 0, 0, 1, 1, 1, 1];
+    let e = BetaCalibrator::fit(&BinaryTask::new(&s[..], &y[..]).unwrap()).unwrap_err();
+    assert!(
+        matches!(e, mlops_core::CoreError::UndefinedMetric { .. })
+            && e.to_string().contains("separate"),
+        "{e}"
+    );
+}
+
 #[test]
 fn calibrators_round_trip_through_json() {
     let (s, y) = beta_sample(500, 1.5, 0.8, 0.1, 3);

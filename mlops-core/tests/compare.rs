@@ -172,3 +172,38 @@ fn delong_needs_two_of_each_class() {
     .unwrap();
     assert_eq!((r.difference, r.std_error, r.statistic), (0.0, 0.0, None));
 }
+
+proptest! {
+    // O(m n) oracle on thousands of rows: a few cases.
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    #[test]
+    fn delong_equals_the_pairwise_definition_past_the_radix_threshold(
+        rows in 2100usize..2600,
+        levels in prop_oneof![Just(7u32), Just(300), Just(1 << 30)],
+        seed in any::<u64>(),
+    ) {
+        // Past 2048 rows the placements come from the bucketed grouping; few levels give
+        // heavy ties, many give nearly distinct scores.
+        let mut state = seed | 1;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut y = Vec::with_capacity(rows);
+        let (mut a, mut b) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
+        for _ in 0..rows {
+            let label = next() % 3 == 0;
+            let level = |r: u64| f64::from((r % u64::from(levels)) as u32) / f64::from(levels);
+            a.push(level(next()) + if label { 0.2 } else { 0.0 });
+            b.push(level(next()) - if label { 0.1 } else { 0.0 });
+            y.push(label);
+        }
+        let r = delong(&y[..], &a[..], &b[..], 0.95).unwrap();
+        let (auc_a, auc_b, var_a, var_b, cov) = naive(&y, &a, &b);
+        prop_assert!(close(r.auc_a, auc_a) && close(r.auc_b, auc_b));
+        prop_assert!(close(r.var_a, var_a) && close(r.var_b, var_b) && close(r.covariance, cov));
+    }
+}

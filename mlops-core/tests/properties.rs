@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)] // test code: fail loudly
 
+use mlops_core::radix::TaggedRow;
 use mlops_core::{BinaryTask, ConfusionMatrix, CostMatrix, Groups, SortedCounts};
 use proptest::prelude::*;
 
@@ -291,5 +292,37 @@ proptest! {
         for p in &pairs {
             prop_assert_eq!(p.0.to_bits(), v[p.1 as usize].to_bits());
         }
+    }
+
+    #[test]
+    fn tie_blocks_group_the_rows_of_equal_scores_in_ascending_order(
+        v in prop::collection::vec(prop_oneof![floats(), Just(-0.0)], 0..9000),
+    ) {
+        // Tags: a row's parity, checked on the way out. Both row widths, same blocks.
+        let tag = |i: usize| i % 3 == 1;
+        let tags: Vec<bool> = (0..v.len()).map(tag).collect();
+        let mut blocks32: Vec<Vec<usize>> = Vec::new();
+        mlops_core::radix::tie_blocks_asc::<u32>(&v, &tags, |b| {
+            blocks32.push(b.iter().map(|r| { assert_eq!(r.tag(), tag(r.row())); r.row() }).collect());
+        });
+        let mut blocks64: Vec<Vec<usize>> = Vec::new();
+        mlops_core::radix::tie_blocks_asc::<u64>(&v, &tags, |b| {
+            blocks64.push(b.iter().map(|r| { assert_eq!(r.tag(), tag(r.row())); r.row() }).collect());
+        });
+        for b in blocks32.iter_mut().chain(blocks64.iter_mut()) {
+            b.sort_unstable();
+        }
+        prop_assert_eq!(&blocks32, &blocks64);
+        // The same blocks as a comparison sort's runs of equal scores (0.0 == -0.0).
+        let mut order: Vec<usize> = (0..v.len()).collect();
+        order.sort_by(|&i, &j| (v[i] + 0.0).total_cmp(&(v[j] + 0.0)).then(i.cmp(&j)));
+        let mut expected: Vec<Vec<usize>> = Vec::new();
+        for &i in &order {
+            match expected.last_mut() {
+                Some(b) if v[b[0]] == v[i] => b.push(i),
+                _ => expected.push(vec![i]),
+            }
+        }
+        prop_assert_eq!(blocks32, expected);
     }
 }

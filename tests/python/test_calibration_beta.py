@@ -106,10 +106,16 @@ def test_property_stationary_and_weights_equal_repeats(rows):
     s = np.array([r[0] / 20 for r in rows])
     y = np.array([r[1] for r in rows])
     w = np.array([r[2] for r in rows], dtype=float)
+    s_rep, y_rep = np.repeat(s, w.astype(int)), np.repeat(y, w.astype(int))
     try:
         cal = BetaCalibrator().fit(s, y, sample_weight=w)
-    except errors.UndefinedMetricError:
-        return  # one class, too few distinct scores, or separated: no MLE to compare
+    except errors.UndefinedMetricError as e:
+        # One class, too few distinct scores, or separated: no MLE, and the same verdict
+        # for the rows repeated.
+        with pytest.raises(errors.UndefinedMetricError) as again:
+            BetaCalibrator().fit(s_rep, y_rep)
+        assert str(again.value) == str(e)
+        return
     x = np.c_[features(s), np.ones(len(s))]
     q = cal.transform(s)
     grad = x.T @ (w * (q - y))
@@ -121,19 +127,62 @@ def test_property_stationary_and_weights_equal_repeats(rows):
     for j in (0, 1):
         if not active[j]:
             assert grad[j] >= -1e-7 * scale[j]
-    try:
-        repeated = BetaCalibrator().fit(np.repeat(s, w.astype(int)),
-                                        np.repeat(y, w.astype(int)))
-    except errors.UndefinedMetricError:
-        # A known edge (see the session notes): on a tiny, nearly separated sample the
-        # Hessian after the a/b refit can be numerically singular in one summation order and
-        # not the other, so the "undefined" verdict may differ between weights and repeats.
-        # Such a case was found in CI (rows [(6,1,2), (19,0,3), (12,0,1), (11,0,1), (3,0,1),
-        # (8,0,2), (3,1,3), (3,1,1)]); the stationarity check above still held for it.
-        return
-    # Probabilities, not coefficients: on nearly separated tiny samples the likelihood is
-    # flat along a direction, so coefficients agree only to the fit's conditioning.
-    assert_close(repeated.transform(s), q, rtol=FIT_RTOL, atol=FIT_RTOL)
+    # Integer weights are repeated rows, exactly: the fit pools equal rows first.
+    repeated = BetaCalibrator().fit(s_rep, y_rep)
+    assert (repeated.a, repeated.b, repeated.c) == (cal.a, cal.b, cal.c)
+
+
+# Rows (20 s, y, weight) that Hypothesis found in CI: the classes are quasi-separated by a
+# non-monotone beta map (a > 0, b < 0), so the full fit has no maximum; the weighted fit
+# and the repeated rows used to disagree on whether the result was undefined.
+CI_QUASI_SEPARATED = [(6, 1, 2), (19, 0, 3), (12, 0, 1), (11, 0, 1), (3, 0, 1), (8, 0, 2),
+                      (3, 1, 3), (3, 1, 1)]
+
+
+@pytest.mark.filterwarnings("ignore")  # scikit-learn warns about the diverging full fit
+def test_separated_by_a_non_monotone_map_follows_the_rule_on_the_diverging_signs():
+    s = np.array([r[0] / 20 for r in CI_QUASI_SEPARATED])
+    y = np.array([r[1] for r in CI_QUASI_SEPARATED])
+    w = np.array([r[2] for r in CI_QUASI_SEPARATED], dtype=float)
+    # scikit-learn's C=inf fit stops at large coefficients with b < 0; the rule refits on
+    # ln s, whose slope is negative too: the constant logit of the event rate.
+    coef, _ = sklearn_fit(features(s), y, w)
+    assert coef[0] > 100 and coef[1] < -100
+    expected = sklearn_beta(s, y, w)
+    assert expected[:2] == (0.0, 0.0)
+    for cal in (BetaCalibrator().fit(s, y, sample_weight=w),
+                BetaCalibrator().fit(np.repeat(s, w.astype(int)), np.repeat(y, w.astype(int))),
+                BetaCalibrator().fit(s[::-1], y[::-1], sample_weight=w[::-1])):
+        assert (cal.a, cal.b) == (0.0, 0.0)
+        assert_close(cal.c, expected[2])
+    # Positives in the middle, negatives at both ends: completely separated by a bump
+    # (a > 0, b < 0); the refit on ln s alone has a maximum.
+    s = np.array([0.1, 0.2, 0.3, 0.45, 0.5, 0.55, 0.7, 0.8, 0.9])
+    y = np.array([0, 0, 1, 1, 1, 1, 1, 0, 0])
+    cal = BetaCalibrator().fit(s, y)
+    a, b, c = sklearn_beta(s, y)
+    assert b == 0.0 and cal.b == 0.0
+    assert_close([cal.a, cal.c], [a, c], rtol=FIT_RTOL, atol=FIT_RTOL)
+
+
+@pytest.mark.filterwarnings("ignore")  # scikit-learn warns about the diverging fits
+def test_separated_by_a_monotone_map():
+    s = np.array([0.1, 0.2, 0.3, 0.3, 0.7, 0.8, 0.9])
+    y = np.array([0, 0, 0, 1, 1, 1, 1])  # quasi-separated: the tie at 0.3 is the only overlap
+    w = np.array([1.0, 2.0, 3.0, 1.0, 2.0, 1.0, 3.0])
+    repeats = (np.repeat(s, w.astype(int)), np.repeat(y, w.astype(int)), None)
+    # Increasing: no maximum, whatever the optimiser's path; undefined for weights and
+    # repeats alike (scikit-learn and betacal would return an arbitrarily steep step).
+    for args in ((s, y, w), repeats):
+        with pytest.raises(errors.UndefinedMetricError, match="separate"):
+            BetaCalibrator().fit(args[0], args[1], sample_weight=args[2])
+    # Decreasing: every slope would be negative, and the rule fixes them at 0, as it does
+    # to scikit-learn's large negative coefficients.
+    for args in ((s, 1 - y, w), (repeats[0], 1 - repeats[1], None)):
+        cal = BetaCalibrator().fit(args[0], args[1], sample_weight=args[2])
+        expected = sklearn_beta(*args)
+        assert (cal.a, cal.b) == (0.0, 0.0) == expected[:2]
+        assert_close(cal.c, expected[2])
 
 
 def test_errors():

@@ -110,11 +110,29 @@ fn solve_spd(h: &[[f64; 3]; 3], g: &[f64; 3], k: usize) -> Option<[f64; 3]> {
     Some(x)
 }
 
+/// How a logistic fit ended: at the maximum of the likelihood, or running off to infinity
+/// along a direction (the classes are separated in the fitted features), with the last
+/// iterate, whose coefficients have the signs of that direction.
+#[derive(Debug, Clone, Copy)]
+enum Fit {
+    Converged([f64; 3]),
+    Diverging([f64; 3]),
+}
+
+impl Fit {
+    fn coefficients(self) -> [f64; 3] {
+        match self {
+            Self::Converged(beta) | Self::Diverging(beta) => beta,
+        }
+    }
+}
+
 /// Unpenalised weighted logistic regression of the labels on the features named in
 /// `active` (indices into `[ln s, -ln(1 - s)]`) plus an intercept, by Newton's method
-/// with a backtracking line search. Returns the coefficients in `active`'s order, then the
-/// intercept.
-fn logistic_fit(rows: &[Row], active: &[usize], total: f64, positive: f64) -> Result<[f64; 3]> {
+/// with a backtracking line search. The coefficients come in `active`'s order, then the
+/// intercept. The caller has checked that they are identifiable (enough distinct scores),
+/// so a Hessian that turns singular means the fitted probabilities are running to 0 and 1.
+fn logistic_fit(rows: &[Row], active: &[usize], total: f64, positive: f64) -> Fit {
     let k = active.len() + 1;
     let x_of = |f: &[f64; 2], j: usize| if j < active.len() { f[active[j]] } else { 1.0 };
     let loss = |beta: &[f64; 3]| -> f64 {
@@ -152,17 +170,9 @@ fn logistic_fit(rows: &[Row], active: &[usize], total: f64, positive: f64) -> Re
             }
         }
         let Some(step) = solve_spd(&h, &g, k) else {
-            if current <= 1e-6 * total {
-                // The Hessian vanished because every row is fitted almost perfectly.
-                return Err(separated());
-            }
-            return Err(CoreError::undefined(
-                "beta calibration",
-                "the features ln(s) and -ln(1 - s) are collinear on these scores (fewer \
-                 than three distinct scores, or all fitted probabilities 0 or 1): the \
-                 coefficients are not identifiable; use more distinct scores or Platt \
-                 scaling",
-            ));
+            // The features are identifiable, so the Hessian vanished because the rows that
+            // carry the curvature are fitted almost perfectly.
+            return Fit::Diverging(beta);
         };
         // Newton decrement: g' H^-1 g, twice the predicted decrease of the loss.
         let decrement: f64 = (0..k).map(|j| g[j] * step[j]).sum();
@@ -202,7 +212,7 @@ fn logistic_fit(rows: &[Row], active: &[usize], total: f64, positive: f64) -> Re
             polishing = 1;
         }
     }
-    Err(separated())
+    Fit::Diverging(beta)
 }
 
 fn separated() -> CoreError {
@@ -213,15 +223,51 @@ fn separated() -> CoreError {
     )
 }
 
+/// The fit of one slope left after the paper's rule dropped the other: a negative slope
+/// (finite, or running to minus infinity) is fixed at 0 too, leaving the constant.
+fn one_slope(fit: Fit, positive: f64, negative: f64) -> Result<(f64, f64)> {
+    let [slope, c, _] = fit.coefficients();
+    if slope < 0.0 {
+        Ok((0.0, (positive / negative).ln()))
+    } else if let Fit::Diverging(_) = fit {
+        Err(separated())
+    } else {
+        Ok((slope, c))
+    }
+}
+
 /// Accepts a converged fit unless it is the tail of a run to infinity: on separated data
 /// the loss tends to 0 (complete separation) or a slope grows without bound (quasi-complete
 /// separation) while every step still lowers the loss.
-fn finite_fit(beta: [f64; 3], loss: f64, total: f64) -> Result<[f64; 3]> {
+fn finite_fit(beta: [f64; 3], loss: f64, total: f64) -> Fit {
     if loss <= 1e-10 * total || beta.iter().any(|b| !b.is_finite() || b.abs() > 1e6) {
-        Err(separated())
+        Fit::Diverging(beta)
     } else {
-        Ok(beta)
+        Fit::Converged(beta)
     }
+}
+
+/// The rows with positive weight as distinct `(features, label)` with their weights summed,
+/// in increasing order of score then label: a weighted sample and the same sample with
+/// rows repeated (integer weights expanded) become the same rows, summed in the same order,
+/// so they get the same fit to the last bit; the order of the rows does not matter either.
+fn distinct_rows(task: &BinaryTask<'_>) -> Vec<Row> {
+    let mut rows: Vec<(f64, bool, f64)> = task
+        .rows()
+        .filter(|&(_, _, w)| w > 0.0)
+        .map(|(s, y, w)| (s.clamp(BETA_EPS, 1.0 - BETA_EPS), y, w))
+        .collect();
+    rows.sort_unstable_by(|p, q| p.0.total_cmp(&q.0).then(p.1.cmp(&q.1)));
+    let mut out: Vec<Row> = Vec::with_capacity(rows.len());
+    let mut last: Option<(f64, bool)> = None;
+    for (s, y, w) in rows {
+        match out.last_mut() {
+            Some(row) if last == Some((s, y)) => row.2 += w,
+            _ => out.push((features(s), f64::from(u8::from(y)), w)),
+        }
+        last = Some((s, y));
+    }
+    out
 }
 
 impl BetaCalibrator {
@@ -233,11 +279,26 @@ impl BetaCalibrator {
     /// too, leaving the constant `logit(event rate)`. Scores are clipped to
     /// `[BETA_EPS, 1 - BETA_EPS]`.
     ///
+    /// Weights are frequency weights: integer weights give the same fit, to the last bit,
+    /// as the rows repeated (rows with equal scores and labels are pooled first).
+    ///
+    /// Separated classes: when some beta map fits every row perfectly (or all but rows
+    /// sharing a score), the likelihood has no maximum and its coefficients run off to
+    /// infinity, where scikit-learn's `LogisticRegression(C=inf)` and the authors' `betacal`
+    /// stop at large finite coefficients with the signs of that direction. Here:
+    /// - every negative scored at or below every positive (an increasing map separates the
+    ///   classes): the fit is undefined (an error), rather than an arbitrary steep step;
+    /// - every positive at or below every negative: any slope would be negative, and the
+    ///   rule fixes both at 0, leaving the constant;
+    /// - overlapping classes that a bump or a valley separates (`a > 0 > b` or
+    ///   `b > 0 > a` running off): the rule applies to those signs, and the refit on the
+    ///   one feature left has a maximum.
+    ///
     /// # Errors
     /// [`CoreError::OutOfRange`] for a score outside `[0, 1]`;
     /// [`CoreError::UndefinedMetric`] when one class is missing (weighted), when the
-    /// coefficients are not identifiable (fewer than three distinct scores) or when the
-    /// classes are perfectly separated (the maximum-likelihood fit does not exist).
+    /// coefficients are not identifiable (fewer than three distinct scores) or when an
+    /// increasing map separates the classes (the maximum-likelihood fit does not exist).
     pub fn fit(task: &BinaryTask<'_>) -> Result<Self> {
         check_probabilities(task)?;
         let (positive, negative) = (task.positive_weight(), task.negative_weight());
@@ -248,29 +309,70 @@ impl BetaCalibrator {
                  are needed",
             ));
         }
-        let rows: Vec<Row> = task
-            .rows()
-            .filter(|&(_, _, w)| w > 0.0)
-            .map(|(s, y, w)| (features(s), f64::from(u8::from(y)), w))
-            .collect();
+        let rows = distinct_rows(task);
+        // Three distinct points of the strictly convex curve (ln s, -ln(1 - s)) are never
+        // on one line, so three distinct scores make a, b and c identifiable. Checked here,
+        // on the data, so that a singular Hessian in the fit can only mean separation.
+        let distinct = 1 + rows.windows(2).filter(|w| w[0].0 != w[1].0).count();
+        if distinct < 3 {
+            return Err(CoreError::undefined(
+                "beta calibration",
+                "the features ln(s) and -ln(1 - s) are collinear on fewer than three \
+                 distinct scores: the coefficients are not identifiable; use more distinct \
+                 scores or Platt scaling",
+            ));
+        }
+        // Sums over the distinct rows, as the fit's: the same for weights and repeats.
+        let positive: f64 = rows.iter().map(|r| r.1 * r.2).sum();
+        let negative: f64 = rows.iter().map(|r| (1.0 - r.1) * r.2).sum();
         let total = positive + negative;
-        let full = logistic_fit(&rows, &[0, 1], total, positive)?;
-        let (a, b, c) = if full[0] < 0.0 {
-            let fit = logistic_fit(&rows, &[1], total, positive)?;
-            if fit[0] < 0.0 {
-                (0.0, 0.0, (positive / negative).ln())
-            } else {
-                (0.0, fit[0], fit[1])
+        // Separation by a monotone map, decided on the data rather than by the optimiser:
+        // the slopes of the full fit and of either refit run to +infinity when every
+        // negative scores at or below every positive (no maximum: undefined), and to
+        // -infinity the other way round, where the rule fixes them at 0 (the constant).
+        let (mut low, mut high) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+        for (s, y, w) in task.rows() {
+            if w > 0.0 {
+                let s = s.clamp(BETA_EPS, 1.0 - BETA_EPS);
+                let class = usize::from(y);
+                low[class] = low[class].min(s);
+                high[class] = high[class].max(s);
             }
-        } else if full[1] < 0.0 {
-            let fit = logistic_fit(&rows, &[0], total, positive)?;
-            if fit[0] < 0.0 {
-                (0.0, 0.0, (positive / negative).ln())
-            } else {
-                (fit[0], 0.0, fit[1])
-            }
+        }
+        if high[0] <= low[1] {
+            return Err(separated());
+        }
+        if high[1] <= low[0] {
+            return Ok(Self {
+                a: 0.0,
+                b: 0.0,
+                c: (positive / negative).ln(),
+            });
+        }
+        // The classes overlap, so a fit on one feature has a maximum. The paper's rule
+        // reads the signs of the full fit; where that fit runs off to infinity (a bump or
+        // a valley separates the classes), they are the signs of the direction it runs in,
+        // as the large finite coefficients scikit-learn and betacal stop at would have them.
+        let full = logistic_fit(&rows, &[0, 1], total, positive);
+        let [a, b, c] = full.coefficients();
+        let (a, b, c) = if a < 0.0 {
+            let (b, c) = one_slope(
+                logistic_fit(&rows, &[1], total, positive),
+                positive,
+                negative,
+            )?;
+            (0.0, b, c)
+        } else if b < 0.0 {
+            let (a, c) = one_slope(
+                logistic_fit(&rows, &[0], total, positive),
+                positive,
+                negative,
+            )?;
+            (a, 0.0, c)
+        } else if let Fit::Diverging(_) = full {
+            return Err(separated());
         } else {
-            (full[0], full[1], full[2])
+            (a, b, c)
         };
         Ok(Self { a, b, c })
     }

@@ -1,12 +1,17 @@
 //! DeLong's test for two correlated ROC AUCs (DeLong, DeLong & Clarke-Pearson 1988), in the
 //! O(n log n) placement form of Sun & Xu (2014): each row's placement value is read off the
-//! sorted cumulative counts, so the test costs one sort per model.
+//! cumulative label counts of its model's tied blocks, so the test costs one grouping of
+//! the rows by score per model and no per-class sorts.
 
+use std::borrow::Cow;
+
+use ndarray::ArrayView1;
 use serde::{Deserialize, Serialize};
 
 use crate::compare::{normal_quantile, normal_sf};
 use crate::error::{CoreError, Result};
 use crate::input::{BinaryTask, check_len, names};
+use crate::radix::{TaggedRow, tie_blocks_asc};
 
 /// DeLong's test of `AUC_a - AUC_b` for two models scored on the same rows.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -45,84 +50,83 @@ pub struct DelongResult {
     pub negatives: usize,
 }
 
-/// Placement values: for a positive, the share of negatives scored below it (ties count
-/// one half); for a negative, the share of positives scored above it. Their means are the
-/// AUC.
+/// Placement values, by row: a positive's is the share of negatives scored below it (ties
+/// count one half), a negative's the share of positives scored above it; their means (over
+/// the positives, or over the negatives) are the AUC, returned exactly (one rounding).
 ///
-/// One sort of `(score, row)` pairs, then one pass over the tied blocks writes every
-/// row's placement into its slot (rows keep their order among the positives and among the
-/// negatives, so the two models' placements pair up row by row).
-fn placements(task: &BinaryTask<'_>) -> (Vec<f64>, Vec<f64>) {
-    let scores = task.scores();
-    let labels = task.labels();
-    let rows = scores.len();
-    // Each row's index among the positives (or among the negatives).
-    let mut slot = Vec::with_capacity(rows);
-    let (mut n_pos, mut n_neg) = (0u32, 0u32);
-    for &y in labels.iter() {
-        if y {
-            slot.push(n_pos);
-            n_pos += 1;
-        } else {
-            slot.push(n_neg);
-            n_neg += 1;
+/// One grouping of the rows into tied blocks ([`crate::radix::tie_blocks_asc`], labels
+/// riding in each row index's top bit), and a sweep over the blocks in ascending order with
+/// running counts of the positives and negatives below: every row of a block gets the same
+/// placement for its class, so no per-class sorts or midranks are needed.
+fn placements<R: TaggedRow>(
+    scores: &[f64],
+    labels: &[bool],
+    positives: usize,
+    negatives: usize,
+) -> (Vec<f64>, f64) {
+    let (m, n) = (positives as f64, negatives as f64);
+    let mut by_row = vec![0.0; labels.len()];
+    let (mut below_pos, mut below_neg) = (0u64, 0u64);
+    // Twice the number of (positive, negative) pairs ordered correctly, ties counting one
+    // half: an integer, so the AUC is exact up to its final division.
+    let mut twice_wins = 0u128;
+    tie_blocks_asc::<R>(scores, labels, |block| {
+        let block_pos = block.iter().filter(|r| r.tag()).count() as u64;
+        let block_neg = block.len() as u64 - block_pos;
+        let positive = (below_neg as f64 + 0.5 * block_neg as f64) / n;
+        let negative = (m - below_pos as f64 - 0.5 * block_pos as f64) / m;
+        for r in block {
+            by_row[r.row()] = if r.tag() { positive } else { negative };
         }
-    }
-    // Row indices ride along as floats: exact below 2^53 rows.
-    let mut order: Vec<(f64, f64)> = scores
-        .iter()
-        .enumerate()
-        .map(|(i, &s)| (s + 0.0, i as f64))
-        .collect();
-    crate::radix::sort_pairs_desc(&mut order);
-    let (p, n) = (f64::from(n_pos), f64::from(n_neg));
-    let mut v10 = vec![0.0; n_pos as usize];
-    let mut v01 = vec![0.0; n_neg as usize];
-    let (mut above_pos, mut above_neg) = (0.0, 0.0);
-    let mut i = 0;
-    while i < rows {
-        let score = order[i].0;
-        let mut j = i;
-        let (mut block_pos, mut block_neg) = (0.0, 0.0);
-        while j < rows && order[j].0 == score {
-            if labels[order[j].1 as usize] {
-                block_pos += 1.0;
-            } else {
-                block_neg += 1.0;
-            }
-            j += 1;
-        }
-        // A positive's placement: negatives below it, ties counting one half; a negative's:
-        // positives above it, ties counting one half.
-        let positive = (n - above_neg - 0.5 * block_neg) / n;
-        let negative = (above_pos + 0.5 * block_pos) / p;
-        for &(_, r) in &order[i..j] {
-            let r = r as usize;
-            if labels[r] {
-                v10[slot[r] as usize] = positive;
-            } else {
-                v01[slot[r] as usize] = negative;
-            }
-        }
-        above_pos += block_pos;
-        above_neg += block_neg;
-        i = j;
-    }
-    (v10, v01)
+        twice_wins += u128::from(block_pos) * u128::from(2 * below_neg + block_neg);
+        below_pos += block_pos;
+        below_neg += block_neg;
+    });
+    (by_row, twice_wins as f64 / (2.0 * m * n))
 }
 
-fn mean(v: &[f64]) -> f64 {
-    v.iter().sum::<f64>() / v.len() as f64
+/// The array as a slice, copied only when it is strided.
+fn contiguous<'a, T: Clone>(v: &'a ArrayView1<'_, T>) -> Cow<'a, [T]> {
+    v.as_slice()
+        .map_or_else(|| Cow::Owned(v.to_vec()), Cow::Borrowed)
 }
 
-/// Sample covariance (denominator `len - 1`), two-pass.
-fn cov(a: &[f64], b: &[f64]) -> f64 {
-    let (ma, mb) = (mean(a), mean(b));
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - ma) * (y - mb))
-        .sum::<f64>()
-        / (a.len() - 1) as f64
+/// Centred sums of squares and products of two models' placements, by class:
+/// `[positives, negatives]` of `[aa, bb, ab]`, each placement centred on its model's AUC
+/// (the mean of the placements of either class).
+fn centred_sums(a: &[f64], b: &[f64], labels: &[bool], auc_a: f64, auc_b: f64) -> [[f64; 3]; 2] {
+    // Four independent lanes so the sums vectorise; a label selects its class by a 0/1
+    // factor rather than a branch the predictor cannot guess.
+    const LANES: usize = 4;
+    let mut acc = [[[0.0f64; LANES]; 3]; 2];
+    let (ca, cb, cl) = (
+        a.chunks_exact(LANES),
+        b.chunks_exact(LANES),
+        labels.chunks_exact(LANES),
+    );
+    let tail = (ca.remainder(), cb.remainder(), cl.remainder());
+    for ((a, b), y) in ca.zip(cb).zip(cl) {
+        for k in 0..LANES {
+            let (x, z) = (a[k] - auc_a, b[k] - auc_b);
+            let pos = f64::from(u8::from(y[k]));
+            let neg = 1.0 - pos;
+            acc[0][0][k] += pos * (x * x);
+            acc[0][1][k] += pos * (z * z);
+            acc[0][2][k] += pos * (x * z);
+            acc[1][0][k] += neg * (x * x);
+            acc[1][1][k] += neg * (z * z);
+            acc[1][2][k] += neg * (x * z);
+        }
+    }
+    let mut sums = acc.map(|class| class.map(|lanes| lanes.iter().sum::<f64>()));
+    for ((&a, &b), &y) in tail.0.iter().zip(tail.1).zip(tail.2) {
+        let (x, z) = (a - auc_a, b - auc_b);
+        let s = &mut sums[usize::from(!y)];
+        s[0] += x * x;
+        s[1] += z * z;
+        s[2] += x * z;
+    }
+    sums
 }
 
 /// DeLong's test comparing the AUCs of scores `a` and `b` on the same rows and labels.
@@ -179,16 +183,26 @@ pub fn delong<'a, L: crate::input::BinaryLabel + 'a>(
             format!("its variance needs at least 2 positives and 2 negatives, found {m} and {n}"),
         ));
     }
-    let ((v10a, v01a), (v10b, v01b)) = crate::parallel::join(
-        task_a.len() >= 1 << 15,
-        || placements(&task_a),
-        || placements(&task_b),
+    let labels = task_a.labels();
+    let (labels, a, b) = (
+        contiguous(&labels),
+        contiguous(task_a.scores()),
+        contiguous(task_b.scores()),
     );
-    let (auc_a, auc_b) = (mean(&v10a), mean(&v10b));
+    let place = |s: &[f64]| {
+        if labels.len() < <u32 as TaggedRow>::ROWS {
+            placements::<u32>(s, &labels, m, n)
+        } else {
+            placements::<u64>(s, &labels, m, n)
+        }
+    };
+    let ((pa, auc_a), (pb, auc_b)) =
+        crate::parallel::join(labels.len() >= 1 << 15, || place(&a), || place(&b));
+    let [pos, neg] = centred_sums(&pa, &pb, &labels, auc_a, auc_b);
     let (mf, nf) = (m as f64, n as f64);
-    let var_a = cov(&v10a, &v10a) / mf + cov(&v01a, &v01a) / nf;
-    let var_b = cov(&v10b, &v10b) / mf + cov(&v01b, &v01b) / nf;
-    let covariance = cov(&v10a, &v10b) / mf + cov(&v01a, &v01b) / nf;
+    // Sample covariances (denominator count - 1) of the placements, divided by the count.
+    let var = |k: usize| pos[k] / (mf - 1.0) / mf + neg[k] / (nf - 1.0) / nf;
+    let (var_a, var_b, covariance) = (var(0), var(1), var(2));
     let difference = auc_a - auc_b;
     let var = (var_a + var_b - 2.0 * covariance).max(0.0);
     let std_error = var.sqrt();
