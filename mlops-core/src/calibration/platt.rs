@@ -38,14 +38,68 @@ fn sigmoid_neg(z: f64) -> f64 {
     }
 }
 
-/// `ln(1 + exp(x))`, without overflow.
-#[inline]
-fn softplus(x: f64) -> f64 {
-    if x > 0.0 {
-        x + (-x).exp().ln_1p()
-    } else {
-        x.exp().ln_1p()
+/// The loss and its derivatives at `(A, B)`: `sum w [softplus(z) - (1 - t) z]` with
+/// `z = A f + B` (since `-t ln sigmoid(-z) - (1 - t) ln sigmoid(z) = softplus(z) - (1 - t) z`),
+/// its gradient and its Hessian.
+#[derive(Debug, Clone, Copy, Default)]
+struct Taylor {
+    loss: f64,
+    ga: f64,
+    gb: f64,
+    haa: f64,
+    hab: f64,
+    hbb: f64,
+}
+
+impl Taylor {
+    fn add(self, o: Self) -> Self {
+        Self {
+            loss: self.loss + o.loss,
+            ga: self.ga + o.ga,
+            gb: self.gb + o.gb,
+            haa: self.haa + o.haa,
+            hab: self.hab + o.hab,
+            hbb: self.hbb + o.hbb,
+        }
     }
+}
+
+/// Rows per block: blocks are summed in a fixed order whatever the number of threads, so
+/// the fit is reproducible bit for bit.
+const BLOCK: usize = 1 << 14;
+
+/// One pass over `(f, t, w)` rows: [`Taylor`] at `(a, b)`, one `exp` and one `ln_1p` a row.
+fn taylor(rows: &[(f64, f64, f64)], a: f64, b: f64) -> Taylor {
+    let block = |chunk: &[(f64, f64, f64)]| {
+        let mut acc = Taylor::default();
+        for &(f, t, w) in chunk {
+            let z = a * f + b;
+            let e = (-z.abs()).exp();
+            // softplus(z) = max(z, 0) + ln(1 + exp(-|z|)); q = sigmoid(z).
+            let softplus = z.max(0.0) + e.ln_1p();
+            let q = if z > 0.0 {
+                1.0 / (1.0 + e)
+            } else {
+                e / (1.0 + e)
+            };
+            let r = w * (q - (1.0 - t));
+            let h = w * q * (1.0 - q);
+            acc.loss += w * (softplus - (1.0 - t) * z);
+            acc.ga += r * f;
+            acc.gb += r;
+            acc.haa += h * f * f;
+            acc.hab += h * f;
+            acc.hbb += h;
+        }
+        acc
+    };
+    let parts: Vec<Taylor> = if crate::parallel::enabled() && rows.len() > 2 * BLOCK {
+        use rayon::prelude::*;
+        rows.par_chunks(BLOCK).map(block).collect()
+    } else {
+        rows.chunks(BLOCK).map(block).collect()
+    };
+    parts.into_iter().fold(Taylor::default(), Taylor::add)
 }
 
 impl PlattCalibrator {
@@ -70,54 +124,42 @@ impl PlattCalibrator {
             .rows()
             .map(|(s, y, w)| (s / scale, if y { t_pos } else { t_neg }, w))
             .collect();
-        // Loss of (A, B): sum w [softplus(z) - (1 - t) z] with z = A f + B, since
-        // -t ln sigmoid(-z) - (1 - t) ln sigmoid(z) = softplus(z) - (1 - t) z.
-        let loss = |a: f64, b: f64| -> f64 {
-            rows.iter()
-                .map(|&(f, t, w)| {
-                    let z = a * f + b;
-                    w * (softplus(z) - (1.0 - t) * z)
-                })
-                .sum()
-        };
         let (mut a, mut b) = (0.0, ((prior0 + 1.0) / (prior1 + 1.0)).ln());
-        let mut current = loss(a, b);
+        let mut at = taylor(&rows, a, b);
         for _ in 0..200 {
-            // Gradient and Hessian of the loss in (A, B).
-            let (mut ga, mut gb, mut haa, mut hab, mut hbb) = (0.0, 0.0, 0.0, 0.0, 0.0);
-            for &(f, t, w) in &rows {
-                let z = a * f + b;
-                let q = 1.0 - sigmoid_neg(z); // = 1 / (1 + exp(-z))
-                let r = w * (q - (1.0 - t));
-                let h = w * q * (1.0 - q);
-                ga += r * f;
-                gb += r;
-                haa += h * f * f;
-                hab += h * f;
-                hbb += h;
-            }
-            let det = haa * hbb - hab * hab;
+            let det = at.haa * at.hbb - at.hab * at.hab;
             let (da, db) = if det > 0.0 {
-                ((hbb * ga - hab * gb) / det, (haa * gb - hab * ga) / det)
+                (
+                    (at.hbb * at.ga - at.hab * at.gb) / det,
+                    (at.haa * at.gb - at.hab * at.ga) / det,
+                )
             } else {
-                (ga, gb) // a gradient step where the Hessian is singular
+                (at.ga, at.gb) // a gradient step where the Hessian is singular
             };
-            // Backtracking keeps every step a descent step.
+            // Newton converges quadratically: once a full step moves (A, B) by less than
+            // 1e-10 relative, the next would move them by about 1e-20, below the precision
+            // of a double. Take that last step and stop.
+            if det > 0.0
+                && da.abs() <= 1e-10 * (1.0 + a.abs())
+                && db.abs() <= 1e-10 * (1.0 + b.abs())
+            {
+                return Ok(Self {
+                    a: (a - da) / scale,
+                    b: b - db,
+                });
+            }
+            // Backtracking keeps every step a descent step; the pass that evaluates a trial
+            // point also gives the derivatives for the next step.
             let mut step = 1.0;
             let mut accepted = false;
             for _ in 0..60 {
                 let (na, nb) = (a - step * da, b - step * db);
-                let next = loss(na, nb);
-                if next <= current {
-                    let converged = (na - a).abs() <= 1e-15 * (1.0 + a.abs())
-                        && (nb - b).abs() <= 1e-15 * (1.0 + b.abs());
+                let next = taylor(&rows, na, nb);
+                if next.loss <= at.loss {
                     a = na;
                     b = nb;
-                    current = next;
+                    at = next;
                     accepted = true;
-                    if converged {
-                        return Ok(Self { a: a / scale, b });
-                    }
                     break;
                 }
                 step *= 0.5;
