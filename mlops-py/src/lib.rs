@@ -41,11 +41,26 @@ fn _parallelism_enabled() -> bool {
     mlops_core::parallel::enabled()
 }
 
+/// A bare ``sort_unstable_by(f64::total_cmp)`` of a copy of ``values`` (float64, GIL
+/// released): the lower bound in this library's own language for benchmarks of tasks that
+/// must sort their scores (``benches/compare``). Returns nothing.
+#[pyfunction]
+fn _sort_lower_bound(py: Python<'_>, values: numpy::PyReadonlyArray1<'_, f64>) -> PyResult<()> {
+    let view = values.as_array();
+    py.detach(|| {
+        let mut copy: Vec<f64> = view.iter().copied().collect();
+        copy.sort_unstable_by(f64::total_cmp);
+        std::hint::black_box(&copy);
+    });
+    Ok(())
+}
+
 #[pymodule]
 fn _mlops_audit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(_set_parallelism, m)?)?;
     m.add_function(wrap_pyfunction!(_parallelism_enabled, m)?)?;
+    m.add_function(wrap_pyfunction!(_sort_lower_bound, m)?)?;
     m.add_function(wrap_pyfunction!(convert::_column_info, m)?)?;
     m.add_function(wrap_pyfunction!(datasets::german_credit, m)?)?;
     m.add_function(wrap_pyfunction!(datasets::_simulate_lending, m)?)?;
