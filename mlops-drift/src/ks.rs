@@ -73,7 +73,7 @@ const BUCKETED_MIN: usize = 1 << 14;
 const COARSE_BITS: u32 = 12;
 
 /// Both samples at least this large are scanned in parallel.
-const PARALLEL_MIN: usize = 1 << 16;
+pub(crate) const PARALLEL_MIN: usize = 1 << 16;
 
 /// About how many values a fine bucket of [`Sweep::bucketed`] holds where data are dense.
 const VALUES_PER_BUCKET: usize = 32;
@@ -372,7 +372,7 @@ pub fn ks_2samp(
 }
 
 /// A sorted (ascending) copy of a validated sample, `-0.0` folded into `0.0`.
-fn sorted(values: &[f64]) -> Vec<f64> {
+pub(crate) fn sorted(values: &[f64]) -> Vec<f64> {
     let mut sorted: Vec<f64> = values.iter().map(|&v| fold_zero(v)).collect();
     mlops_core::radix::sort_desc(&mut sorted);
     sorted.reverse();

@@ -26,6 +26,7 @@
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::DriftError;
@@ -190,15 +191,34 @@ impl NumericSummary {
             return Ok(());
         };
         let mut finite = Vec::with_capacity(values.len());
-        for (i, &v) in values.iter().enumerate() {
-            if nulls.as_ref().is_some_and(|m| m[i]) {
-                self.nulls += 1;
-            } else if v.is_nan() {
-                self.nan += 1;
-            } else if v.is_infinite() {
-                self.infinite += 1;
-            } else {
-                finite.push(if v == 0.0 { 0.0 } else { v });
+        match nulls {
+            // The common case, a column of plain numbers: a copy the compiler can stream,
+            // then the missing values counted only if there are any.
+            None => {
+                finite.extend(
+                    values
+                        .iter()
+                        .filter(|v| v.is_finite())
+                        .map(|&v| if v == 0.0 { 0.0 } else { v }),
+                );
+                if finite.len() < values.len() {
+                    let nan = values.iter().filter(|v| v.is_nan()).count() as u64;
+                    self.nan += nan;
+                    self.infinite += (values.len() - finite.len()) as u64 - nan;
+                }
+            }
+            Some(mask) => {
+                for (&v, &null) in values.iter().zip(mask) {
+                    if null {
+                        self.nulls += 1;
+                    } else if v.is_nan() {
+                        self.nan += 1;
+                    } else if v.is_infinite() {
+                        self.infinite += 1;
+                    } else {
+                        finite.push(if v == 0.0 { 0.0 } else { v });
+                    }
+                }
             }
         }
         self.missing = self.nulls + self.nan + self.infinite;
@@ -334,12 +354,17 @@ impl Moments {
         let n = v.len() as f64;
         let mean = v.iter().sum::<f64>() / n;
         let m2 = v.iter().map(|x| (x - mean) * (x - mean)).sum();
+        let (lo, hi) = v
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+                (lo.min(x), hi.max(x))
+            });
         Self {
             count: v.len() as u64,
             mean: Some(mean),
             m2,
-            min: v.iter().copied().reduce(f64::min),
-            max: v.iter().copied().reduce(f64::max),
+            min: Some(lo),
+            max: Some(hi),
         }
     }
 }
@@ -366,16 +391,37 @@ impl CategoricalSummary {
     }
 
     pub(crate) fn add_column(&mut self, col: &ColumnData<'_>) {
-        for i in 0..col.len() {
-            match col.category(i) {
-                Some(c) => {
-                    if let Some(n) = self.counts.get_mut(c.as_ref()) {
-                        *n += 1;
-                    } else {
-                        self.counts.insert(c.into_owned(), 1);
+        match col {
+            ColumnData::Categorical(values) => {
+                // Few categories, many rows: count by hash (one hash and usually one
+                // comparison per row, where the ordered map compares strings at every level)
+                // and order the few categories once at the end.
+                let mut counts: FxHashMap<&str, u64> = FxHashMap::default();
+                let mut missing = 0u64;
+                for v in values {
+                    match v {
+                        Some(c) => *counts.entry(c.as_ref()).or_insert(0) += 1,
+                        None => missing += 1,
                     }
                 }
-                None => self.missing += 1,
+                self.missing += missing;
+                for (c, n) in counts {
+                    *self.counts.entry(c.to_owned()).or_insert(0) += n;
+                }
+            }
+            ColumnData::Numeric { .. } => {
+                for i in 0..col.len() {
+                    match col.category(i) {
+                        Some(c) => {
+                            if let Some(n) = self.counts.get_mut(c.as_ref()) {
+                                *n += 1;
+                            } else {
+                                self.counts.insert(c.into_owned(), 1);
+                            }
+                        }
+                        None => self.missing += 1,
+                    }
+                }
             }
         }
     }
@@ -637,7 +683,22 @@ impl ReferenceProfile {
     pub fn from_table(table: &Table<'_>, params: &ProfileParams) -> Result<Self, DriftError> {
         let mut p = Self::empty(table, params)?;
         p.add_table(table)?;
-        p.finish();
+        p.finish_where(|_| true);
+        Ok(p)
+    }
+
+    /// [`ReferenceProfile::from_table`] with the exact values of only the columns `sort`
+    /// picks sorted into the canonical order, the others left in table order: for a profile
+    /// used once and dropped (the one-shot report), where sorting columns whose tests do not
+    /// depend on the order would be wasted work.
+    pub(crate) fn from_table_sorting(
+        table: &Table<'_>,
+        params: &ProfileParams,
+        sort: impl Fn(&str) -> bool + Sync,
+    ) -> Result<Self, DriftError> {
+        let mut p = Self::empty(table, params)?;
+        p.add_table(table)?;
+        p.finish_where(sort);
         Ok(p)
     }
 
@@ -728,9 +789,11 @@ impl ReferenceProfile {
         Ok(())
     }
 
-    fn finish(&mut self) {
+    fn finish_where(&mut self, pick: impl Fn(&str) -> bool + Sync) {
         let sort = |c: &mut ColumnProfile| {
-            if let ColumnSummary::Numeric(s) = &mut c.summary {
+            if let ColumnSummary::Numeric(s) = &mut c.summary
+                && pick(&c.name)
+            {
                 s.finish();
             }
         };
@@ -823,7 +886,7 @@ impl ReferenceProfile {
             self.outputs.entry(k.clone()).or_default().add(*v);
         }
         self.rows += other.rows;
-        self.finish();
+        self.finish_where(|_| true);
         Ok(())
     }
 
