@@ -393,21 +393,14 @@ impl CategoricalSummary {
     pub(crate) fn add_column(&mut self, col: &ColumnData<'_>) {
         match col {
             ColumnData::Categorical(values) => {
-                // Few categories, many rows: count by hash (one hash and usually one
-                // comparison per row, where the ordered map compares strings at every level)
-                // and order the few categories once at the end.
-                let mut counts: FxHashMap<&str, u64> = FxHashMap::default();
-                let mut missing = 0u64;
-                for v in values {
-                    match v {
-                        Some(c) => *counts.entry(c.as_ref()).or_insert(0) += 1,
-                        None => missing += 1,
-                    }
-                }
-                self.missing += missing;
-                for (c, n) in counts {
-                    *self.counts.entry(c.to_owned()).or_insert(0) += n;
-                }
+                let mut counter = CategoryCounter::default();
+                values.iter().for_each(|v| counter.add(v.as_deref()));
+                counter.into_counts(self);
+            }
+            ColumnData::Text(text) => {
+                let mut counter = CategoryCounter::default();
+                text.for_each(|v| counter.add(v));
+                counter.into_counts(self);
             }
             ColumnData::Numeric { .. } => {
                 for i in 0..col.len() {
@@ -432,6 +425,49 @@ impl CategoricalSummary {
             *self.counts.entry(k.clone()).or_insert(0) += v;
         }
         self.missing += other.missing;
+    }
+}
+
+/// Counts of the categories of a column, by hash: one hash and usually one comparison per
+/// row, where an ordered map of strings compares strings at every level. Categories under
+/// 16 bytes (nearly all) are packed with their length into a `u128`, so that neither the
+/// hash nor the comparison loops over bytes; the few distinct categories go into the
+/// summary's ordered map once, at the end.
+#[derive(Default)]
+struct CategoryCounter<'s> {
+    short: FxHashMap<u128, u64>,
+    long: FxHashMap<&'s str, u64>,
+    missing: u64,
+}
+
+impl<'s> CategoryCounter<'s> {
+    #[inline]
+    fn add(&mut self, value: Option<&'s str>) {
+        match value {
+            None => self.missing += 1,
+            Some(s) if s.len() < 16 => {
+                let mut key = (s.len() as u128) << 120;
+                for (i, &b) in s.as_bytes().iter().enumerate() {
+                    key |= u128::from(b) << (8 * i);
+                }
+                *self.short.entry(key).or_insert(0) += 1;
+            }
+            Some(s) => *self.long.entry(s).or_insert(0) += 1,
+        }
+    }
+
+    fn into_counts(self, summary: &mut CategoricalSummary) {
+        for (key, n) in self.short {
+            let len = (key >> 120) as usize;
+            let bytes = key.to_le_bytes();
+            // The bytes of a `str`, so valid UTF-8: the lossy conversion never replaces.
+            let name = String::from_utf8_lossy(&bytes[..len]).into_owned();
+            *summary.counts.entry(name).or_insert(0) += n;
+        }
+        for (name, n) in self.long {
+            *summary.counts.entry(name.to_owned()).or_insert(0) += n;
+        }
+        summary.missing += self.missing;
     }
 }
 
@@ -515,7 +551,9 @@ pub(crate) fn check_fits(
     kind: ColumnKind,
     col: &ColumnData<'_>,
 ) -> Result<(), DriftError> {
-    if kind == ColumnKind::Numeric && matches!(col, ColumnData::Categorical(_)) {
+    if kind == ColumnKind::Numeric
+        && matches!(col, ColumnData::Categorical(_) | ColumnData::Text(_))
+    {
         return Err(DriftError::ColumnTypeMismatch {
             column: name.to_owned(),
             expected: kind.name().to_owned(),
@@ -570,7 +608,7 @@ pub(crate) fn prediction_of(
             Some(1.0) => Ok(Some(true)),
             Some(v) => Err(bad(v.to_string())),
         },
-        (ColumnData::Categorical(_), _) => match col.category(i).as_deref() {
+        (ColumnData::Categorical(_) | ColumnData::Text(_), _) => match col.category(i).as_deref() {
             None => Ok(None),
             Some("0" | "false" | "False") => Ok(Some(false)),
             Some("1" | "true" | "True") => Ok(Some(true)),
@@ -739,7 +777,7 @@ impl ReferenceProfile {
             } else {
                 match col {
                     ColumnData::Numeric { .. } => ColumnKind::Numeric,
-                    ColumnData::Categorical(_) => ColumnKind::Categorical,
+                    ColumnData::Categorical(_) | ColumnData::Text(_) => ColumnKind::Categorical,
                 }
             };
             check_fits(name, kind, col)?;

@@ -15,7 +15,7 @@ use arrow_array::types::{
     Float16Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type,
     UInt16Type, UInt32Type, UInt64Type,
 };
-use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_array::{Array, ArrayRef, LargeStringArray, RecordBatch, StringArray, StringViewArray};
 use arrow_schema::DataType;
 
 use crate::DriftError;
@@ -32,6 +32,61 @@ pub enum ColumnData<'a> {
     },
     /// Categories as text; `None` is missing.
     Categorical(Vec<Option<Cow<'a, str>>>),
+    /// Categories read in place from an Arrow string array (nulls missing): no per-row
+    /// copy of a column that may hold millions of rows.
+    Text(TextColumn<'a>),
+}
+
+/// An Arrow string array viewed as a categorical column.
+#[derive(Debug, Clone, Copy)]
+pub enum TextColumn<'a> {
+    /// `Utf8`.
+    Utf8(&'a StringArray),
+    /// `LargeUtf8` (pandas' and pyarrow's large strings).
+    LargeUtf8(&'a LargeStringArray),
+    /// `Utf8View`.
+    Utf8View(&'a StringViewArray),
+}
+
+impl<'a> TextColumn<'a> {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Utf8(a) => a.len(),
+            Self::LargeUtf8(a) => a.len(),
+            Self::Utf8View(a) => a.len(),
+        }
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Row `i`, `None` when null.
+    pub fn get(&self, i: usize) -> Option<&'a str> {
+        match *self {
+            Self::Utf8(a) => (!a.is_null(i)).then(|| a.value(i)),
+            Self::LargeUtf8(a) => (!a.is_null(i)).then(|| a.value(i)),
+            Self::Utf8View(a) => (!a.is_null(i)).then(|| a.value(i)),
+        }
+    }
+
+    /// Calls `f` on every row in order (a loop per array type, no dispatch per row).
+    pub fn for_each(&self, f: impl FnMut(Option<&'a str>)) {
+        match *self {
+            Self::Utf8(a) => a.iter().for_each(f),
+            Self::LargeUtf8(a) => a.iter().for_each(f),
+            Self::Utf8View(a) => a.iter().for_each(f),
+        }
+    }
+}
+
+impl PartialEq for TextColumn<'_> {
+    /// Equal rows (whatever the Arrow type holding them).
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && (0..self.len()).all(|i| self.get(i) == other.get(i))
+    }
 }
 
 impl<'a> ColumnData<'a> {
@@ -58,6 +113,7 @@ impl<'a> ColumnData<'a> {
         match self {
             Self::Numeric { values, .. } => values.len(),
             Self::Categorical(v) => v.len(),
+            Self::Text(t) => t.len(),
         }
     }
 
@@ -70,7 +126,7 @@ impl<'a> ColumnData<'a> {
     pub fn kind_name(&self) -> &'static str {
         match self {
             Self::Numeric { .. } => "numeric",
-            Self::Categorical(_) => "categorical",
+            Self::Categorical(_) | Self::Text(_) => "categorical",
         }
     }
 
@@ -79,6 +135,7 @@ impl<'a> ColumnData<'a> {
     pub(crate) fn category(&self, i: usize) -> Option<Cow<'_, str>> {
         match self {
             Self::Categorical(v) => v[i].as_deref().map(Cow::Borrowed),
+            Self::Text(t) => t.get(i).map(Cow::Borrowed),
             Self::Numeric { values, nulls } => {
                 if nulls.as_ref().is_some_and(|m| m[i]) {
                     return None;
@@ -95,7 +152,7 @@ impl<'a> ColumnData<'a> {
                 let v = values[i];
                 (v.is_finite() && !nulls.as_ref().is_some_and(|m| m[i])).then_some(v)
             }
-            Self::Categorical(_) => None,
+            Self::Categorical(_) | Self::Text(_) => None,
         }
     }
 }
@@ -273,27 +330,9 @@ pub fn arrow_column<'a>(name: &str, array: &'a ArrayRef) -> Result<ColumnData<'a
                     .collect(),
             )
         }
-        DataType::Utf8 => ColumnData::Categorical(
-            array
-                .as_string::<i32>()
-                .iter()
-                .map(|v| v.map(Cow::Borrowed))
-                .collect(),
-        ),
-        DataType::LargeUtf8 => ColumnData::Categorical(
-            array
-                .as_string::<i64>()
-                .iter()
-                .map(|v| v.map(Cow::Borrowed))
-                .collect(),
-        ),
-        DataType::Utf8View => ColumnData::Categorical(
-            array
-                .as_string_view()
-                .iter()
-                .map(|v| v.map(Cow::Borrowed))
-                .collect(),
-        ),
+        DataType::Utf8 => ColumnData::Text(TextColumn::Utf8(array.as_string::<i32>())),
+        DataType::LargeUtf8 => ColumnData::Text(TextColumn::LargeUtf8(array.as_string::<i64>())),
+        DataType::Utf8View => ColumnData::Text(TextColumn::Utf8View(array.as_string_view())),
         DataType::Null => ColumnData::Categorical(vec![None; array.len()]),
         DataType::Dictionary(_, value) if is_text(value) => {
             let values = arrow_cast_dictionary(name, array)?;

@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use arrow_array::types::Int32Type;
 use arrow_array::{
-    BooleanArray, DictionaryArray, Float64Array, Int64Array, RecordBatch, StringArray,
+    BooleanArray, DictionaryArray, Float64Array, Int64Array, LargeStringArray, RecordBatch,
+    StringArray, StringViewArray,
 };
 use common::{assert_rel, tol};
 use mlops_drift::profile::{ColumnSummary, NumericValues, PROFILE_FORMAT_VERSION};
@@ -480,6 +481,52 @@ fn arrow_record_batches_are_profiled_by_type() {
         Table::from_record_batch(&batch),
         Err(DriftError::UnsupportedColumnType { ref column, .. }) if column == "raw"
     ));
+}
+
+#[test]
+fn arrow_strings_are_counted_in_place_like_owned_text() {
+    // Short and long (16 bytes and more) categories, multi-byte text, the empty string and
+    // nulls, in the three Arrow string types.
+    let words = [
+        Some("a"),
+        Some(""),
+        None,
+        Some("exactly15bytes!"),
+        Some("sixteen bytes!!!"),
+        Some("a much longer category name"),
+        Some("café"),
+        Some("b"),
+    ];
+    let rows: Vec<Option<&str>> = (0..500)
+        .map(|i| words[(i * i + 3 * i) % words.len()])
+        .collect();
+    let owned: Vec<Option<String>> = rows.iter().map(|r| r.map(str::to_owned)).collect();
+    let expected = ReferenceProfile::from_table(
+        &Table::new(vec![(
+            "c".into(),
+            ColumnData::Categorical(
+                owned
+                    .iter()
+                    .map(|v| v.as_deref().map(Cow::Borrowed))
+                    .collect(),
+            ),
+        )])
+        .unwrap(),
+        &ProfileParams::default(),
+    )
+    .unwrap();
+    let arrays: [arrow_array::ArrayRef; 3] = [
+        Arc::new(StringArray::from(rows.clone())),
+        Arc::new(LargeStringArray::from(rows.clone())),
+        Arc::new(StringViewArray::from(rows.clone())),
+    ];
+    for array in arrays {
+        let batch = RecordBatch::try_from_iter(vec![("c", array)]).unwrap();
+        let t = Table::from_record_batch(&batch).unwrap();
+        assert!(matches!(t.column("c"), Some(ColumnData::Text(_))));
+        let p = ReferenceProfile::from_table(&t, &ProfileParams::default()).unwrap();
+        assert_eq!(p, expected);
+    }
 }
 
 proptest! {
