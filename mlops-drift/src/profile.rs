@@ -402,6 +402,22 @@ impl CategoricalSummary {
                 text.for_each(|v| counter.add(v));
                 counter.into_counts(self);
             }
+            ColumnData::Factorized { codes, levels } => {
+                let mut per_level = vec![0u64; levels.len()];
+                let mut missing = 0u64;
+                for &c in codes.iter() {
+                    match per_level.get_mut(c as usize) {
+                        Some(n) => *n += 1,
+                        None => missing += 1, // MISSING_CODE
+                    }
+                }
+                for (level, &n) in levels.iter().zip(&per_level) {
+                    if n > 0 {
+                        *self.counts.entry(level.as_ref().to_owned()).or_insert(0) += n;
+                    }
+                }
+                self.missing += missing;
+            }
             ColumnData::Numeric { .. } => {
                 for i in 0..col.len() {
                     match col.category(i) {
@@ -552,7 +568,10 @@ pub(crate) fn check_fits(
     col: &ColumnData<'_>,
 ) -> Result<(), DriftError> {
     if kind == ColumnKind::Numeric
-        && matches!(col, ColumnData::Categorical(_) | ColumnData::Text(_))
+        && matches!(
+            col,
+            ColumnData::Categorical(_) | ColumnData::Text(_) | ColumnData::Factorized { .. }
+        )
     {
         return Err(DriftError::ColumnTypeMismatch {
             column: name.to_owned(),
@@ -608,12 +627,14 @@ pub(crate) fn prediction_of(
             Some(1.0) => Ok(Some(true)),
             Some(v) => Err(bad(v.to_string())),
         },
-        (ColumnData::Categorical(_) | ColumnData::Text(_), _) => match col.category(i).as_deref() {
-            None => Ok(None),
-            Some("0" | "false" | "False") => Ok(Some(false)),
-            Some("1" | "true" | "True") => Ok(Some(true)),
-            Some(other) => Err(bad(other.to_owned())),
-        },
+        (ColumnData::Categorical(_) | ColumnData::Text(_) | ColumnData::Factorized { .. }, _) => {
+            match col.category(i).as_deref() {
+                None => Ok(None),
+                Some("0" | "false" | "False") => Ok(Some(false)),
+                Some("1" | "true" | "True") => Ok(Some(true)),
+                Some(other) => Err(bad(other.to_owned())),
+            }
+        }
     }
 }
 
@@ -777,7 +798,9 @@ impl ReferenceProfile {
             } else {
                 match col {
                     ColumnData::Numeric { .. } => ColumnKind::Numeric,
-                    ColumnData::Categorical(_) | ColumnData::Text(_) => ColumnKind::Categorical,
+                    ColumnData::Categorical(_)
+                    | ColumnData::Text(_)
+                    | ColumnData::Factorized { .. } => ColumnKind::Categorical,
                 }
             };
             check_fits(name, kind, col)?;

@@ -35,7 +35,18 @@ pub enum ColumnData<'a> {
     /// Categories read in place from an Arrow string array (nulls missing): no per-row
     /// copy of a column that may hold millions of rows.
     Text(TextColumn<'a>),
+    /// Categories factorised once (an Arrow dictionary, numpy fixed-width strings): per row
+    /// an index into `levels`, or [`MISSING_CODE`]; counted by code, not by text.
+    Factorized {
+        /// Per row, an index into `levels` or [`MISSING_CODE`].
+        codes: Cow<'a, [u32]>,
+        /// The category names.
+        levels: Vec<Cow<'a, str>>,
+    },
 }
+
+/// The code of a missing row in [`ColumnData::Factorized`].
+pub const MISSING_CODE: u32 = u32::MAX;
 
 /// An Arrow string array viewed as a categorical column.
 #[derive(Debug, Clone, Copy)]
@@ -114,6 +125,7 @@ impl<'a> ColumnData<'a> {
             Self::Numeric { values, .. } => values.len(),
             Self::Categorical(v) => v.len(),
             Self::Text(t) => t.len(),
+            Self::Factorized { codes, .. } => codes.len(),
         }
     }
 
@@ -126,7 +138,7 @@ impl<'a> ColumnData<'a> {
     pub fn kind_name(&self) -> &'static str {
         match self {
             Self::Numeric { .. } => "numeric",
-            Self::Categorical(_) | Self::Text(_) => "categorical",
+            Self::Categorical(_) | Self::Text(_) | Self::Factorized { .. } => "categorical",
         }
     }
 
@@ -136,6 +148,9 @@ impl<'a> ColumnData<'a> {
         match self {
             Self::Categorical(v) => v[i].as_deref().map(Cow::Borrowed),
             Self::Text(t) => t.get(i).map(Cow::Borrowed),
+            Self::Factorized { codes, levels } => levels
+                .get(codes[i] as usize)
+                .map(|s| Cow::Borrowed(s.as_ref())),
             Self::Numeric { values, nulls } => {
                 if nulls.as_ref().is_some_and(|m| m[i]) {
                     return None;
@@ -152,7 +167,7 @@ impl<'a> ColumnData<'a> {
                 let v = values[i];
                 (v.is_finite() && !nulls.as_ref().is_some_and(|m| m[i])).then_some(v)
             }
-            Self::Categorical(_) | Self::Text(_) => None,
+            Self::Categorical(_) | Self::Text(_) | Self::Factorized { .. } => None,
         }
     }
 }
@@ -224,6 +239,20 @@ impl<'a> Table<'a> {
                     expected: rows,
                     found: col.len(),
                 });
+            }
+            if let ColumnData::Factorized { codes, levels } = col
+                && let Some(i) = codes
+                    .iter()
+                    .position(|&c| c != MISSING_CODE && c as usize >= levels.len())
+            {
+                return Err(DriftError::invalid_parameter(
+                    "codes",
+                    codes[i].to_string(),
+                    format!(
+                        "row {i} of `{name}` has a code beyond its {} levels",
+                        levels.len()
+                    ),
+                ));
             }
             if let ColumnData::Numeric {
                 values,
@@ -334,10 +363,7 @@ pub fn arrow_column<'a>(name: &str, array: &'a ArrayRef) -> Result<ColumnData<'a
         DataType::LargeUtf8 => ColumnData::Text(TextColumn::LargeUtf8(array.as_string::<i64>())),
         DataType::Utf8View => ColumnData::Text(TextColumn::Utf8View(array.as_string_view())),
         DataType::Null => ColumnData::Categorical(vec![None; array.len()]),
-        DataType::Dictionary(_, value) if is_text(value) => {
-            let values = arrow_cast_dictionary(name, array)?;
-            ColumnData::Categorical(values.into_iter().map(|v| v.map(Cow::Owned)).collect())
-        }
+        DataType::Dictionary(_, value) if is_text(value) => arrow_dictionary(name, array)?,
         other => {
             return Err(DriftError::UnsupportedColumnType {
                 column: name.to_owned(),
@@ -354,40 +380,47 @@ fn is_text(dt: &DataType) -> bool {
     )
 }
 
-/// The text of each row of a dictionary-encoded string column.
-fn arrow_cast_dictionary(name: &str, array: &ArrayRef) -> Result<Vec<Option<String>>, DriftError> {
+/// A dictionary-encoded string column as codes into its (borrowed) values; rows whose key
+/// or value is null are missing.
+fn arrow_dictionary<'a>(name: &str, array: &'a ArrayRef) -> Result<ColumnData<'a>, DriftError> {
     let unsupported = || DriftError::UnsupportedColumnType {
         column: name.to_owned(),
         data_type: array.data_type().to_string(),
     };
     let dict = array.as_any_dictionary_opt().ok_or_else(unsupported)?;
-    let values = dict.values();
-    let texts: Vec<Option<String>> = match values.data_type() {
-        DataType::Utf8 => values
-            .as_string::<i32>()
-            .iter()
-            .map(|v| v.map(str::to_owned))
-            .collect(),
-        DataType::LargeUtf8 => values
-            .as_string::<i64>()
-            .iter()
-            .map(|v| v.map(str::to_owned))
-            .collect(),
-        DataType::Utf8View => values
-            .as_string_view()
-            .iter()
-            .map(|v| v.map(str::to_owned))
-            .collect(),
+    let values: &'a ArrayRef = dict.values();
+    let text = match values.data_type() {
+        DataType::Utf8 => TextColumn::Utf8(values.as_string::<i32>()),
+        DataType::LargeUtf8 => TextColumn::LargeUtf8(values.as_string::<i64>()),
+        DataType::Utf8View => TextColumn::Utf8View(values.as_string_view()),
         _ => return Err(unsupported()),
     };
+    // Dictionary value index -> level code (null values are missing rows).
+    let mut levels: Vec<Cow<'a, str>> = Vec::with_capacity(text.len());
+    let mut level_of: Vec<u32> = Vec::with_capacity(text.len());
+    for i in 0..text.len() {
+        match text.get(i) {
+            Some(s) => {
+                level_of.push(u32::try_from(levels.len()).map_err(|_| unsupported())?);
+                levels.push(Cow::Borrowed(s));
+            }
+            None => level_of.push(MISSING_CODE),
+        }
+    }
     let keys = dict.normalized_keys();
-    Ok((0..array.len())
+    let codes = (0..array.len())
         .map(|i| {
             if array.is_null(i) {
-                None
+                MISSING_CODE
             } else {
-                keys.get(i).and_then(|&k| texts.get(k).cloned().flatten())
+                keys.get(i)
+                    .and_then(|&k| level_of.get(k).copied())
+                    .unwrap_or(MISSING_CODE)
             }
         })
-        .collect())
+        .collect();
+    Ok(ColumnData::Factorized {
+        codes: Cow::Owned(codes),
+        levels,
+    })
 }

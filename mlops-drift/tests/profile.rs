@@ -529,6 +529,58 @@ fn arrow_strings_are_counted_in_place_like_owned_text() {
     }
 }
 
+#[test]
+fn dictionaries_and_factorized_columns_count_like_text() {
+    // Keys with nulls, a null dictionary value, an unused value: rows as text for the oracle.
+    let values = StringArray::from(vec![Some("x"), None, Some("y"), Some("unused")]);
+    let keys = arrow_array::Int32Array::from(vec![Some(0), Some(2), None, Some(1), Some(0)]);
+    let dict = DictionaryArray::<Int32Type>::try_new(keys, Arc::new(values)).unwrap();
+    let rows = [Some("x"), Some("y"), None, None, Some("x")];
+    let owned = Table::new(vec![(
+        "c".into(),
+        ColumnData::Categorical(rows.iter().map(|r| r.map(Cow::Borrowed)).collect()),
+    )])
+    .unwrap();
+    let expected = ReferenceProfile::from_table(&owned, &ProfileParams::default()).unwrap();
+    let batch = RecordBatch::try_from_iter(vec![("c", Arc::new(dict) as _)]).unwrap();
+    let t = Table::from_record_batch(&batch).unwrap();
+    assert!(matches!(t.column("c"), Some(ColumnData::Factorized { .. })));
+    assert_eq!(
+        ReferenceProfile::from_table(&t, &ProfileParams::default()).unwrap(),
+        expected
+    );
+    // Given codes directly, with a repeated level name merged into one category.
+    let levels = vec![Cow::Borrowed("x"), Cow::Borrowed("y"), Cow::Borrowed("x")];
+    let codes = vec![
+        0,
+        1,
+        mlops_drift::MISSING_CODE,
+        mlops_drift::MISSING_CODE,
+        2,
+    ];
+    let t = Table::new(vec![(
+        "c".into(),
+        ColumnData::Factorized {
+            codes: Cow::Owned(codes),
+            levels: levels.clone(),
+        },
+    )])
+    .unwrap();
+    assert_eq!(
+        ReferenceProfile::from_table(&t, &ProfileParams::default()).unwrap(),
+        expected
+    );
+    // A code beyond the levels is refused when the table is built.
+    let bad = Table::new(vec![(
+        "c".into(),
+        ColumnData::Factorized {
+            codes: Cow::Owned(vec![0, 3]),
+            levels,
+        },
+    )]);
+    assert!(matches!(bad, Err(DriftError::InvalidParameter { .. })));
+}
+
 proptest! {
     #[test]
     fn merge_is_concatenation(

@@ -12,6 +12,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use arrow_array::{ArrayRef, RecordBatch};
+use mlops_core::{GroupColumn, Groups};
 use mlops_drift::monitor::FeatureTest;
 use mlops_drift::table::{ColumnData, Table, arrow_column};
 use mlops_drift::{
@@ -30,6 +31,11 @@ enum Owned<'py> {
     F64(PyReadonlyArray1<'py, f64>),
     Numbers(Vec<f64>),
     Text(Vec<Option<String>>),
+    /// Fixed-width numpy strings, factorised: a code per row into `levels`.
+    Factorized {
+        codes: Vec<u32>,
+        levels: Vec<String>,
+    },
     Arrow(ArrayRef),
 }
 
@@ -58,6 +64,10 @@ impl OwnedTable<'_> {
                         Owned::Text(v) => ColumnData::Categorical(
                             v.iter().map(|s| s.as_deref().map(Cow::Borrowed)).collect(),
                         ),
+                        Owned::Factorized { codes, levels } => ColumnData::Factorized {
+                            codes: Cow::Borrowed(codes),
+                            levels: levels.iter().map(|l| Cow::Borrowed(l.as_str())).collect(),
+                        },
                         Owned::Arrow(a) => arrow_column(name, a)?,
                     };
                     out.push((name.clone(), data));
@@ -181,6 +191,7 @@ fn read_column<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Owned<'py>>
                     .collect(),
             ))
         }
+        "U" if arr.len() > 0 => fixed_width_text(&obj, name),
         "U" | "S" | "O" => objects(&obj.call_method0("tolist")?, name),
         other => Err(input_type_error(
             format!(
@@ -190,6 +201,34 @@ fn read_column<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Owned<'py>>
             Some(name),
         )),
     }
+}
+
+/// A numpy fixed-width string array factorised from its UTF-32 memory in one pass (no
+/// Python `str` per row): rows become codes into the distinct strings.
+fn fixed_width_text<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Owned<'py>> {
+    let np = obj.py().import("numpy")?;
+    let arr = obj.cast::<PyUntypedArray>()?;
+    let itemsize: usize = arr.dtype().getattr("itemsize")?.extract()?;
+    let width = (itemsize / 4).max(1);
+    // Native little-endian and contiguous (a copy only when it is not already so).
+    let contiguous = np.call_method1("ascontiguousarray", (obj, format!("<U{width}")))?;
+    let flat = contiguous.call_method1("view", ("<u4",))?;
+    let flat = flat
+        .cast::<numpy::PyArray1<u32>>()
+        .map_err(|e| input_type_error(format!("column `{name}`: {e}"), Some(name)))?
+        .try_readonly()
+        .map_err(|e| input_type_error(format!("cannot borrow column `{name}`: {e}"), Some(name)))?;
+    let data = flat
+        .as_slice()
+        .map_err(|e| input_type_error(format!("column `{name}`: {e}"), Some(name)))?;
+    let groups = obj
+        .py()
+        .detach(|| GroupColumn::from_utf32(name, data, width).and_then(|c| Groups::new(vec![c])))
+        .map_err(|e| input_type_error(format!("column `{name}`: {e}"), Some(name)))?;
+    Ok(Owned::Factorized {
+        codes: groups.ids().to_vec(),
+        levels: groups.keys().iter().map(ToString::to_string).collect(),
+    })
 }
 
 fn arrow_of<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Owned<'py>> {

@@ -146,6 +146,26 @@ def test_drift_report_one_shot_is_exact_and_accepts_every_table_type():
         assert r.to_dict()["outputs"] == first["outputs"]
 
 
+def test_categorical_columns_of_every_storage_give_the_same_report():
+    """numpy fixed-width strings and pandas/Arrow dictionaries are factorised, pandas
+    strings read from Arrow in place: the report is the one of plain Python strings."""
+    pd = pytest.importorskip("pandas")
+    pa = pytest.importorskip("pyarrow")
+    rng = np.random.default_rng(7)
+    cats = np.array(["a", "bb", "", "ccc", "dé", "a category name over sixteen bytes"])
+    r = cats[rng.integers(0, 6, 5000)]
+    c = cats[rng.integers(0, 5, 4000)]
+    expected = drift_report({"c": r.astype(object)}, {"c": c.astype(object)}).to_dict()
+    assert expected["features"][0]["test"] == "chi_square"
+    for a, b in [
+        (r, c),
+        (pd.Series(r).astype("category"), pd.Series(c).astype("category")),
+        (pa.array(r).dictionary_encode(), pa.array(c).dictionary_encode()),
+        (pd.Series(r, dtype="string[pyarrow]"), pd.Series(c, dtype="string[pyarrow]")),
+    ]:
+        assert drift_report({"c": a}, {"c": b}).to_dict() == expected
+
+
 def test_profile_summaries_merge_and_json():
     data = loans(3, 1000)
     profile = ReferenceProfile.from_data(data)
