@@ -4,9 +4,12 @@
 //! Tables: objects with the Arrow PyCapsule interface (pyarrow tables and record batches,
 //! polars DataFrames) are read as Arrow record batches; pandas DataFrames and dicts are read
 //! column by column: numpy numeric arrays as numbers (float64 borrowed), numpy bool arrays
-//! as categories, Arrow arrays and polars/pyarrow Series through Arrow, and anything else
-//! (strings, objects, lists) item by item: text is categorical, numbers numeric, `None`,
-//! NaN and `pandas.NA` missing, and a mix of text and numbers is a `MixedTypes` error.
+//! as categories, Arrow arrays and polars/pyarrow Series through Arrow (strings read in
+//! place, dictionaries as codes), numpy fixed-width strings factorised from their memory,
+//! object arrays of text (and missing values) converted by pyarrow when it is installed,
+//! and anything else (bytes, other objects, lists) item by item: text is categorical,
+//! numbers numeric, `None`, NaN and `pandas.NA` missing, and a mix of text and numbers is a
+//! `MixedTypes` error.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -192,7 +195,11 @@ fn read_column<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Owned<'py>>
             ))
         }
         "U" if arr.len() > 0 => fixed_width_text(&obj, name),
-        "U" | "S" | "O" => objects(&obj.call_method0("tolist")?, name),
+        "O" => match text_through_arrow(&obj, name)? {
+            Some(text) => Ok(text),
+            None => objects(&obj.call_method0("tolist")?, name),
+        },
+        "U" | "S" => objects(&obj.call_method0("tolist")?, name),
         other => Err(input_type_error(
             format!(
                 "column `{name}` has numpy dtype kind {other:?}, which is neither numeric nor \
@@ -229,6 +236,35 @@ fn fixed_width_text<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Owned<
         codes: groups.ids().to_vec(),
         levels: groups.keys().iter().map(ToString::to_string).collect(),
     })
+}
+
+/// An object array that holds only text and missing values (`None`, NaN, `pandas.NA`),
+/// converted by pyarrow in C (`from_pandas=True` makes those three null) and then read in
+/// place: `None` when pyarrow is not installed or the column is anything else (numbers,
+/// booleans, mixed types, all missing), which [`objects`] then reads item by item, with
+/// its rules and errors.
+fn text_through_arrow<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Option<Owned<'py>>> {
+    let py = obj.py();
+    let Ok(pa) = py.import("pyarrow") else {
+        return Ok(None);
+    };
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("from_pandas", true)?;
+    let Ok(array) = pa.call_method("array", (obj,), Some(&kwargs)) else {
+        return Ok(None);
+    };
+    let types = pa.getattr("types")?;
+    let data_type = array.getattr("type")?;
+    let mut is_text = false;
+    for check in ["is_string", "is_large_string", "is_string_view"] {
+        if let Ok(f) = types.getattr(check) {
+            is_text |= f.call1((&data_type,))?.extract::<bool>()?;
+        }
+    }
+    if !is_text {
+        return Ok(None);
+    }
+    arrow_of(&array, name).map(Some)
 }
 
 fn arrow_of<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Owned<'py>> {
