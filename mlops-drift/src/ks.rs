@@ -296,13 +296,19 @@ pub fn ks_2samp(
     current: &[f64],
     params: KsParams,
 ) -> Result<KsResult, DriftError> {
-    crate::validate::finite_sample(names::REFERENCE, reference)?;
-    crate::validate::finite_sample(names::CURRENT, current)?;
     let (m, n) = (reference.len(), current.len());
-    let sweep = if m + n >= BUCKETED_MIN {
-        Sweep::bucketed(reference, current, COARSE_BITS, VALUES_PER_BUCKET)
-    } else {
-        Sweep::run(&sorted(reference), &sorted(current))
+    let sweep = match (m + n >= BUCKETED_MIN && m > 0 && n > 0)
+        .then(|| Sweep::bucketed(reference, current, COARSE_BITS, VALUES_PER_BUCKET))
+        .flatten()
+    {
+        Some(sweep) => sweep,
+        // Small samples, or the bucketed sweep saw a value that is not finite: validate
+        // (which names the culprit) and sweep the sorted samples.
+        None => {
+            crate::validate::finite_sample(names::REFERENCE, reference)?;
+            crate::validate::finite_sample(names::CURRENT, current)?;
+            Sweep::run(&sorted(reference), &sorted(current))
+        }
     };
 
     // The side of the statistic, SciPy's way: the most negative difference wins a two-sided
@@ -506,7 +512,10 @@ impl Sweep {
     /// extreme lies in such a bucket, so the first occurrence (SciPy's location) is found,
     /// and the per-sample candidates of other buckets never win the tie-break. Heavy ties
     /// only make the sorted buckets larger.
-    fn bucketed(xs: &[f64], ys: &[f64], coarse_bits: u32, per_bucket: usize) -> Self {
+    ///
+    /// `None` when a value is not finite: the first pass checks it on the way, which spares
+    /// a separate validation pass over both samples.
+    fn bucketed(xs: &[f64], ys: &[f64], coarse_bits: u32, per_bucket: usize) -> Option<Self> {
         let key = |v: f64| order_key(fold_zero(v));
         let low_bits = 64 - coarse_bits;
         let low_mask = (1u64 << low_bits) - 1;
@@ -515,13 +524,18 @@ impl Sweep {
         let parallel = xs.len().min(ys.len()) >= PARALLEL_MIN;
         let histogram = |values: &[f64]| {
             let mut h = vec![0u32; 1 << coarse_bits];
+            let mut finite = true;
             for &v in values {
+                finite &= v.is_finite();
                 h[coarse_of(key(v))] += 1;
             }
-            h
+            (h, finite)
         };
-        let (mut coarse, coarse_y) =
+        let ((mut coarse, finite_x), (coarse_y, finite_y)) =
             mlops_core::parallel::join(parallel, || histogram(xs), || histogram(ys));
+        if !(finite_x && finite_y) {
+            return None;
+        }
         for (c, y) in coarse.iter_mut().zip(&coarse_y) {
             *c += y;
         }
@@ -642,7 +656,7 @@ impl Sweep {
                 }
             }
         }
-        Self::pick_sides(max, min)
+        Some(Self::pick_sides(max, min))
     }
 }
 
@@ -1494,6 +1508,23 @@ mod tests {
     }
 
     #[test]
+    fn bucketed_sweep_refuses_non_finite_values_for_validation_to_name() {
+        let mut xs: Vec<f64> = (0..20_000).map(f64::from).collect();
+        let ys = xs.clone();
+        assert!(Sweep::bucketed(&xs, &ys, COARSE_BITS, VALUES_PER_BUCKET).is_some());
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            xs[12_345] = bad;
+            assert!(Sweep::bucketed(&xs, &ys, COARSE_BITS, VALUES_PER_BUCKET).is_none());
+            assert!(Sweep::bucketed(&ys, &xs, COARSE_BITS, VALUES_PER_BUCKET).is_none());
+            let err = ks_2samp(&ys, &xs, KsParams::default()).unwrap_err();
+            assert!(matches!(
+                err,
+                DriftError::NonFiniteValue { ref sample, index: 12_345, .. } if sample == names::CURRENT
+            ));
+        }
+    }
+
+    #[test]
     fn bucketed_sweep_finds_the_same_extremes_as_the_full_sweep() {
         // xorshift, seeded: tie-heavy and continuous samples, few and many buckets.
         let mut state = 0x9E37_79B9_7F4A_7C15_u64;
@@ -1520,7 +1551,9 @@ mod tests {
             let ys = draw(n, shift);
             let full = Sweep::run(&sorted(&xs), &sorted(&ys));
             for (bits, per) in [(1, 1), (3, 4), (6, 1000), (16, 16), (12, 2)] {
-                let b = Sweep::bucketed(&xs, &ys, bits, per);
+                let Some(b) = Sweep::bucketed(&xs, &ys, bits, per) else {
+                    panic!("case {case}: finite samples were refused");
+                };
                 for (e, f) in [(b.max, full.max), (b.min, full.min)] {
                     assert_eq!(
                         (e.diff.to_bits(), e.location.to_bits(), e.i, e.j),
