@@ -513,8 +513,8 @@ impl Sweep {
     /// and the per-sample candidates of other buckets never win the tie-break. Heavy ties
     /// only make the sorted buckets larger.
     ///
-    /// `None` when a value is not finite: the first pass checks it on the way, which spares
-    /// a separate validation pass over both samples.
+    /// `None` when a value is not finite: the histogram pass checks it on the way, which
+    /// spares a separate validation pass over both samples.
     fn bucketed(xs: &[f64], ys: &[f64], coarse_bits: u32, per_bucket: usize) -> Option<Self> {
         let key = |v: f64| order_key(fold_zero(v));
         let low_bits = 64 - coarse_bits;
@@ -522,32 +522,32 @@ impl Sweep {
         let coarse_of = |k: u64| (k >> low_bits) as usize;
         // The passes over the two samples are independent: run them side by side.
         let parallel = xs.len().min(ys.len()) >= PARALLEL_MIN;
+        // The coarse histogram only sizes the fine buckets (any bucketing gives the same
+        // extremes; density only sets how many values share a bucket), so it reads a regular
+        // sample of about 2^15 values per side: a few cache lines in eight, not every one.
         let histogram = |values: &[f64]| {
-            let mut h = vec![0u32; 1 << coarse_bits];
-            let mut finite = true;
-            for &v in values {
-                finite &= v.is_finite();
-                h[coarse_of(key(v))] += 1;
+            let step = (values.len() >> 15).max(1);
+            let mut h = vec![0usize; 1 << coarse_bits];
+            for &v in values.iter().step_by(step) {
+                h[coarse_of(key(v))] += step;
             }
-            (h, finite)
+            h
         };
-        let ((mut coarse, finite_x), (coarse_y, finite_y)) =
+        let (mut coarse, coarse_y) =
             mlops_core::parallel::join(parallel, || histogram(xs), || histogram(ys));
-        if !(finite_x && finite_y) {
-            return None;
-        }
         for (c, y) in coarse.iter_mut().zip(&coarse_y) {
             *c += y;
         }
         // Fine buckets: offset and shift per coarse bucket.
-        // (offset of the first fine bucket, shift of the key's low bits) per coarse bucket.
+        // (offset of the first fine bucket, shift of the key's low bits) per coarse bucket;
+        // at least one per coarse bucket, since the sample may miss values that are there.
         let mut fine: Vec<(usize, u32)> = vec![(0, 0); coarse.len()];
         let mut total = 0usize;
         for (&c, f) in coarse.iter().zip(fine.iter_mut()) {
-            let want = (c as usize).div_ceil(per_bucket.max(1)).max(1);
+            let want = c.div_ceil(per_bucket.max(1)).max(1);
             let sub_bits = (usize::BITS - (want - 1).leading_zeros()).min(low_bits);
             *f = (total, low_bits - sub_bits);
-            total += if c == 0 { 0 } else { 1usize << sub_bits };
+            total += 1usize << sub_bits;
         }
         let fine_of = |k: u64| {
             let (offset, shift) = fine[coarse_of(k)];
@@ -555,13 +555,18 @@ impl Sweep {
         };
         let fine_histogram = |values: &[f64]| {
             let mut h = vec![0u32; total];
+            let mut finite = true;
             for &v in values {
+                finite &= v.is_finite();
                 h[fine_of(key(v))] += 1;
             }
-            h
+            (h, finite)
         };
-        let (fx, fy) =
+        let ((fx, finite_x), (fy, finite_y)) =
             mlops_core::parallel::join(parallel, || fine_histogram(xs), || fine_histogram(ys));
+        if !(finite_x && finite_y) {
+            return None;
+        }
         let counts: Vec<[u32; 2]> = fx.iter().zip(&fy).map(|(&a, &b)| [a, b]).collect();
         let (m, n) = (xs.len() as f64, ys.len() as f64);
         let diff = |i: usize, j: usize| i as f64 / m - j as f64 / n;
@@ -1503,6 +1508,48 @@ mod tests {
                 s *= d;
                 let v = ksone_sf(n, d);
                 assert!((v - s).abs() <= 1e-13 * s, "n={n} d={d} {v} {s}");
+            }
+        }
+    }
+
+    #[test]
+    fn bucketed_sweep_with_a_sampled_coarse_histogram_finds_the_same_extremes() {
+        // Sizes where the coarse pass reads a sample: values the sample misses (a lone far
+        // outlier, a tiny cluster) must still have buckets.
+        let mut state = 0x1234_5678_9ABC_DEF1_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for (m, n, levels) in [(200_000, 150_000, 0.0), (100_000, 300_000, 1000.0)] {
+            let mut draw = |count: usize, shift: f64| -> Vec<f64> {
+                (0..count)
+                    .map(|_| {
+                        let v = next() + shift;
+                        if levels > 0.0 {
+                            (v * levels).round() / levels
+                        } else {
+                            v
+                        }
+                    })
+                    .collect()
+            };
+            let mut xs = draw(m, 0.0);
+            let mut ys = draw(n, 0.01);
+            xs[77] = -1.0e300;
+            ys[5] = 7.5e-200;
+            ys[6] = -3.0;
+            let full = Sweep::run(&sorted(&xs), &sorted(&ys));
+            let Some(b) = Sweep::bucketed(&xs, &ys, COARSE_BITS, VALUES_PER_BUCKET) else {
+                panic!("finite samples were refused");
+            };
+            for (e, f) in [(b.max, full.max), (b.min, full.min)] {
+                assert_eq!(
+                    (e.diff.to_bits(), e.location.to_bits(), e.i, e.j),
+                    (f.diff.to_bits(), f.location.to_bits(), f.i, f.j)
+                );
             }
         }
     }
