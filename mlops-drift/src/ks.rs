@@ -73,7 +73,7 @@ const BUCKETED_MIN: usize = 1 << 14;
 const COARSE_BITS: u32 = 12;
 
 /// Both samples at least this large are scanned in parallel.
-const PARALLEL_MIN: usize = 1 << 16;
+pub(crate) const PARALLEL_MIN: usize = 1 << 16;
 
 /// About how many values a fine bucket of [`Sweep::bucketed`] holds where data are dense.
 const VALUES_PER_BUCKET: usize = 32;
@@ -296,13 +296,19 @@ pub fn ks_2samp(
     current: &[f64],
     params: KsParams,
 ) -> Result<KsResult, DriftError> {
-    crate::validate::finite_sample(names::REFERENCE, reference)?;
-    crate::validate::finite_sample(names::CURRENT, current)?;
     let (m, n) = (reference.len(), current.len());
-    let sweep = if m + n >= BUCKETED_MIN {
-        Sweep::bucketed(reference, current, COARSE_BITS, VALUES_PER_BUCKET)
-    } else {
-        Sweep::run(&sorted(reference), &sorted(current))
+    let sweep = match (m + n >= BUCKETED_MIN && m > 0 && n > 0)
+        .then(|| Sweep::bucketed(reference, current, COARSE_BITS, VALUES_PER_BUCKET))
+        .flatten()
+    {
+        Some(sweep) => sweep,
+        // Small samples, or the bucketed sweep saw a value that is not finite: validate
+        // (which names the culprit) and sweep the sorted samples.
+        None => {
+            crate::validate::finite_sample(names::REFERENCE, reference)?;
+            crate::validate::finite_sample(names::CURRENT, current)?;
+            Sweep::run(&sorted(reference), &sorted(current))
+        }
     };
 
     // The side of the statistic, SciPy's way: the most negative difference wins a two-sided
@@ -372,7 +378,7 @@ pub fn ks_2samp(
 }
 
 /// A sorted (ascending) copy of a validated sample, `-0.0` folded into `0.0`.
-fn sorted(values: &[f64]) -> Vec<f64> {
+pub(crate) fn sorted(values: &[f64]) -> Vec<f64> {
     let mut sorted: Vec<f64> = values.iter().map(|&v| fold_zero(v)).collect();
     mlops_core::radix::sort_desc(&mut sorted);
     sorted.reverse();
@@ -506,17 +512,24 @@ impl Sweep {
     /// extreme lies in such a bucket, so the first occurrence (SciPy's location) is found,
     /// and the per-sample candidates of other buckets never win the tie-break. Heavy ties
     /// only make the sorted buckets larger.
-    fn bucketed(xs: &[f64], ys: &[f64], coarse_bits: u32, per_bucket: usize) -> Self {
+    ///
+    /// `None` when a value is not finite: the histogram pass checks it on the way, which
+    /// spares a separate validation pass over both samples.
+    fn bucketed(xs: &[f64], ys: &[f64], coarse_bits: u32, per_bucket: usize) -> Option<Self> {
         let key = |v: f64| order_key(fold_zero(v));
         let low_bits = 64 - coarse_bits;
         let low_mask = (1u64 << low_bits) - 1;
         let coarse_of = |k: u64| (k >> low_bits) as usize;
         // The passes over the two samples are independent: run them side by side.
         let parallel = xs.len().min(ys.len()) >= PARALLEL_MIN;
+        // The coarse histogram only sizes the fine buckets (any bucketing gives the same
+        // extremes; density only sets how many values share a bucket), so it reads a regular
+        // sample of about 2^15 values per side: a few cache lines in eight, not every one.
         let histogram = |values: &[f64]| {
-            let mut h = vec![0u32; 1 << coarse_bits];
-            for &v in values {
-                h[coarse_of(key(v))] += 1;
+            let step = (values.len() >> 15).max(1);
+            let mut h = vec![0usize; 1 << coarse_bits];
+            for &v in values.iter().step_by(step) {
+                h[coarse_of(key(v))] += step;
             }
             h
         };
@@ -526,14 +539,15 @@ impl Sweep {
             *c += y;
         }
         // Fine buckets: offset and shift per coarse bucket.
-        // (offset of the first fine bucket, shift of the key's low bits) per coarse bucket.
+        // (offset of the first fine bucket, shift of the key's low bits) per coarse bucket;
+        // at least one per coarse bucket, since the sample may miss values that are there.
         let mut fine: Vec<(usize, u32)> = vec![(0, 0); coarse.len()];
         let mut total = 0usize;
         for (&c, f) in coarse.iter().zip(fine.iter_mut()) {
-            let want = (c as usize).div_ceil(per_bucket.max(1)).max(1);
+            let want = c.div_ceil(per_bucket.max(1)).max(1);
             let sub_bits = (usize::BITS - (want - 1).leading_zeros()).min(low_bits);
             *f = (total, low_bits - sub_bits);
-            total += if c == 0 { 0 } else { 1usize << sub_bits };
+            total += 1usize << sub_bits;
         }
         let fine_of = |k: u64| {
             let (offset, shift) = fine[coarse_of(k)];
@@ -541,13 +555,18 @@ impl Sweep {
         };
         let fine_histogram = |values: &[f64]| {
             let mut h = vec![0u32; total];
+            let mut finite = true;
             for &v in values {
+                finite &= v.is_finite();
                 h[fine_of(key(v))] += 1;
             }
-            h
+            (h, finite)
         };
-        let (fx, fy) =
+        let ((fx, finite_x), (fy, finite_y)) =
             mlops_core::parallel::join(parallel, || fine_histogram(xs), || fine_histogram(ys));
+        if !(finite_x && finite_y) {
+            return None;
+        }
         let counts: Vec<[u32; 2]> = fx.iter().zip(&fy).map(|(&a, &b)| [a, b]).collect();
         let (m, n) = (xs.len() as f64, ys.len() as f64);
         let diff = |i: usize, j: usize| i as f64 / m - j as f64 / n;
@@ -579,11 +598,20 @@ impl Sweep {
             i += a;
             j += b;
         }
+        // The candidate buckets as a bitset, tested once per value: a few kilobytes that stay
+        // in L1, where `start` (24 bytes a bucket) missed the cache on most values.
+        let mut candidate = vec![0u64; total.div_ceil(64)];
+        for (b, s) in start.iter().enumerate() {
+            if s.is_some() {
+                candidate[b / 64] |= 1 << (b % 64);
+            }
+        }
+        let is_candidate = |b: usize| candidate[b / 64] >> (b % 64) & 1 == 1;
         let collect = |values: &[f64], is_y: bool| -> Vec<(u64, bool)> {
             values
                 .iter()
                 .map(|&v| key(v))
-                .filter(|&k| start[fine_of(k)].is_some())
+                .filter(|&k| is_candidate(fine_of(k)))
                 .map(|k| (k, is_y))
                 .collect()
         };
@@ -633,7 +661,7 @@ impl Sweep {
                 }
             }
         }
-        Self::pick_sides(max, min)
+        Some(Self::pick_sides(max, min))
     }
 }
 
@@ -997,6 +1025,12 @@ pub fn kstwo_sf(n: u64, d: f64) -> f64 {
 /// assert!((ksone_sf(5, 0.6) / 0.015040000000000005 - 1.0).abs() < 1e-12);
 /// ```
 pub fn ksone_sf(n: u64, d: f64) -> f64 {
+    ksone_sf_pruned(n, d, true)
+}
+
+/// [`ksone_sf`], with the pruning of negligible blocks of terms on or off (off: every term
+/// summed, for the test that pruning changes nothing).
+fn ksone_sf_pruned(n: u64, d: f64, prune: bool) -> f64 {
     if n == 0 || d.is_nan() {
         return f64::NAN;
     }
@@ -1039,18 +1073,85 @@ pub fn ksone_sf(n: u64, d: f64) -> f64 {
     // Fixed blocks summed in order: the same result with one thread or many.
     const BLOCK: u64 = 8192;
     let blocks = last / BLOCK + 1;
+    let block_range = |b: u64| (b * BLOCK, (b * BLOCK + BLOCK - 1).min(last));
     let block_sum = |b: u64| -> f64 {
-        let end = (b * BLOCK + BLOCK - 1).min(last);
-        (b * BLOCK..=end).map(term).sum::<f64>()
+        let (start, end) = block_range(b);
+        (start..=end).map(term).sum::<f64>()
     };
-    let sums: Vec<f64> = if blocks > 2 && mlops_core::parallel::enabled() {
-        use rayon::prelude::*;
-        (0..blocks).into_par_iter().map(block_sum).collect()
+    // Far from j = n/2 the terms are negligible once n d^2 is large, yet each costs a few
+    // logarithms and an exponential. Block b gets a rigorous bound on its terms (see
+    // `term_bound_ln`); blocks whose bound is under 2^-80 of the largest are left out at
+    // first, and kept out only if the sum of their bounds is under 2^-60 of the sum of the
+    // others: far below the rounding of the result, so the sum is the full one to the last
+    // bit or two.
+    let bound_ln: Vec<f64> = (0..blocks)
+        .map(|b| {
+            let (start, end) = block_range(b);
+            ((end - start + 1) as f64).ln() + term_bound_ln(nf, d, start as f64, end as f64)
+        })
+        .collect();
+    let top = bound_ln.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let cut = if prune {
+        top - 80.0 * std::f64::consts::LN_2
     } else {
-        (0..blocks).map(block_sum).collect()
+        f64::NEG_INFINITY
     };
+    let wanted: Vec<u64> = (0..blocks)
+        .filter(|&b| bound_ln[b as usize] >= cut)
+        .collect();
+    let sum_of = |blocks: &[u64]| -> Vec<f64> {
+        if blocks.len() > 2 && mlops_core::parallel::enabled() {
+            use rayon::prelude::*;
+            blocks.par_iter().map(|&b| block_sum(b)).collect()
+        } else {
+            blocks.iter().map(|&b| block_sum(b)).collect()
+        }
+    };
+    let mut sums = vec![0.0_f64; blocks as usize];
+    for (&b, v) in wanted.iter().zip(sum_of(&wanted)) {
+        sums[b as usize] = v;
+    }
+    if (wanted.len() as u64) < blocks {
+        let kept: f64 = sums.iter().sum();
+        let left_out: f64 = (0..blocks)
+            .filter(|&b| bound_ln[b as usize] < cut)
+            .map(|b| bound_ln[b as usize].exp())
+            .sum();
+        // Scaled on the left: `kept` may be subnormal far in the tail. NaN keeps every block.
+        let negligible = left_out * 2f64.powi(60) <= kept;
+        if !negligible {
+            let rest: Vec<u64> = (0..blocks)
+                .filter(|&b| bound_ln[b as usize] < cut)
+                .collect();
+            for (&b, v) in rest.iter().zip(sum_of(&rest)) {
+                sums[b as usize] = v;
+            }
+        }
+    }
     let sum: f64 = sums.iter().sum();
     sum.clamp(0.0, 1.0)
+}
+
+/// An upper bound on the log of every term `j` in `[j0, j1]` of [`ksone_sf`]'s sum.
+///
+/// Term `j` is at most the binomial probability `P(X = j)` of `X ~ Bin(n, p)` with
+/// `p = d + j/n` (the factor `d / p` is at most 1), and since `j < n p`, Chernoff's bound
+/// gives `P(X = j) <= P(X <= j) <= exp(-n KL(j/n || p))`. Writing
+/// `KL(x || p) = integral from x to p of (t - x) / (t (1 - t)) dt` shows
+/// `KL(x || x + d) >= d^2 / (2 V)` with `V` the largest `t (1 - t)` on `[x, x + d]`; over
+/// the block, `t` stays in `[j0/n, j1/n + d]`. A margin of `e^2` covers the rounding of
+/// `p` and of the terms.
+fn term_bound_ln(n: f64, d: f64, j0: f64, j1: f64) -> f64 {
+    let (lo, hi) = (j0 / n, (j1 / n + d).min(1.0));
+    let v = if lo <= 0.5 && 0.5 <= hi {
+        0.25
+    } else {
+        (lo * (1.0 - lo)).max(hi * (1.0 - hi))
+    };
+    if v <= 0.0 {
+        return 2.0;
+    }
+    2.0 - n * d * d / (2.0 * v)
 }
 
 /// `n! / n^n * x^n`, without overflow or underflow on the way (`0 <= x <= 1`).
@@ -1374,6 +1475,22 @@ mod tests {
     }
 
     #[test]
+    fn ksone_pruning_changes_at_most_the_last_bits() {
+        for n in [1_000u64, 20_000, 100_000, 400_000] {
+            let nf = n as f64;
+            for nxx in [0.5, 2.2, 5.0, 20.0, 60.0, 150.0, 360.0] {
+                let d = (nxx / nf).sqrt();
+                let full = ksone_sf_pruned(n, d, false);
+                let pruned = ksone_sf_pruned(n, d, true);
+                assert!(
+                    (pruned - full).abs() <= 4.0 * f64::EPSILON * full,
+                    "n={n} d={d}: {pruned} vs {full}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn ksone_small_n_matches_direct_sum() {
         // Direct Birnbaum-Tingey sum in plain arithmetic for small n.
         for n in 2..=12_u64 {
@@ -1392,6 +1509,65 @@ mod tests {
                 let v = ksone_sf(n, d);
                 assert!((v - s).abs() <= 1e-13 * s, "n={n} d={d} {v} {s}");
             }
+        }
+    }
+
+    #[test]
+    fn bucketed_sweep_with_a_sampled_coarse_histogram_finds_the_same_extremes() {
+        // Sizes where the coarse pass reads a sample: values the sample misses (a lone far
+        // outlier, a tiny cluster) must still have buckets.
+        let mut state = 0x1234_5678_9ABC_DEF1_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for (m, n, levels) in [(200_000, 150_000, 0.0), (100_000, 300_000, 1000.0)] {
+            let mut draw = |count: usize, shift: f64| -> Vec<f64> {
+                (0..count)
+                    .map(|_| {
+                        let v = next() + shift;
+                        if levels > 0.0 {
+                            (v * levels).round() / levels
+                        } else {
+                            v
+                        }
+                    })
+                    .collect()
+            };
+            let mut xs = draw(m, 0.0);
+            let mut ys = draw(n, 0.01);
+            xs[77] = -1.0e300;
+            ys[5] = 7.5e-200;
+            ys[6] = -3.0;
+            let full = Sweep::run(&sorted(&xs), &sorted(&ys));
+            let Some(b) = Sweep::bucketed(&xs, &ys, COARSE_BITS, VALUES_PER_BUCKET) else {
+                panic!("finite samples were refused");
+            };
+            for (e, f) in [(b.max, full.max), (b.min, full.min)] {
+                assert_eq!(
+                    (e.diff.to_bits(), e.location.to_bits(), e.i, e.j),
+                    (f.diff.to_bits(), f.location.to_bits(), f.i, f.j)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn bucketed_sweep_refuses_non_finite_values_for_validation_to_name() {
+        let mut xs: Vec<f64> = (0..20_000).map(f64::from).collect();
+        let ys = xs.clone();
+        assert!(Sweep::bucketed(&xs, &ys, COARSE_BITS, VALUES_PER_BUCKET).is_some());
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            xs[12_345] = bad;
+            assert!(Sweep::bucketed(&xs, &ys, COARSE_BITS, VALUES_PER_BUCKET).is_none());
+            assert!(Sweep::bucketed(&ys, &xs, COARSE_BITS, VALUES_PER_BUCKET).is_none());
+            let err = ks_2samp(&ys, &xs, KsParams::default()).unwrap_err();
+            assert!(matches!(
+                err,
+                DriftError::NonFiniteValue { ref sample, index: 12_345, .. } if sample == names::CURRENT
+            ));
         }
     }
 
@@ -1422,7 +1598,9 @@ mod tests {
             let ys = draw(n, shift);
             let full = Sweep::run(&sorted(&xs), &sorted(&ys));
             for (bits, per) in [(1, 1), (3, 4), (6, 1000), (16, 16), (12, 2)] {
-                let b = Sweep::bucketed(&xs, &ys, bits, per);
+                let Some(b) = Sweep::bucketed(&xs, &ys, bits, per) else {
+                    panic!("case {case}: finite samples were refused");
+                };
                 for (e, f) in [(b.max, full.max), (b.min, full.min)] {
                     assert_eq!(
                         (e.diff.to_bits(), e.location.to_bits(), e.i, e.j),

@@ -71,7 +71,7 @@ pub use proportion::{ProportionResult, proportion_drift};
 pub use psi::{Binning, PsiParams, PsiResult, psi};
 pub use report::{AlertStatus, DriftReport};
 pub use sketch::QuantileSketch;
-pub use table::{ColumnData, Table};
+pub use table::{ColumnData, MISSING_CODE, Table, TextColumn};
 pub use wasserstein::{WassersteinResult, wasserstein};
 
 /// Everything that can go wrong in `mlops-drift`.

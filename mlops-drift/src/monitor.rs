@@ -62,7 +62,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::categorical::{CategoricalParams, categorical_drift};
 use crate::correction::{Correction, multipletests};
-use crate::ks::{AUTO_EXACT_MAX_SIZE, Alternative, KsMethod, KsParams, kstwo_sf};
+use crate::ks::{KsParams, kstwo_sf};
 use crate::profile::{
     ALL_GROUPS, ColumnKind, ColumnSummary, NumericSummary, NumericValues, OutputCounts,
     ProfileParams, ReferenceProfile, check_fits, count_outputs, parallel,
@@ -605,6 +605,37 @@ impl DriftMonitor {
         })
     }
 
+    /// What `ingest_at(batch, 0.0)` then `evaluate_at(0.0)` return on a fresh monitor with
+    /// one shard and a cumulative window, without storing the batch's summary and copying it
+    /// back out of the shard (two copies of every numeric value, made one after the other).
+    fn report_once(&self, batch: &Table<'_>) -> Result<DriftReport, DriftError> {
+        debug_assert!(matches!(self.config.window, Window::Cumulative) && self.shards.len() == 1);
+        let window = self.summarise(batch, 0.0)?;
+        let ignored_columns: BTreeSet<String> = batch
+            .columns()
+            .iter()
+            .map(|(n, _)| n)
+            .filter(|n| self.profile.column(n).is_none())
+            .take(100)
+            .cloned()
+            .collect();
+        *lock(&self.ignored) = ignored_columns;
+        let counters = ServiceCounters {
+            requests: 1,
+            rows: window.rows,
+            errors: 0,
+            late_rows: 0,
+            predictions: window.outputs.clone(),
+        };
+        let report = self.report(window, false, counters)?;
+        if report.status == AlertStatus::Alert
+            && let Some(hook) = &self.hook
+        {
+            hook(&report);
+        }
+        Ok(report)
+    }
+
     fn pick_shard(&self) -> MutexGuard<'_, Shard> {
         let n = self.shards.len();
         let home = thread_slot() % n;
@@ -1008,67 +1039,6 @@ fn normalised_bound(s: &NumericSummary) -> f64 {
     }
 }
 
-/// The two-sample KS statistic and p-value of exact samples, equal to [`ks_2samp`]'s.
-///
-/// When `ks_2samp` would take the two-sided asymptotic route (`method = "asymp"`, or
-/// `"auto"` with a sample above [`AUTO_EXACT_MAX_SIZE`]), the same statistic (the largest
-/// `|i/m - j/n|` over the distinct pooled values, evaluated as SciPy does) and p-value
-/// (`kstwo_sf(round(m' n' / (m' + n')), d)`) are computed here from the reference as the
-/// profile stores it, already sorted, so that only the window is sorted; otherwise this is
-/// `ks_2samp` itself. `tests/monitor.rs` checks the two agree bit for bit.
-fn ks_exact_values(
-    reference: &[f64],
-    current: &[f64],
-    params: KsParams,
-) -> Result<(f64, f64), DriftError> {
-    let (m, n) = (reference.len(), current.len());
-    let asymptotic = match params.method {
-        KsMethod::Asymp => true,
-        KsMethod::Auto => m.max(n) > AUTO_EXACT_MAX_SIZE,
-        KsMethod::Exact => false,
-    };
-    if !(asymptotic && params.alternative == Alternative::TwoSided && m.min(n) >= 1 && m + n > 2) {
-        let r = ks_2samp(reference, current, params)?;
-        return Ok((r.statistic, r.pvalue));
-    }
-    let sorted = |v: &[f64]| -> Vec<f64> {
-        // Values reach summaries finite with -0.0 folded, as the radix sort needs.
-        let mut v = v.to_vec();
-        mlops_core::radix::sort_desc(&mut v);
-        v.reverse();
-        v
-    };
-    let owned_reference;
-    let xs = if reference.is_sorted() {
-        reference
-    } else {
-        owned_reference = sorted(reference);
-        &owned_reference
-    };
-    let ys = sorted(current);
-    let (mf, nf) = (m as f64, n as f64);
-    let (mut i, mut j) = (0, 0);
-    let mut d: f64 = 0.0;
-    while i < m || j < n {
-        let v = match (xs.get(i), ys.get(j)) {
-            (Some(&x), Some(&y)) => x.min(y),
-            (Some(&x), None) => x,
-            (None, Some(&y)) => y,
-            (None, None) => break,
-        };
-        while i < m && xs[i] == v {
-            i += 1;
-        }
-        while j < n && ys[j] == v {
-            j += 1;
-        }
-        d = d.max((i as f64 / mf - j as f64 / nf).abs());
-    }
-    let (big, small) = if mf >= nf { (mf, nf) } else { (nf, mf) };
-    let size = (big * small / (big + small)).round_ties_even();
-    Ok((d, kstwo_sf(size as u64, d).clamp(0.0, 1.0)))
-}
-
 /// `max |F - G|` of two weighted samples sorted by value.
 fn weighted_ks(a: &[(f64, u64)], b: &[(f64, u64)]) -> f64 {
     let ta: u64 = a.iter().map(|x| x.1).sum();
@@ -1127,10 +1097,12 @@ fn numeric_test(
         }
         _ => {
             if let (NumericValues::Exact(rv), NumericValues::Exact(cv)) = (&r.values, &c.values) {
-                let (statistic, pvalue) = ks_exact_values(rv, cv, config.ks)?;
-                f.statistic = Some(statistic);
-                f.pvalue = Some(pvalue);
-                f.effect_size = Some(statistic);
+                // ks_2samp's bucketed sweep needs neither sample sorted, so the profile's
+                // order is irrelevant and the window is never sorted.
+                let r = ks_2samp(rv, cv, config.ks)?;
+                f.statistic = Some(r.statistic);
+                f.pvalue = Some(r.pvalue);
+                f.effect_size = Some(r.statistic);
             } else {
                 let d = weighted_ks(&weighted(r), &weighted(c));
                 let (m, n) = (r.count as f64, c.count as f64);
@@ -1179,13 +1151,20 @@ pub fn drift_report(
     params: &ProfileParams,
     config: MonitorConfig,
 ) -> Result<DriftReport, DriftError> {
-    let profile = ReferenceProfile::from_table(reference, params)?;
+    // The profile never leaves this function, so only the values whose order a test's
+    // result depends on (through rounding: PSI and Wasserstein read the values in profile
+    // order) are sorted into the canonical form of a stored profile; KS and the counts do
+    // not depend on it.
+    let profile = ReferenceProfile::from_table_sorting(reference, params, |name| {
+        matches!(
+            config.tests.get(name),
+            Some(FeatureTest::Psi | FeatureTest::Wasserstein)
+        )
+    })?;
     let config = MonitorConfig {
         window: Window::Cumulative,
         shards: 1,
         ..config
     };
-    let monitor = DriftMonitor::new(profile, config)?;
-    monitor.ingest_at(current, 0.0)?;
-    monitor.evaluate_at(0.0)
+    DriftMonitor::new(profile, config)?.report_once(current)
 }

@@ -26,6 +26,7 @@
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::DriftError;
@@ -190,15 +191,34 @@ impl NumericSummary {
             return Ok(());
         };
         let mut finite = Vec::with_capacity(values.len());
-        for (i, &v) in values.iter().enumerate() {
-            if nulls.as_ref().is_some_and(|m| m[i]) {
-                self.nulls += 1;
-            } else if v.is_nan() {
-                self.nan += 1;
-            } else if v.is_infinite() {
-                self.infinite += 1;
-            } else {
-                finite.push(if v == 0.0 { 0.0 } else { v });
+        match nulls {
+            // The common case, a column of plain numbers: a copy the compiler can stream,
+            // then the missing values counted only if there are any.
+            None => {
+                finite.extend(
+                    values
+                        .iter()
+                        .filter(|v| v.is_finite())
+                        .map(|&v| if v == 0.0 { 0.0 } else { v }),
+                );
+                if finite.len() < values.len() {
+                    let nan = values.iter().filter(|v| v.is_nan()).count() as u64;
+                    self.nan += nan;
+                    self.infinite += (values.len() - finite.len()) as u64 - nan;
+                }
+            }
+            Some(mask) => {
+                for (&v, &null) in values.iter().zip(mask) {
+                    if null {
+                        self.nulls += 1;
+                    } else if v.is_nan() {
+                        self.nan += 1;
+                    } else if v.is_infinite() {
+                        self.infinite += 1;
+                    } else {
+                        finite.push(if v == 0.0 { 0.0 } else { v });
+                    }
+                }
             }
         }
         self.missing = self.nulls + self.nan + self.infinite;
@@ -334,12 +354,17 @@ impl Moments {
         let n = v.len() as f64;
         let mean = v.iter().sum::<f64>() / n;
         let m2 = v.iter().map(|x| (x - mean) * (x - mean)).sum();
+        let (lo, hi) = v
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+                (lo.min(x), hi.max(x))
+            });
         Self {
             count: v.len() as u64,
             mean: Some(mean),
             m2,
-            min: v.iter().copied().reduce(f64::min),
-            max: v.iter().copied().reduce(f64::max),
+            min: Some(lo),
+            max: Some(hi),
         }
     }
 }
@@ -366,16 +391,46 @@ impl CategoricalSummary {
     }
 
     pub(crate) fn add_column(&mut self, col: &ColumnData<'_>) {
-        for i in 0..col.len() {
-            match col.category(i) {
-                Some(c) => {
-                    if let Some(n) = self.counts.get_mut(c.as_ref()) {
-                        *n += 1;
-                    } else {
-                        self.counts.insert(c.into_owned(), 1);
+        match col {
+            ColumnData::Categorical(values) => {
+                let mut counter = CategoryCounter::default();
+                values.iter().for_each(|v| counter.add(v.as_deref()));
+                counter.into_counts(self);
+            }
+            ColumnData::Text(text) => {
+                let mut counter = CategoryCounter::default();
+                text.for_each(|v| counter.add(v));
+                counter.into_counts(self);
+            }
+            ColumnData::Factorized { codes, levels } => {
+                let mut per_level = vec![0u64; levels.len()];
+                let mut missing = 0u64;
+                for &c in codes.iter() {
+                    match per_level.get_mut(c as usize) {
+                        Some(n) => *n += 1,
+                        None => missing += 1, // MISSING_CODE
                     }
                 }
-                None => self.missing += 1,
+                for (level, &n) in levels.iter().zip(&per_level) {
+                    if n > 0 {
+                        *self.counts.entry(level.as_ref().to_owned()).or_insert(0) += n;
+                    }
+                }
+                self.missing += missing;
+            }
+            ColumnData::Numeric { .. } => {
+                for i in 0..col.len() {
+                    match col.category(i) {
+                        Some(c) => {
+                            if let Some(n) = self.counts.get_mut(c.as_ref()) {
+                                *n += 1;
+                            } else {
+                                self.counts.insert(c.into_owned(), 1);
+                            }
+                        }
+                        None => self.missing += 1,
+                    }
+                }
             }
         }
     }
@@ -386,6 +441,49 @@ impl CategoricalSummary {
             *self.counts.entry(k.clone()).or_insert(0) += v;
         }
         self.missing += other.missing;
+    }
+}
+
+/// Counts of the categories of a column, by hash: one hash and usually one comparison per
+/// row, where an ordered map of strings compares strings at every level. Categories under
+/// 16 bytes (nearly all) are packed with their length into a `u128`, so that neither the
+/// hash nor the comparison loops over bytes; the few distinct categories go into the
+/// summary's ordered map once, at the end.
+#[derive(Default)]
+struct CategoryCounter<'s> {
+    short: FxHashMap<u128, u64>,
+    long: FxHashMap<&'s str, u64>,
+    missing: u64,
+}
+
+impl<'s> CategoryCounter<'s> {
+    #[inline]
+    fn add(&mut self, value: Option<&'s str>) {
+        match value {
+            None => self.missing += 1,
+            Some(s) if s.len() < 16 => {
+                let mut key = (s.len() as u128) << 120;
+                for (i, &b) in s.as_bytes().iter().enumerate() {
+                    key |= u128::from(b) << (8 * i);
+                }
+                *self.short.entry(key).or_insert(0) += 1;
+            }
+            Some(s) => *self.long.entry(s).or_insert(0) += 1,
+        }
+    }
+
+    fn into_counts(self, summary: &mut CategoricalSummary) {
+        for (key, n) in self.short {
+            let len = (key >> 120) as usize;
+            let bytes = key.to_le_bytes();
+            // The bytes of a `str`, so valid UTF-8: the lossy conversion never replaces.
+            let name = String::from_utf8_lossy(&bytes[..len]).into_owned();
+            *summary.counts.entry(name).or_insert(0) += n;
+        }
+        for (name, n) in self.long {
+            *summary.counts.entry(name.to_owned()).or_insert(0) += n;
+        }
+        summary.missing += self.missing;
     }
 }
 
@@ -469,7 +567,12 @@ pub(crate) fn check_fits(
     kind: ColumnKind,
     col: &ColumnData<'_>,
 ) -> Result<(), DriftError> {
-    if kind == ColumnKind::Numeric && matches!(col, ColumnData::Categorical(_)) {
+    if kind == ColumnKind::Numeric
+        && matches!(
+            col,
+            ColumnData::Categorical(_) | ColumnData::Text(_) | ColumnData::Factorized { .. }
+        )
+    {
         return Err(DriftError::ColumnTypeMismatch {
             column: name.to_owned(),
             expected: kind.name().to_owned(),
@@ -524,12 +627,14 @@ pub(crate) fn prediction_of(
             Some(1.0) => Ok(Some(true)),
             Some(v) => Err(bad(v.to_string())),
         },
-        (ColumnData::Categorical(_), _) => match col.category(i).as_deref() {
-            None => Ok(None),
-            Some("0" | "false" | "False") => Ok(Some(false)),
-            Some("1" | "true" | "True") => Ok(Some(true)),
-            Some(other) => Err(bad(other.to_owned())),
-        },
+        (ColumnData::Categorical(_) | ColumnData::Text(_) | ColumnData::Factorized { .. }, _) => {
+            match col.category(i).as_deref() {
+                None => Ok(None),
+                Some("0" | "false" | "False") => Ok(Some(false)),
+                Some("1" | "true" | "True") => Ok(Some(true)),
+                Some(other) => Err(bad(other.to_owned())),
+            }
+        }
     }
 }
 
@@ -637,7 +742,22 @@ impl ReferenceProfile {
     pub fn from_table(table: &Table<'_>, params: &ProfileParams) -> Result<Self, DriftError> {
         let mut p = Self::empty(table, params)?;
         p.add_table(table)?;
-        p.finish();
+        p.finish_where(|_| true);
+        Ok(p)
+    }
+
+    /// [`ReferenceProfile::from_table`] with the exact values of only the columns `sort`
+    /// picks sorted into the canonical order, the others left in table order: for a profile
+    /// used once and dropped (the one-shot report), where sorting columns whose tests do not
+    /// depend on the order would be wasted work.
+    pub(crate) fn from_table_sorting(
+        table: &Table<'_>,
+        params: &ProfileParams,
+        sort: impl Fn(&str) -> bool + Sync,
+    ) -> Result<Self, DriftError> {
+        let mut p = Self::empty(table, params)?;
+        p.add_table(table)?;
+        p.finish_where(sort);
         Ok(p)
     }
 
@@ -678,7 +798,9 @@ impl ReferenceProfile {
             } else {
                 match col {
                     ColumnData::Numeric { .. } => ColumnKind::Numeric,
-                    ColumnData::Categorical(_) => ColumnKind::Categorical,
+                    ColumnData::Categorical(_)
+                    | ColumnData::Text(_)
+                    | ColumnData::Factorized { .. } => ColumnKind::Categorical,
                 }
             };
             check_fits(name, kind, col)?;
@@ -728,9 +850,11 @@ impl ReferenceProfile {
         Ok(())
     }
 
-    fn finish(&mut self) {
+    fn finish_where(&mut self, pick: impl Fn(&str) -> bool + Sync) {
         let sort = |c: &mut ColumnProfile| {
-            if let ColumnSummary::Numeric(s) = &mut c.summary {
+            if let ColumnSummary::Numeric(s) = &mut c.summary
+                && pick(&c.name)
+            {
                 s.finish();
             }
         };
@@ -823,7 +947,7 @@ impl ReferenceProfile {
             self.outputs.entry(k.clone()).or_default().add(*v);
         }
         self.rows += other.rows;
-        self.finish();
+        self.finish_where(|_| true);
         Ok(())
     }
 

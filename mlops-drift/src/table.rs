@@ -15,7 +15,7 @@ use arrow_array::types::{
     Float16Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type,
     UInt16Type, UInt32Type, UInt64Type,
 };
-use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_array::{Array, ArrayRef, LargeStringArray, RecordBatch, StringArray, StringViewArray};
 use arrow_schema::DataType;
 
 use crate::DriftError;
@@ -32,6 +32,72 @@ pub enum ColumnData<'a> {
     },
     /// Categories as text; `None` is missing.
     Categorical(Vec<Option<Cow<'a, str>>>),
+    /// Categories read in place from an Arrow string array (nulls missing): no per-row
+    /// copy of a column that may hold millions of rows.
+    Text(TextColumn<'a>),
+    /// Categories factorised once (an Arrow dictionary, numpy fixed-width strings): per row
+    /// an index into `levels`, or [`MISSING_CODE`]; counted by code, not by text.
+    Factorized {
+        /// Per row, an index into `levels` or [`MISSING_CODE`].
+        codes: Cow<'a, [u32]>,
+        /// The category names.
+        levels: Vec<Cow<'a, str>>,
+    },
+}
+
+/// The code of a missing row in [`ColumnData::Factorized`].
+pub const MISSING_CODE: u32 = u32::MAX;
+
+/// An Arrow string array viewed as a categorical column.
+#[derive(Debug, Clone, Copy)]
+pub enum TextColumn<'a> {
+    /// `Utf8`.
+    Utf8(&'a StringArray),
+    /// `LargeUtf8` (pandas' and pyarrow's large strings).
+    LargeUtf8(&'a LargeStringArray),
+    /// `Utf8View`.
+    Utf8View(&'a StringViewArray),
+}
+
+impl<'a> TextColumn<'a> {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Utf8(a) => a.len(),
+            Self::LargeUtf8(a) => a.len(),
+            Self::Utf8View(a) => a.len(),
+        }
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Row `i`, `None` when null.
+    pub fn get(&self, i: usize) -> Option<&'a str> {
+        match *self {
+            Self::Utf8(a) => (!a.is_null(i)).then(|| a.value(i)),
+            Self::LargeUtf8(a) => (!a.is_null(i)).then(|| a.value(i)),
+            Self::Utf8View(a) => (!a.is_null(i)).then(|| a.value(i)),
+        }
+    }
+
+    /// Calls `f` on every row in order (a loop per array type, no dispatch per row).
+    pub fn for_each(&self, f: impl FnMut(Option<&'a str>)) {
+        match *self {
+            Self::Utf8(a) => a.iter().for_each(f),
+            Self::LargeUtf8(a) => a.iter().for_each(f),
+            Self::Utf8View(a) => a.iter().for_each(f),
+        }
+    }
+}
+
+impl PartialEq for TextColumn<'_> {
+    /// Equal rows (whatever the Arrow type holding them).
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && (0..self.len()).all(|i| self.get(i) == other.get(i))
+    }
 }
 
 impl<'a> ColumnData<'a> {
@@ -58,6 +124,8 @@ impl<'a> ColumnData<'a> {
         match self {
             Self::Numeric { values, .. } => values.len(),
             Self::Categorical(v) => v.len(),
+            Self::Text(t) => t.len(),
+            Self::Factorized { codes, .. } => codes.len(),
         }
     }
 
@@ -70,7 +138,7 @@ impl<'a> ColumnData<'a> {
     pub fn kind_name(&self) -> &'static str {
         match self {
             Self::Numeric { .. } => "numeric",
-            Self::Categorical(_) => "categorical",
+            Self::Categorical(_) | Self::Text(_) | Self::Factorized { .. } => "categorical",
         }
     }
 
@@ -79,6 +147,10 @@ impl<'a> ColumnData<'a> {
     pub(crate) fn category(&self, i: usize) -> Option<Cow<'_, str>> {
         match self {
             Self::Categorical(v) => v[i].as_deref().map(Cow::Borrowed),
+            Self::Text(t) => t.get(i).map(Cow::Borrowed),
+            Self::Factorized { codes, levels } => levels
+                .get(codes[i] as usize)
+                .map(|s| Cow::Borrowed(s.as_ref())),
             Self::Numeric { values, nulls } => {
                 if nulls.as_ref().is_some_and(|m| m[i]) {
                     return None;
@@ -95,7 +167,7 @@ impl<'a> ColumnData<'a> {
                 let v = values[i];
                 (v.is_finite() && !nulls.as_ref().is_some_and(|m| m[i])).then_some(v)
             }
-            Self::Categorical(_) => None,
+            Self::Categorical(_) | Self::Text(_) | Self::Factorized { .. } => None,
         }
     }
 }
@@ -167,6 +239,20 @@ impl<'a> Table<'a> {
                     expected: rows,
                     found: col.len(),
                 });
+            }
+            if let ColumnData::Factorized { codes, levels } = col
+                && let Some(i) = codes
+                    .iter()
+                    .position(|&c| c != MISSING_CODE && c as usize >= levels.len())
+            {
+                return Err(DriftError::invalid_parameter(
+                    "codes",
+                    codes[i].to_string(),
+                    format!(
+                        "row {i} of `{name}` has a code beyond its {} levels",
+                        levels.len()
+                    ),
+                ));
             }
             if let ColumnData::Numeric {
                 values,
@@ -273,32 +359,11 @@ pub fn arrow_column<'a>(name: &str, array: &'a ArrayRef) -> Result<ColumnData<'a
                     .collect(),
             )
         }
-        DataType::Utf8 => ColumnData::Categorical(
-            array
-                .as_string::<i32>()
-                .iter()
-                .map(|v| v.map(Cow::Borrowed))
-                .collect(),
-        ),
-        DataType::LargeUtf8 => ColumnData::Categorical(
-            array
-                .as_string::<i64>()
-                .iter()
-                .map(|v| v.map(Cow::Borrowed))
-                .collect(),
-        ),
-        DataType::Utf8View => ColumnData::Categorical(
-            array
-                .as_string_view()
-                .iter()
-                .map(|v| v.map(Cow::Borrowed))
-                .collect(),
-        ),
+        DataType::Utf8 => ColumnData::Text(TextColumn::Utf8(array.as_string::<i32>())),
+        DataType::LargeUtf8 => ColumnData::Text(TextColumn::LargeUtf8(array.as_string::<i64>())),
+        DataType::Utf8View => ColumnData::Text(TextColumn::Utf8View(array.as_string_view())),
         DataType::Null => ColumnData::Categorical(vec![None; array.len()]),
-        DataType::Dictionary(_, value) if is_text(value) => {
-            let values = arrow_cast_dictionary(name, array)?;
-            ColumnData::Categorical(values.into_iter().map(|v| v.map(Cow::Owned)).collect())
-        }
+        DataType::Dictionary(_, value) if is_text(value) => arrow_dictionary(name, array)?,
         other => {
             return Err(DriftError::UnsupportedColumnType {
                 column: name.to_owned(),
@@ -315,40 +380,47 @@ fn is_text(dt: &DataType) -> bool {
     )
 }
 
-/// The text of each row of a dictionary-encoded string column.
-fn arrow_cast_dictionary(name: &str, array: &ArrayRef) -> Result<Vec<Option<String>>, DriftError> {
+/// A dictionary-encoded string column as codes into its (borrowed) values; rows whose key
+/// or value is null are missing.
+fn arrow_dictionary<'a>(name: &str, array: &'a ArrayRef) -> Result<ColumnData<'a>, DriftError> {
     let unsupported = || DriftError::UnsupportedColumnType {
         column: name.to_owned(),
         data_type: array.data_type().to_string(),
     };
     let dict = array.as_any_dictionary_opt().ok_or_else(unsupported)?;
-    let values = dict.values();
-    let texts: Vec<Option<String>> = match values.data_type() {
-        DataType::Utf8 => values
-            .as_string::<i32>()
-            .iter()
-            .map(|v| v.map(str::to_owned))
-            .collect(),
-        DataType::LargeUtf8 => values
-            .as_string::<i64>()
-            .iter()
-            .map(|v| v.map(str::to_owned))
-            .collect(),
-        DataType::Utf8View => values
-            .as_string_view()
-            .iter()
-            .map(|v| v.map(str::to_owned))
-            .collect(),
+    let values: &'a ArrayRef = dict.values();
+    let text = match values.data_type() {
+        DataType::Utf8 => TextColumn::Utf8(values.as_string::<i32>()),
+        DataType::LargeUtf8 => TextColumn::LargeUtf8(values.as_string::<i64>()),
+        DataType::Utf8View => TextColumn::Utf8View(values.as_string_view()),
         _ => return Err(unsupported()),
     };
+    // Dictionary value index -> level code (null values are missing rows).
+    let mut levels: Vec<Cow<'a, str>> = Vec::with_capacity(text.len());
+    let mut level_of: Vec<u32> = Vec::with_capacity(text.len());
+    for i in 0..text.len() {
+        match text.get(i) {
+            Some(s) => {
+                level_of.push(u32::try_from(levels.len()).map_err(|_| unsupported())?);
+                levels.push(Cow::Borrowed(s));
+            }
+            None => level_of.push(MISSING_CODE),
+        }
+    }
     let keys = dict.normalized_keys();
-    Ok((0..array.len())
+    let codes = (0..array.len())
         .map(|i| {
             if array.is_null(i) {
-                None
+                MISSING_CODE
             } else {
-                keys.get(i).and_then(|&k| texts.get(k).cloned().flatten())
+                keys.get(i)
+                    .and_then(|&k| level_of.get(k).copied())
+                    .unwrap_or(MISSING_CODE)
             }
         })
-        .collect())
+        .collect();
+    Ok(ColumnData::Factorized {
+        codes: Cow::Owned(codes),
+        levels,
+    })
 }

@@ -239,6 +239,54 @@ fn drift_report_one_shot_matches_the_monitor() {
     .unwrap();
     assert_eq!(feature(&r, "income").pvalue, Some(ks.pvalue));
     assert_eq!(r.window.rows, 400);
+
+    // The whole report, field for field, is what a monitor ingesting the batch at time 0
+    // reports: exact values, sketched values (a cap below the sizes), every test, and a
+    // column the profile lacks.
+    let extra: Vec<f64> = (0..400).map(f64::from).collect();
+    let mut columns = live.table(0, 400).columns().to_vec();
+    columns.push(("extra".into(), ColumnData::numeric(&extra)));
+    let batch = Table::new(columns).unwrap();
+    for cap in [usize::MAX, 100] {
+        let profile_params = ProfileParams {
+            sample_cap: cap,
+            ..params()
+        };
+        for tests in [
+            BTreeMap::new(),
+            BTreeMap::from([
+                ("income".to_owned(), FeatureTest::Psi),
+                ("age".to_owned(), FeatureTest::Wasserstein),
+                ("housing".to_owned(), FeatureTest::GTest),
+            ]),
+        ] {
+            let config = MonitorConfig {
+                tests,
+                window_sample_cap: cap,
+                ..MonitorConfig::default()
+            };
+            let one_shot = drift_report(
+                &train.table(0, 500),
+                &batch,
+                &profile_params,
+                config.clone(),
+            )
+            .unwrap();
+            let profile =
+                ReferenceProfile::from_table(&train.table(0, 500), &profile_params).unwrap();
+            let monitor = DriftMonitor::new(
+                profile,
+                MonitorConfig {
+                    shards: 1,
+                    ..config
+                },
+            )
+            .unwrap();
+            monitor.ingest_at(&batch, 0.0).unwrap();
+            assert_eq!(one_shot, monitor.evaluate_at(0.0).unwrap());
+            assert_eq!(one_shot.ignored_columns, vec!["extra".to_owned()]);
+        }
+    }
 }
 
 #[test]

@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use arrow_array::types::Int32Type;
 use arrow_array::{
-    BooleanArray, DictionaryArray, Float64Array, Int64Array, RecordBatch, StringArray,
+    BooleanArray, DictionaryArray, Float64Array, Int64Array, LargeStringArray, RecordBatch,
+    StringArray, StringViewArray,
 };
 use common::{assert_rel, tol};
 use mlops_drift::profile::{ColumnSummary, NumericValues, PROFILE_FORMAT_VERSION};
@@ -480,6 +481,104 @@ fn arrow_record_batches_are_profiled_by_type() {
         Table::from_record_batch(&batch),
         Err(DriftError::UnsupportedColumnType { ref column, .. }) if column == "raw"
     ));
+}
+
+#[test]
+fn arrow_strings_are_counted_in_place_like_owned_text() {
+    // Short and long (16 bytes and more) categories, multi-byte text, the empty string and
+    // nulls, in the three Arrow string types.
+    let words = [
+        Some("a"),
+        Some(""),
+        None,
+        Some("exactly15bytes!"),
+        Some("sixteen bytes!!!"),
+        Some("a much longer category name"),
+        Some("café"),
+        Some("b"),
+    ];
+    let rows: Vec<Option<&str>> = (0..500)
+        .map(|i| words[(i * i + 3 * i) % words.len()])
+        .collect();
+    let owned: Vec<Option<String>> = rows.iter().map(|r| r.map(str::to_owned)).collect();
+    let expected = ReferenceProfile::from_table(
+        &Table::new(vec![(
+            "c".into(),
+            ColumnData::Categorical(
+                owned
+                    .iter()
+                    .map(|v| v.as_deref().map(Cow::Borrowed))
+                    .collect(),
+            ),
+        )])
+        .unwrap(),
+        &ProfileParams::default(),
+    )
+    .unwrap();
+    let arrays: [arrow_array::ArrayRef; 3] = [
+        Arc::new(StringArray::from(rows.clone())),
+        Arc::new(LargeStringArray::from(rows.clone())),
+        Arc::new(StringViewArray::from(rows.clone())),
+    ];
+    for array in arrays {
+        let batch = RecordBatch::try_from_iter(vec![("c", array)]).unwrap();
+        let t = Table::from_record_batch(&batch).unwrap();
+        assert!(matches!(t.column("c"), Some(ColumnData::Text(_))));
+        let p = ReferenceProfile::from_table(&t, &ProfileParams::default()).unwrap();
+        assert_eq!(p, expected);
+    }
+}
+
+#[test]
+fn dictionaries_and_factorized_columns_count_like_text() {
+    // Keys with nulls, a null dictionary value, an unused value: rows as text for the oracle.
+    let values = StringArray::from(vec![Some("x"), None, Some("y"), Some("unused")]);
+    let keys = arrow_array::Int32Array::from(vec![Some(0), Some(2), None, Some(1), Some(0)]);
+    let dict = DictionaryArray::<Int32Type>::try_new(keys, Arc::new(values)).unwrap();
+    let rows = [Some("x"), Some("y"), None, None, Some("x")];
+    let owned = Table::new(vec![(
+        "c".into(),
+        ColumnData::Categorical(rows.iter().map(|r| r.map(Cow::Borrowed)).collect()),
+    )])
+    .unwrap();
+    let expected = ReferenceProfile::from_table(&owned, &ProfileParams::default()).unwrap();
+    let batch = RecordBatch::try_from_iter(vec![("c", Arc::new(dict) as _)]).unwrap();
+    let t = Table::from_record_batch(&batch).unwrap();
+    assert!(matches!(t.column("c"), Some(ColumnData::Factorized { .. })));
+    assert_eq!(
+        ReferenceProfile::from_table(&t, &ProfileParams::default()).unwrap(),
+        expected
+    );
+    // Given codes directly, with a repeated level name merged into one category.
+    let levels = vec![Cow::Borrowed("x"), Cow::Borrowed("y"), Cow::Borrowed("x")];
+    let codes = vec![
+        0,
+        1,
+        mlops_drift::MISSING_CODE,
+        mlops_drift::MISSING_CODE,
+        2,
+    ];
+    let t = Table::new(vec![(
+        "c".into(),
+        ColumnData::Factorized {
+            codes: Cow::Owned(codes),
+            levels: levels.clone(),
+        },
+    )])
+    .unwrap();
+    assert_eq!(
+        ReferenceProfile::from_table(&t, &ProfileParams::default()).unwrap(),
+        expected
+    );
+    // A code beyond the levels is refused when the table is built.
+    let bad = Table::new(vec![(
+        "c".into(),
+        ColumnData::Factorized {
+            codes: Cow::Owned(vec![0, 3]),
+            levels,
+        },
+    )]);
+    assert!(matches!(bad, Err(DriftError::InvalidParameter { .. })));
 }
 
 proptest! {

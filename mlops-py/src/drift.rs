@@ -238,8 +238,17 @@ pub fn _wasserstein_json(
     reference: &Bound<'_, PyAny>,
     current: &Bound<'_, PyAny>,
 ) -> PyResult<String> {
-    let reference = float_sample(reference, mlops_drift::ks::names::REFERENCE)?;
-    let current = float_sample(current, mlops_drift::ks::names::CURRENT)?;
+    // Borrowed from numpy when contiguous, as in `ks_2samp`: the core sorts copies anyway.
+    let reference_col = extract_column(reference, mlops_drift::ks::names::REFERENCE)?;
+    let current_col = extract_column(current, mlops_drift::ks::names::CURRENT)?;
+    let reference = reference_col.floats(mlops_drift::ks::names::REFERENCE)?;
+    let current = current_col.floats(mlops_drift::ks::names::CURRENT)?;
+    let reference: Cow<'_, [f64]> = reference
+        .as_slice()
+        .map_or_else(|| Cow::Owned(reference.to_vec()), Cow::Borrowed);
+    let current: Cow<'_, [f64]> = current
+        .as_slice()
+        .map_or_else(|| Cow::Owned(current.to_vec()), Cow::Borrowed);
     let r = detach_drift(py, || mlops_drift::wasserstein(&reference, &current))?;
     to_json(&r)
 }

@@ -4,14 +4,18 @@
 //! Tables: objects with the Arrow PyCapsule interface (pyarrow tables and record batches,
 //! polars DataFrames) are read as Arrow record batches; pandas DataFrames and dicts are read
 //! column by column: numpy numeric arrays as numbers (float64 borrowed), numpy bool arrays
-//! as categories, Arrow arrays and polars/pyarrow Series through Arrow, and anything else
-//! (strings, objects, lists) item by item: text is categorical, numbers numeric, `None`,
-//! NaN and `pandas.NA` missing, and a mix of text and numbers is a `MixedTypes` error.
+//! as categories, Arrow arrays and polars/pyarrow Series through Arrow (strings read in
+//! place, dictionaries as codes), numpy fixed-width strings factorised from their memory,
+//! object arrays of text (and missing values) converted by pyarrow when it is installed,
+//! and anything else (bytes, other objects, lists) item by item: text is categorical,
+//! numbers numeric, `None`, NaN and `pandas.NA` missing, and a mix of text and numbers is a
+//! `MixedTypes` error.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use arrow_array::{ArrayRef, RecordBatch};
+use mlops_core::{GroupColumn, Groups};
 use mlops_drift::monitor::FeatureTest;
 use mlops_drift::table::{ColumnData, Table, arrow_column};
 use mlops_drift::{
@@ -30,6 +34,11 @@ enum Owned<'py> {
     F64(PyReadonlyArray1<'py, f64>),
     Numbers(Vec<f64>),
     Text(Vec<Option<String>>),
+    /// Fixed-width numpy strings, factorised: a code per row into `levels`.
+    Factorized {
+        codes: Vec<u32>,
+        levels: Vec<String>,
+    },
     Arrow(ArrayRef),
 }
 
@@ -58,6 +67,10 @@ impl OwnedTable<'_> {
                         Owned::Text(v) => ColumnData::Categorical(
                             v.iter().map(|s| s.as_deref().map(Cow::Borrowed)).collect(),
                         ),
+                        Owned::Factorized { codes, levels } => ColumnData::Factorized {
+                            codes: Cow::Borrowed(codes),
+                            levels: levels.iter().map(|l| Cow::Borrowed(l.as_str())).collect(),
+                        },
                         Owned::Arrow(a) => arrow_column(name, a)?,
                     };
                     out.push((name.clone(), data));
@@ -181,7 +194,12 @@ fn read_column<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Owned<'py>>
                     .collect(),
             ))
         }
-        "U" | "S" | "O" => objects(&obj.call_method0("tolist")?, name),
+        "U" if arr.len() > 0 => fixed_width_text(&obj, name),
+        "O" => match text_through_arrow(&obj, name)? {
+            Some(text) => Ok(text),
+            None => objects(&obj.call_method0("tolist")?, name),
+        },
+        "U" | "S" => objects(&obj.call_method0("tolist")?, name),
         other => Err(input_type_error(
             format!(
                 "column `{name}` has numpy dtype kind {other:?}, which is neither numeric nor \
@@ -190,6 +208,63 @@ fn read_column<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Owned<'py>>
             Some(name),
         )),
     }
+}
+
+/// A numpy fixed-width string array factorised from its UTF-32 memory in one pass (no
+/// Python `str` per row): rows become codes into the distinct strings.
+fn fixed_width_text<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Owned<'py>> {
+    let np = obj.py().import("numpy")?;
+    let arr = obj.cast::<PyUntypedArray>()?;
+    let itemsize: usize = arr.dtype().getattr("itemsize")?.extract()?;
+    let width = (itemsize / 4).max(1);
+    // Native little-endian and contiguous (a copy only when it is not already so).
+    let contiguous = np.call_method1("ascontiguousarray", (obj, format!("<U{width}")))?;
+    let flat = contiguous.call_method1("view", ("<u4",))?;
+    let flat = flat
+        .cast::<numpy::PyArray1<u32>>()
+        .map_err(|e| input_type_error(format!("column `{name}`: {e}"), Some(name)))?
+        .try_readonly()
+        .map_err(|e| input_type_error(format!("cannot borrow column `{name}`: {e}"), Some(name)))?;
+    let data = flat
+        .as_slice()
+        .map_err(|e| input_type_error(format!("column `{name}`: {e}"), Some(name)))?;
+    let groups = obj
+        .py()
+        .detach(|| GroupColumn::from_utf32(name, data, width).and_then(|c| Groups::new(vec![c])))
+        .map_err(|e| input_type_error(format!("column `{name}`: {e}"), Some(name)))?;
+    Ok(Owned::Factorized {
+        codes: groups.ids().to_vec(),
+        levels: groups.keys().iter().map(ToString::to_string).collect(),
+    })
+}
+
+/// An object array that holds only text and missing values (`None`, NaN, `pandas.NA`),
+/// converted by pyarrow in C (`from_pandas=True` makes those three null) and then read in
+/// place: `None` when pyarrow is not installed or the column is anything else (numbers,
+/// booleans, mixed types, all missing), which [`objects`] then reads item by item, with
+/// its rules and errors.
+fn text_through_arrow<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Option<Owned<'py>>> {
+    let py = obj.py();
+    let Ok(pa) = py.import("pyarrow") else {
+        return Ok(None);
+    };
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("from_pandas", true)?;
+    let Ok(array) = pa.call_method("array", (obj,), Some(&kwargs)) else {
+        return Ok(None);
+    };
+    let types = pa.getattr("types")?;
+    let data_type = array.getattr("type")?;
+    let mut is_text = false;
+    for check in ["is_string", "is_large_string", "is_string_view"] {
+        if let Ok(f) = types.getattr(check) {
+            is_text |= f.call1((&data_type,))?.extract::<bool>()?;
+        }
+    }
+    if !is_text {
+        return Ok(None);
+    }
+    arrow_of(&array, name).map(Some)
 }
 
 fn arrow_of<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Owned<'py>> {

@@ -17,13 +17,21 @@ from __future__ import annotations
 import json
 import threading
 import warnings
+from collections import Counter
 
 import numpy as np
 import pytest
 from conftest import BRENTQ_ATOL, DRIFT_PVALUE_RTOL, RTOL, assert_close
 
 from mlops_audit import errors as E
-from mlops_audit.drift import DriftMonitor, DriftReport, ReferenceProfile, drift_report, ks_2samp
+from mlops_audit.drift import (
+    DriftMonitor,
+    DriftReport,
+    ReferenceProfile,
+    categorical_drift,
+    drift_report,
+    ks_2samp,
+)
 
 st = pytest.importorskip("scipy.stats")
 multitest = pytest.importorskip("statsmodels.stats.multitest")
@@ -144,6 +152,30 @@ def test_drift_report_one_shot_is_exact_and_accepts_every_table_type():
     for r in reports[1:]:
         assert r.to_dict()["features"] == first["features"]
         assert r.to_dict()["outputs"] == first["outputs"]
+
+
+def test_categorical_columns_of_every_storage_give_the_same_report():
+    """numpy fixed-width strings and pandas/Arrow dictionaries are factorised, pandas
+    strings read from Arrow in place: the report is the one of plain Python strings."""
+    pd = pytest.importorskip("pandas")
+    pa = pytest.importorskip("pyarrow")
+    rng = np.random.default_rng(7)
+    cats = np.array(["a", "bb", "", "ccc", "dé", "a category name over sixteen bytes"])
+    r = cats[rng.integers(0, 6, 5000)]
+    c = cats[rng.integers(0, 5, 4000)]
+    expected = drift_report({"c": r.astype(object)}, {"c": c.astype(object)}).to_dict()
+    f = expected["features"][0]
+    direct = categorical_drift(Counter(r.tolist()), Counter(c.tolist()))
+    assert f["test"] == "chi_square"
+    assert (f["statistic"], f["pvalue"]) == (direct.statistic, direct.pvalue)
+    assert f["unseen_categories"] == []
+    for a, b in [
+        (r, c),
+        (pd.Series(r).astype("category"), pd.Series(c).astype("category")),
+        (pa.array(r).dictionary_encode(), pa.array(c).dictionary_encode()),
+        (pd.Series(r, dtype="string[pyarrow]"), pd.Series(c, dtype="string[pyarrow]")),
+    ]:
+        assert drift_report({"c": a}, {"c": b}).to_dict() == expected
 
 
 def test_profile_summaries_merge_and_json():
