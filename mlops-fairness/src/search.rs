@@ -508,10 +508,12 @@ fn sweep_rates(curves: &[Curve], start: f64, end: f64) -> Option<(f64, f64)> {
     let mut a = SumTree::new(g_count, f64::INFINITY);
     let mut b = SumTree::new(g_count, 0.0);
     let mut runs = Vec::with_capacity(g_count);
+    let mut offsets = Vec::with_capacity(g_count);
     for (g, c) in curves.iter().enumerate() {
         let lo = c.rate.partition_point(|&r| r < start);
         let hi = c.rate.partition_point(|&r| r < end);
         runs.push(&c.rate[lo..hi]);
+        offsets.push(lo);
         // After its last point below `start`, a group follows the segment to the next one.
         if lo > 0 && lo < c.rate.len() {
             let j = lo - 1;
@@ -520,10 +522,6 @@ fn sweep_rates(curves: &[Curve], start: f64, end: f64) -> Option<(f64, f64)> {
             b.set(g, slope);
         }
     }
-    let offsets: Vec<usize> = curves
-        .iter()
-        .map(|c| c.rate.partition_point(|&r| r < start))
-        .collect();
     let mut points: Vec<(f64, u32, u32)> = Vec::new();
     mlops_core::merge::merge_runs(&runs, mlops_core::merge::Order::Ascending, |rate, m| {
         points.extend(

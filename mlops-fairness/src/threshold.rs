@@ -684,8 +684,8 @@ impl ThresholdSearch {
     }
 
     fn baselines(&self, counts: &[&SortedCounts]) -> Baselines {
-        // The pooled optimum streamed over a merge of the groups' sorted counts: no second
-        // sort, and no pooled copy.
+        // The pooled optimum from the groups' sorted counts (bounded, see
+        // `min_cost_threshold_of_parts`): no second sort, and no pooled copy.
         let pooled = self.cost.min_cost_threshold_of_parts(counts);
         let own: Vec<f64> = counts
             .iter()

@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::calibration::check_probabilities;
+use crate::calibration::{check_probabilities, sigmoid, softplus};
 use crate::error::{CoreError, Result};
 use crate::input::BinaryTask;
 
@@ -45,27 +45,6 @@ pub struct BetaCalibrator {
 fn features(s: f64) -> [f64; 2] {
     let s = s.clamp(BETA_EPS, 1.0 - BETA_EPS);
     [s.ln(), -(-s).ln_1p()]
-}
-
-/// `ln(1 + exp(z))`, without overflow.
-#[inline]
-fn softplus(z: f64) -> f64 {
-    if z > 0.0 {
-        z + (-z).exp().ln_1p()
-    } else {
-        z.exp().ln_1p()
-    }
-}
-
-/// `1 / (1 + exp(-z))`, without overflow.
-#[inline]
-fn sigmoid(z: f64) -> f64 {
-    if z >= 0.0 {
-        1.0 / (1.0 + (-z).exp())
-    } else {
-        let e = z.exp();
-        e / (1.0 + e)
-    }
 }
 
 /// Rows as `(features, label, weight)`.

@@ -36,6 +36,27 @@ pub use spiegelhalter::{SpiegelhalterResult, spiegelhalter_z};
 use crate::error::{CoreError, Result};
 use crate::input::BinaryTask;
 
+/// `ln(1 + exp(z))`, without overflow.
+#[inline]
+pub(crate) fn softplus(z: f64) -> f64 {
+    if z > 0.0 {
+        z + (-z).exp().ln_1p()
+    } else {
+        z.exp().ln_1p()
+    }
+}
+
+/// `1 / (1 + exp(-z))`, without overflow.
+#[inline]
+pub(crate) fn sigmoid(z: f64) -> f64 {
+    if z >= 0.0 {
+        1.0 / (1.0 + (-z).exp())
+    } else {
+        let e = z.exp();
+        e / (1.0 + e)
+    }
+}
+
 /// The most bins (or risk groups) a calibration function accepts: far more than any
 /// binning needs, and a bound on the memory a mistyped `n_bins` can ask for.
 pub const MAX_BINS: usize = 1 << 24;

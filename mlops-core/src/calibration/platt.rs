@@ -27,17 +27,6 @@ pub struct PlattCalibrator {
     pub b: f64,
 }
 
-/// `1 / (1 + exp(z))`, without overflow.
-#[inline]
-fn sigmoid_neg(z: f64) -> f64 {
-    if z > 0.0 {
-        let e = (-z).exp();
-        e / (1.0 + e)
-    } else {
-        1.0 / (1.0 + z.exp())
-    }
-}
-
 /// The loss and its derivatives at `(A, B)`: `sum w [softplus(z) - (1 - t) z]` with
 /// `z = A f + B` (since `-t ln sigmoid(-z) - (1 - t) ln sigmoid(z) = softplus(z) - (1 - t) z`),
 /// its gradient and its Hessian.
@@ -187,7 +176,7 @@ impl PlattCalibrator {
         crate::input::check_finite(crate::input::names::Y_SCORE, &scores)?;
         Ok(scores
             .iter()
-            .map(|&s| sigmoid_neg(self.a * s + self.b))
+            .map(|&s| super::sigmoid(-(self.a * s + self.b)))
             .collect())
     }
 }
