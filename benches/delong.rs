@@ -15,19 +15,7 @@ fn bench(c: &mut Criterion) {
     let (a, b, y) = common::two_models(n, 0x2545_F491_4F6C_DD1D);
     let mut g = c.benchmark_group("delong_1e6");
     g.sample_size(20);
-    g.bench_function(
-        BenchmarkId::new("sort_unstable_by (lower bound)", n),
-        |bench| {
-            bench.iter_batched(
-                || a.clone(),
-                |mut v| {
-                    v.sort_unstable_by(f64::total_cmp);
-                    black_box(v)
-                },
-                criterion::BatchSize::LargeInput,
-            )
-        },
-    );
+    common::bench_sort(&mut g, "sort_unstable_by (lower bound)", &a);
     g.bench_function(BenchmarkId::new("delong", n), |bench| {
         bench.iter(|| black_box(delong(&y[..], &b[..], &a[..], 0.95).unwrap()))
     });

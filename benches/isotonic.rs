@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)] // test code: fail loudly
 
+mod common;
+
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use mlops_audit::BinaryTask;
 use mlops_audit::calibration::IsotonicCalibrator;
@@ -30,16 +32,7 @@ fn bench(c: &mut Criterion) {
     let (scores, labels) = data(n);
     let mut g = c.benchmark_group("isotonic_1e6");
     g.sample_size(20);
-    g.bench_function(BenchmarkId::new("sort_unstable_by (lower bound)", n), |b| {
-        b.iter_batched(
-            || scores.clone(),
-            |mut v| {
-                v.sort_unstable_by(f64::total_cmp);
-                black_box(v)
-            },
-            criterion::BatchSize::LargeInput,
-        )
-    });
+    common::bench_sort(&mut g, "sort_unstable_by (lower bound)", &scores);
     g.bench_function(BenchmarkId::new("IsotonicCalibrator::fit", n), |b| {
         b.iter(|| {
             let task = BinaryTask::new(&scores[..], &labels[..]).unwrap();

@@ -4,7 +4,9 @@
 
 #![allow(clippy::unwrap_used, missing_docs)] // bench code: fail loudly
 
-use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
+mod common;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use mlops_audit::fairness::ThresholdSearch;
 use mlops_audit::{BinaryTask, Groups};
 use std::hint::black_box;
@@ -49,16 +51,7 @@ fn bench(c: &mut Criterion) {
     let groups = Groups::from_strs("group", &g).unwrap();
     let mut grp = c.benchmark_group("threshold_search_1e6_4_groups");
     grp.sample_size(10);
-    grp.bench_function(BenchmarkId::new("sort_unstable_by (lower bound)", n), |b| {
-        b.iter_batched(
-            || s.clone(),
-            |mut v| {
-                v.sort_unstable_by(f64::total_cmp);
-                black_box(v)
-            },
-            BatchSize::LargeInput,
-        )
-    });
+    common::bench_sort(&mut grp, "sort_unstable_by (lower bound)", &s);
     for (name, randomized) in [("deterministic fpr", false), ("randomized fpr", true)] {
         grp.bench_function(BenchmarkId::new(name, n), |b| {
             b.iter(|| {
