@@ -406,8 +406,21 @@ fn star<DB: DrawingBackend, C: Color>(at: (f64, f64), fill: &C) -> Star<DB> {
 }
 
 fn threshold_text(rule: GroupRule) -> String {
-    if rule.band.is_some() {
-        return "randomized (equalized odds)".to_owned();
+    if let Some(band) = rule.band {
+        if band.p_above < 1.0 || band.p_below > 0.0 {
+            return "randomized (see the rule's steps)".to_owned();
+        }
+        // A mix of two thresholds: always above the first, at random down to the second.
+        let random = format!(
+            "p={} from {}",
+            format_number(band.p_between),
+            format_number(band.lower)
+        );
+        return if rule.threshold.is_finite() {
+            format!("threshold {}, {random}", format_number(rule.threshold))
+        } else {
+            random
+        };
     }
     if rule.threshold == f64::INFINITY {
         return "flags nobody".to_owned();

@@ -821,10 +821,10 @@ fn describe_rule(rule: &mlops_fairness::GroupRule) -> String {
 /// alternatives cost (the price of fairness).
 pub fn policy_section(p: &mlops_fairness::ThresholdPolicy, title: &str) -> Section {
     let mut s = Section::new(title);
-    let mode = if p.params.randomized {
-        "randomized rules (rates equal exactly)".to_owned()
-    } else {
-        format!("one threshold per group, tolerance {}", p.params.tolerance)
+    let mode = match (p.params.randomized, p.params.tolerance) {
+        (true, 0.0) => "randomized rules (mixtures of thresholds), rates equal exactly".to_owned(),
+        (true, t) => format!("randomized rules (mixtures of thresholds), tolerance {t}"),
+        (false, t) => format!("one threshold per group, tolerance {t}"),
     };
     s.paragraphs.push(format!(
         "Constraint {}: {mode}. Largest gap reached {:.4}; total cost {:.2}; price of \

@@ -2,8 +2,7 @@
 //! sweep's candidates.
 //!
 //! Several searches in this library minimise a sum over groups along a sorted sweep (the
-//! pooled cost-optimal threshold, the equal-opportunity window search, the randomized
-//! common-rate search). Their exact sweeps visit every candidate, merging the groups'
+//! pooled cost-optimal threshold, the equal-opportunity window search). Their exact sweeps visit every candidate, merging the groups'
 //! sorted runs on the way; on large inputs that merge, not the arithmetic, is the cost.
 //! Yet the optimum sits in a small part of the sweep. So the candidates are grouped into
 //! buckets (consecutive in sweep order) and each bucket gets a cheap **lower bound** on

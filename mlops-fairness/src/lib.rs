@@ -9,6 +9,7 @@
 mod audit;
 mod curves;
 mod error;
+mod hull;
 mod odds;
 mod search;
 mod threshold;

@@ -306,14 +306,9 @@ pub(crate) struct RateBuckets {
 /// The finest buckets used: 4097 per group.
 const MAX_BUCKET_BITS: u32 = 12;
 
-/// A group's points summarized per bucket (`+inf` where the bucket holds none of them).
+/// A group's cheapest point in each bucket (`+inf` where the bucket holds none).
 struct Summary {
-    /// The cheapest point.
     min: Vec<f64>,
-    /// The cost of the bucket's first point (lowest index).
-    first: Vec<f64>,
-    /// The cost of its last point (highest index).
-    last: Vec<f64>,
 }
 
 impl RateBuckets {
@@ -360,15 +355,9 @@ impl RateBuckets {
     fn summarize(&self, c: &Curve) -> Summary {
         let mut s = Summary {
             min: vec![f64::INFINITY; self.count],
-            first: vec![f64::INFINITY; self.count],
-            last: vec![f64::INFINITY; self.count],
         };
         for (&rate, &cost) in c.rate.iter().zip(&c.cost) {
             let b = self.of(rate);
-            if s.first[b] == f64::INFINITY {
-                s.first[b] = cost;
-            }
-            s.last[b] = cost;
             s.min[b] = s.min[b].min(cost);
         }
         s
@@ -397,176 +386,6 @@ pub(crate) fn smallest_gap(curves: &[Curve]) -> f64 {
                 covered -= 1;
             }
             lo += 1;
-        }
-    }
-    best
-}
-
-/// One group's randomized choice: points `k` and `k + 1` mixed, `k + 1` with probability
-/// `p` (`p = 0`: the deterministic point `k`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Mix {
-    pub k: usize,
-    pub p: f64,
-}
-
-impl Mix {
-    pub(crate) fn rate(&self, c: &Curve) -> f64 {
-        if self.p == 0.0 {
-            c.rate[self.k]
-        } else {
-            (1.0 - self.p) * c.rate[self.k] + self.p * c.rate[self.k + 1]
-        }
-    }
-    pub(crate) fn cost(&self, c: &Curve) -> f64 {
-        if self.p == 0.0 {
-            c.cost[self.k]
-        } else {
-            (1.0 - self.p) * c.cost[self.k] + self.p * c.cost[self.k + 1]
-        }
-    }
-}
-
-/// Group `g`'s cheapest way to reach rate exactly `t`, by a point of rate `t` or a mix of
-/// the two adjacent points around it; `None` when `t` is outside the curve.
-pub(crate) fn mix_at(c: &Curve, t: f64) -> Option<Mix> {
-    let first = c.rate.partition_point(|&r| r < t);
-    if first < c.rate.len() && c.rate[first] == t {
-        let mut k = first;
-        for j in first..c.rate.len() {
-            if c.rate[j] != t {
-                break;
-            }
-            if c.cost[j] < c.cost[k] {
-                k = j;
-            }
-        }
-        return Some(Mix { k, p: 0.0 });
-    }
-    if first == 0 || first == c.rate.len() {
-        return None;
-    }
-    let k = first - 1;
-    let p = (t - c.rate[k]) / (c.rate[first] - c.rate[k]);
-    Some(Mix { k, p })
-}
-
-/// The exact minimum of the summed cost when every group reaches the same rate `t`,
-/// randomizing between adjacent points where needed. The summed cost is piecewise linear
-/// in `t` with breakpoints at the groups' rates, so its minimum is at one of them; every
-/// rate is a candidate. Returns `(t, mix per group)`, or `None` when no common rate exists.
-///
-/// The sweep is pruned by bounds (see [`mlops_core::bound`]): a group's cost at a rate in a
-/// bucket mixes two points that lie in the bucket or are its neighbours, so it is at least
-/// the cheapest of those.
-pub(crate) fn randomized_search(curves: &[Curve]) -> Option<(f64, Vec<Mix>)> {
-    randomized_search_in(curves, RateBuckets::auto(curves, 0.0))
-}
-
-/// [`randomized_search`] with the given buckets (one bucket: the plain sweep).
-pub(crate) fn randomized_search_in(
-    curves: &[Curve],
-    buckets: RateBuckets,
-) -> Option<(f64, Vec<Mix>)> {
-    let summaries: Vec<Summary> = mlops_core::parallel::map(curves, |c| buckets.summarize(c));
-    let mut lower = vec![0.0; buckets.count];
-    for s in &summaries {
-        // The last point before each bucket, and the first after it.
-        let mut last = f64::INFINITY;
-        let before: Vec<f64> = s
-            .last
-            .iter()
-            .map(|&l| {
-                let previous = last;
-                if l.is_finite() {
-                    last = l;
-                }
-                previous
-            })
-            .collect();
-        let mut after = f64::INFINITY;
-        for b in (0..buckets.count).rev() {
-            lower[b] += s.min[b].min(before[b]).min(after);
-            if s.first[b].is_finite() {
-                after = s.first[b];
-            }
-        }
-    }
-    let (_, t) = mlops_core::bound::min_over_buckets(&lower, None, |b0, b1| {
-        sweep_rates(curves, buckets.start(b0), buckets.start(b1))
-    })?;
-    let mixes: Option<Vec<Mix>> = curves.iter().map(|c| mix_at(c, t)).collect();
-    mixes.map(|m| (t, m))
-}
-
-/// The common-rate sweep over the candidate rates in `[start, end)`: the smallest total and
-/// the lowest rate reaching it. Each group's line enters as the full sweep would leave it
-/// after the rates below `start`.
-fn sweep_rates(curves: &[Curve], start: f64, end: f64) -> Option<(f64, f64)> {
-    let g_count = curves.len();
-    // Each leaf holds the group's cost as a line `a + b t` valid at the current `t`.
-    let mut a = SumTree::new(g_count, f64::INFINITY);
-    let mut b = SumTree::new(g_count, 0.0);
-    let mut runs = Vec::with_capacity(g_count);
-    let mut offsets = Vec::with_capacity(g_count);
-    for (g, c) in curves.iter().enumerate() {
-        let lo = c.rate.partition_point(|&r| r < start);
-        let hi = c.rate.partition_point(|&r| r < end);
-        runs.push(&c.rate[lo..hi]);
-        offsets.push(lo);
-        // After its last point below `start`, a group follows the segment to the next one.
-        if lo > 0 && lo < c.rate.len() {
-            let j = lo - 1;
-            let slope = (c.cost[j + 1] - c.cost[j]) / (c.rate[j + 1] - c.rate[j]);
-            a.set(g, c.cost[j] - slope * c.rate[j]);
-            b.set(g, slope);
-        }
-    }
-    let mut points: Vec<(f64, u32, u32)> = Vec::new();
-    mlops_core::merge::merge_runs(&runs, mlops_core::merge::Order::Ascending, |rate, m| {
-        points.extend(
-            m.iter()
-                .map(|&(g, j)| (rate, g as u32, (offsets[g] + j) as u32)),
-        );
-    });
-    let mut best: Option<(f64, f64)> = None; // (cost, t)
-    let mut i = 0;
-    while i < points.len() {
-        let t = points[i].0;
-        let start = i;
-        while i < points.len() && points[i].0 == t {
-            i += 1;
-        }
-        // Groups with a point at t: their cheapest point there, flat. Points of one group
-        // are contiguous here, so each group is looked at once per t.
-        let mut previous = None;
-        for &(_, g, _) in &points[start..i] {
-            let g = g as usize;
-            if previous == Some(g) {
-                continue;
-            }
-            previous = Some(g);
-            if let Some(m) = mix_at(&curves[g], t) {
-                a.set(g, m.cost(&curves[g]));
-                b.set(g, 0.0);
-            }
-        }
-        let total = a.total() + b.total() * t;
-        if total.is_finite() && best.is_none_or(|(c, _)| total < c) {
-            best = Some((total, t));
-        }
-        // After t, those groups follow the segment from their last point at t.
-        for &(_, g, j) in &points[start..i] {
-            let (g, j) = (g as usize, j as usize);
-            let c = &curves[g];
-            if j + 1 < c.rate.len() && c.rate[j + 1] != t {
-                let slope = (c.cost[j + 1] - c.cost[j]) / (c.rate[j + 1] - c.rate[j]);
-                a.set(g, c.cost[j] - slope * c.rate[j]);
-                b.set(g, slope);
-            } else if j + 1 == c.rate.len() {
-                a.set(g, f64::INFINITY);
-                b.set(g, 0.0);
-            }
         }
     }
     best
@@ -694,20 +513,6 @@ mod tests {
         assert!(window_search(&[g0, g1], 0.2 + 1e-12).is_some());
     }
 
-    #[test]
-    fn randomized_mixes_adjacent_points() {
-        // Group 1 reaches 0.2 only by mixing its points at 0 and 0.4 half and half.
-        let g0 = curve(&[0.0, 0.2, 1.0], &[10.0, 1.0, 10.0]);
-        let g1 = curve(&[0.0, 0.4, 1.0], &[6.0, 2.0, 10.0]);
-        let (t, mixes) = randomized_search(&[g0.clone(), g1.clone()]).unwrap();
-        assert_eq!(t, 0.2);
-        assert_eq!(mixes[0], Mix { k: 1, p: 0.0 });
-        assert_eq!(mixes[1].k, 0);
-        assert!((mixes[1].p - 0.5).abs() < 1e-15);
-        assert!((mixes[1].cost(&g1) - 4.0).abs() < 1e-12);
-        // Cost 1 + 4 = 5 beats t = 0 (16), t = 0.4 (3.25 + 2 = 5.25) and t = 1 (20).
-    }
-
     /// The unpruned sweeps, for reference.
     fn plain_window(curves: &[Curve], tol: f64) -> Option<(f64, f64)> {
         let reduced: Vec<Reduced> = curves
@@ -744,7 +549,7 @@ mod tests {
     }
 
     /// Pruning never changes the answer: the same picks (tie rule included) as the plain
-    /// sweep, for every bucket width, in both searches.
+    /// sweep, for every bucket width.
     #[test]
     fn bounded_searches_equal_the_plain_sweeps() {
         let mut state = 0x9E37_79B9_7F4A_7C15u64;
@@ -778,15 +583,6 @@ mod tests {
                 if groups <= 3 && curves.iter().all(|c| c.rate.len() <= 12) {
                     assert_eq!(plain.map(|p| p.0), brute(&curves, tol), "round {round}");
                 }
-            }
-            let plain = sweep_rates(&curves, f64::NEG_INFINITY, f64::INFINITY);
-            for bits in [0, 1, 2, 3, 5, 8, 12] {
-                let got = randomized_search_in(&curves, RateBuckets::new(bits));
-                assert_eq!(
-                    got.as_ref().map(|g| g.0),
-                    plain.map(|p| p.1),
-                    "round {round} bits {bits}"
-                );
             }
         }
     }

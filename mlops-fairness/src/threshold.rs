@@ -13,8 +13,9 @@ use mlops_core::{BinaryTask, ConfusionMatrix, CostMatrix, GroupKey, Groups, Sort
 use serde::{Deserialize, Serialize};
 
 use crate::error::{FairnessError, Result};
+use crate::hull::{Mix, hull_search};
 use crate::odds::{OddsMix, equalized_odds};
-use crate::search::{Curve, Mix, randomized_search, smallest_gap, window_search};
+use crate::search::{Curve, smallest_gap, window_search};
 
 /// Format version of a serialised [`ThresholdPolicy`]; bumped on any incompatible change.
 ///
@@ -295,9 +296,9 @@ pub struct Baselines {
 pub struct SearchParams {
     /// The constrained rate.
     pub constraint: Constraint,
-    /// Largest allowed gap (deterministic mode).
+    /// Largest allowed gap of the constrained rate between groups.
     pub tolerance: f64,
-    /// Randomized mode (gap exactly 0).
+    /// Randomized mode: rules may flag at random, as mixtures of thresholds.
     pub randomized: bool,
     /// The cost matrix.
     pub cost: CostMatrix,
@@ -384,13 +385,18 @@ impl ThresholdSearch {
         self
     }
 
-    /// Largest allowed gap of the constrained rate, in `[0, 1]` (deterministic mode).
+    /// Largest allowed gap of the constrained rate between groups, in `[0, 1]`.
     pub fn tolerance(mut self, tolerance: f64) -> Self {
         self.tolerance = tolerance;
         self
     }
 
-    /// Randomized mode: equal rates exactly by mixing adjacent thresholds.
+    /// Randomized mode: the cheapest rules among all that flag with a probability
+    /// non-decreasing in the score (every mixture of the group's thresholds), not only
+    /// among single thresholds. Each group's rule mixes at most two thresholds, which need
+    /// not be adjacent: the optimum lies on the lower convex hull of the group's (rate,
+    /// cost) points (Hardt, Price & Srebro 2016). With a tolerance of 0 the rates are
+    /// equal exactly.
     pub fn randomized(mut self, randomized: bool) -> Self {
         self.randomized = randomized;
         self
@@ -434,13 +440,11 @@ impl ThresholdSearch {
             true,
             || -> Result<Vec<Mix>> {
                 if self.randomized {
-                    Ok(randomized_search(&curves)
-                        .ok_or_else(|| self.infeasible(&curves))?
-                        .1)
+                    hull_search(&curves, self.tolerance).ok_or_else(|| self.infeasible(&curves))
                 } else {
                     let picks = window_search(&curves, self.tolerance)
                         .ok_or_else(|| self.infeasible(&curves))?;
-                    Ok(picks.into_iter().map(|k| Mix { k, p: 0.0 }).collect())
+                    Ok(picks.into_iter().map(Mix::point).collect())
                 }
             },
             || self.baselines(&refs),
@@ -513,7 +517,12 @@ impl ThresholdSearch {
             library_version: env!("CARGO_PKG_VERSION").to_owned(),
             params: SearchParams {
                 constraint: self.constraint,
-                tolerance: if self.randomized { 0.0 } else { self.tolerance },
+                // Equalized odds is fitted at gap 0 whatever the tolerance.
+                tolerance: if self.constraint == Constraint::EqualizedOdds {
+                    0.0
+                } else {
+                    self.tolerance
+                },
                 randomized: self.randomized,
                 cost: self.cost,
             },
@@ -526,7 +535,7 @@ impl ThresholdSearch {
     }
 
     fn infeasible(&self, curves: &[Curve]) -> FairnessError {
-        self.infeasible_at(curves, if self.randomized { 0.0 } else { self.tolerance })
+        self.infeasible_at(curves, self.tolerance)
     }
 
     pub(crate) fn infeasible_at(&self, curves: &[Curve], tolerance: f64) -> FairnessError {
@@ -619,8 +628,7 @@ impl ThresholdSearch {
         Curve { rate, cost }
     }
 
-    /// The fit of one group at its chosen point (`curve`: the group's full curve, needed
-    /// for a randomized mix only).
+    /// The fit of one group at its chosen point or mix of two points of its curve.
     fn group_fit(
         &self,
         counts: &SortedCounts,
@@ -628,33 +636,19 @@ impl ThresholdSearch {
         mix: Mix,
         key: &GroupKey,
     ) -> GroupFit {
+        let lo = counts.confusion_at_block(mix.lo);
         let (rule, confusion) = if mix.p == 0.0 {
-            let threshold = if mix.k == 0 {
-                f64::INFINITY
-            } else {
-                counts.thresholds()[mix.k - 1]
-            };
-            (
-                GroupRule::at_least(threshold),
-                counts.confusion_at_block(mix.k),
-            )
+            (GroupRule::at_least(cut(counts, mix.lo)), lo)
         } else {
-            let lo = counts.confusion_at_block(mix.k);
-            let hi = counts.confusion_at_block(mix.k + 1);
+            let hi = counts.confusion_at_block(mix.hi);
             let q = 1.0 - mix.p;
-            (
-                GroupRule {
-                    threshold: counts.thresholds()[mix.k],
-                    p_at_threshold: mix.p,
-                    band: None,
-                },
-                ConfusionMatrix {
-                    tp: q * lo.tp + mix.p * hi.tp,
-                    fp: q * lo.fp + mix.p * hi.fp,
-                    tn: q * lo.tn + mix.p * hi.tn,
-                    fn_: q * lo.fn_ + mix.p * hi.fn_,
-                },
-            )
+            let confusion = ConfusionMatrix {
+                tp: q * lo.tp + mix.p * hi.tp,
+                fp: q * lo.fp + mix.p * hi.fp,
+                tn: q * lo.tn + mix.p * hi.tn,
+                fn_: q * lo.fn_ + mix.p * hi.fn_,
+            };
+            (mix_rule(counts, mix), confusion)
         };
         GroupFit {
             key: key.clone(),
@@ -700,15 +694,42 @@ impl ThresholdSearch {
     }
 }
 
+/// The threshold that flags the first `k` blocks of scores (`+inf` for none).
+fn cut(counts: &SortedCounts, k: usize) -> f64 {
+    if k == 0 {
+        f64::INFINITY
+    } else {
+        counts.thresholds()[k - 1]
+    }
+}
+
+/// A randomized mix of two points of a group's curve as a rule on its scores: the first
+/// `lo` blocks always, blocks `lo..hi` with probability `p`. Adjacent points differ by one
+/// block of tied scores, which the rule randomizes at its threshold; other mixes need a
+/// band below the threshold.
+fn mix_rule(counts: &SortedCounts, mix: Mix) -> GroupRule {
+    if mix.hi == mix.lo + 1 {
+        return GroupRule {
+            threshold: counts.thresholds()[mix.lo],
+            p_at_threshold: mix.p,
+            band: None,
+        };
+    }
+    GroupRule {
+        threshold: cut(counts, mix.lo),
+        p_at_threshold: 1.0,
+        band: Some(Band {
+            lower: cut(counts, mix.hi),
+            p_above: 1.0,
+            p_between: mix.p,
+            p_below: 0.0,
+        }),
+    }
+}
+
 /// An equalized-odds mix as a rule on the group's scores.
 fn odds_rule(counts: &SortedCounts, mix: &OddsMix) -> GroupRule {
-    let cut = |k: usize| {
-        if k == 0 {
-            f64::INFINITY
-        } else {
-            counts.thresholds()[k - 1]
-        }
-    };
+    let cut = |k: usize| cut(counts, k);
     let (top, between, floor) = mix.probabilities();
     let threshold = cut(mix.k1);
     if floor <= 0.0 && top >= 1.0 && (mix.k2 == mix.k1 || between <= 0.0) {

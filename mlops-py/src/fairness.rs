@@ -29,14 +29,15 @@ fn rule_tuple(r: GroupRule) -> (f64, f64) {
 }
 
 impl PyThresholdPolicy {
-    /// An error for views that cannot describe equalized-odds rules.
+    /// An error for views that cannot describe rules with a band.
     fn no_bands(&self, what: &str) -> PyResult<()> {
         match self.0.groups.iter().find(|g| g.rule.band.is_some()) {
             Some(g) => Err(crate::errors::parameter_error(
                 what,
                 format!(
-                    "group {:?} has an equalized-odds rule, which also flags scores below its \
-                     threshold at random; read `steps` (or `to_dict()`) instead",
+                    "group {:?} has a rule that also flags scores below its threshold at \
+                     random (a mix of two thresholds that are not adjacent, or an \
+                     equalized-odds rule); read `steps` (or `to_dict()`) instead",
                     g.name
                 ),
             )),
@@ -52,7 +53,7 @@ impl PyThresholdPolicy {
     fn constraint(&self) -> &'static str {
         self.0.params.constraint.name()
     }
-    /// The tolerance the policy was fitted with (0 in randomized mode).
+    /// The tolerance the policy was fitted with (0 for equalized odds, fitted at gap 0).
     #[getter]
     fn tolerance(&self) -> f64 {
         self.0.params.tolerance
@@ -63,8 +64,8 @@ impl PyThresholdPolicy {
         self.0.params.randomized
     }
     /// ``{group: threshold}``: flag when ``score >= threshold`` (``inf`` flags nobody); for a
-    /// randomized rule the boundary score (see :attr:`rules`). Equalized-odds rules are not
-    /// one threshold: read :attr:`steps`.
+    /// randomized rule the boundary score (see :attr:`rules`). Rules with a band (mixes of
+    /// non-adjacent thresholds, equalized odds) are not one threshold: read :attr:`steps`.
     #[getter]
     fn thresholds<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         self.no_bands("thresholds")?;
@@ -76,7 +77,7 @@ impl PyThresholdPolicy {
     }
     /// ``{group: (threshold, p)}``: flag when ``score > threshold``, and at
     /// ``score == threshold`` with probability ``p`` (1 for a deterministic rule).
-    /// Equalized-odds rules also randomize below the threshold: read :attr:`steps`.
+    /// Rules with a band also randomize below the threshold: read :attr:`steps`.
     #[getter]
     fn rules<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         self.no_bands("rules")?;
@@ -281,19 +282,11 @@ impl PyThresholdPolicy {
             })
             .collect();
         format!(
-            "ThresholdPolicy(constraint={:?}, {}={}, rules={{{}}}, max_gap={:.6}, \
-             total_cost={}, price_of_fairness={})",
+            "ThresholdPolicy(constraint={:?}, tolerance={}, randomized={}, rules={{{}}}, \
+             max_gap={:.6}, total_cost={}, price_of_fairness={})",
             p.params.constraint.name(),
-            if p.params.randomized {
-                "randomized"
-            } else {
-                "tolerance"
-            },
-            if p.params.randomized {
-                "True".to_owned()
-            } else {
-                p.params.tolerance.to_string()
-            },
+            p.params.tolerance,
+            if p.params.randomized { "True" } else { "False" },
             rules.join(", "),
             p.max_gap,
             p.total_cost,
@@ -307,8 +300,13 @@ impl PyThresholdPolicy {
 /// The default is the lending case: the flag is punitive, so the false-positive rate
 /// (``constraint="fpr"``) must be equal within ``tolerance`` in every group, and among all
 /// such per-group thresholds the one minimising ``fn_cost * FN + fp_cost * FP`` is
-/// returned, exactly (not a grid, not a ternary search). With ``randomized=True`` the rates
-/// are equal exactly by mixing two adjacent thresholds in a group.
+/// returned, exactly (not a grid, not a ternary search). With ``randomized=True`` the
+/// search is over every rule that flags with a probability non-decreasing in the score
+/// (every mixture of a group's thresholds), and returns the exact optimum among them: a
+/// group's rule mixes at most two of its thresholds, adjacent or not, possibly "flag
+/// everyone with probability p" (the lower convex hull of the group's (rate, cost) points,
+/// Hardt, Price & Srebro 2016). ``tolerance`` bounds the gap in both modes;
+/// ``tolerance=0`` makes the rates equal exactly.
 ///
 /// ``constraint`` is ``"fpr"``, ``"tpr"`` (equal opportunity of Hardt, Price & Srebro 2016,
 /// for a beneficial flag), ``"selection_rate"`` (demographic parity) or

@@ -90,7 +90,8 @@ fn rocs_for(
 /// One dict per group, in sorted group order: ``name``; ``fpr``, ``tpr`` and
 /// ``thresholds`` as in :func:`mlops_audit.metrics.roc_curve` (``None`` for a group with
 /// one class only); ``auc`` (``None`` when undefined); and ``point``, a dict
-/// ``{threshold, p_at_threshold, fpr, tpr}`` of the group's rule under ``policy`` (expected
+/// ``{threshold, p_at_threshold, steps, fpr, tpr}`` of the group's rule under ``policy``
+/// (``steps`` as in :attr:`ThresholdPolicy.steps`, complete for rules with a band; expected
 /// rates for a randomized rule), or ``None`` without a policy or where the rates are
 /// undefined.
 #[pyfunction(name = "roc_by_group")]
@@ -126,6 +127,7 @@ pub fn roc_by_group_py<'py>(
                 let pd = PyDict::new(py);
                 pd.set_item("threshold", p.rule.threshold)?;
                 pd.set_item("p_at_threshold", p.rule.p_at_threshold)?;
+                pd.set_item("steps", p.rule.steps())?;
                 pd.set_item("fpr", p.fpr)?;
                 pd.set_item("tpr", p.tpr)?;
                 d.set_item("point", pd)?;

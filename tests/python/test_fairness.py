@@ -108,7 +108,7 @@ def test_fair_policy_is_never_cheaper_than_unconstrained_and_reports_baselines()
 
 def test_randomized_equalises_exactly_and_is_reproducible():
     y, s, g = lending_data()
-    p = equal_opportunity(y, s, g, randomized=True)
+    p = equal_opportunity(y, s, g, randomized=True, tolerance=0.0)
     assert p.max_gap <= 1e-12
     rates = list(p.rates.values())
     assert max(rates) - min(rates) <= 1e-12

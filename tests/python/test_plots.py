@@ -85,16 +85,23 @@ def test_one_class_group_has_no_curve_and_is_listed_as_undefined():
 @pytest.mark.parametrize("constraint", ["fpr", "tpr"])
 def test_points_are_where_the_policy_puts_each_group(randomized, constraint):
     y, s, g = lending_data(seed=4)
-    policy = equal_opportunity(y, s, g, randomized=randomized, constraint=constraint)
+    tolerance = 0.0 if randomized else 0.01
+    policy = equal_opportunity(y, s, g, randomized=randomized, constraint=constraint,
+                               tolerance=tolerance)
     rocs = roc_by_group(y, s, g, policy=policy)
     assert [r["name"] for r in rocs] == list(policy.rates)
+    rules = {grp["name"]: grp["rule"] for grp in policy.to_dict()["groups"]}
     for r in rocs:
         m = g == r["name"]
         p = r["point"]
-        t, q = policy.rules[r["name"]]
-        assert (p["threshold"], p["p_at_threshold"]) == (t, q)
-        # Brute force: flag above the threshold, and at it with probability q (expected).
-        flag = (s[m] > t) + q * (s[m] == t)
+        rule = rules[r["name"]]
+        assert (p["threshold"], p["p_at_threshold"]) == (rule["threshold"],
+                                                        rule["p_at_threshold"])
+        assert p["steps"] == policy.steps[r["name"]]
+        # Brute force: the flag probability of each score from the step function.
+        cuts = np.array([c for c, _ in p["steps"]])
+        probs = np.array([q for _, q in p["steps"]])
+        flag = probs[np.searchsorted(cuts, s[m], side="right") - 1]
         pos, neg = y[m], ~y[m]
         fpr, tpr = flag[neg].sum() / neg.sum(), flag[pos].sum() / pos.sum()
         assert p["fpr"] == pytest.approx(fpr, abs=1e-12)
@@ -102,7 +109,7 @@ def test_points_are_where_the_policy_puts_each_group(randomized, constraint):
         achieved = p["fpr"] if constraint == "fpr" else p["tpr"]
         assert achieved == pytest.approx(policy.rates[r["name"]], abs=1e-12)
     if randomized:
-        assert any(r["point"]["p_at_threshold"] < 1 for r in rocs)
+        assert any(0 < q < 1 for r in rocs for _, q in r["point"]["steps"])
 
 
 def test_policy_must_be_a_policy_covering_every_group():

@@ -40,7 +40,8 @@ def ours_randomized(d):
     from mlops_audit.fairness import equal_opportunity
 
     y, s, g = d
-    return equal_opportunity(y, s, g, fn_cost=FN_COST, fp_cost=FP_COST, randomized=True)
+    return equal_opportunity(y, s, g, fn_cost=FN_COST, fp_cost=FP_COST, randomized=True,
+                             tolerance=0.0)
 
 
 # ---------------------------------------------------------------------------------------
