@@ -78,6 +78,16 @@ pub enum FairnessError {
         index: usize,
     },
 
+    /// The linear program behind a search did not return an optimum (a numerical failure
+    /// of the solver; never a property of valid data).
+    #[error("the linear program for {problem} did not solve: {reason}")]
+    SolverFailed {
+        /// What was being solved.
+        problem: String,
+        /// The solver's words.
+        reason: String,
+    },
+
     /// A parameter is outside its domain.
     #[error("parameter `{name}` = {value} is invalid: {reason}")]
     InvalidParameter {

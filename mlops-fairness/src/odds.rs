@@ -243,6 +243,121 @@ pub(crate) fn equalized_odds(groups: &[&SortedCounts], cost: &CostMatrix) -> Opt
     )
 }
 
+/// Rates within this of the tolerance's edge are left to the solver's feasibility
+/// tolerance: the box the linear program sees is this much narrower, so every group's rates
+/// stay within the tolerance asked for.
+const LP_FEASIBILITY: f64 = 1e-10;
+
+/// Equalized odds within a tolerance: every group's (FPR, TPR) inside one box
+/// `[X, X + tol] x [Y, Y + tol]`, at the lowest expected cost over all mixtures of every
+/// group's thresholds.
+///
+/// With `tol > 0` the groups no longer share a point, and the cheapest box is found by a
+/// linear program: one weight per vertex of each group's ROC convex hull (upper and lower
+/// hull: every mixture of thresholds is a mixture of those), the box corner free, the
+/// groups' rates held in the box. The simplex solves it to a feasibility tolerance of
+/// [`LP_FEASIBILITY`] (the box it sees is narrowed by twice that, so the rates returned
+/// are within `tol`). Each group's point then becomes a rule as in [`equalized_odds`]: the
+/// hull point at its FPR mixed with the diagonal's coin.
+///
+/// # Errors
+/// `Err(reason)` when the solver fails (numerically; the problem itself always has a
+/// solution, since every group can reach the diagonal).
+pub(crate) fn equalized_odds_within(
+    groups: &[&SortedCounts],
+    cost: &CostMatrix,
+    tol: f64,
+) -> Result<Vec<OddsMix>, String> {
+    use microlp::{ComparisonOp, OptimizationDirection, Problem, SolveOptions, Tolerances};
+    let total: f64 = groups.iter().map(|c| c.total_pos() + c.total_neg()).sum();
+    let width = (tol - 2.0 * LP_FEASIBILITY).max(0.0);
+    let mut lp = Problem::new(OptimizationDirection::Minimize);
+    let corner_x = lp.add_var(0.0, (-1.0, 1.0));
+    let corner_y = lp.add_var(0.0, (-1.0, 1.0));
+    let mut hulls = Vec::with_capacity(groups.len());
+    let mut weights = Vec::with_capacity(groups.len());
+    for c in groups {
+        let (upper, lower) = (Hull::new(c, 1.0), Hull::new(c, -1.0));
+        // Costs per unit of FPR and TPR, in units of the total weight (coefficients of
+        // order one keep the simplex well conditioned).
+        let per_x = c.total_neg() * (cost.fp_cost() - cost.tn_cost()) / total;
+        let per_y = c.total_pos() * (cost.tp_cost() - cost.fn_cost()) / total;
+        let points: Vec<(f64, f64)> = upper
+            .v
+            .iter()
+            .map(|q| (q.x, q.w))
+            .chain(lower.v.iter().map(|q| (q.x, -q.w)))
+            .collect();
+        let vars: Vec<_> = points
+            .iter()
+            .map(|&(x, y)| lp.add_var(per_x * x + per_y * y, (0.0, f64::INFINITY)))
+            .collect();
+        let sum: Vec<_> = vars.iter().map(|&v| (v, 1.0)).collect();
+        lp.add_constraint(&sum, ComparisonOp::Eq, 1.0);
+        for (axis, corner) in [(0, corner_x), (1, corner_y)] {
+            let mut rate: Vec<_> = vars
+                .iter()
+                .zip(&points)
+                .map(|(&v, p)| (v, if axis == 0 { p.0 } else { p.1 }))
+                .collect();
+            rate.push((corner, -1.0));
+            lp.add_constraint(&rate, ComparisonOp::Ge, 0.0);
+            lp.add_constraint(&rate, ComparisonOp::Le, width);
+        }
+        hulls.push((upper, lower));
+        weights.push((vars, points));
+    }
+    let mut tolerances = Tolerances::default();
+    tolerances.feasibility = LP_FEASIBILITY;
+    let mut options = SolveOptions::default();
+    options.tolerances = tolerances;
+    let solution = lp
+        .solve_with(options)
+        .map_err(|e| e.to_string())?
+        .into_solution()
+        .map_err(|_| "interrupted".to_owned())?;
+    Ok(hulls
+        .iter()
+        .zip(&weights)
+        .map(|((upper, lower), (vars, points))| {
+            // The group's point: the mixture of its hull vertices the program chose.
+            let lambdas: Vec<f64> = vars
+                .iter()
+                .map(|&v| solution.var_value(v).max(0.0))
+                .collect();
+            let mass: f64 = lambdas.iter().sum();
+            let (x, y) = lambdas
+                .iter()
+                .zip(points)
+                .fold((0.0, 0.0), |(x, y), (l, p)| {
+                    (x + l * p.0 / mass, y + l * p.1 / mass)
+                });
+            let x = x.clamp(0.0, 1.0);
+            // Above the diagonal, from the upper hull towards it; below, from the lower.
+            let (hull, sign) = if y >= x { (upper, 1.0) } else { (lower, -1.0) };
+            let (i, j, t) = hull.locate(x);
+            let on_hull = sign * hull.at(x);
+            let lambda = if (on_hull - x).abs() > 0.0 {
+                ((y - x) / (on_hull - x)).clamp(0.0, 1.0)
+            } else {
+                1.0
+            };
+            let (k1, k2, p) = match (hull.v[i].k, hull.v[j].k, t) {
+                (k1, _, t) if t <= 0.0 => (k1, k1, 0.0),
+                (_, k2, t) if t >= 1.0 => (k2, k2, 0.0),
+                (k1, k2, t) => (k1, k2, t),
+            };
+            OddsMix {
+                k1,
+                k2,
+                p,
+                lambda,
+                x,
+            }
+        })
+        .collect())
+}
+
 /// The minimum over `[l, r]` of `max_g (a x - b (alpha_g + beta_g x))`, where no group's
 /// hull has a vertex strictly inside `(l, r)`: walk the upper envelope of the lines from
 /// `l` rightwards while it descends. Returns `(value, x)`.

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{FairnessError, Result};
 use crate::hull::{Mix, hull_search};
-use crate::odds::{OddsMix, equalized_odds};
+use crate::odds::{OddsMix, equalized_odds, equalized_odds_within};
 use crate::search::{Curve, smallest_gap, window_search};
 
 /// Format version of a serialised [`ThresholdPolicy`]; bumped on any incompatible change.
@@ -126,18 +126,20 @@ pub struct GroupRule {
     pub threshold: f64,
     /// Probability of flagging a score equal to the threshold.
     pub p_at_threshold: f64,
-    /// Randomization below the threshold (equalized-odds rules only).
+    /// Randomization below the threshold: a mix of two thresholds that are not adjacent,
+    /// or an equalized-odds rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub band: Option<Band>,
 }
 
-/// The lower part of an equalized-odds rule: a score above the threshold is flagged with
-/// probability `p_above`, one in `[lower, threshold)` with `p_between`, one below `lower`
-/// with `p_below`; `p_below <= p_between <= p_above`.
+/// The lower part of a rule that randomizes below its threshold: a score above the
+/// threshold is flagged with probability `p_above`, one in `[lower, threshold)` with
+/// `p_between`, one below `lower` with `p_below`; `p_below <= p_between <= p_above`.
 ///
-/// Such a rule mixes two thresholds of the group's ROC hull (the band) and, with a
-/// score-independent coin (the floor), moves the group towards the ROC diagonal, so that
-/// every group reaches the same false-positive and true-positive rates.
+/// Such a rule mixes two thresholds of the group's convex hull (the band: always above the
+/// first, with probability `p_between` down to the second) and, for equalized odds, a
+/// score-independent coin (the floor) that moves the group towards the ROC diagonal, so
+/// that every group reaches the same false-positive and true-positive rates.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Band {
     /// The band's lower edge (`score >= lower`); equal to the threshold for an empty band.
@@ -473,13 +475,22 @@ impl ThresholdSearch {
         }
         let counts = self.checked_counts(task, groups)?;
         let refs: Vec<&SortedCounts> = counts.iter().collect();
-        let mixes = equalized_odds(&refs, &self.cost).ok_or_else(|| {
-            FairnessError::invalid_parameter(
-                "groups",
-                format!("{} groups", refs.len()),
-                "equalized_odds needs positives and negatives in every group",
-            )
-        })?;
+        let mixes = if self.tolerance > 0.0 {
+            equalized_odds_within(&refs, &self.cost, self.tolerance).map_err(|reason| {
+                FairnessError::SolverFailed {
+                    problem: format!("equalized odds within {}", self.tolerance),
+                    reason,
+                }
+            })?
+        } else {
+            equalized_odds(&refs, &self.cost).ok_or_else(|| {
+                FairnessError::invalid_parameter(
+                    "groups",
+                    format!("{} groups", refs.len()),
+                    "equalized_odds needs positives and negatives in every group",
+                )
+            })?
+        };
         let fits: Vec<GroupFit> = counts
             .iter()
             .zip(&mixes)
@@ -517,12 +528,7 @@ impl ThresholdSearch {
             library_version: env!("CARGO_PKG_VERSION").to_owned(),
             params: SearchParams {
                 constraint: self.constraint,
-                // Equalized odds is fitted at gap 0 whatever the tolerance.
-                tolerance: if self.constraint == Constraint::EqualizedOdds {
-                    0.0
-                } else {
-                    self.tolerance
-                },
+                tolerance: self.tolerance,
                 randomized: self.randomized,
                 cost: self.cost,
             },

@@ -168,7 +168,12 @@ fn brute(d: &Data, cost: CostMatrix) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
-fn fit(d: &Data, cost: CostMatrix) -> Result<mlops_fairness::ThresholdPolicy, FairnessError> {
+fn fit_with(
+    d: &Data,
+    cost: CostMatrix,
+    constraint: Constraint,
+    tolerance: f64,
+) -> Result<mlops_fairness::ThresholdPolicy, FairnessError> {
     let task = BinaryTask::new(&d.s[..], &d.y[..])
         .unwrap()
         .with_weights(&d.w[..])
@@ -176,9 +181,14 @@ fn fit(d: &Data, cost: CostMatrix) -> Result<mlops_fairness::ThresholdPolicy, Fa
     let groups = Groups::from_strs("g", &d.g).unwrap();
     ThresholdSearch::new()
         .cost(cost)
-        .constraint(Constraint::EqualizedOdds)
+        .constraint(constraint)
+        .tolerance(tolerance)
         .randomized(true)
         .fit(&task, &groups)
+}
+
+fn fit(d: &Data, cost: CostMatrix) -> Result<mlops_fairness::ThresholdPolicy, FairnessError> {
+    fit_with(d, cost, Constraint::EqualizedOdds, 0.0)
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -225,9 +235,51 @@ proptest! {
             prop_assert!((x - rates[0].0).abs() <= 1e-12 && (y - rates[0].1).abs() <= 1e-12, "{rates:?}");
         }
         prop_assert!(policy.max_gap <= 1e-12);
-        // Never worse than the best rule with equal FPR alone... is not implied; but never
-        // better than the unconstrained per-group optimum.
+        // Never better than the unconstrained per-group optimum, and never better than equal
+        // FPR alone over the same rules (a weaker constraint).
         prop_assert!(policy.total_cost >= policy.baselines.unconstrained.cost - 1e-9);
+        let fpr_only = fit_with(&d, cost, Constraint::Fpr, 0.0).unwrap();
+        prop_assert!(fpr_only.total_cost <= policy.total_cost + 1e-9 * policy.total_cost.abs().max(1.0));
+    }
+
+    /// Within a tolerance (the linear program): rules that reach the reported rates and
+    /// cost, rates within the tolerance, never dearer than at gap 0, and at tolerance 1 (no
+    /// constraint left) exactly the unconstrained per-group optimum.
+    #[test]
+    fn equalized_odds_within_a_tolerance(
+        r in rows(),
+        cost in costs(),
+        tol in prop::sample::select(vec![0.01, 0.1, 0.3, 1.0]),
+    ) {
+        let d = Data::new(&r);
+        prop_assume!(d.well_posed());
+        let exact = fit(&d, cost).unwrap();
+        let policy = fit_with(&d, cost, Constraint::EqualizedOdds, tol).unwrap();
+        prop_assert_eq!(policy.params.tolerance, tol);
+        let mut total = 0.0;
+        let (mut fprs, mut tprs) = (Vec::new(), Vec::new());
+        for g in &policy.groups {
+            let rule: GroupRule = g.rule;
+            let cm = d.count(&g.name, |s| rule.probability(s));
+            total += cost.total_cost(&cm);
+            fprs.push(cm.fpr().unwrap());
+            tprs.push(cm.tpr().unwrap());
+        }
+        prop_assert!(close(total, policy.total_cost), "{total} vs {}", policy.total_cost);
+        for rates in [&fprs, &tprs] {
+            let hi = rates.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let lo = rates.iter().copied().fold(f64::INFINITY, f64::min);
+            prop_assert!(hi - lo <= tol + 1e-12, "gap {} > {tol}", hi - lo);
+        }
+        let scale = exact.total_cost.abs().max(1.0);
+        prop_assert!(policy.total_cost <= exact.total_cost + 1e-9 * scale);
+        prop_assert!(policy.total_cost >= policy.baselines.unconstrained.cost - 1e-9 * scale);
+        if tol == 1.0 {
+            prop_assert!(
+                (policy.total_cost - policy.baselines.unconstrained.cost).abs() <= 1e-8 * scale,
+                "{} vs {}", policy.total_cost, policy.baselines.unconstrained.cost
+            );
+        }
     }
 }
 

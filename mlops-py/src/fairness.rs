@@ -53,7 +53,7 @@ impl PyThresholdPolicy {
     fn constraint(&self) -> &'static str {
         self.0.params.constraint.name()
     }
-    /// The tolerance the policy was fitted with (0 for equalized odds, fitted at gap 0).
+    /// The tolerance the policy was fitted with.
     #[getter]
     fn tolerance(&self) -> f64 {
         self.0.params.tolerance
@@ -312,8 +312,10 @@ impl PyThresholdPolicy {
 /// for a beneficial flag), ``"selection_rate"`` (demographic parity) or
 /// ``"equalized_odds"`` (FPR and TPR both equal; needs ``randomized=True``: each group's
 /// rule mixes two thresholds of its ROC convex hull and may flag any score with a small
-/// probability, see :attr:`ThresholdPolicy.steps`; the cost is the exact minimum over the
-/// intersection of the groups' ROC hulls). ``cost`` (a
+/// probability, see :attr:`ThresholdPolicy.steps`; at ``tolerance=0`` the cost is the
+/// exact minimum over the intersection of the groups' ROC hulls; above it, every group's
+/// (FPR, TPR) lies in one ``tolerance``-wide box, found by a linear program solved to
+/// 1e-10). ``cost`` (a
 /// :class:`~mlops_audit.metrics.CostMatrix`) overrides ``fn_cost``/``fp_cost`` for a full
 /// 2x2 matrix.
 #[pyfunction]

@@ -30,30 +30,36 @@ def roc_points(y, s, w):
     return np.array(pts), pos, neg
 
 
-def lp_optimum(y, s, g, w, fn_cost, fp_cost):
-    """The minimum expected cost when every group mixes its thresholds at random and all
-    groups share one (FPR, TPR): a linear program in the mixture weights."""
+def lp_optimum(y, s, g, w, fn_cost, fp_cost, tolerance=0.0):
+    """The minimum expected cost when every group mixes its thresholds at random and every
+    group's (FPR, TPR) lies in one box [X, X + tolerance] x [Y, Y + tolerance] (one shared
+    point at tolerance 0): a linear program in the mixture weights and the box corner."""
     groups = sorted(set(g))
     blocks = [roc_points(y[g == k], s[g == k], w[g == k]) for k in groups]
     sizes = [len(b[0]) for b in blocks]
-    n_var = sum(sizes)
+    n_weights = sum(sizes)
+    n_var = n_weights + 2  # the weights, then X and Y
     c = np.concatenate([fn_cost * p * (1 - pts[:, 1]) + fp_cost * n * pts[:, 0]
-                        for pts, p, n in blocks])
-    rows, rhs = [], []
+                        for pts, p, n in blocks] + [[0.0, 0.0]])
+    a_eq, b_eq, a_ub, b_ub = [], [], [], []
     offsets = np.cumsum([0, *sizes])
     for i in range(len(groups)):  # each group's weights sum to one
         r = np.zeros(n_var)
         r[offsets[i]:offsets[i + 1]] = 1.0
-        rows.append(r)
-        rhs.append(1.0)
-    for axis in (0, 1):  # every group's FPR (TPR) equals group 0's
-        for i in range(1, len(groups)):
+        a_eq.append(r)
+        b_eq.append(1.0)
+    for axis in (0, 1):  # X <= FPR_g <= X + tolerance (Y and the TPR alike)
+        for i in range(len(groups)):
             r = np.zeros(n_var)
-            r[offsets[0]:offsets[1]] = -blocks[0][0][:, axis]
             r[offsets[i]:offsets[i + 1]] = blocks[i][0][:, axis]
-            rows.append(r)
-            rhs.append(0.0)
-    res = linprog(c, A_eq=np.array(rows), b_eq=np.array(rhs), bounds=(0, None), method="highs")
+            r[n_weights + axis] = -1.0
+            a_ub.append(-r)
+            b_ub.append(0.0)
+            a_ub.append(r)
+            b_ub.append(tolerance)
+    bounds = [(0, None)] * n_weights + [(None, None)] * 2
+    res = linprog(c, A_ub=np.array(a_ub), b_ub=np.array(b_ub), A_eq=np.array(a_eq),
+                  b_eq=np.array(b_eq), bounds=bounds, method="highs")
     assert res.status == 0, res.message
     return res.fun
 
@@ -85,9 +91,10 @@ rows_strategy = st.lists(
 )
 
 
-@settings(max_examples=120, deadline=None)
-@given(rows_strategy, st.sampled_from([(5.0, 1.0), (1.0, 1.0), (1.0, 4.0)]), st.booleans())
-def test_equalized_odds_equals_the_linear_program(data, costs, weighted):
+@settings(max_examples=400, deadline=None)
+@given(rows_strategy, st.sampled_from([(5.0, 1.0), (1.0, 1.0), (1.0, 4.0)]), st.booleans(),
+       st.sampled_from([0.0, 0.0, 0.01, 0.05, 0.2, 1.0]))
+def test_equalized_odds_equals_the_linear_program(data, costs, weighted, tolerance):
     s = np.array([r[0] / 5 for r in data])
     y = np.array([r[1] for r in data])
     w = np.array([r[2] if weighted else 1.0 for r in data])
@@ -99,15 +106,16 @@ def test_equalized_odds_equals_the_linear_program(data, costs, weighted):
         return
     fn_cost, fp_cost = costs
     policy = equal_opportunity(y, s, g, constraint="equalized_odds", randomized=True,
-                               fn_cost=fn_cost, fp_cost=fp_cost,
+                               fn_cost=fn_cost, fp_cost=fp_cost, tolerance=tolerance,
                                sample_weight=w if weighted else None)
-    expected = lp_optimum(y, s, g, w, fn_cost, fp_cost)
+    expected = lp_optimum(y, s, g, w, fn_cost, fp_cost, tolerance)
     assert policy.total_cost == pytest.approx(expected, rel=LP_RTOL, abs=LP_RTOL)
+    assert policy.tolerance == tolerance
     by_group = expected_by_group(policy, y, s, g, w)
     fprs = [v[0] for v in by_group.values()]
     tprs = [v[1] for v in by_group.values()]
-    assert max(fprs) - min(fprs) <= 1e-12
-    assert max(tprs) - min(tprs) <= 1e-12
+    assert max(fprs) - min(fprs) <= tolerance + 1e-12
+    assert max(tprs) - min(tprs) <= tolerance + 1e-12
     cost = sum(fn_cost * v[2] + fp_cost * v[3] for v in by_group.values())
     assert cost == pytest.approx(policy.total_cost, rel=RTOL, abs=1e-9)
     for name, (fpr, tpr) in policy.group_rates.items():
@@ -142,7 +150,7 @@ def test_never_worse_than_fairlearn_equalized_odds():
     s = np.round(1 / (1 + np.exp(-(rng.normal(0, 1, n) + np.where(y, 1.2, -0.3)
                                    + np.where(g == "c", 0.5, 0.0)))), 3)
     ours = equal_opportunity(y, s, g, constraint="equalized_odds", randomized=True,
-                             fn_cost=1.0, fp_cost=1.0)
+                             fn_cost=1.0, fp_cost=1.0, tolerance=0.0)
     to = fairlearn_postprocessing.ThresholdOptimizer(
         estimator=Passthrough().fit(s[:, None], y), constraints="equalized_odds",
         objective="accuracy_score", prefit=True, predict_method="predict")
@@ -178,7 +186,8 @@ def test_policy_surface_for_equalized_odds():
     g = rng.choice(["x", "y"], n)
     y = rng.random(n) < 0.4
     s = np.round(rng.normal(np.where(y, 0.8, 0.0) + np.where(g == "y", 0.5, 0.0), 1.0), 2)
-    policy = equal_opportunity(y, s, g, constraint="equalized_odds", randomized=True)
+    policy = equal_opportunity(y, s, g, constraint="equalized_odds", randomized=True,
+                               tolerance=0.0)
     assert policy.constraint == "equalized_odds"
     assert policy.randomized
     assert policy.max_gap <= 1e-12
