@@ -120,6 +120,7 @@ impl FromStr for Constraint {
 /// `score >= threshold`). Equalized-odds rules add a band below the threshold and a floor
 /// (see [`Band`]).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "UncheckedRule")]
 pub struct GroupRule {
     /// The boundary score; `+inf` flags nobody (but the band and floor, if any).
     #[serde(with = "mlops_core::serde_float::scalar")]
@@ -310,6 +311,7 @@ pub struct SearchParams {
 /// what the alternatives would cost. Serialisable with a format version, so a deployed
 /// policy traces back to what produced it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "UncheckedPolicy")]
 pub struct ThresholdPolicy {
     /// [`POLICY_FORMAT_VERSION`] at fit time.
     pub format_version: u32,
@@ -854,4 +856,207 @@ pub fn uniform_from_seed(seed: u64, index: usize) -> f64 {
 /// row gets the same decision in every batch, whatever the row order.
 pub fn uniform_from_key(seed: u64, key: u64) -> f64 {
     unit(mix64(mix64(key) ^ seed))
+}
+
+/// A [`GroupRule`] as read, before its checks.
+#[derive(Deserialize)]
+struct UncheckedRule {
+    #[serde(with = "mlops_core::serde_float::scalar")]
+    threshold: f64,
+    p_at_threshold: f64,
+    #[serde(default)]
+    band: Option<Band>,
+}
+
+impl TryFrom<UncheckedRule> for GroupRule {
+    type Error = FairnessError;
+    fn try_from(r: UncheckedRule) -> Result<Self> {
+        let rule = Self {
+            threshold: r.threshold,
+            p_at_threshold: r.p_at_threshold,
+            band: r.band,
+        };
+        rule.check()?;
+        Ok(rule)
+    }
+}
+
+impl GroupRule {
+    /// The rule's invariants: every probability in `[0, 1]`, never decreasing with the
+    /// score, and cuts that are numbers in order.
+    ///
+    /// # Errors
+    /// [`FairnessError::InvalidParameter`] naming the field that breaks one.
+    pub fn check(&self) -> Result<()> {
+        let bad = |name: &str, value: f64, reason: &str| {
+            Err(FairnessError::invalid_parameter(name, value, reason))
+        };
+        if self.threshold.is_nan() {
+            return bad(
+                "rule.threshold",
+                self.threshold,
+                "must be a number (inf flags nobody)",
+            );
+        }
+        let probability = |name: &str, p: f64| {
+            if (0.0..=1.0).contains(&p) {
+                Ok(())
+            } else {
+                bad(name, p, "a probability must be in [0, 1]")
+            }
+        };
+        probability("rule.p_at_threshold", self.p_at_threshold)?;
+        if let Some(band) = &self.band {
+            probability("rule.band.p_above", band.p_above)?;
+            probability("rule.band.p_between", band.p_between)?;
+            probability("rule.band.p_below", band.p_below)?;
+            if band.lower.is_nan() || band.lower > self.threshold {
+                return bad(
+                    "rule.band.lower",
+                    band.lower,
+                    "the band's lower edge must be a number at most the threshold",
+                );
+            }
+            let ordered = band.p_below <= band.p_between
+                && band.p_between <= self.p_at_threshold
+                && self.p_at_threshold <= band.p_above;
+            if !ordered {
+                return bad(
+                    "rule.band.p_between",
+                    band.p_between,
+                    "flag probabilities must not decrease with the score \
+                     (p_below <= p_between <= p_at_threshold <= p_above)",
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A [`ThresholdPolicy`] as read, before its checks.
+#[derive(Deserialize)]
+struct UncheckedPolicy {
+    format_version: u32,
+    library_version: String,
+    params: SearchParams,
+    group_columns: Vec<String>,
+    groups: Vec<GroupFit>,
+    max_gap: f64,
+    total_cost: f64,
+    baselines: Baselines,
+}
+
+impl TryFrom<UncheckedPolicy> for ThresholdPolicy {
+    type Error = FairnessError;
+    fn try_from(p: UncheckedPolicy) -> Result<Self> {
+        let policy = Self {
+            format_version: p.format_version,
+            library_version: p.library_version,
+            params: p.params,
+            group_columns: p.group_columns,
+            groups: p.groups,
+            max_gap: p.max_gap,
+            total_cost: p.total_cost,
+            baselines: p.baselines,
+        };
+        policy.check()?;
+        Ok(policy)
+    }
+}
+
+impl ThresholdPolicy {
+    /// The invariants the policy's methods rely on (checked on every deserialisation): a
+    /// known format, valid parameters and rules, groups in strictly increasing key order
+    /// (lookups are binary searches) with one value per group column, finite non-negative
+    /// counts, and baselines with one threshold per group.
+    ///
+    /// # Errors
+    /// [`FairnessError::InvalidParameter`] naming the field that breaks one.
+    pub fn check(&self) -> Result<()> {
+        let bad = |name: &str, value: &dyn fmt::Display, reason: &str| {
+            Err(FairnessError::invalid_parameter(name, value, reason))
+        };
+        if !(1..=POLICY_FORMAT_VERSION).contains(&self.format_version) {
+            return bad(
+                "format_version",
+                &self.format_version,
+                &format!("this library reads policy formats 1 to {POLICY_FORMAT_VERSION}"),
+            );
+        }
+        let t = self.params.tolerance;
+        if !(0.0..=1.0).contains(&t) {
+            return bad("params.tolerance", &t, "must be in [0, 1]");
+        }
+        if self.groups.is_empty() {
+            return bad("groups", &"[]", "a policy has at least one group");
+        }
+        for (i, g) in self.groups.iter().enumerate() {
+            g.rule.check()?;
+            if self.format_version < 2 && g.rule.band.is_some() {
+                return bad(
+                    "format_version",
+                    &self.format_version,
+                    "format 1 has no bands; a rule with a band needs format 2",
+                );
+            }
+            if g.key.0.len() != self.group_columns.len() {
+                return bad(
+                    "groups.key",
+                    &g.name,
+                    &format!(
+                        "a key has one value per group column ({})",
+                        self.group_columns.len()
+                    ),
+                );
+            }
+            if i > 0 && self.groups[i - 1].key >= g.key {
+                return bad(
+                    "groups",
+                    &g.name,
+                    "groups must be in strictly increasing key order, each once",
+                );
+            }
+            let cm = &g.confusion;
+            if [cm.tp, cm.fp, cm.tn, cm.fn_]
+                .iter()
+                .any(|v| !(v.is_finite() && *v >= 0.0))
+            {
+                return bad(
+                    "groups.confusion",
+                    &g.name,
+                    "counts must be finite and non-negative",
+                );
+            }
+            if !(g.cost.is_finite() && (0.0..=1.0).contains(&g.rate)) {
+                return bad(
+                    "groups.rate",
+                    &g.name,
+                    "a group's rate is in [0, 1] and its cost finite",
+                );
+            }
+        }
+        if !(self.max_gap.is_finite() && (0.0..=1.0).contains(&self.max_gap)) {
+            return bad("max_gap", &self.max_gap, "must be in [0, 1]");
+        }
+        if !self.total_cost.is_finite() {
+            return bad("total_cost", &self.total_cost, "must be finite");
+        }
+        let b = &self.baselines;
+        for (name, baseline) in [
+            ("baselines.single_threshold", &b.single_threshold),
+            ("baselines.unconstrained", &b.unconstrained),
+            ("baselines.bayes", &b.bayes),
+        ] {
+            if baseline.thresholds.len() != self.groups.len()
+                || baseline.thresholds.iter().any(|t| t.is_nan())
+            {
+                return bad(
+                    name,
+                    &baseline.thresholds.len(),
+                    "one threshold (a number) per group",
+                );
+            }
+        }
+        Ok(())
+    }
 }

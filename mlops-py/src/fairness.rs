@@ -144,19 +144,10 @@ impl PyThresholdPolicy {
     }
     /// Reads a policy written by :meth:`to_json`.
     #[staticmethod]
+    /// The policy's invariants are checked as it is read (see ``ThresholdPolicy::check``
+    /// in the Rust core): a tampered or corrupted file raises ``ParameterError``.
     fn from_json(json: &str) -> PyResult<Self> {
-        let p: ThresholdPolicy = serde_json::from_str(json).map_err(json_err)?;
-        if p.format_version > mlops_fairness::POLICY_FORMAT_VERSION {
-            return Err(crate::errors::parameter_error(
-                "format_version",
-                format!(
-                    "policy format {} is newer than this library reads ({})",
-                    p.format_version,
-                    mlops_fairness::POLICY_FORMAT_VERSION
-                ),
-            ));
-        }
-        Ok(Self(p))
+        serde_json::from_str(json).map(Self).map_err(json_err)
     }
     /// Flags (a bool array) for new scores and their groups.
     ///
