@@ -17,7 +17,7 @@ fn bench(c: &mut Criterion) {
     g.sample_size(20);
     common::bench_sort(&mut g, "sort_unstable_by (lower bound)", &a);
     g.bench_function(BenchmarkId::new("delong", n), |bench| {
-        bench.iter(|| black_box(delong(&y[..], &b[..], &a[..], 0.95).unwrap()))
+        bench.iter(|| black_box(delong(&y[..], &a[..], &b[..], 0.95).unwrap()))
     });
     g.finish();
 }

@@ -605,14 +605,14 @@ fn calibration(test: &Lending, groups: &Groups, report: &mut Report) -> Result<f
 fn comparison(test: &Lending, report: &mut Report) -> Result<Option<f64>, AnyError> {
     let d = delong(
         &test.default[..],
-        &test.challenger_score[..],
         &test.champion_score[..],
+        &test.challenger_score[..],
         0.95,
     )?;
     println!(
         "      DeLong: AUC challenger {:.4} vs champion {:.4}, difference {:+.4} (95% CI {:+.4} .. {:+.4}), p {}",
-        d.auc_a,
-        d.auc_b,
+        d.auc_challenger,
+        d.auc_champion,
         d.difference,
         d.ci_low,
         d.ci_high,
@@ -623,14 +623,14 @@ fn comparison(test: &Lending, report: &mut Report) -> Result<Option<f64>, AnyErr
     let flag = |s: &[f64]| -> Vec<bool> { s.iter().map(|&v| v >= bayes).collect() };
     let m = mcnemar_from_predictions(
         &test.default[..],
-        &flag(&test.challenger_score)[..],
         &flag(&test.champion_score)[..],
+        &flag(&test.challenger_score)[..],
         false,
         true,
     )?;
     println!(
         "      McNemar at the 1/6 cut: only challenger right {}, only champion right {}, chi-square {:.2}, p {:.2e}",
-        m.b, m.c, m.statistic, m.pvalue
+        m.challenger_only, m.champion_only, m.statistic, m.pvalue
     );
     // The expected cost per loan, both models at the 1/6 cut, as a paired bootstrap.
     let params = BootstrapParams::new(
@@ -673,7 +673,7 @@ fn comparison(test: &Lending, report: &mut Report) -> Result<Option<f64>, AnyErr
                 "DeLong (ROC AUC)".to_owned(),
                 format!(
                     "challenger {:.4} vs champion {:.4}: {:+.4} (95% CI {:+.4} .. {:+.4})",
-                    d.auc_a, d.auc_b, d.difference, d.ci_low, d.ci_high
+                    d.auc_challenger, d.auc_champion, d.difference, d.ci_low, d.ci_high
                 ),
                 d.pvalue
                     .map_or_else(|| "undefined".into(), |p| format!("{p:.3e}")),
@@ -695,7 +695,10 @@ fn comparison(test: &Lending, report: &mut Report) -> Result<Option<f64>, AnyErr
             ],
             [
                 "McNemar (decisions at 1/6, chi-square with continuity correction)".to_owned(),
-                format!("only challenger right {}, only champion right {}", m.b, m.c),
+                format!(
+                    "only challenger right {}, only champion right {}",
+                    m.challenger_only, m.champion_only
+                ),
                 format!("{:.3e}", m.pvalue),
             ],
         ],

@@ -104,10 +104,11 @@ def main(out: pathlib.Path, *, n: int = 40_000, production_rows: int = 8_000,
     by_group = calibration.calibration_by_group(y_test, risk_test, g_test, n_bins=10)
 
     # -- champion / challenger on the same held-out loans -------------------------------
-    delong = compare.delong(y_test, risk_test, champion_test)
+    # Every comparison takes (labels, champion, challenger) and reports challenger - champion.
+    delong = compare.delong(y_test, champion_test, risk_test)
     champion_single = metrics.min_cost_threshold(y_tune, champion_tune, cost=cost)
-    mcnemar = compare.mcnemar(y_test, (risk_test >= single.threshold).astype(int),
-                              (champion_test >= champion_single.threshold).astype(int))
+    mcnemar = compare.mcnemar(y_test, (champion_test >= champion_single.threshold).astype(int),
+                              (risk_test >= single.threshold).astype(int))
     # Cost per loan, each model at its own cost-optimal threshold; challenger - champion.
     cost_diff = compare.paired_bootstrap(
         y_test, champion_test, risk_test, metric="cost", cost=cost,
@@ -158,7 +159,7 @@ def main(out: pathlib.Path, *, n: int = 40_000, production_rows: int = 8_000,
             "features; the protected attribute (ethnicity) is not among them. Trained on "
             f"{len(train):,} simulated loans, thresholds fitted on {len(tune):,}, audited on "
             f"{len(test):,} held-out loans.",
-            f"Held-out ROC AUC {auc:.4f} (champion {delong.auc_b:.4f}).",
+            f"Held-out ROC AUC {auc:.4f} (champion {delong.auc_champion:.4f}).",
         ],
         tables=[report.Table("Loans by group (held-out)", ["group", "loans", "default rate"], [
             [g, int((g_test == g).sum()), float(y_test[np.asarray(g_test == g)].mean())]
@@ -218,11 +219,14 @@ def main(out: pathlib.Path, *, n: int = 40_000, production_rows: int = 8_000,
                     "cost-optimal threshold where a decision is needed."],
         tables=[report.Table("Paired tests", ["test", "statistic", "p-value", "detail"], [
             ["DeLong (AUC)", delong.statistic, delong.pvalue,
-             f"AUC {delong.auc_a:.4f} vs {delong.auc_b:.4f}, 95% CI of the difference "
+             f"AUC {delong.auc_challenger:.4f} vs {delong.auc_champion:.4f}, 95% CI of the "
+             "difference (challenger - champion) "
              f"[{delong.ci_low:.4f}, {delong.ci_high:.4f}]"],
             ["DeLong, H1: challenger worse", delong.statistic, delong.pvalue_less, ""],
             ["McNemar (errors at each model's cost-optimal threshold)", mcnemar.statistic,
-             mcnemar.pvalue, ""],
+             mcnemar.pvalue,
+             f"only challenger right {mcnemar.challenger_only}, only champion right "
+             f"{mcnemar.champion_only}"],
             ["Paired bootstrap (cost per loan, challenger - champion)", cost_diff.statistic,
              cost_diff.pvalue,
              f"{cost_diff.challenger:.4f} vs {cost_diff.champion:.4f}; 95% BCa interval "
@@ -257,7 +261,7 @@ def main(out: pathlib.Path, *, n: int = 40_000, production_rows: int = 8_000,
     print(f"mlops_audit {mlops_audit.__version__}: loan audit on simulated data")
     print(f"loans: {len(train):,} training, {len(tune):,} tuning, {len(test):,} held-out, "
           f"{len(production):,} production ({production_drift})")
-    print(f"held-out ROC AUC {auc:.4f} (champion {delong.auc_b:.4f}; DeLong p = "
+    print(f"held-out ROC AUC {auc:.4f} (champion {delong.auc_champion:.4f}; DeLong p = "
           f"{delong.pvalue:.3g})")
     print(f"one threshold {single.threshold:.4f}: FPR gap {single_audit.max_gap:.4f}, "
           f"cost per loan {single_cost:.4f}")

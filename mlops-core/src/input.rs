@@ -15,6 +15,14 @@ pub mod names {
     pub const Y_TRUE: &str = "y_true";
     /// The weights argument.
     pub const SAMPLE_WEIGHT: &str = "sample_weight";
+    /// The champion's scores in a champion/challenger comparison.
+    pub const SCORE_CHAMPION: &str = "score_champion";
+    /// The challenger's scores in a champion/challenger comparison.
+    pub const SCORE_CHALLENGER: &str = "score_challenger";
+    /// The champion's hard decisions in a champion/challenger comparison.
+    pub const PRED_CHAMPION: &str = "pred_champion";
+    /// The challenger's hard decisions in a champion/challenger comparison.
+    pub const PRED_CHALLENGER: &str = "pred_challenger";
 }
 
 /// Largest integer magnitude an `f64` represents exactly (2^53).

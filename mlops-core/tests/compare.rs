@@ -67,10 +67,12 @@ proptest! {
         match delong(&y[..], &a[..], &b[..], 0.95) {
             Ok(r) => {
                 let (auc_a, auc_b, var_a, var_b, cov) = naive(&y, &a, &b);
-                prop_assert!(close(r.auc_a, auc_a) && close(r.auc_b, auc_b));
-                prop_assert!(close(r.var_a, var_a) && close(r.var_b, var_b) && close(r.covariance, cov));
+                prop_assert!(close(r.auc_champion, auc_a) && close(r.auc_challenger, auc_b));
+                prop_assert!(close(r.var_champion, var_a) && close(r.var_challenger, var_b) && close(r.covariance, cov));
+                prop_assert!(close(r.difference, auc_b - auc_a));
                 if let (Some(z), Some(p)) = (r.statistic, r.pvalue) {
-                    prop_assert!(close(z, (auc_a - auc_b) / (var_a + var_b - 2.0 * cov).sqrt()));
+                    // Challenger minus champion.
+                    prop_assert!(close(z, (auc_b - auc_a) / (var_a + var_b - 2.0 * cov).sqrt()));
                     prop_assert!((0.0..=1.0).contains(&p));
                     prop_assert!(close(r.pvalue_greater.unwrap() + r.pvalue_less.unwrap(), 1.0));
                 }
@@ -123,14 +125,38 @@ fn agresti_presidential_approval() {
 #[test]
 fn mcnemar_counts_discordant_rows() {
     let y = [1, 1, 0, 0, 1, 0];
-    let a = [1, 1, 0, 1, 0, 0]; // wrong on rows 3, 4
-    let b = [1, 0, 0, 0, 0, 1]; // wrong on rows 1, 4, 5
+    let a = [1, 1, 0, 1, 0, 0]; // the champion is wrong on rows 3, 4
+    let b = [1, 0, 0, 0, 0, 1]; // the challenger is wrong on rows 1, 4, 5
     let r = mcnemar_from_predictions(&y[..], &a[..], &b[..], true, true).unwrap();
-    assert_eq!((r.b, r.c), (2, 1)); // a right & b wrong: rows 1, 5; a wrong & b right: row 3
+    // Only the champion right: rows 1, 5; only the challenger right: row 3.
+    assert_eq!(
+        (r.champion_only, r.challenger_only, r.difference),
+        (2, 1, -1)
+    );
+    let swapped = mcnemar_from_predictions(&y[..], &b[..], &a[..], true, true).unwrap();
+    assert_eq!(swapped.difference, 1);
+    assert!(matches!(
+        mcnemar(u64::MAX, 1, true, true),
+        Err(CoreError::InvalidParameter { .. })
+    ));
     assert!(matches!(
         mcnemar_from_predictions(&y[..], &a[..3], &b[..], true, true),
         Err(CoreError::LengthMismatch { .. })
     ));
+}
+
+#[test]
+fn delong_is_challenger_minus_champion() {
+    // The challenger ranks every positive above every negative; the champion does not.
+    let y = [1, 1, 1, 0, 0, 0];
+    let champion = [0.9, 0.2, 0.6, 0.7, 0.1, 0.3];
+    let challenger = [0.9, 0.8, 0.7, 0.3, 0.1, 0.2];
+    let r = delong(&y[..], &champion[..], &challenger[..], 0.95).unwrap();
+    // AUC(champion) = 6/9 (pairs won: 0.9 beats all 3, 0.6 beats 2, 0.2 beats 1).
+    assert!(close(r.auc_champion, 6.0 / 9.0) && r.auc_challenger == 1.0);
+    assert!(close(r.difference, 1.0 - 6.0 / 9.0));
+    let (z, greater) = (r.statistic.unwrap(), r.pvalue_greater.unwrap());
+    assert!(z > 0.0 && greater < 0.5 && greater < r.pvalue_less.unwrap());
 }
 
 #[test]
@@ -203,7 +229,7 @@ proptest! {
         }
         let r = delong(&y[..], &a[..], &b[..], 0.95).unwrap();
         let (auc_a, auc_b, var_a, var_b, cov) = naive(&y, &a, &b);
-        prop_assert!(close(r.auc_a, auc_a) && close(r.auc_b, auc_b));
-        prop_assert!(close(r.var_a, var_a) && close(r.var_b, var_b) && close(r.covariance, cov));
+        prop_assert!(close(r.auc_champion, auc_a) && close(r.auc_challenger, auc_b));
+        prop_assert!(close(r.var_champion, var_a) && close(r.var_challenger, var_b) && close(r.covariance, cov));
     }
 }

@@ -72,7 +72,7 @@ fn summary_equals_direct_tests() {
     let y: Vec<bool> = rows.iter().map(|r| r.0).collect();
     let a: Vec<f64> = rows.iter().map(|r| r.1).collect();
     let b: Vec<f64> = rows.iter().map(|r| r.2).collect();
-    assert_eq!(s.delong, Some(delong(&y[..], &b[..], &a[..], 0.9).unwrap()));
+    assert_eq!(s.delong, Some(delong(&y[..], &a[..], &b[..], 0.9).unwrap()));
     let loss = |s: &[f64]| -> Vec<f64> {
         s.iter()
             .zip(&y)

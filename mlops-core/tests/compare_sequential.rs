@@ -39,7 +39,7 @@ fn simulate(
         }
         let r = test.result();
         rejected += usize::from(r.rejected);
-        towards_b += usize::from(r.decision == SequentialDecision::BGreater);
+        towards_b += usize::from(r.decision == SequentialDecision::ChallengerGreater);
     }
     (
         rejected as f64 / runs as f64,
@@ -121,4 +121,24 @@ fn a_corrupted_state_is_an_error_not_a_panic() {
             "{field}"
         );
     }
+}
+
+#[test]
+fn a_state_saved_with_the_old_arm_names_still_loads() {
+    let mut test = SequentialTest::new(SequentialKind::Means, ALPHA, 0.1).unwrap();
+    test.update(&[1.0, 2.0], &[3.0, 5.0]).unwrap();
+    let mut v = serde_json::to_value(&test).unwrap();
+    let obj = v.as_object_mut().unwrap();
+    // Before the arms were named, the champion's was `a` and the challenger's `b`.
+    let champion = obj.remove("champion").unwrap();
+    let challenger = obj.remove("challenger").unwrap();
+    obj.insert("a".into(), champion);
+    obj.insert("b".into(), challenger);
+    let back = serde_json::from_value::<SequentialTest>(v).unwrap();
+    assert_eq!(back, test);
+    let r = back.result();
+    assert_eq!(
+        (r.mean_champion, r.mean_challenger, r.estimate),
+        (1.5, 4.0, 2.5)
+    );
 }

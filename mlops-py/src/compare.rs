@@ -17,46 +17,48 @@ fn to_json<T: serde::Serialize>(v: &T) -> PyResult<String> {
     serde_json::to_string(v).map_err(|e| crate::errors::parameter_error("result", e.to_string()))
 }
 
-/// DeLong's test of ``AUC(y_score_a) - AUC(y_score_b)`` on the same rows; JSON text.
+/// DeLong's test of ``AUC(score_challenger) - AUC(score_champion)`` on the same rows; JSON
+/// text.
 #[pyfunction]
-#[pyo3(signature = (y_true, y_score_a, y_score_b, level=0.95))]
+#[pyo3(signature = (y_true, score_champion, score_challenger, level=0.95))]
 pub fn _delong_json(
     py: Python<'_>,
     y_true: &Bound<'_, PyAny>,
-    y_score_a: &Bound<'_, PyAny>,
-    y_score_b: &Bound<'_, PyAny>,
+    score_champion: &Bound<'_, PyAny>,
+    score_challenger: &Bound<'_, PyAny>,
     level: f64,
 ) -> PyResult<String> {
     let y = extract_column(y_true, "y_true")?;
-    let a = extract_column(y_score_a, "y_score_a")?;
-    let b = extract_column(y_score_b, "y_score_b")?;
+    let a = extract_column(score_champion, "score_champion")?;
+    let b = extract_column(score_challenger, "score_challenger")?;
     let (y, a, b) = (
         y.labels("y_true")?,
-        a.floats("y_score_a")?,
-        b.floats("y_score_b")?,
+        a.floats("score_champion")?,
+        b.floats("score_challenger")?,
     );
     let r = detach(py, || delong(y.view(), a.view(), b.view(), level))?;
     to_json(&r)
 }
 
-/// McNemar's test on the hard decisions of two models on the same rows; JSON text.
+/// McNemar's test on the hard decisions of the champion and the challenger on the same
+/// rows; JSON text.
 #[pyfunction]
-#[pyo3(signature = (y_true, y_pred_a, y_pred_b, exact=true, correction=true))]
+#[pyo3(signature = (y_true, pred_champion, pred_challenger, exact=true, correction=true))]
 pub fn _mcnemar_json(
     py: Python<'_>,
     y_true: &Bound<'_, PyAny>,
-    y_pred_a: &Bound<'_, PyAny>,
-    y_pred_b: &Bound<'_, PyAny>,
+    pred_champion: &Bound<'_, PyAny>,
+    pred_challenger: &Bound<'_, PyAny>,
     exact: bool,
     correction: bool,
 ) -> PyResult<String> {
     let y = extract_column(y_true, "y_true")?;
-    let a = extract_column(y_pred_a, "y_pred_a")?;
-    let b = extract_column(y_pred_b, "y_pred_b")?;
+    let a = extract_column(pred_champion, "pred_champion")?;
+    let b = extract_column(pred_challenger, "pred_challenger")?;
     let (y, a, b) = (
         y.labels("y_true")?,
-        a.labels("y_pred_a")?,
-        b.labels("y_pred_b")?,
+        a.labels("pred_champion")?,
+        b.labels("pred_challenger")?,
     );
     let r = detach(py, || {
         mcnemar_from_predictions(y.view(), a.view(), b.view(), exact, correction)
@@ -508,26 +510,26 @@ impl PySequentialTest {
     }
 
     /// Adds a batch of values to each arm, then looks.
-    fn update(&mut self, arm_a: Vec<f64>, arm_b: Vec<f64>) -> PyResult<()> {
+    fn update(&mut self, champion: Vec<f64>, challenger: Vec<f64>) -> PyResult<()> {
         self.0
-            .update(&arm_a, &arm_b)
+            .update(&champion, &challenger)
             .map_err(crate::errors::core_err)
     }
 
     /// Adds a batch of counts to each arm of a proportions test, then looks.
     fn update_counts(
         &mut self,
-        successes_a: i64,
-        trials_a: i64,
-        successes_b: i64,
-        trials_b: i64,
+        successes_champion: i64,
+        trials_champion: i64,
+        successes_challenger: i64,
+        trials_challenger: i64,
     ) -> PyResult<()> {
         self.0
             .update_counts(
-                count("successes_a", successes_a)?,
-                count("trials_a", trials_a)?,
-                count("successes_b", successes_b)?,
-                count("trials_b", trials_b)?,
+                count("successes_champion", successes_champion)?,
+                count("trials_champion", trials_champion)?,
+                count("successes_challenger", successes_challenger)?,
+                count("trials_challenger", trials_challenger)?,
             )
             .map_err(crate::errors::core_err)
     }

@@ -44,11 +44,14 @@ def test_delong_matches_the_definition(seed, n):
     y[:2], y[2:4] = True, False
     a = np.round(rng.random(n) + 0.5 * y, 1)   # heavy ties
     b = np.round(rng.random(n) + 0.3 * y, 2)
-    r = delong(y, a, b)
+    r = delong(y, a, b)  # a: the champion, b: the challenger
     auc_a, auc_b, s, z = delong_by_definition(y, a, b)
-    assert_close(r.auc_a, auc_a)
-    assert_close(r.auc_b, auc_b)
-    assert_close([r.var_a, r.var_b, r.covariance], [s[0, 0], s[1, 1], s[0, 1]])
+    assert_close(r.auc_champion, auc_a)
+    assert_close(r.auc_challenger, auc_b)
+    assert_close([r.var_champion, r.var_challenger, r.covariance],
+                 [s[0, 0], s[1, 1], s[0, 1]])
+    z = -z  # challenger minus champion
+    assert_close(r.difference, auc_b - auc_a)
     assert_close(r.statistic, z)
     # p-values from the normal tail (scipy), real probabilities rather than logs.
     assert_close(r.pvalue, 2 * st.norm.sf(abs(z)))
@@ -64,7 +67,8 @@ def test_delong_large_and_tiny_pvalues_are_probabilities():
     y = rng.random(n) < 0.3
     good = y + rng.normal(0, 0.5, n)
     weak = y + rng.normal(0, 2.0, n)
-    r = delong(y, good, weak)
+    r = delong(y, weak, good)
+    assert r.difference > 0 and r.pvalue_greater < 1e-100  # the challenger is better
     assert 0.0 <= r.pvalue < 1e-100  # far in the tail, still a probability
     assert r.pvalue == pytest.approx(2 * st.norm.sf(abs(r.statistic)), rel=1e-9)
 
@@ -86,8 +90,8 @@ def test_delong_errors_and_identical_models():
 def test_mcnemar_matches_statsmodels(exact, correction, b, c):
     a, d = 37, 58
     y = np.r_[np.ones(a + b + c + d, int)]
-    # Build rows with the requested table: a both right, b only A right, c only B right,
-    # d both wrong (labels all 1, predictions chosen accordingly).
+    # Build rows with the requested table: a both right, b only the champion right, c only
+    # the challenger right, d both wrong (labels all 1, predictions chosen accordingly).
     pa = np.r_[np.ones(a), np.ones(b), np.zeros(c), np.zeros(d)].astype(int)
     pb = np.r_[np.ones(a), np.zeros(b), np.ones(c), np.zeros(d)].astype(int)
     if not exact and b + c == 0:
@@ -97,7 +101,7 @@ def test_mcnemar_matches_statsmodels(exact, correction, b, c):
         return
     expected = statsmodels_tables.mcnemar([[a, b], [c, d]], exact=exact, correction=correction)
     r = mcnemar(y, pa, pb, exact=exact, correction=correction)
-    assert (r.b, r.c) == (b, c)
+    assert (r.champion_only, r.challenger_only, r.difference) == (b, c, c - b)
     assert r.statistic == pytest.approx(expected.statistic, rel=1e-12, abs=1e-12)
     assert r.pvalue == pytest.approx(expected.pvalue, rel=1e-10, abs=1e-300)
 
@@ -107,6 +111,6 @@ def test_result_objects_read_like_scipy_and_serialise():
     stat, p = r
     assert (stat, p) == (r.statistic, r.pvalue)
     assert isinstance(r, TestResult) and r.test == "McNemarResult"
-    assert json.loads(r.to_json())["b"] == r.b
+    assert json.loads(r.to_json())["champion_only"] == r.champion_only
     assert "McNemarResult(" in repr(r) and "<table>" in r._repr_html_()
     assert r == mcnemar([1, 0, 1, 0, 1], [1, 0, 0, 0, 1], [0, 1, 1, 0, 1])

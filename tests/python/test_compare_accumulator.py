@@ -68,7 +68,7 @@ def test_summary_equals_the_direct_tests_on_the_same_rows():
     s = acc.summary()
     assert s.rows == 500 and s.positives == int(y.sum()) and s.undefined == []
 
-    d = delong(y, b, a)
+    d = delong(y, a, b)
     assert s.delong == {k: v for k, v in d.to_dict().items() if k != "test"}
     assert math.isclose(s.delong["difference"], roc_auc_score(y, b) - roc_auc_score(y, a),
                         rel_tol=RTOL, abs_tol=ATOL)

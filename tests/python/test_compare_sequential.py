@@ -73,7 +73,8 @@ def test_every_look_matches_the_numpy_formulas(kind, seed):
         assert r.pvalue <= last
         last = r.pvalue
         assert r.rejected == (r.pvalue <= 0.05)
-    assert r.looks == looks and r.n_a == sizes[:, 0].sum()
+    assert r.looks == looks and r.n_champion == sizes[:, 0].sum()
+    assert r.n_challenger == sizes[:, 1].sum()
 
 
 def test_counts_equal_values():
@@ -98,7 +99,7 @@ def _peek_runs(runs, looks, batch, p_a, p_b, tau2, seed):
             test._inner.update_counts(int(sa[r, k]), batch, int(sb[r, k]), batch)
         res = test.result()
         rejected += res.rejected
-        towards_b += res.decision == "b_greater"
+        towards_b += res.decision == "challenger_greater"
     return rejected / runs, towards_b / runs
 
 

@@ -3,7 +3,7 @@
 - DeLong, two models on the same rows: ``mlops_audit.compare.delong`` against the
   vectorised numpy midrank implementation below (Sun & Xu 2014's placement form: midranks
   by ``np.unique``, covariance by ``np.cov``); AUCs, standard error and p-value to 1e-9.
-- McNemar: ``mlops_audit.compare.mcnemar(y, pred_a, pred_b)`` against numpy counting the
+- McNemar: ``mlops_audit.compare.mcnemar(y, pred_champion, pred_challenger)`` against numpy counting the
   2x2 table of right/wrong and statsmodels' ``mcnemar`` (exact binomial test).
 - Paired t-test of per-row losses: ``paired_ttest`` against ``scipy.stats.ttest_rel``.
 
@@ -60,7 +60,8 @@ def numpy_delong(d):
 
 
 def check_delong(d, ours, theirs) -> None:
-    for got, expected in zip((ours.auc_a, ours.auc_b, ours.std_error, ours.pvalue), theirs,
+    for got, expected in zip((ours.auc_champion, ours.auc_challenger, ours.std_error,
+                              ours.pvalue), theirs,
                              strict=True):
         assert math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-300), (got, expected)
 

@@ -255,10 +255,11 @@ pub struct ShadowSummary {
     pub brier_ttest: Option<TTestResult>,
     /// Wilcoxon signed-rank test of the same Brier losses.
     pub brier_wilcoxon: Option<WilcoxonResult>,
-    /// Paired t-test of the per-row decision cost at the thresholds, challenger − champion.
+    /// Paired t-test of the per-row decision cost at the thresholds, challenger − champion
+    /// (negative: the challenger costs less).
     pub cost_ttest: Option<TTestResult>,
-    /// McNemar's exact test on the decisions at the thresholds (`b`: rows the champion gets
-    /// right and the challenger wrong).
+    /// McNemar's exact test on the decisions at the thresholds (`difference`: rows only the
+    /// challenger gets right minus rows only the champion gets right).
     pub mcnemar: Option<McNemarResult>,
     /// Counts per group, sorted by group name.
     pub groups: Vec<ShadowGroupCounts>,
@@ -484,7 +485,7 @@ impl ShadowAccumulator {
         let mut undefined = Vec::new();
         let u = &mut undefined;
         let two = Alternative::TwoSided;
-        let delong = attempt(u, "delong", n, || delong(&y[..], &b[..], &a[..], level));
+        let delong = attempt(u, "delong", n, || delong(&y[..], &a[..], &b[..], level));
         let brier_ttest = attempt(u, "brier_ttest", n, || {
             paired_ttest(&brier_b[..], &brier_a[..], two, level)
         });

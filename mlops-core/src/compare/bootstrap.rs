@@ -587,11 +587,11 @@ pub fn paired_bootstrap<'a, L: BinaryLabel + 'a>(
         });
     }
     let n = labels.len();
-    check_len("score_champion", a.len(), names::Y_TRUE, n)?;
-    check_len("score_challenger", b.len(), names::Y_TRUE, n)?;
+    check_len(names::SCORE_CHAMPION, a.len(), names::Y_TRUE, n)?;
+    check_len(names::SCORE_CHALLENGER, b.len(), names::Y_TRUE, n)?;
     let labels = to_labels(names::Y_TRUE, labels)?.to_vec();
-    check_finite("score_champion", &a)?;
-    check_finite("score_challenger", &b)?;
+    check_finite(names::SCORE_CHAMPION, &a)?;
+    check_finite(names::SCORE_CHALLENGER, &b)?;
     let weights = match weights {
         Some(w) => {
             check_len(names::SAMPLE_WEIGHT, w.len(), names::Y_TRUE, n)?;
@@ -609,7 +609,7 @@ pub fn paired_bootstrap<'a, L: BinaryLabel + 'a>(
     }
     let (a, b) = (a.to_vec(), b.to_vec());
     if params.metric == BootstrapMetric::Brier {
-        for (input, s) in [("score_champion", &a), ("score_challenger", &b)] {
+        for (input, s) in [(names::SCORE_CHAMPION, &a), (names::SCORE_CHALLENGER, &b)] {
             if let Some((index, &value)) = s
                 .iter()
                 .enumerate()

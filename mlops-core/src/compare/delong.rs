@@ -10,23 +10,28 @@ use serde::{Deserialize, Serialize};
 
 use crate::compare::{normal_quantile, normal_sf};
 use crate::error::{CoreError, Result};
+use crate::input::names::{SCORE_CHALLENGER, SCORE_CHAMPION};
 use crate::input::{BinaryTask, check_len, names};
 use crate::radix::{TaggedRow, tie_blocks_asc};
 
-/// DeLong's test of `AUC_a - AUC_b` for two models scored on the same rows.
+/// DeLong's test of `AUC(challenger) - AUC(champion)` for two models scored on the same
+/// rows.
+///
+/// The sign: a positive `difference` means the challenger ranks the rows better (a larger
+/// AUC); `pvalue_greater` tests exactly that, `pvalue_less` that the challenger is worse.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct DelongResult {
-    /// AUC of model a.
-    pub auc_a: f64,
-    /// AUC of model b.
-    pub auc_b: f64,
-    /// Variance of `auc_a`.
-    pub var_a: f64,
-    /// Variance of `auc_b`.
-    pub var_b: f64,
+    /// AUC of the champion.
+    pub auc_champion: f64,
+    /// AUC of the challenger.
+    pub auc_challenger: f64,
+    /// Variance of `auc_champion`.
+    pub var_champion: f64,
+    /// Variance of `auc_challenger`.
+    pub var_challenger: f64,
     /// Covariance of the two AUCs.
     pub covariance: f64,
-    /// `auc_a - auc_b`.
+    /// `auc_challenger - auc_champion` (positive: the challenger is better).
     pub difference: f64,
     /// Standard error of the difference.
     pub std_error: f64,
@@ -34,9 +39,9 @@ pub struct DelongResult {
     pub statistic: Option<f64>,
     /// Two-sided p-value; `None` with the statistic.
     pub pvalue: Option<f64>,
-    /// p-value for `auc_a > auc_b`.
+    /// p-value for `auc_challenger > auc_champion` (the challenger is better).
     pub pvalue_greater: Option<f64>,
-    /// p-value for `auc_a < auc_b`.
+    /// p-value for `auc_challenger < auc_champion` (the challenger is worse).
     pub pvalue_less: Option<f64>,
     /// Confidence level of the interval.
     pub level: f64,
@@ -129,7 +134,8 @@ fn centred_sums(a: &[f64], b: &[f64], labels: &[bool], auc_a: f64, auc_b: f64) -
     sums
 }
 
-/// DeLong's test comparing the AUCs of scores `a` and `b` on the same rows and labels.
+/// DeLong's test of `AUC(challenger) - AUC(champion)`, two models' scores on the same rows
+/// and labels (positive: the challenger is better).
 ///
 /// Unweighted (DeLong's variance has no standard weighted form); `level` is the confidence
 /// level of the interval of the difference.
@@ -146,15 +152,15 @@ fn centred_sums(a: &[f64], b: &[f64], labels: &[bool], auc_a: f64, auc_b: f64) -
 /// let y = [0, 0, 0, 1, 1, 1, 0, 1];
 /// let champion = [0.1, 0.4, 0.35, 0.8, 0.7, 0.6, 0.2, 0.3];
 /// let challenger = [0.2, 0.3, 0.1, 0.9, 0.8, 0.7, 0.25, 0.5];
-/// let r = delong(&y[..], &challenger[..], &champion[..], 0.95)?;
-/// assert_eq!(r.auc_a, 1.0);
+/// let r = delong(&y[..], &champion[..], &challenger[..], 0.95)?;
+/// assert_eq!(r.auc_challenger, 1.0);
 /// assert!(r.difference > 0.0 && r.pvalue.unwrap() > 0.05); // better, but 8 rows prove little
 /// # Ok::<(), mlops_core::CoreError>(())
 /// ```
 pub fn delong<'a, L: crate::input::BinaryLabel + 'a>(
     labels: impl Into<ndarray::ArrayView1<'a, L>>,
-    a: impl Into<ndarray::ArrayView1<'a, f64>>,
-    b: impl Into<ndarray::ArrayView1<'a, f64>>,
+    champion: impl Into<ndarray::ArrayView1<'a, f64>>,
+    challenger: impl Into<ndarray::ArrayView1<'a, f64>>,
     level: f64,
 ) -> Result<DelongResult> {
     if !(level > 0.0 && level < 1.0) {
@@ -165,17 +171,25 @@ pub fn delong<'a, L: crate::input::BinaryLabel + 'a>(
         ));
     }
     let labels = labels.into();
-    let (a, b) = (a.into(), b.into());
-    check_len("y_score_b", b.len(), names::Y_SCORE, a.len())?;
-    let task_a = BinaryTask::new(a, labels)?;
-    let task_b = BinaryTask::new(b, labels).map_err(|e| match e {
-        CoreError::NotFinite { index, value, .. } => CoreError::NotFinite {
-            input: "y_score_b".into(),
-            index,
-            value,
-        },
-        other => other,
-    })?;
+    let (a, b) = (champion.into(), challenger.into());
+    check_len(SCORE_CHAMPION, a.len(), names::Y_TRUE, labels.len())?;
+    check_len(SCORE_CHALLENGER, b.len(), names::Y_TRUE, labels.len())?;
+    // The errors name the culprit input rather than the generic `y_score`.
+    let rename = |input: &'static str| {
+        move |e| match e {
+            CoreError::NotFinite { index, value, .. } => CoreError::NotFinite {
+                input: input.into(),
+                index,
+                value,
+            },
+            CoreError::EmptyInput { .. } => CoreError::EmptyInput {
+                input: input.into(),
+            },
+            other => other,
+        }
+    };
+    let task_a = BinaryTask::new(a, labels).map_err(rename(SCORE_CHAMPION))?;
+    let task_b = BinaryTask::new(b, labels).map_err(rename(SCORE_CHALLENGER))?;
     let (m, n) = (task_a.positive_rows(), task_a.negative_rows());
     if m < 2 || n < 2 {
         return Err(CoreError::undefined(
@@ -203,16 +217,16 @@ pub fn delong<'a, L: crate::input::BinaryLabel + 'a>(
     // Sample covariances (denominator count - 1) of the placements, divided by the count.
     let var = |k: usize| pos[k] / (mf - 1.0) / mf + neg[k] / (nf - 1.0) / nf;
     let (var_a, var_b, covariance) = (var(0), var(1), var(2));
-    let difference = auc_a - auc_b;
+    let difference = auc_b - auc_a;
     let var = (var_a + var_b - 2.0 * covariance).max(0.0);
     let std_error = var.sqrt();
     let statistic = (std_error > 0.0).then(|| difference / std_error);
     let half = normal_quantile(1.0 - (1.0 - level) / 2.0) * std_error;
     Ok(DelongResult {
-        auc_a,
-        auc_b,
-        var_a,
-        var_b,
+        auc_champion: auc_a,
+        auc_challenger: auc_b,
+        var_champion: var_a,
+        var_challenger: var_b,
         covariance,
         difference,
         std_error,

@@ -7,17 +7,25 @@ use serde::{Deserialize, Serialize};
 use crate::error::{CoreError, Result};
 use crate::input::{BinaryLabel, check_len, names, to_labels};
 
-/// McNemar's test.
+/// McNemar's test of the champion's and the challenger's decisions on the same rows.
+///
+/// With `b = champion_only` and `c = challenger_only` (the off-diagonal cells of
+/// statsmodels' table `[[both right, b], [c, both wrong]]`):
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct McNemarResult {
     /// Exact test: `min(b, c)`; chi-square test: `(|b - c| - correction)^2 / (b + c)`.
+    /// Symmetric in the two models: read the direction off `difference`.
     pub statistic: f64,
     /// Two-sided p-value.
     pub pvalue: f64,
-    /// Rows where a is right and b is wrong.
-    pub b: u64,
-    /// Rows where a is wrong and b is right.
-    pub c: u64,
+    /// Rows the champion gets right and the challenger wrong (`b`).
+    pub champion_only: u64,
+    /// Rows the challenger gets right and the champion wrong (`c`).
+    pub challenger_only: u64,
+    /// `challenger_only - champion_only`: how many more rows the challenger gets right, i.e.
+    /// the number of rows times the challenger's accuracy minus the champion's (positive:
+    /// the challenger makes fewer errors).
+    pub difference: i64,
     /// Whether the exact binomial test was used.
     pub exact: bool,
     /// Whether the continuity correction was applied (chi-square test only).
@@ -124,11 +132,13 @@ fn binom_half_pmf(x: u64, n: u64) -> f64 {
     (lc - 0.5 * lf).exp()
 }
 
-/// McNemar's test on the discordant counts `b` (a right, b wrong) and `c` (a wrong, b right).
+/// McNemar's test on the discordant counts: `champion_only` rows the champion gets right
+/// and the challenger wrong (statsmodels' `b`), `challenger_only` the reverse (`c`).
 ///
 /// # Errors
 /// [`CoreError::UndefinedMetric`] for the chi-square test when `b + c = 0` (no discordant
-/// pairs; the exact test then gives p = 1).
+/// pairs; the exact test then gives p = 1); [`CoreError::InvalidParameter`] when `b + c`
+/// exceeds `i64::MAX`.
 ///
 /// # Examples
 /// ```
@@ -136,10 +146,26 @@ fn binom_half_pmf(x: u64, n: u64) -> f64 {
 /// let r = mcnemar(12, 3, true, true)?;
 /// assert_eq!(r.statistic, 3.0);
 /// assert!((r.pvalue - 0.03515625).abs() < 1e-15); // 2 * P(Bin(15, 1/2) <= 3)
+/// assert_eq!(r.difference, -9); // the challenger gets 9 fewer rows right
 /// # Ok::<(), mlops_core::CoreError>(())
 /// ```
-pub fn mcnemar(b: u64, c: u64, exact: bool, correction: bool) -> Result<McNemarResult> {
-    let n = b + c;
+pub fn mcnemar(
+    champion_only: u64,
+    challenger_only: u64,
+    exact: bool,
+    correction: bool,
+) -> Result<McNemarResult> {
+    let (b, c) = (champion_only, challenger_only);
+    let n = match b.checked_add(c) {
+        Some(n) if i64::try_from(n).is_ok() => n,
+        _ => {
+            return Err(CoreError::invalid_parameter(
+                "challenger_only",
+                c,
+                format!("with champion_only = {b}, the discordant rows exceed 2^63 - 1"),
+            ));
+        }
+    };
     let (statistic, pvalue) = if exact {
         let k = b.min(c);
         (k as f64, (2.0 * binom_half_cdf(k, n)).min(1.0))
@@ -159,22 +185,25 @@ pub fn mcnemar(b: u64, c: u64, exact: bool, correction: bool) -> Result<McNemarR
     Ok(McNemarResult {
         statistic,
         pvalue,
-        b,
-        c,
+        champion_only: b,
+        challenger_only: c,
+        // Both fit in i64: their sum does.
+        difference: c as i64 - b as i64,
         exact,
         correction,
     })
 }
 
-/// McNemar's test from labels and the hard decisions of models a and b on the same rows.
+/// McNemar's test from labels and the hard decisions of the champion and the challenger on
+/// the same rows (`difference` positive: the challenger gets more rows right).
 ///
 /// # Errors
 /// [`CoreError::EmptyInput`], [`CoreError::LengthMismatch`], [`CoreError::LabelNotBinary`],
 /// and those of [`mcnemar`].
 pub fn mcnemar_from_predictions<'a, L, P, Q>(
     labels: impl Into<ndarray::ArrayView1<'a, L>>,
-    pred_a: impl Into<ndarray::ArrayView1<'a, P>>,
-    pred_b: impl Into<ndarray::ArrayView1<'a, Q>>,
+    pred_champion: impl Into<ndarray::ArrayView1<'a, P>>,
+    pred_challenger: impl Into<ndarray::ArrayView1<'a, Q>>,
     exact: bool,
     correction: bool,
 ) -> Result<McNemarResult>
@@ -183,17 +212,27 @@ where
     P: BinaryLabel + 'a,
     Q: BinaryLabel + 'a,
 {
-    let (labels, pred_a, pred_b) = (labels.into(), pred_a.into(), pred_b.into());
+    let (labels, pred_a, pred_b) = (labels.into(), pred_champion.into(), pred_challenger.into());
     if labels.is_empty() {
         return Err(CoreError::EmptyInput {
             input: names::Y_TRUE.to_owned(),
         });
     }
-    check_len("y_pred_a", pred_a.len(), names::Y_TRUE, labels.len())?;
-    check_len("y_pred_b", pred_b.len(), names::Y_TRUE, labels.len())?;
+    check_len(
+        names::PRED_CHAMPION,
+        pred_a.len(),
+        names::Y_TRUE,
+        labels.len(),
+    )?;
+    check_len(
+        names::PRED_CHALLENGER,
+        pred_b.len(),
+        names::Y_TRUE,
+        labels.len(),
+    )?;
     let y = to_labels(names::Y_TRUE, labels)?;
-    let a = to_labels("y_pred_a", pred_a)?;
-    let b = to_labels("y_pred_b", pred_b)?;
+    let a = to_labels(names::PRED_CHAMPION, pred_a)?;
+    let b = to_labels(names::PRED_CHALLENGER, pred_b)?;
     let (mut only_a, mut only_b) = (0u64, 0u64);
     for ((&y, &a), &b) in y.iter().zip(a.iter()).zip(b.iter()) {
         match (a == y, b == y) {

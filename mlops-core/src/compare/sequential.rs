@@ -4,10 +4,12 @@
 //! A/B tests", KDD; Johari, Pekelis & Walsh, "Always valid inference: continuous
 //! monitoring of A/B tests", Operations Research 2022).
 //!
-//! Arm `a` is the control (champion), arm `b` the treatment (challenger); the parameter
-//! is `theta = mean_b - mean_a` (a difference of proportions or of means), tested against
-//! `theta = 0`. After each update, with `theta_hat` the difference of the arm means and
-//! `V = s_a^2 / n_a + s_b^2 / n_b` its estimated variance (plug-in per-arm variances:
+//! The arms are the champion (control) and the challenger (treatment); the parameter is
+//! `theta = mean_challenger - mean_champion` (a difference of proportions or of means),
+//! tested against `theta = 0`: positive when the challenger's values are larger, which is
+//! better for a success rate and worse for a default rate or a loss. After each update,
+//! with `theta_hat` the difference of the arm means and `V = s_champion^2 / n_champion +
+//! s_challenger^2 / n_challenger` its estimated variance (plug-in per-arm variances:
 //! `p (1 - p)` for proportions, the sample variance for means), the mixture likelihood
 //! ratio against a `N(0, tau^2)` mixture over `theta` is
 //!
@@ -49,10 +51,10 @@ pub enum SequentialKind {
 pub enum SequentialDecision {
     /// No conclusion yet: keep collecting.
     Continue,
-    /// `theta = 0` rejected with `mean_b > mean_a`.
-    BGreater,
-    /// `theta = 0` rejected with `mean_b < mean_a`.
-    AGreater,
+    /// `theta = 0` rejected with `mean_challenger > mean_champion`.
+    ChallengerGreater,
+    /// `theta = 0` rejected with `mean_challenger < mean_champion`.
+    ChampionGreater,
 }
 
 /// Running count, mean and sum of squared deviations of one arm (Welford's update,
@@ -110,7 +112,8 @@ impl ArmStats {
 /// use mlops_core::compare::{SequentialKind, SequentialTest};
 /// let mut test = SequentialTest::new(SequentialKind::Proportions, 0.05, 0.02 * 0.02)?;
 /// for day in 0..30 {
-///     // 500 loans a day per arm; the challenger's approvals default less often
+///     // 500 loans a day per arm (champion first); the challenger's approvals default
+///     // less often, so the estimate (challenger - champion) is negative
 ///     test.update_counts(60, 500, 40, 500)?;
 ///     if test.result().rejected { break; }
 /// }
@@ -124,14 +127,14 @@ pub struct SequentialTest {
     kind: SequentialKind,
     alpha: f64,
     tau2: f64,
-    a: ArmStats,
-    b: ArmStats,
+    champion: ArmStats,
+    challenger: ArmStats,
     pvalue: f64,
     ci_low: Option<f64>,
     ci_high: Option<f64>,
     looks: u64,
     rejected_at: Option<u64>,
-    /// Whether `mean_b > mean_a` at the look where the test rejected.
+    /// Whether `mean_challenger > mean_champion` at the look where the test rejected.
     rejected_sign: Option<bool>,
 }
 
@@ -141,8 +144,11 @@ struct SequentialState {
     kind: SequentialKind,
     alpha: f64,
     tau2: f64,
-    a: ArmStats,
-    b: ArmStats,
+    // States saved before the arms were named call them `a` (champion) and `b`.
+    #[serde(alias = "a")]
+    champion: ArmStats,
+    #[serde(alias = "b")]
+    challenger: ArmStats,
     pvalue: f64,
     ci_low: Option<f64>,
     ci_high: Option<f64>,
@@ -156,7 +162,7 @@ impl TryFrom<SequentialState> for SequentialTest {
 
     fn try_from(s: SequentialState) -> Result<Self> {
         let fresh = Self::new(s.kind, s.alpha, s.tau2)?;
-        for (name, arm) in [("a", &s.a), ("b", &s.b)] {
+        for (name, arm) in [("champion", &s.champion), ("challenger", &s.challenger)] {
             if !(arm.mean.is_finite() && arm.m2.is_finite() && arm.m2 >= 0.0) {
                 return Err(CoreError::invalid_parameter(
                     name,
@@ -173,8 +179,8 @@ impl TryFrom<SequentialState> for SequentialTest {
             ));
         }
         Ok(Self {
-            a: s.a,
-            b: s.b,
+            champion: s.champion,
+            challenger: s.challenger,
             pvalue: s.pvalue,
             ci_low: s.ci_low,
             ci_high: s.ci_high,
@@ -191,15 +197,15 @@ impl TryFrom<SequentialState> for SequentialTest {
 pub struct SequentialResult {
     /// `"proportions"` or `"means"`.
     pub kind: SequentialKind,
-    /// Rows in arm a (control).
-    pub n_a: u64,
-    /// Rows in arm b (treatment).
-    pub n_b: u64,
-    /// Mean of arm a.
-    pub mean_a: f64,
-    /// Mean of arm b.
-    pub mean_b: f64,
-    /// `mean_b - mean_a`.
+    /// Rows in the champion's arm (control).
+    pub n_champion: u64,
+    /// Rows in the challenger's arm (treatment).
+    pub n_challenger: u64,
+    /// Mean of the champion's arm.
+    pub mean_champion: f64,
+    /// Mean of the challenger's arm.
+    pub mean_challenger: f64,
+    /// `mean_challenger - mean_champion` (positive: the challenger's values are larger).
     pub estimate: f64,
     /// `sqrt(V)`; `None` while the variance is unknown.
     pub std_error: Option<f64>,
@@ -252,8 +258,8 @@ impl SequentialTest {
             kind,
             alpha,
             tau2,
-            a: ArmStats::default(),
-            b: ArmStats::default(),
+            champion: ArmStats::default(),
+            challenger: ArmStats::default(),
             pvalue: 1.0,
             ci_low: None,
             ci_high: None,
@@ -268,8 +274,8 @@ impl SequentialTest {
     /// # Errors
     /// [`CoreError::NotFinite`] for a NaN or infinite value; [`CoreError::OutOfRange`] for
     /// a proportion test value other than 0 or 1. Nothing is added on error.
-    pub fn update(&mut self, arm_a: &[f64], arm_b: &[f64]) -> Result<()> {
-        for (input, values) in [("arm_a", arm_a), ("arm_b", arm_b)] {
+    pub fn update(&mut self, champion: &[f64], challenger: &[f64]) -> Result<()> {
+        for (input, values) in [("champion", champion), ("challenger", challenger)] {
             for (index, &value) in values.iter().enumerate() {
                 if !value.is_finite() {
                     return Err(CoreError::NotFinite {
@@ -289,23 +295,23 @@ impl SequentialTest {
                 }
             }
         }
-        self.a.add_values(arm_a);
-        self.b.add_values(arm_b);
+        self.champion.add_values(champion);
+        self.challenger.add_values(challenger);
         self.look();
         Ok(())
     }
 
     /// Adds a batch of counts to a proportions test (`successes` out of `trials` in each
-    /// arm), then looks.
+    /// arm, the champion's first), then looks.
     ///
     /// # Errors
     /// [`CoreError::InvalidParameter`] on a means test or when successes exceed trials.
     pub fn update_counts(
         &mut self,
-        successes_a: u64,
-        trials_a: u64,
-        successes_b: u64,
-        trials_b: u64,
+        successes_champion: u64,
+        trials_champion: u64,
+        successes_challenger: u64,
+        trials_challenger: u64,
     ) -> Result<()> {
         if self.kind != SequentialKind::Proportions {
             return Err(CoreError::invalid_parameter(
@@ -315,8 +321,12 @@ impl SequentialTest {
             ));
         }
         for (name, s, t) in [
-            ("successes_a", successes_a, trials_a),
-            ("successes_b", successes_b, trials_b),
+            ("successes_champion", successes_champion, trials_champion),
+            (
+                "successes_challenger",
+                successes_challenger,
+                trials_challenger,
+            ),
         ] {
             if s > t {
                 return Err(CoreError::invalid_parameter(
@@ -327,8 +337,12 @@ impl SequentialTest {
             }
         }
         for (arm, s, t) in [
-            (&mut self.a, successes_a, trials_a),
-            (&mut self.b, successes_b, trials_b),
+            (&mut self.champion, successes_champion, trials_champion),
+            (
+                &mut self.challenger,
+                successes_challenger,
+                trials_challenger,
+            ),
         ] {
             if t > 0 {
                 let p = s as f64 / t as f64;
@@ -341,13 +355,21 @@ impl SequentialTest {
     }
 
     fn variance(&self) -> Option<f64> {
-        let (va, vb) = (self.a.variance(self.kind)?, self.b.variance(self.kind)?);
-        let v = va / self.a.n as f64 + vb / self.b.n as f64;
+        let (va, vb) = (
+            self.champion.variance(self.kind)?,
+            self.challenger.variance(self.kind)?,
+        );
+        let v = va / self.champion.n as f64 + vb / self.challenger.n as f64;
         (v > 0.0).then_some(v)
     }
 
+    /// `theta_hat = mean_challenger - mean_champion`.
+    fn theta(&self) -> f64 {
+        self.challenger.mean - self.champion.mean
+    }
+
     fn log_lr(&self, v: f64) -> f64 {
-        let theta = self.b.mean - self.a.mean;
+        let theta = self.theta();
         let t2 = self.tau2;
         0.5 * (v / (v + t2)).ln() + t2 * theta * theta / (2.0 * v * (v + t2))
     }
@@ -359,7 +381,7 @@ impl SequentialTest {
         };
         let t2 = self.tau2;
         self.pvalue = self.pvalue.min((-self.log_lr(v)).exp().min(1.0));
-        let theta = self.b.mean - self.a.mean;
+        let theta = self.theta();
         let half = (v * (v + t2) / t2 * (((v + t2) / v).ln() - 2.0 * self.alpha.ln())).sqrt();
         self.ci_low = Some(self.ci_low.map_or(theta - half, |l| l.max(theta - half)));
         self.ci_high = Some(self.ci_high.map_or(theta + half, |h| h.min(theta + half)));
@@ -372,14 +394,14 @@ impl SequentialTest {
     /// Where the test stands.
     pub fn result(&self) -> SequentialResult {
         let v = self.variance();
-        let estimate = self.b.mean - self.a.mean;
+        let estimate = self.theta();
         let rejected = self.rejected_at.is_some();
         SequentialResult {
             kind: self.kind,
-            n_a: self.a.n,
-            n_b: self.b.n,
-            mean_a: self.a.mean,
-            mean_b: self.b.mean,
+            n_champion: self.champion.n,
+            n_challenger: self.challenger.n,
+            mean_champion: self.champion.mean,
+            mean_challenger: self.challenger.mean,
             estimate,
             std_error: v.map(f64::sqrt),
             log_likelihood_ratio: v.map(|v| self.log_lr(v)),
@@ -389,8 +411,8 @@ impl SequentialTest {
             rejected,
             decision: match self.rejected_sign {
                 None => SequentialDecision::Continue,
-                Some(true) => SequentialDecision::BGreater,
-                Some(false) => SequentialDecision::AGreater,
+                Some(true) => SequentialDecision::ChallengerGreater,
+                Some(false) => SequentialDecision::ChampionGreater,
             },
             rejected_at: self.rejected_at,
             looks: self.looks,

@@ -75,7 +75,8 @@ fn finish(
 /// Paired t-test on row-wise values of two models (e.g. per-row losses), as
 /// `scipy.stats.ttest_rel(a, b, alternative=...)`: `t = mean(d) / (sd(d) / sqrt(n))` for
 /// `d = a - b`, with `n - 1` degrees of freedom, and the `level` confidence interval of
-/// `mean(d)`.
+/// `mean(d)`. The sign is scipy's `a - b`, whatever the arguments hold: the model
+/// comparisons (DeLong, McNemar, the paired bootstrap) report challenger − champion.
 ///
 /// # Errors
 /// [`CoreError::EmptyInput`], [`CoreError::NotFinite`] (naming `a` or `b` and the row),

@@ -347,12 +347,15 @@ def frontier_svg(
 ) -> str: ...
 
 def _delong_json(
-    y_true: _ArrayLike, y_score_a: _ArrayLike, y_score_b: _ArrayLike, level: float = 0.95
+    y_true: _ArrayLike,
+    score_champion: _ArrayLike,
+    score_challenger: _ArrayLike,
+    level: float = 0.95,
 ) -> str: ...
 def _mcnemar_json(
     y_true: _ArrayLike,
-    y_pred_a: _ArrayLike,
-    y_pred_b: _ArrayLike,
+    pred_champion: _ArrayLike,
+    pred_challenger: _ArrayLike,
     exact: bool = True,
     correction: bool = True,
 ) -> str: ...
@@ -436,9 +439,13 @@ class _ShadowAccumulator:
 @final
 class _SequentialTest:
     def __new__(cls, kind: str, alpha: float, tau2: float) -> _SequentialTest: ...
-    def update(self, arm_a: Sequence[float], arm_b: Sequence[float]) -> None: ...
+    def update(self, champion: Sequence[float], challenger: Sequence[float]) -> None: ...
     def update_counts(
-        self, successes_a: int, trials_a: int, successes_b: int, trials_b: int
+        self,
+        successes_champion: int,
+        trials_champion: int,
+        successes_challenger: int,
+        trials_challenger: int,
     ) -> None: ...
     def _result_json(self) -> str: ...
     def to_json(self) -> str: ...

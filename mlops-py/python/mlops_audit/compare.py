@@ -1,5 +1,15 @@
 """Champion/challenger statistics: is the challenger better, and by how much?
 
+One sign convention for every model comparison (:func:`delong`, :func:`mcnemar`,
+:func:`paired_bootstrap`, :class:`ShadowAccumulator`, :class:`SequentialTest`): the
+arguments are ``(y_true, champion, challenger)`` and every difference is **challenger minus
+champion**. Positive therefore means the challenger is better for a metric where higher is
+better (AUC, accuracy) and worse for one where lower is better (Brier score, cost, an FPR
+gap, a default rate). The generic two-sample tests named after scipy's
+(:func:`paired_ttest`, :func:`welch_ttest`, :func:`wilcoxon`, :func:`mann_whitney`,
+:func:`two_proportion_ztest`, :func:`fisher_exact`) keep scipy's argument order and sign:
+``a`` minus ``b``.
+
 Paired tests for two models scored on the same rows (shadow mode):
 
 - :func:`delong`: DeLong's test for two correlated ROC AUCs, in the O(n log n) form of
@@ -72,29 +82,40 @@ __all__ = [
 ]
 
 
-def delong(y_true: Any, y_score_a: Any, y_score_b: Any, *, level: float = 0.95) -> TestResult:
-    """DeLong's test of ``AUC_a - AUC_b`` for two models scored on the same rows.
+def delong(y_true: Any, score_champion: Any, score_challenger: Any, *,
+           level: float = 0.95) -> TestResult:
+    """DeLong's test of ``AUC(challenger) - AUC(champion)`` for two models scored on the
+    same rows.
 
-    Returns a :class:`TestResult` with ``auc_a``, ``auc_b``, ``var_a``, ``var_b``,
+    The sign: ``difference`` (and ``statistic``, z) is challenger minus champion, so
+    positive means the challenger ranks better. Returns a :class:`TestResult` with
+    ``auc_champion``, ``auc_challenger``, ``var_champion``, ``var_challenger``,
     ``covariance``, ``difference``, ``std_error``, ``statistic`` (z), ``pvalue``
-    (two-sided), ``pvalue_greater`` (H1: a > b), ``pvalue_less``, ``ci_low``, ``ci_high``.
-    ``statistic`` and the p-values are ``None`` when the two rankings are identical
-    (standard error 0). Fewer than two positives or negatives raise
+    (two-sided), ``pvalue_greater`` (H1: the challenger's AUC is larger), ``pvalue_less``
+    (H1: it is smaller: the challenger is worse), ``ci_low``, ``ci_high`` (interval of the
+    difference). ``statistic`` and the p-values are ``None`` when the two rankings are
+    identical (standard error 0). Fewer than two positives or negatives raise
     ``UndefinedMetricError``.
     """
-    return TestResult("DelongResult", json.loads(_delong_json(y_true, y_score_a, y_score_b, level)))
+    return TestResult("DelongResult", json.loads(
+        _delong_json(y_true, score_champion, score_challenger, level)))
 
 
-def mcnemar(y_true: Any, y_pred_a: Any, y_pred_b: Any, *, exact: bool = True,
+def mcnemar(y_true: Any, pred_champion: Any, pred_challenger: Any, *, exact: bool = True,
             correction: bool = True) -> TestResult:
-    """McNemar's test: do models a and b make different numbers of errors on the same rows?
+    """McNemar's test: do the champion and the challenger make different numbers of errors
+    on the same rows?
 
-    ``b`` counts rows a gets right and b gets wrong, ``c`` the reverse. ``exact=True``:
-    the binomial test, ``statistic = min(b, c)``; otherwise the chi-square statistic
-    ``(|b - c| - correction)^2 / (b + c)``. Defaults as ``statsmodels``' ``mcnemar``.
+    ``champion_only`` counts rows the champion gets right and the challenger wrong
+    (statsmodels' ``b``), ``challenger_only`` the reverse (``c``); ``difference`` is
+    ``challenger_only - champion_only``, how many more rows the challenger gets right
+    (positive: the challenger makes fewer errors). ``exact=True``: the binomial test,
+    ``statistic = min(b, c)``; otherwise the chi-square statistic
+    ``(|b - c| - correction)^2 / (b + c)``. The statistic and the two-sided ``pvalue`` are
+    symmetric in the two models. Defaults as ``statsmodels``' ``mcnemar``.
     """
-    return TestResult("McNemarResult",
-                      json.loads(_mcnemar_json(y_true, y_pred_a, y_pred_b, exact, correction)))
+    return TestResult("McNemarResult", json.loads(
+        _mcnemar_json(y_true, pred_champion, pred_challenger, exact, correction)))
 
 
 def _ttest_result(text: str) -> TestResult:
@@ -109,8 +130,9 @@ def _ttest_result(text: str) -> TestResult:
 
 def paired_ttest(a: Any, b: Any, *, alternative: str = "two-sided",
                  level: float = 0.95) -> TestResult:
-    """Paired t-test of ``mean(a - b)`` on row-wise values (e.g. per-row losses of the
-    champion ``a`` and the challenger ``b``), as ``scipy.stats.ttest_rel``.
+    """Paired t-test of ``mean(a - b)`` on row-wise values, as ``scipy.stats.ttest_rel``:
+    the sign is ``a`` minus ``b``, scipy's (not this module's challenger-minus-champion
+    convention: to compare per-row losses that way, pass the challenger's as ``a``).
 
     Returns ``statistic`` (t), ``pvalue``, ``df``, ``difference`` (mean of ``a - b``),
     ``std_error``, ``ci_low``/``ci_high`` (the ``level`` interval; one-sided for a one-sided
@@ -123,15 +145,15 @@ def paired_ttest(a: Any, b: Any, *, alternative: str = "two-sided",
 def welch_ttest(a: Any, b: Any, *, alternative: str = "two-sided",
                 level: float = 0.95) -> TestResult:
     """Welch's t-test of ``mean(a) - mean(b)`` for independent samples, as
-    ``scipy.stats.ttest_ind(a, b, equal_var=False)``; fields as :func:`paired_ttest`, with
-    Welch-Satterthwaite ``df``."""
+    ``scipy.stats.ttest_ind(a, b, equal_var=False)``: the sign is ``a`` minus ``b``, scipy's.
+    Fields as :func:`paired_ttest`, with Welch-Satterthwaite ``df``."""
     return _ttest_result(_welch_ttest_json(a, b, alternative, level))
 
 
 def wilcoxon(a: Any, b: Any, *, alternative: str = "two-sided",
              method: str = "auto") -> TestResult:
     """Wilcoxon signed-rank test of ``a - b``, as ``scipy.stats.wilcoxon(a, b,
-    zero_method="wilcox", correction=False)``.
+    zero_method="wilcox", correction=False)``: the sign is ``a`` minus ``b``, scipy's.
 
     ``method="auto"`` follows scipy: more than 50 rows: normal approximation; otherwise the
     exact distribution when there are no ties and no zero differences; otherwise, up to 13
@@ -145,7 +167,8 @@ def wilcoxon(a: Any, b: Any, *, alternative: str = "two-sided",
 
 def mann_whitney(a: Any, b: Any, *, alternative: str = "two-sided",
                  method: str = "auto") -> TestResult:
-    """Mann-Whitney U test, as ``scipy.stats.mannwhitneyu(a, b)`` (continuity correction on).
+    """Mann-Whitney U test, as ``scipy.stats.mannwhitneyu(a, b)`` (continuity correction on):
+    ``a`` against ``b`` in scipy's order (``"greater"``: ``a`` tends to be larger).
 
     ``method="auto"`` follows scipy: exact when one sample has at most 8 values and there
     are no ties, asymptotic otherwise. Fields: ``statistic`` (U of ``a``), ``pvalue``,
@@ -157,15 +180,16 @@ def mann_whitney(a: Any, b: Any, *, alternative: str = "two-sided",
 
 def two_proportion_ztest(count1: int, nobs1: int, count2: int, nobs2: int, *,
                          alternative: str = "two-sided") -> TestResult:
-    """Pooled z-test of ``count1/nobs1 - count2/nobs2``, as statsmodels'
-    ``proportions_ztest([count1, count2], [nobs1, nobs2])`` (``alternative`` spelled as scipy:
+    """Pooled z-test of ``count1/nobs1 - count2/nobs2`` (sample 1 minus sample 2), as
+    statsmodels' ``proportions_ztest([count1, count2], [nobs1, nobs2])`` (``alternative`` spelled as scipy:
     ``"greater"`` for statsmodels' ``"larger"``, ``"less"`` for ``"smaller"``)."""
     return TestResult("ProportionsZTestResult", json.loads(
         _two_proportion_ztest_json(count1, nobs1, count2, nobs2, alternative)))
 
 
 def fisher_exact(table: Any, *, alternative: str = "two-sided") -> TestResult:
-    """Fisher's exact test on a 2x2 table of counts, as ``scipy.stats.fisher_exact``.
+    """Fisher's exact test on a 2x2 table of counts, as ``scipy.stats.fisher_exact`` (same
+    table orientation and ``alternative``: ``"greater"`` means an odds ratio above 1).
 
     ``statistic`` is the sample odds ratio (``inf`` when ``t01 t10 = 0``; ``None`` when a
     row or column sums to zero, with ``pvalue = 1``).
@@ -222,8 +246,11 @@ def paired_bootstrap(y_true: Any, score_champion: Any, score_challenger: Any, *,
     is not stratified). ``threshold`` is one number or a pair ``(champion, challenger)``;
     AUC and Brier take none. For all but AUC lower is better.
 
-    Returns a :class:`TestResult` with ``statistic`` (= ``difference``, challenger minus
-    champion, so positive means the challenger's metric is larger), ``champion``,
+    The sign: ``statistic`` (= ``difference``) is challenger minus champion, so positive
+    means the challenger's metric is larger: the challenger is better for AUC and worse for
+    Brier, cost and the FPR gap (there, negative means the challenger is better).
+
+    Returns a :class:`TestResult` with ``statistic``, ``champion``,
     ``challenger``, ``std_error`` (standard deviation of the replicates), the percentile
     interval ``percentile_low``/``percentile_high`` and the BCa interval
     ``bca_low``/``bca_high`` (Efron & Tibshirani 1993, as ``scipy.stats.bootstrap``), with
@@ -268,9 +295,11 @@ class ShadowAccumulator:
     the decisions of McNemar's test and of the per-row cost.
 
     ``summary()`` runs, on the labelled rows, with every difference challenger − champion:
-    ``delong`` (AUC), ``brier_ttest`` and ``brier_wilcoxon`` (per-row Brier loss
-    ``(score - y)^2``), ``cost_ttest`` (per-row decision cost), ``mcnemar`` (exact, on the
-    decisions), with per-group counts in ``groups`` and the reason for each undefined test
+    ``delong`` (AUC; positive: the challenger is better), ``brier_ttest`` and
+    ``brier_wilcoxon`` (per-row Brier loss ``(score - y)^2``; negative: the challenger is
+    better), ``cost_ttest`` (per-row decision cost; negative: the challenger costs less),
+    ``mcnemar`` (exact, on the decisions; ``difference`` positive: the challenger gets more
+    rows right), with per-group counts in ``groups`` and the reason for each undefined test
     (``None``) in ``undefined``.
     """
 
@@ -343,12 +372,15 @@ class ShadowAccumulator:
 class SequentialTest:
     """A two-arm A/B test that may be looked at after every batch: the mixture sequential
     probability ratio test (mSPRT) with a normal mixture ``N(0, tau2)`` over the
-    difference ``theta = mean_b - mean_a`` (Johari, Koomen, Pekelis & Walsh 2017, "Peeking
-    at A/B tests", KDD; Johari, Pekelis & Walsh, "Always valid inference").
+    difference ``theta = mean_challenger - mean_champion`` (Johari, Koomen, Pekelis & Walsh
+    2017, "Peeking at A/B tests", KDD; Johari, Pekelis & Walsh, "Always valid inference").
 
     ``kind="proportions"`` (0/1 outcomes, e.g. defaults; per-arm variances ``p (1 - p)``)
-    or ``"means"`` (sample variances). Arm ``a`` is the control (champion), ``b`` the
-    treatment (challenger). After each update, with ``V = s_a^2/n_a + s_b^2/n_b``::
+    or ``"means"`` (sample variances). The champion's arm is the control, the challenger's
+    the treatment; the sign is challenger minus champion, so a positive estimate means the
+    challenger's values are larger: better for a success rate, worse for a default rate or
+    a loss. After each update, with
+    ``V = s_champion^2/n_champion + s_challenger^2/n_challenger``::
 
         Lambda = sqrt(V / (V + tau2)) * exp(tau2 * theta_hat^2 / (2 V (V + tau2)))
         pvalue = min(previous pvalue, 1 / Lambda)          # always valid, non-increasing
@@ -362,28 +394,29 @@ class SequentialTest:
     tested. The guarantee (``P(ever pvalue <= alpha) <= alpha`` under no difference) is
     exact for normal data of known variance and asymptotic with plug-in variances.
 
-    ``result()`` returns ``estimate``, ``std_error``, ``log_likelihood_ratio``, ``pvalue``
-    (``statistic`` is the estimate), ``ci_low``/``ci_high``, ``rejected``, ``decision``
-    (``"continue"``, ``"b_greater"`` or ``"a_greater"``), ``rejected_at`` (the look),
-    ``looks``, ``n_a``, ``n_b``, ``mean_a``, ``mean_b``.
+    ``result()`` returns ``estimate`` (``mean_challenger - mean_champion``), ``std_error``,
+    ``log_likelihood_ratio``, ``pvalue`` (``statistic`` is the estimate),
+    ``ci_low``/``ci_high``, ``rejected``, ``decision`` (``"continue"``,
+    ``"challenger_greater"`` or ``"champion_greater"``), ``rejected_at`` (the look),
+    ``looks``, ``n_champion``, ``n_challenger``, ``mean_champion``, ``mean_challenger``.
     """
 
     def __init__(self, kind: str = "proportions", *, tau2: float, alpha: float = 0.05) -> None:
         self._inner = _SequentialTest(kind, alpha, tau2)
 
-    def update(self, arm_a: Any, arm_b: Any) -> TestResult:
+    def update(self, champion: Any, challenger: Any) -> TestResult:
         """Adds a batch of values to each arm (either may be empty), looks, and returns
         :meth:`result`."""
-        self._inner.update(np.asarray(arm_a, dtype=float).ravel().tolist(),
-                           np.asarray(arm_b, dtype=float).ravel().tolist())
+        self._inner.update(np.asarray(champion, dtype=float).ravel().tolist(),
+                           np.asarray(challenger, dtype=float).ravel().tolist())
         return self.result()
 
-    def update_counts(self, successes_a: int, trials_a: int, successes_b: int,
-                      trials_b: int) -> TestResult:
+    def update_counts(self, successes_champion: int, trials_champion: int,
+                      successes_challenger: int, trials_challenger: int) -> TestResult:
         """Adds a batch of counts to each arm of a proportions test, looks, and returns
         :meth:`result`."""
-        self._inner.update_counts(int(successes_a), int(trials_a), int(successes_b),
-                                  int(trials_b))
+        self._inner.update_counts(int(successes_champion), int(trials_champion),
+                                  int(successes_challenger), int(trials_challenger))
         return self.result()
 
     def result(self) -> TestResult:
