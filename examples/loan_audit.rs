@@ -324,7 +324,7 @@ pub fn loan_audit(args: &Args) -> Result<Outcome, AnyError> {
                 fpr_gap: challenger_fair.max_gap,
                 auc: Some(auc),
                 ece: Some(ece),
-                expected_cost: Some(total / test.len() as f64),
+                cost_per_decision: Some(total / test.len() as f64),
                 challenger_worse_pvalue: worse_p,
                 drift_alerts: Some(drift_alerts),
             };

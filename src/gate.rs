@@ -72,9 +72,15 @@ pub struct Requirements {
     /// Largest allowed expected calibration error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_ece: Option<f64>,
-    /// Largest allowed expected cost per decision, in the cost matrix's units.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_expected_cost: Option<f64>,
+    /// Largest allowed cost per decision (the total cost divided by the number of
+    /// decisions, or by their total weight), in the cost matrix's units. Read also from the
+    /// older key `max_expected_cost`, which meant the same.
+    #[serde(
+        default,
+        alias = "max_expected_cost",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_cost_per_decision: Option<f64>,
     /// The challenger must not be significantly worse than the champion at this level: the
     /// one-sided p-value of "challenger worse" must be at least `alpha`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -131,11 +137,11 @@ impl Requirements {
             "challenger_not_worse_alpha",
             self.challenger_not_worse_alpha,
         )?;
-        if let Some(c) = self.max_expected_cost
+        if let Some(c) = self.max_cost_per_decision
             && !(c.is_finite() && c >= 0.0)
         {
             return Err(GateError::InvalidRequirement {
-                name: "max_expected_cost",
+                name: "max_cost_per_decision",
                 value: c,
                 reason: "must be finite and non-negative",
             });
@@ -156,8 +162,10 @@ pub struct Evidence {
     pub auc: Option<f64>,
     /// Expected calibration error of the model.
     pub ece: Option<f64>,
-    /// Expected cost per decision.
-    pub expected_cost: Option<f64>,
+    /// Cost per decision (total cost over the number or total weight of the decisions;
+    /// not the total). Read also from the older key `expected_cost`.
+    #[serde(alias = "expected_cost")]
+    pub cost_per_decision: Option<f64>,
     /// One-sided p-value of "the challenger is worse than the champion" (for example a
     /// DeLong test on AUC, `alternative = less`).
     pub challenger_worse_pvalue: Option<f64>,
@@ -266,8 +274,14 @@ pub fn evaluate(requirements: &Requirements, evidence: &Evidence) -> GateReport 
     if let Some(t) = r.max_ece {
         bound("max_ece", t, e.ece, true, &mut checks);
     }
-    if let Some(t) = r.max_expected_cost {
-        bound("max_expected_cost", t, e.expected_cost, true, &mut checks);
+    if let Some(t) = r.max_cost_per_decision {
+        bound(
+            "max_cost_per_decision",
+            t,
+            e.cost_per_decision,
+            true,
+            &mut checks,
+        );
     }
     if let Some(alpha) = r.challenger_not_worse_alpha {
         // Not worse: the evidence that it is worse is not significant at alpha.

@@ -9,7 +9,7 @@ const ALL: &str = r#"
 max_fpr_gap = 0.05
 min_auc = 0.7
 max_ece = 0.03
-max_expected_cost = 0.9
+max_cost_per_decision = 0.9
 challenger_not_worse_alpha = 0.05
 allow_drift_alerts = false
 "#;
@@ -19,7 +19,7 @@ fn good() -> Evidence {
         fpr_gap: Some(0.02),
         auc: Some(0.75),
         ece: Some(0.01),
-        expected_cost: Some(0.6),
+        cost_per_decision: Some(0.6),
         challenger_worse_pvalue: Some(0.4),
         drift_alerts: Some(vec![]),
     }
@@ -50,15 +50,28 @@ fn bad_requirements_are_errors_that_name_the_key() {
             reason: "must be in [0, 1]"
         }
     );
-    let e = Requirements::from_toml("max_expected_cost = -1.0").unwrap_err();
+    let e = Requirements::from_toml("max_cost_per_decision = -1.0").unwrap_err();
     assert!(matches!(
         e,
         GateError::InvalidRequirement {
-            name: "max_expected_cost",
+            name: "max_cost_per_decision",
             ..
         }
     ));
     assert_eq!(Requirements::from_toml("").unwrap_err(), GateError::Empty);
+}
+
+#[test]
+fn the_older_cost_keys_mean_cost_per_decision() {
+    // `max_expected_cost` / `expected_cost` always meant per decision; files that use them
+    // keep working under the names that say so.
+    let old = Requirements::from_toml("max_expected_cost = 0.9").unwrap();
+    assert_eq!(old.max_cost_per_decision, Some(0.9));
+    let e: Evidence = serde_json::from_str(r#"{"expected_cost": 0.6}"#).unwrap();
+    assert_eq!(e.cost_per_decision, Some(0.6));
+    assert!(
+        Requirements::from_toml("max_expected_cost = 0.9\nmax_cost_per_decision = 0.9").is_err()
+    );
 }
 
 #[test]
@@ -72,7 +85,7 @@ fn a_good_model_passes_and_each_violation_fails_alone() {
         ("max_fpr_gap", |e| e.fpr_gap = Some(0.08)),
         ("min_auc", |e| e.auc = Some(0.65)),
         ("max_ece", |e| e.ece = Some(0.05)),
-        ("max_expected_cost", |e| e.expected_cost = Some(1.2)),
+        ("max_cost_per_decision", |e| e.cost_per_decision = Some(1.2)),
         ("challenger_not_worse_alpha", |e| {
             e.challenger_worse_pvalue = Some(0.01)
         }),

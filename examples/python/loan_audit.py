@@ -85,9 +85,8 @@ def main(out: pathlib.Path, *, n: int = 40_000, production_rows: int = 8_000,
     single = metrics.min_cost_threshold(y_tune, risk_tune, cost=cost)
     single_audit = fairness.audit(y_test, risk_test, g_test, threshold=single.threshold,
                                   tolerance=REQUIREMENTS["max_fpr_gap"])
-    # Cost per decision: expected_cost is the total, 5 * FN + FP.
-    single_cost = metrics.expected_cost(y_test, risk_test, single.threshold, cost=cost) / len(
-        y_test)
+    # Cost per decision (total_cost would give the sum, 5 * FN + FP).
+    single_cost = metrics.cost_per_decision(y_test, risk_test, single.threshold, cost=cost)
 
     # -- equal-opportunity thresholds, fitted on tuning loans, audited on held-out ones --
     policy = fairness.equal_opportunity(y_tune, risk_tune, g_tune, fn_cost=FN_COST,

@@ -119,7 +119,8 @@ fn _mlops_audit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(metrics::average_precision, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::confusion_matrix, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::confusion_from_predictions, m)?)?;
-    m.add_function(wrap_pyfunction!(metrics::expected_cost, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::total_cost, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics::cost_per_decision, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::min_cost_threshold, m)?)?;
     m.add_function(wrap_pyfunction!(calibration::_debiased_squared_ece, m)?)?;
     m.add_function(wrap_pyfunction!(calibration::_hosmer_lemeshow_json, m)?)?;

@@ -454,10 +454,11 @@ pub fn confusion_from_predictions(
     })
 }
 
-/// Total cost of the rule ``y_score >= threshold`` under ``cost`` (default: 5:1 lending).
+/// Total cost, summed over the rows, of the rule ``y_score >= threshold`` under ``cost``
+/// (default: 5:1 lending).
 #[pyfunction]
 #[pyo3(signature = (y_true, y_score, threshold, *, cost=None, sample_weight=None))]
-pub fn expected_cost(
+pub fn total_cost(
     py: Python<'_>,
     y_true: &Bound<'_, PyAny>,
     y_score: &Bound<'_, PyAny>,
@@ -468,6 +469,30 @@ pub fn expected_cost(
     let cost = cost_or_default(cost);
     with_task(py, y_true, y_score, sample_weight, |t| {
         Ok(cost.total_cost(&ConfusionMatrix::at_threshold(t, threshold)?))
+    })
+}
+
+/// Cost per decision (the total divided by the number of rows, or by the total weight) of
+/// the rule ``y_score >= threshold`` under ``cost``: the quantity the gate's
+/// ``max_cost_per_decision`` bounds.
+#[pyfunction]
+#[pyo3(signature = (y_true, y_score, threshold, *, cost=None, sample_weight=None))]
+pub fn cost_per_decision(
+    py: Python<'_>,
+    y_true: &Bound<'_, PyAny>,
+    y_score: &Bound<'_, PyAny>,
+    threshold: f64,
+    cost: Option<&PyCostMatrix>,
+    sample_weight: Option<&Bound<'_, PyAny>>,
+) -> PyResult<f64> {
+    let cost = cost_or_default(cost);
+    with_task(py, y_true, y_score, sample_weight, |t| {
+        let cm = ConfusionMatrix::at_threshold(t, threshold)?;
+        // A checked task has rows and a positive total weight, so this is defined; the
+        // error keeps the promise should that ever change.
+        cost.mean_cost(&cm).ok_or_else(|| {
+            mlops_core::CoreError::undefined("cost_per_decision", "the total weight is zero")
+        })
     })
 }
 

@@ -24,7 +24,8 @@ FUNCS = {
     "precision_recall_curve": lambda y, s, w=None: m.precision_recall_curve(y, s, w),
     "average_precision": lambda y, s, w=None: m.average_precision(y, s, w),
     "confusion_matrix": lambda y, s, w=None: m.confusion_matrix(y, s, 0.5, w),
-    "expected_cost": lambda y, s, w=None: m.expected_cost(y, s, 0.5, sample_weight=w),
+    "total_cost": lambda y, s, w=None: m.total_cost(y, s, 0.5, sample_weight=w),
+    "cost_per_decision": lambda y, s, w=None: m.cost_per_decision(y, s, 0.5, sample_weight=w),
     "min_cost_threshold": lambda y, s, w=None: m.min_cost_threshold(y, s, sample_weight=w),
 }
 
@@ -128,9 +129,10 @@ def test_only_positives_average_precision_is_one_like_sklearn():
 
 @pytest.mark.parametrize("call", [
     lambda: m.confusion_matrix(Y, S, math.nan),
-    lambda: m.expected_cost(Y, S, math.nan),
+    lambda: m.total_cost(Y, S, math.nan),
+    lambda: m.cost_per_decision(Y, S, math.nan),
     lambda: m.confusion_matrix(Y, S, float(np.float32("nan"))),
-], ids=["confusion_matrix", "expected_cost", "float32_nan"])  # fmt: skip
+], ids=["confusion_matrix", "total_cost", "cost_per_decision", "float32_nan"])  # fmt: skip
 def test_nan_threshold_is_a_parameter_error(call):
     with pytest.raises(E.ParameterError) as e:
         call()
@@ -282,7 +284,8 @@ def test_fuzzed_inputs_raise_only_mlops_errors(cols, threshold):
         lambda: m.average_precision(y, s, w),
         lambda: m.confusion_matrix(y, s, threshold, w),
         lambda: m.confusion_from_predictions(y, s, w),
-        lambda: m.expected_cost(y, s, threshold, sample_weight=w),
+        lambda: m.total_cost(y, s, threshold, sample_weight=w),
+        lambda: m.cost_per_decision(y, s, threshold, sample_weight=w),
         lambda: m.min_cost_threshold(y, s, sample_weight=w),
     ]
     for f in calls:

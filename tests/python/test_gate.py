@@ -51,3 +51,32 @@ def test_bad_requirements_are_parameter_errors():
         gate.Requirements.from_dict({"max_fpr_gap": 2.0})
     with pytest.raises(errors.ParameterError, match="empty"):
         gate.Requirements.from_dict({})
+
+
+def test_the_cost_requirement_is_per_decision():
+    import numpy as np
+
+    from mlops_audit import metrics
+
+    rng = np.random.default_rng(4)
+    y = (rng.random(400) < 0.3).astype(int)
+    s = np.clip(0.3 * y + rng.random(400) * 0.7, 0, 1)
+    total = metrics.total_cost(y, s, 1 / 6)
+    per = metrics.cost_per_decision(y, s, 1 / 6)
+    # Numpy's count: 5 per missed positive, 1 per flagged negative, over the 400 loans.
+    flagged = s >= 1 / 6
+    expected_total = 5.0 * np.sum((y == 1) & ~flagged) + np.sum((y == 0) & flagged)
+    assert total == expected_total and per == pytest.approx(expected_total / 400, rel=1e-15)
+    req = {"max_cost_per_decision": per}
+    assert gate.evaluate(req, cost_per_decision=per).passed
+    assert not gate.evaluate(req, cost_per_decision=total).passed
+    # The older names still mean per decision, with a warning where one can be given.
+    assert gate.Requirements.from_dict({"max_expected_cost": 0.5}).values == {
+        "max_cost_per_decision": 0.5}
+    with pytest.warns(DeprecationWarning, match="cost_per_decision"):
+        old = gate.evaluate(req, expected_cost=per)
+    assert old.passed and old.checks[0]["name"] == "max_cost_per_decision"
+    with pytest.raises(errors.ParameterError):
+        gate.evaluate(req, expected_cost=per, cost_per_decision=per)
+    with pytest.warns(DeprecationWarning, match="total"):
+        assert metrics.expected_cost(y, s, 1 / 6) == total

@@ -43,7 +43,8 @@ def _all_results(y, s, w=None):
         *m.precision_recall_curve(y, s, w),
         m.average_precision(y, s, w),
         np.asarray(m.confusion_matrix(y, s, t, w)),
-        m.expected_cost(y, s, t, sample_weight=w),
+        m.total_cost(y, s, t, sample_weight=w),
+        m.cost_per_decision(y, s, t, sample_weight=w),
         m.min_cost_threshold(y, s, sample_weight=w).cost,
     ]
 

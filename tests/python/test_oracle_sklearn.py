@@ -119,10 +119,13 @@ def test_average_precision_matches_sklearn(case: Case):
 
 
 # --- Costs (numpy brute force oracle) ----------------------------------------------------
-def test_expected_cost_matches_numpy_5fn_plus_fp(case: Case):
+def test_total_cost_and_cost_per_decision_match_numpy_5fn_plus_fp(case: Case):
+    n = len(case.y) if case.w is None else float(np.sum(case.w))
     for t in _thresholds_to_probe(case):
         expected = brute_cost(case.y, case.s, t, case.w)  # 5 * FN + 1 * FP
-        assert_close(m.expected_cost(case.y, case.s, t, sample_weight=case.w), expected)
+        assert_close(m.total_cost(case.y, case.s, t, sample_weight=case.w), expected)
+        assert_close(m.cost_per_decision(case.y, case.s, t, sample_weight=case.w),
+                     expected / n)
 
 
 # --- Published reference value -----------------------------------------------------------

@@ -205,12 +205,15 @@ def test_min_cost_threshold_cost_is_minimal_with_float_weights(d):
         st.sampled_from([0.0, -0.0, 0.5, 1.0]),
     ),
 )
-def test_expected_cost_equals_5fn_plus_fp(d, t):
+def test_total_cost_equals_5fn_plus_fp_and_per_decision_divides_by_the_weight(d, t):
     y, s, w = d
     for thr in (t, float(s[0])):  # an arbitrary threshold and an exact score value
         tp, fp, tn, fn = brute_confusion(y, s, thr, w)
-        assert_close(m.expected_cost(y, s, thr, sample_weight=w), 5 * fn + fp)
-        assert_close(m.expected_cost(y, s, thr), brute_cost(y, s, thr))
+        assert_close(m.total_cost(y, s, thr, sample_weight=w), 5 * fn + fp)
+        assert_close(m.cost_per_decision(y, s, thr, sample_weight=w),
+                     (5 * fn + fp) / (tp + fp + tn + fn))
+        assert_close(m.total_cost(y, s, thr), brute_cost(y, s, thr))
+        assert_close(m.cost_per_decision(y, s, thr), brute_cost(y, s, thr) / len(y))
 
 
 # --- rates ---------------------------------------------------------------------------------

@@ -195,7 +195,7 @@ def test_cost_optimum_fields_are_consistent():
     assert opt.confusion.threshold == opt.threshold
     assert opt.cost == cost.total_cost(opt.confusion)
     assert opt.confusion == m.confusion_matrix(y, s, opt.threshold)
-    assert opt.cost == m.expected_cost(y, s, opt.threshold, cost=cost)
+    assert opt.cost == m.total_cost(y, s, opt.threshold, cost=cost)
     assert "CostOptimum(" in repr(opt)
 
 

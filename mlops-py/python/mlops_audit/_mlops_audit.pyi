@@ -70,7 +70,7 @@ __all__ = [
     "confusion_from_predictions",
     "confusion_matrix",
     "equal_opportunity",
-    "expected_cost",
+    "cost_per_decision",
     "frontier",
     "frontier_svg",
     "german_credit",
@@ -82,6 +82,7 @@ __all__ = [
     "roc_by_group",
     "roc_by_group_svg",
     "roc_curve",
+    "total_cost",
     "BetaCalibrator",
     "HistogramCalibrator",
     "_calibration_by_group_json",
@@ -197,7 +198,15 @@ def confusion_matrix(
 def confusion_from_predictions(
     y_true: _ArrayLike, y_pred: _ArrayLike, sample_weight: _ArrayLike | None = None
 ) -> ConfusionMatrix: ...
-def expected_cost(
+def total_cost(
+    y_true: _ArrayLike,
+    y_score: _ArrayLike,
+    threshold: float,
+    *,
+    cost: CostMatrix | None = None,
+    sample_weight: _ArrayLike | None = None,
+) -> float: ...
+def cost_per_decision(
     y_true: _ArrayLike,
     y_score: _ArrayLike,
     threshold: float,

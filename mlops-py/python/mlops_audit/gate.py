@@ -2,7 +2,9 @@
 
 Requirements are data — a TOML or JSON file, or a dict — with these keys (all optional, at
 least one required; unknown keys are errors, so a typo cannot drop a requirement):
-``max_fpr_gap``, ``min_auc``, ``max_ece``, ``max_expected_cost`` (per decision),
+``max_fpr_gap``, ``min_auc``, ``max_ece``, ``max_cost_per_decision`` (the total cost over
+the number of decisions, as :func:`mlops_audit.metrics.cost_per_decision`; the older key
+``max_expected_cost`` is read as this),
 ``challenger_not_worse_alpha`` (the one-sided p-value of "challenger worse" must be at
 least this), ``allow_drift_alerts``.
 
@@ -21,11 +23,13 @@ import html
 import json
 import math
 import os
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from mlops_audit._mlops_audit import _gate_evaluate, _gate_requirements
+from mlops_audit.errors import ParameterError
 
 __all__ = ["GateReport", "Requirements", "assert_gate", "evaluate"]
 
@@ -103,13 +107,28 @@ class GateReport:
 
 def evaluate(requirements: Requirements | Mapping[str, Any], *, fpr_gap: float | None = None,
              auc: float | None = None, ece: float | None = None,
-             expected_cost: float | None = None, challenger_worse_pvalue: float | None = None,
-             drift_alerts: Iterable[str] | None = None) -> GateReport:
-    """Checks every requirement against the measured values (``None``: not measured)."""
+             cost_per_decision: float | None = None,
+             challenger_worse_pvalue: float | None = None,
+             drift_alerts: Iterable[str] | None = None,
+             expected_cost: float | None = None) -> GateReport:
+    """Checks every requirement against the measured values (``None``: not measured).
+
+    ``cost_per_decision`` is the cost per decision (:func:`mlops_audit.metrics.cost_per_decision`),
+    not the total. ``expected_cost`` is its deprecated old name."""
     if not isinstance(requirements, Requirements):
         requirements = Requirements.from_dict(requirements)
+    if expected_cost is not None:
+        if cost_per_decision is not None:
+            raise ParameterError(
+                "give cost_per_decision only (expected_cost is its old name)",
+                name="expected_cost", value=expected_cost,
+                reason="given together with cost_per_decision")
+        warnings.warn("gate.evaluate(expected_cost=...) is deprecated: it is the cost per "
+                      "decision, now passed as cost_per_decision=", DeprecationWarning,
+                      stacklevel=2)
+        cost_per_decision = expected_cost
     evidence = {
-        "fpr_gap": fpr_gap, "auc": auc, "ece": ece, "expected_cost": expected_cost,
+        "fpr_gap": fpr_gap, "auc": auc, "ece": ece, "cost_per_decision": cost_per_decision,
         "challenger_worse_pvalue": challenger_worse_pvalue,
         "drift_alerts": None if drift_alerts is None else [str(a) for a in drift_alerts],
     }
