@@ -247,7 +247,7 @@ def test_threshold_optimizer_with_and_without_estimator():
         def predict_proba(self, x):
             return np.column_stack([1 - x[:, 0], x[:, 0]])
 
-    t2 = ThresholdOptimizer(Model()).fit(s[:, None], y, g)
+    t2 = ThresholdOptimizer(Model(), prefit=True).fit(s[:, None], y, g)
     assert (t2.predict(s[:, None], g) == ThresholdOptimizer().fit(s, y, g).predict(s, g)).all()
     with pytest.raises(AttributeError):
         ThresholdOptimizer().predict(s, g)

@@ -9,7 +9,7 @@ the lowest ``5 * FN + FP`` among all whose FPRs lie within ``tolerance`` of each
 :func:`audit` reports how any rule treats each group: counts, every rate, ROC AUC, the
 largest disparities with the pair of groups that attains them, small-group warnings, and
 seeded stratified bootstrap intervals. :class:`ThresholdOptimizer` wraps the search as a
-scikit-learn style post-processor.
+scikit-learn classifier (a post-processor after a model, or around one, as fairlearn's).
 
 Pictures for choosing: :func:`roc_by_group` gives each group's ROC curve with the operating
 point of a policy's rule, :func:`frontier` the lowest cost at each tolerance. Both come as
@@ -19,7 +19,9 @@ matplotlib plots (:func:`plot_roc_by_group`, :func:`plot_frontier`, needing matp
 
 from __future__ import annotations
 
-from typing import Any
+import copy
+import inspect
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,6 +35,7 @@ from mlops_audit._mlops_audit import (
     roc_by_group,
     roc_by_group_svg,
 )
+from mlops_audit.errors import InputTypeError, ParameterError
 
 __all__ = [
     "GroupAudit",
@@ -49,27 +52,100 @@ __all__ = [
 ]
 
 
-class ThresholdOptimizer:
-    """Per-group thresholds as the last step after an existing model.
+class _FallbackEstimator:
+    """The parts of scikit-learn's estimator protocol used without scikit-learn installed:
+    constructor parameters through ``get_params``/``set_params`` and a readable repr."""
 
-    ``fit(y_score, y_true, groups)`` fits a :class:`ThresholdPolicy` with
-    :func:`equal_opportunity`; ``predict(y_score, groups)`` applies it. With
-    ``estimator`` (a fitted classifier with ``predict_proba``), the first argument of
-    ``fit``/``predict`` is the feature matrix instead, scored with the estimator's
-    positive-class probability.
+    _estimator_type = "classifier"
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        signature = inspect.signature(cls.__init__)
+        return [p.name for p in signature.parameters.values()
+                if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor parameters (with ``deep``, the estimator's as ``estimator__*``)."""
+        out: dict[str, Any] = {}
+        for name in self._param_names():
+            value = getattr(self, name)
+            out[name] = value
+            if deep and hasattr(value, "get_params") and not isinstance(value, type):
+                out.update((f"{name}__{k}", v) for k, v in value.get_params().items())
+        return out
+
+    def set_params(self, **params: Any) -> Any:
+        """Sets constructor parameters (``estimator__*`` reach the estimator)."""
+        names = self._param_names()
+        nested: dict[str, dict[str, Any]] = {}
+        for key, value in params.items():
+            name, _, sub = key.partition("__")
+            if name not in names:
+                raise ParameterError(
+                    f"unknown parameter {name!r} for {type(self).__name__}; expected one "
+                    f"of {names}", name=name, value=value, reason="unknown parameter")
+            if sub:
+                nested.setdefault(name, {})[sub] = value
+            else:
+                setattr(self, name, value)
+        for name, sub_params in nested.items():
+            getattr(self, name).set_params(**sub_params)
+        return self
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params(deep=False).items())
+        return f"{type(self).__name__}({args})"
+
+
+def _sensitive_features(groups: Any, sensitive_features: Any, method: str) -> Any:
+    if groups is not None and sensitive_features is not None:
+        raise ParameterError(
+            f"{method}() got both groups and sensitive_features: give one (they are the same)",
+            name="sensitive_features", value="given", reason="given together with groups")
+    chosen = sensitive_features if groups is None else groups
+    if chosen is None:
+        raise ParameterError(
+            f"{method}() needs each row's group: pass sensitive_features= (or groups "
+            "positionally); the thresholds are per group",
+            name="sensitive_features", value=None, reason="missing")
+    return chosen
+
+
+class _ThresholdOptimizer:
+    """Per-group thresholds as the last step after a model: a scikit-learn classifier.
+
+    ``fit(X, y, sensitive_features=groups)`` fits a :class:`ThresholdPolicy` with
+    :func:`equal_opportunity`; ``predict(X, sensitive_features=groups)`` applies it (the
+    groups may also be passed positionally, as ``fit(X, y, groups)``). Without
+    ``estimator``, ``X`` is the scores: one value per row, 1-D or a single column (shape
+    ``(n, 1)``, as a previous step of a :class:`sklearn.pipeline.Pipeline` hands them
+    over). With ``estimator``, ``X`` is the features, scored with the estimator's
+    positive-class probability (``predict_proba``); as in fairlearn's
+    ``ThresholdOptimizer``, ``prefit=False`` (the default) fits a clone of the estimator
+    on ``(X, y)`` in :meth:`fit` and keeps it as ``estimator_`` (the estimator passed in is
+    left untouched), and ``prefit=True`` uses the estimator as it is (it must be fitted).
 
     Parameters are those of :func:`equal_opportunity`, plus ``fallback`` (a threshold, or
     ``"single_threshold"``, for groups unseen at fit time) and ``seed`` (for randomized
-    rules).
+    rules). After :meth:`fit`: ``policy_`` (the :class:`ThresholdPolicy`), ``estimator_``
+    (``None`` without an estimator) and ``classes_`` (``[0, 1]``: labels are 0/1 or
+    booleans and :meth:`predict` returns 0/1 flags).
+
+    It is a scikit-learn estimator when scikit-learn is installed (a subclass of
+    ``BaseEstimator`` and ``ClassifierMixin``: ``clone``, ``get_params(deep=True)``,
+    ``is_classifier``, pipelines and grid searches work), and implements the same protocol
+    without it. scikit-learn's ``check_estimator`` does not apply: its checks call
+    ``fit(X, y)`` without sensitive features, which this post-processor refuses rather than
+    silently fitting one threshold for everybody.
     """
 
-    _params = ("estimator", "fn_cost", "fp_cost", "constraint", "tolerance", "randomized",
-               "fallback", "seed")
-
-    def __init__(self, estimator: Any = None, *, fn_cost: float = 5.0, fp_cost: float = 1.0,
-                 constraint: str = "fpr", tolerance: float = 0.01, randomized: bool = False,
-                 fallback: float | str | None = None, seed: int = 0) -> None:
+    def __init__(self, estimator: Any = None, *, prefit: bool = False, fn_cost: float = 5.0,
+                 fp_cost: float = 1.0, constraint: str = "fpr", tolerance: float = 0.01,
+                 randomized: bool = False, fallback: float | str | None = None,
+                 seed: int = 0) -> None:
+        # scikit-learn's convention: store the parameters as given, check them in fit().
         self.estimator = estimator
+        self.prefit = prefit
         self.fn_cost = fn_cost
         self.fp_cost = fp_cost
         self.constraint = constraint
@@ -78,44 +154,158 @@ class ThresholdOptimizer:
         self.fallback = fallback
         self.seed = seed
 
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """The constructor parameters (scikit-learn protocol)."""
-        return {name: getattr(self, name) for name in self._params}
+    def _scores(self, X: Any) -> Any:
+        estimator = getattr(self, "estimator_", None)
+        if estimator is None:
+            return _score_column(X)
+        proba = np.asarray(estimator.predict_proba(X))
+        classes = list(getattr(estimator, "classes_", [0, 1]))
+        column = next((i for i, c in enumerate(classes) if c == 1), 1)
+        if proba.ndim != 2 or proba.shape[1] <= column:
+            raise InputTypeError(
+                f"estimator.predict_proba returned shape {proba.shape}; expected one column "
+                "per class of a binary classifier", input="estimator.predict_proba")
+        return np.ascontiguousarray(proba[:, column], dtype=np.float64)
 
-    def set_params(self, **params: Any) -> ThresholdOptimizer:
-        """Sets constructor parameters (scikit-learn protocol)."""
-        for name, value in params.items():
-            if name not in self._params:
-                raise ValueError(f"unknown parameter {name!r}; expected one of {self._params}")
-            setattr(self, name, value)
-        return self
-
-    def _scores(self, x: Any) -> Any:
+    def _fit_estimator(self, X: Any, y: Any, sample_weight: Any, fit_params: dict[str, Any]) -> Any:
         if self.estimator is None:
-            return x
-        proba = np.asarray(self.estimator.predict_proba(x))
-        return np.ascontiguousarray(proba[:, 1], dtype=np.float64)
+            if fit_params:
+                raise ParameterError(
+                    f"fit() got parameters {sorted(fit_params)} for an estimator, but there "
+                    "is none", name=sorted(fit_params)[0], value="given",
+                    reason="no estimator to pass them to")
+            return None
+        if self.prefit:
+            _check_fitted(self.estimator)
+            return self.estimator
+        estimator = _clone(self.estimator)
+        if sample_weight is not None:
+            fit_params = {**fit_params, "sample_weight": sample_weight}
+        estimator.fit(X, y, **fit_params)
+        return estimator
 
-    def fit(self, x: Any, y_true: Any, groups: Any, sample_weight: Any = None) -> ThresholdOptimizer:
-        """Fits the per-group thresholds; ``x`` is scores, or features with ``estimator``."""
+    def fit(self, X: Any, y: Any, groups: Any = None, sample_weight: Any = None, *,
+            sensitive_features: Any = None, **fit_params: Any) -> Any:
+        """Fits the estimator (unless ``prefit``) and the per-group thresholds.
+
+        ``X``: scores, or features with ``estimator``; ``sensitive_features`` (or
+        ``groups``): each row's group; ``sample_weight`` weighs the rows of the threshold
+        search (and of the estimator's fit); other keyword arguments go to the
+        estimator's ``fit``."""
+        groups = _sensitive_features(groups, sensitive_features, "fit")
+        self.estimator_ = self._fit_estimator(X, y, sample_weight, fit_params)
         self.policy_ = equal_opportunity(
-            y_true, self._scores(x), groups, fn_cost=self.fn_cost, fp_cost=self.fp_cost,
+            y, self._scores(X), groups, fn_cost=self.fn_cost, fp_cost=self.fp_cost,
             constraint=self.constraint, tolerance=self.tolerance, randomized=self.randomized,
             sample_weight=sample_weight,
         )
+        self.classes_ = np.array([0, 1])
         return self
 
-    def predict(self, x: Any, groups: Any, row_key: Any = None) -> np.ndarray:
-        """0/1 flags for new rows."""
+    def predict(self, X: Any, groups: Any = None, *, sensitive_features: Any = None,
+                row_key: Any = None) -> np.ndarray:
+        """0/1 flags for new rows (``row_key``: see :meth:`ThresholdPolicy.predict`)."""
         if not hasattr(self, "policy_"):
-            raise AttributeError("ThresholdOptimizer is not fitted yet: call fit() first")
-        flags = self.policy_.predict(self._scores(x), groups, fallback=self.fallback,
+            raise _not_fitted(f"this {type(self).__name__} is not fitted yet: call fit() first")
+        groups = _sensitive_features(groups, sensitive_features, "predict")
+        flags = self.policy_.predict(self._scores(X), groups, fallback=self.fallback,
                                      seed=self.seed, row_key=row_key)
         return flags.astype(np.int64)
 
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={getattr(self, k)!r}" for k in self._params)
-        return f"ThresholdOptimizer({args})"
+    def score(self, X: Any, y: Any, groups: Any = None, sample_weight: Any = None, *,
+              sensitive_features: Any = None) -> float:
+        """Accuracy of :meth:`predict` (weighted by ``sample_weight``), as
+        ``ClassifierMixin.score`` but with the groups the prediction needs."""
+        pred = self.predict(X, groups, sensitive_features=sensitive_features)
+        right = (pred == np.asarray(y).astype(np.int64)).astype(np.float64)
+        if sample_weight is None:
+            return float(right.mean())
+        return float(np.average(right, weights=np.asarray(sample_weight, dtype=np.float64)))
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "policy_")
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()  # type: ignore[misc]
+        # Without an estimator the input is one score per row (1-D or one column).
+        tags.input_tags.one_d_array = self.estimator is None
+        tags.target_tags.required = True
+        return tags
+
+
+def _score_column(X: Any) -> Any:
+    """Scores from ``X``: 1-D as given (zero-copy where possible), or the single column of
+    a 2-D array or frame."""
+    if isinstance(X, (list, tuple)):
+        X = np.asarray(X, dtype=np.float64)
+    if getattr(X, "ndim", 1) != 2:
+        return X
+    values = np.asarray(X)
+    if values.shape[1] != 1:
+        raise InputTypeError(
+            f"X has shape {values.shape}: without an estimator it must be the scores, 1-D or "
+            "one column (pass estimator= to score features)", input="X")
+    return np.ascontiguousarray(values[:, 0], dtype=np.float64)
+
+
+def _clone(estimator: Any) -> Any:
+    """An unfitted copy with the same parameters: scikit-learn's ``clone`` when installed,
+    else a deep copy."""
+    try:
+        from sklearn.base import clone
+    except ImportError:
+        return copy.deepcopy(estimator)
+    return clone(estimator)
+
+
+def _check_fitted(estimator: Any) -> None:
+    """scikit-learn's fitted check, for estimators that can be unfitted (an object with
+    ``predict_proba`` but no ``fit`` is taken as it is)."""
+    if not hasattr(estimator, "fit"):
+        return
+    try:
+        from sklearn.utils.validation import check_is_fitted
+    except ImportError:
+        return
+    check_is_fitted(estimator)
+
+
+def _not_fitted(message: str) -> Exception:
+    try:
+        from sklearn.exceptions import NotFittedError
+    except ImportError:
+        return AttributeError(message)
+    return NotFittedError(message)
+
+
+def _make_threshold_optimizer() -> type:
+    """:class:`ThresholdOptimizer` on scikit-learn's bases when it is installed, else on
+    :class:`_FallbackEstimator`. Built on first use: importing scikit-learn takes seconds,
+    which nobody who only audits should pay."""
+    try:
+        from sklearn.base import BaseEstimator, ClassifierMixin
+    except ImportError:
+        bases: tuple[type, ...] = (_ThresholdOptimizer, _FallbackEstimator)
+    else:
+        bases = (_ThresholdOptimizer, ClassifierMixin, BaseEstimator)
+    return type("ThresholdOptimizer", bases, {
+        "__module__": __name__, "__qualname__": "ThresholdOptimizer",
+        "__doc__": _ThresholdOptimizer.__doc__,
+    })
+
+
+if TYPE_CHECKING:
+    ThresholdOptimizer = _ThresholdOptimizer
+else:
+    def __getattr__(name: str) -> Any:
+        if name == "ThresholdOptimizer":
+            cls = _make_threshold_optimizer()
+            globals()["ThresholdOptimizer"] = cls
+            return cls
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+    def __dir__() -> list[str]:
+        return sorted(set(globals()) | {"ThresholdOptimizer"})
 
 
 # The SVG charts' colours (Tableau 10 without its grey), so both kinds of chart agree.
