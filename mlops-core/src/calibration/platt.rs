@@ -159,12 +159,8 @@ fn taylor(rows: &[Row], a: f64, b: f64, shift: f64) -> Taylor {
         }
         acc
     };
-    let parts: Vec<Taylor> = if crate::parallel::enabled() && rows.len() > 2 * BLOCK {
-        use rayon::prelude::*;
-        rows.par_chunks(BLOCK).map(block).collect()
-    } else {
-        rows.chunks(BLOCK).map(block).collect()
-    };
+    let parts: Vec<Taylor> =
+        crate::parallel::map_chunks(rows.len() > 2 * BLOCK, rows, BLOCK, block);
     parts.into_iter().fold(
         Taylor {
             shift,
