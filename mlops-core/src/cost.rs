@@ -16,11 +16,36 @@ use crate::sorted::SortedCounts;
 /// wrong decision costs more than the right one in each class (Elkan 2001's "reasonableness"
 /// conditions, without which the optimal rule is trivial).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawCostMatrix")]
 pub struct CostMatrix {
     fn_cost: f64,
     fp_cost: f64,
     tp_cost: f64,
     tn_cost: f64,
+}
+
+/// The serialised form of [`CostMatrix`], checked on the way in by [`CostMatrix::full`].
+#[derive(Deserialize)]
+struct RawCostMatrix {
+    fn_cost: f64,
+    fp_cost: f64,
+    tp_cost: f64,
+    tn_cost: f64,
+}
+
+impl TryFrom<RawCostMatrix> for CostMatrix {
+    type Error = CoreError;
+
+    fn try_from(r: RawCostMatrix) -> Result<Self> {
+        Self::full(r.fn_cost, r.fp_cost, r.tp_cost, r.tn_cost).map_err(|e| match e {
+            CoreError::InvalidParameter {
+                name,
+                value,
+                reason,
+            } => CoreError::invalid_state("CostMatrix", name, format!("is {value}: {reason}")),
+            other => other,
+        })
+    }
 }
 
 impl Default for CostMatrix {
@@ -108,6 +133,15 @@ impl CostMatrix {
             tp_cost,
             tn_cost,
         })
+    }
+
+    /// Reads a cost matrix written as JSON (by serde), checked as [`CostMatrix::full`]
+    /// checks its arguments.
+    ///
+    /// # Errors
+    /// [`CoreError::InvalidState`] for malformed JSON or costs [`CostMatrix::full`] refuses.
+    pub fn from_json(text: &str) -> Result<Self> {
+        crate::state::from_json::<RawCostMatrix, _, _>("CostMatrix", text)
     }
 
     /// Cost of a false negative.

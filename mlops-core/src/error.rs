@@ -153,6 +153,20 @@ pub enum CoreError {
         reason: String,
     },
 
+    /// An object read back (from JSON, a pickle or any serde format) breaks an invariant its
+    /// methods rely on: a probability outside `[0, 1]`, arrays of mismatched lengths, counts
+    /// that contradict the contents, an unknown format version. `field` is the path of the
+    /// culprit inside the object (`y_thresholds[3]`, `columns[0].summary.count`).
+    #[error("invalid {object}: `{field}`: {reason}")]
+    InvalidState {
+        /// The type that was read (`IsotonicCalibrator`, `ReferenceProfile`, ...).
+        object: String,
+        /// The path of the offending field.
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
     /// A metric is undefined for this input (for example ROC AUC when only one class is
     /// present). Reported as an error where the caller asked for that metric alone; rates
     /// inside a result are reported as `None` instead.
@@ -178,6 +192,19 @@ impl CoreError {
         Self::InvalidParameter {
             name: name.into(),
             value: value.to_string(),
+            reason: reason.into(),
+        }
+    }
+
+    /// An invalid-state error: `field` of a deserialised `object` breaks an invariant.
+    pub fn invalid_state(
+        object: impl Into<String>,
+        field: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Self::InvalidState {
+            object: object.into(),
+            field: field.into(),
             reason: reason.into(),
         }
     }

@@ -34,6 +34,7 @@ pub mod roc;
 pub mod serde_float;
 pub mod sorted;
 pub mod special;
+pub mod state;
 
 pub use confusion::{ConfusionMatrix, Rates};
 pub use cost::{CostMatrix, CostOptimum};

@@ -65,7 +65,7 @@ pub use missing::{
     MissingCounts, MissingDriftResult, RateDriftResult, UnseenCategory, UnseenCategoryResult,
     numeric_missing_drift, rate_drift, unseen_category_drift,
 };
-pub use monitor::{DriftMonitor, FeatureTest, MonitorConfig, Window, drift_report};
+pub use monitor::{DriftMonitor, FeatureTest, MonitorConfig, MonitorState, Window, drift_report};
 pub use profile::{ColumnKind, PredictionSpec, ProfileParams, ReferenceProfile};
 pub use proportion::{ProportionResult, proportion_drift};
 pub use psi::{Binning, PsiParams, PsiResult, psi};

@@ -76,6 +76,9 @@ use crate::validate::open_unit;
 use crate::wasserstein::wasserstein;
 use crate::{DriftError, ks_2samp};
 
+pub mod state;
+pub use state::{MONITOR_STATE_FORMAT_VERSION, MonitorState};
+
 /// How rows are grouped into windows (see the [module documentation](self)).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -28,6 +28,8 @@ use std::collections::BTreeMap;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
+use mlops_core::state::{Checker, MAX_COUNT};
+
 use crate::DriftError;
 use crate::sketch::{DEFAULT_SKETCH_K, QuantileSketch};
 use crate::table::{ColumnData, Table};
@@ -119,6 +121,7 @@ pub enum NumericValues {
 
 /// The summary of a numeric column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawNumeric")]
 pub struct NumericSummary {
     /// Number of finite values.
     pub count: u64,
@@ -148,7 +151,156 @@ pub struct NumericSummary {
     pub seed: u64,
 }
 
+/// The serialised form of [`NumericSummary`], checked on the way in.
+#[derive(Deserialize)]
+struct RawNumeric {
+    count: u64,
+    missing: u64,
+    nulls: u64,
+    nan: u64,
+    infinite: u64,
+    mean: Option<f64>,
+    m2: f64,
+    min: Option<f64>,
+    max: Option<f64>,
+    values: NumericValues,
+    sample_cap: usize,
+    sketch_k: u16,
+    seed: u64,
+}
+
+impl TryFrom<RawNumeric> for NumericSummary {
+    type Error = DriftError;
+
+    fn try_from(r: RawNumeric) -> Result<Self, DriftError> {
+        // Profiles fold -0.0 into 0.0 on the way in (the radix sort needs it); a value
+        // written as -0.0 is the same number.
+        let fold = |v: f64| if v == 0.0 { 0.0 } else { v };
+        let values = match r.values {
+            NumericValues::Exact(v) => NumericValues::Exact(v.into_iter().map(fold).collect()),
+            sketch => sketch,
+        };
+        let s = Self {
+            count: r.count,
+            missing: r.missing,
+            nulls: r.nulls,
+            nan: r.nan,
+            infinite: r.infinite,
+            mean: r.mean,
+            m2: r.m2,
+            min: r.min.map(fold),
+            max: r.max.map(fold),
+            values,
+            sample_cap: r.sample_cap,
+            sketch_k: r.sketch_k,
+            seed: r.seed,
+        };
+        s.check()?;
+        Ok(s)
+    }
+}
+
 impl NumericSummary {
+    /// Checks the summary's invariants (a summary built from data always passes; one read
+    /// from edited JSON may not): counts up to `2^53` with `missing = nulls + nan +
+    /// infinite`; mean, minimum and maximum present exactly when there are finite values,
+    /// finite, with `min <= max`; `m2` finite and `>= 0` (0 for fewer than two values);
+    /// exact values finite, as many as `count`, at most `sample_cap`, with `min` and `max`
+    /// among them; a sketch of `count` values with this summary's `sketch_k`, `min` and
+    /// `max`.
+    ///
+    /// # Errors
+    /// [`DriftError::Core`] ([`mlops_core::CoreError::InvalidState`]) naming the field.
+    pub fn check(&self) -> Result<(), DriftError> {
+        let c = Checker::new("NumericSummary");
+        for (name, v) in [
+            ("count", self.count),
+            ("missing", self.missing),
+            ("nulls", self.nulls),
+            ("nan", self.nan),
+            ("infinite", self.infinite),
+        ] {
+            c.count(name, v)?;
+        }
+        let parts = u128::from(self.nulls) + u128::from(self.nan) + u128::from(self.infinite);
+        c.ensure(u128::from(self.missing) == parts, "missing", || {
+            format!("is {} but nulls + nan + infinite = {parts}", self.missing)
+        })?;
+        let any = self.count > 0;
+        for (name, v) in [("mean", self.mean), ("min", self.min), ("max", self.max)] {
+            c.ensure(v.is_some() == any, name, || {
+                format!(
+                    "is {v:?} for a column with {} finite values; it is set exactly when \
+                     there are some",
+                    self.count
+                )
+            })?;
+            if let Some(x) = v {
+                c.finite(name, x)?;
+            }
+        }
+        if let (Some(lo), Some(hi)) = (self.min, self.max) {
+            c.ensure(lo <= hi, "max", || format!("is {hi} below min = {lo}"))?;
+        }
+        c.within("m2", self.m2, 0.0, f64::MAX)?;
+        c.ensure(self.count >= 2 || self.m2 == 0.0, "m2", || {
+            format!(
+                "is {} for {} value(s); it is 0 below two",
+                self.m2, self.count
+            )
+        })?;
+        match &self.values {
+            NumericValues::Exact(v) => {
+                c.all_finite("values.data", v)?;
+                c.ensure(v.len() as u64 == self.count, "values.data", || {
+                    format!("holds {} values but count is {}", v.len(), self.count)
+                })?;
+                c.ensure(v.len() <= self.sample_cap, "values.data", || {
+                    format!(
+                        "holds {} exact values, more than sample_cap = {}",
+                        v.len(),
+                        self.sample_cap
+                    )
+                })?;
+                if let (Some(lo), Some(hi)) = (self.min, self.max) {
+                    let (vlo, vhi) = v
+                        .iter()
+                        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                            (a.min(x), b.max(x))
+                        });
+                    c.ensure(vlo == lo, "min", || {
+                        format!("is {lo} but the smallest value is {vlo}")
+                    })?;
+                    c.ensure(vhi == hi, "max", || {
+                        format!("is {hi} but the largest value is {vhi}")
+                    })?;
+                }
+            }
+            NumericValues::Sketch(sk) => {
+                c.ensure(sk.count() == self.count, "values.data.n", || {
+                    format!("is {} but count is {}", sk.count(), self.count)
+                })?;
+                c.ensure(sk.k() == self.sketch_k, "values.data.k", || {
+                    format!("is {} but sketch_k is {}", sk.k(), self.sketch_k)
+                })?;
+                c.ensure(
+                    sk.min() == self.min && sk.max() == self.max,
+                    "values.data.min",
+                    || {
+                        format!(
+                            "the sketch's range {:?}..{:?} differs from min..max {:?}..{:?}",
+                            sk.min(),
+                            sk.max(),
+                            self.min,
+                            self.max
+                        )
+                    },
+                )?;
+            }
+        }
+        Ok(())
+    }
+
     /// An empty summary.
     pub fn new(sample_cap: usize, sketch_k: u16, seed: u64) -> Self {
         Self {
@@ -370,6 +522,7 @@ impl Moments {
 
 /// The summary of a categorical column: exact counts.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawCategorical")]
 pub struct CategoricalSummary {
     /// Count per category.
     pub counts: BTreeMap<String, u64>,
@@ -377,7 +530,50 @@ pub struct CategoricalSummary {
     pub missing: u64,
 }
 
+/// The serialised form of [`CategoricalSummary`], checked on the way in.
+#[derive(Deserialize)]
+struct RawCategorical {
+    counts: BTreeMap<String, u64>,
+    missing: u64,
+}
+
+impl TryFrom<RawCategorical> for CategoricalSummary {
+    type Error = DriftError;
+
+    fn try_from(r: RawCategorical) -> Result<Self, DriftError> {
+        let s = Self {
+            counts: r.counts,
+            missing: r.missing,
+        };
+        s.check()?;
+        Ok(s)
+    }
+}
+
 impl CategoricalSummary {
+    /// Checks the counts: every listed category seen at least once, and every count, as
+    /// well as their total with the missing entries, at most `2^53`.
+    ///
+    /// # Errors
+    /// [`DriftError::Core`] ([`mlops_core::CoreError::InvalidState`]) naming the category.
+    pub fn check(&self) -> Result<(), DriftError> {
+        let c = Checker::new("CategoricalSummary");
+        for (k, &n) in &self.counts {
+            let field = format!("counts[{k:?}]");
+            c.ensure(n >= 1, field.clone(), || {
+                "is 0; a category is listed only once seen".to_owned()
+            })?;
+            c.count(&field, n)?;
+        }
+        c.count("missing", self.missing)?;
+        let total: u128 =
+            self.counts.values().map(|&n| u128::from(n)).sum::<u128>() + u128::from(self.missing);
+        c.ensure(total <= u128::from(MAX_COUNT), "counts", || {
+            format!("add up to {total} entries; at most 2^53")
+        })?;
+        Ok(())
+    }
+
     /// Number of non-missing entries.
     pub fn count(&self) -> u64 {
         self.counts.values().sum()
@@ -700,6 +896,7 @@ pub(crate) fn count_outputs(
 
 /// A reference profile of training data (see the [module documentation](self)).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawProfile")]
 pub struct ReferenceProfile {
     /// [`PROFILE_FORMAT_VERSION`] when written.
     pub format_version: u32,
@@ -713,7 +910,181 @@ pub struct ReferenceProfile {
     pub outputs: BTreeMap<String, OutputCounts>,
 }
 
+/// The serialised form of [`ReferenceProfile`], checked on the way in (the columns'
+/// summaries check themselves as they are read).
+#[derive(Deserialize)]
+struct RawProfile {
+    format_version: u32,
+    rows: u64,
+    params: ProfileParams,
+    columns: Vec<ColumnProfile>,
+    outputs: BTreeMap<String, OutputCounts>,
+}
+
+impl TryFrom<RawProfile> for ReferenceProfile {
+    type Error = DriftError;
+
+    fn try_from(r: RawProfile) -> Result<Self, DriftError> {
+        let p = Self {
+            format_version: r.format_version,
+            rows: r.rows,
+            params: r.params,
+            columns: r.columns,
+            outputs: r.outputs,
+        };
+        p.check_profile()?;
+        Ok(p)
+    }
+}
+
 impl ReferenceProfile {
+    /// Checks a profile (one built from data always passes; one read from edited JSON or
+    /// assembled by hand may not): every column's summary
+    /// ([`NumericSummary::check`], [`CategoricalSummary::check`]) and the profile's own
+    /// invariants: the format version; valid parameters naming profiled columns (of the
+    /// forced kind); distinct column names; every
+    /// column accounting for each of the `rows` rows (values plus missing entries); numeric
+    /// columns with the profile's `sample_cap`, `sketch_k` and seed and exact values in
+    /// ascending order; output counts only with a prediction column, overall under
+    /// [`ALL_GROUPS`], positives within totals, and no more predictions than rows.
+    ///
+    /// # Errors
+    /// [`DriftError::UnsupportedFormatVersion`] for another format version,
+    /// [`DriftError::Core`] ([`mlops_core::CoreError::InvalidState`]) naming the field
+    /// otherwise.
+    pub fn check(&self) -> Result<(), DriftError> {
+        let c = Checker::new("ReferenceProfile");
+        for (i, col) in self.columns.iter().enumerate() {
+            match &col.summary {
+                ColumnSummary::Numeric(s) => s.check(),
+                ColumnSummary::Categorical(s) => s.check(),
+            }
+            .map_err(|e| c.fail(format!("columns[{i}].summary"), e.to_string()))?;
+        }
+        self.check_profile()
+    }
+
+    /// The invariants of the profile beyond its columns' own (see
+    /// [`ReferenceProfile::check`]).
+    fn check_profile(&self) -> Result<(), DriftError> {
+        let c = Checker::new("ReferenceProfile");
+        if self.format_version != PROFILE_FORMAT_VERSION {
+            return Err(DriftError::UnsupportedFormatVersion {
+                found: self.format_version,
+                supported: PROFILE_FORMAT_VERSION,
+            });
+        }
+        check_params(&self.params).map_err(|e| match e {
+            DriftError::InvalidParameter {
+                name,
+                value,
+                reason,
+            } => c
+                .fail(format!("params.{name}"), format!("is {value}: {reason}"))
+                .into(),
+            other => other,
+        })?;
+        c.count("rows", self.rows)?;
+        let mut names = std::collections::BTreeSet::new();
+        for (i, col) in self.columns.iter().enumerate() {
+            let field = |f: &str| format!("columns[{i}].{f}");
+            c.ensure(names.insert(col.name.as_str()), field("name"), || {
+                format!("{:?} names two columns", col.name)
+            })?;
+            let total = match &col.summary {
+                ColumnSummary::Numeric(s) => u128::from(s.count) + u128::from(s.missing),
+                ColumnSummary::Categorical(s) => u128::from(s.count()) + u128::from(s.missing),
+            };
+            c.ensure(total == u128::from(self.rows), field("summary"), || {
+                format!(
+                    "accounts for {total} rows (values and missing entries) but the profile \
+                     has {}",
+                    self.rows
+                )
+            })?;
+            if let ColumnSummary::Numeric(s) = &col.summary {
+                let p = &self.params;
+                c.ensure(
+                    s.sample_cap == p.sample_cap && s.sketch_k == p.sketch_k && s.seed == p.seed,
+                    field("summary"),
+                    || {
+                        format!(
+                            "has sample_cap {}, sketch_k {}, seed {}; the profile's parameters \
+                             are {}, {}, {}",
+                            s.sample_cap, s.sketch_k, s.seed, p.sample_cap, p.sketch_k, p.seed
+                        )
+                    },
+                )?;
+                if let NumericValues::Exact(v) = &s.values {
+                    c.ascending(&field("summary.values.data"), v, false)?;
+                }
+            }
+        }
+        let p = &self.params;
+        let kind_of = |name: &str| self.column(name).map(|col| col.summary.kind());
+        for (field, names, kind) in [
+            (
+                "params.categorical",
+                &p.categorical,
+                Some(ColumnKind::Categorical),
+            ),
+            ("params.numeric", &p.numeric, Some(ColumnKind::Numeric)),
+            ("params.group_columns", &p.group_columns, None),
+        ] {
+            for (i, name) in names.iter().enumerate() {
+                let found = kind_of(name);
+                c.ensure(
+                    found.is_some() && (kind.is_none() || found == kind),
+                    format!("{field}[{i}]"),
+                    || match found {
+                        None => format!("names {name:?}, which is not a profiled column"),
+                        Some(k) => format!("names {name:?}, which is profiled as {}", k.name()),
+                    },
+                )?;
+            }
+        }
+        if let Some(spec) = &p.prediction {
+            c.ensure(
+                kind_of(&spec.column).is_some(),
+                "params.prediction.column",
+                || format!("names {:?}, which is not a profiled column", spec.column),
+            )?;
+        }
+        let groups = !self.params.group_columns.is_empty();
+        if self.params.prediction.is_none() {
+            c.ensure(self.outputs.is_empty(), "outputs", || {
+                "holds counts but the profile has no prediction column".to_owned()
+            })?;
+            return Ok(());
+        }
+        c.ensure(self.outputs.contains_key(ALL_GROUPS), "outputs", || {
+            format!("lacks the overall counts under {ALL_GROUPS:?}")
+        })?;
+        let mut by_group: u128 = 0;
+        for (g, o) in &self.outputs {
+            let field = format!("outputs[{g:?}]");
+            c.ensure(o.positives <= o.total, field.clone(), || {
+                format!("has {} positives out of {}", o.positives, o.total)
+            })?;
+            c.ensure(o.total <= self.rows, field.clone(), || {
+                format!("counts {} predictions in {} rows", o.total, self.rows)
+            })?;
+            if g != ALL_GROUPS {
+                c.ensure(groups, field, || {
+                    "is a group but the profile has no group columns".to_owned()
+                })?;
+                by_group += u128::from(o.total);
+            }
+        }
+        c.ensure(by_group <= u128::from(self.rows), "outputs", || {
+            format!(
+                "the groups count {by_group} predictions in {} rows",
+                self.rows
+            )
+        })?;
+        Ok(())
+    }
+
     /// Profiles `table`.
     ///
     /// # Examples
@@ -891,7 +1262,8 @@ impl ReferenceProfile {
     ///
     /// # Errors
     /// [`DriftError::ProfileMismatch`] when the two profiles have different columns, kinds,
-    /// or parameters (cap, sketch size, groups, prediction).
+    /// or parameters (cap, sketch size, groups, prediction), or together more than `2^53`
+    /// rows.
     pub fn merge(&mut self, other: &Self) -> Result<(), DriftError> {
         let mismatch = |column: &str, reason: String| DriftError::ProfileMismatch {
             column: column.to_owned(),
@@ -928,6 +1300,19 @@ impl ReferenceProfile {
                 ));
             }
         }
+        if self
+            .rows
+            .checked_add(other.rows)
+            .is_none_or(|n| n > MAX_COUNT)
+        {
+            return Err(mismatch(
+                "",
+                format!(
+                    "the merged profile would count more than 2^53 rows ({} + {})",
+                    self.rows, other.rows
+                ),
+            ));
+        }
         let cap = self.params.sample_cap;
         let mut merged = self.columns.clone();
         for c in &mut merged {
@@ -954,11 +1339,14 @@ impl ReferenceProfile {
         })
     }
 
-    /// Reads a profile written by [`ReferenceProfile::to_json`].
+    /// Reads a profile written by [`ReferenceProfile::to_json`], checked as
+    /// [`ReferenceProfile::check`] does.
     ///
     /// # Errors
-    /// [`DriftError::Serialization`] for malformed JSON and
-    /// [`DriftError::UnsupportedFormatVersion`] for a profile from a newer format.
+    /// [`DriftError::Serialization`] for text without a `format_version`,
+    /// [`DriftError::UnsupportedFormatVersion`] for a profile from another format, and
+    /// [`DriftError::Core`] ([`mlops_core::CoreError::InvalidState`], naming the field) for
+    /// a malformed or inconsistent profile.
     pub fn from_json(json: &str) -> Result<Self, DriftError> {
         #[derive(Deserialize)]
         struct Version {
@@ -973,11 +1361,7 @@ impl ReferenceProfile {
                 supported: PROFILE_FORMAT_VERSION,
             });
         }
-        let p: Self = serde_json::from_str(json).map_err(|e| DriftError::Serialization {
-            message: e.to_string(),
-        })?;
-        check_params(&p.params)?;
-        Ok(p)
+        mlops_core::state::from_json::<RawProfile, _, _>("ReferenceProfile", json)
     }
 }
 

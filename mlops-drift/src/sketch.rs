@@ -30,6 +30,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use mlops_core::state::{Checker, MAX_COUNT};
+
 use crate::DriftError;
 
 /// The smallest capacity of a level (DataSketches' `m = 8`): lower levels then compact
@@ -42,10 +44,15 @@ pub const DEFAULT_SKETCH_K: u16 = 200;
 
 /// A KLL quantile sketch of finite `f64` values (see the [module documentation](self)).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawSketch")]
 pub struct QuantileSketch {
     k: u16,
     n: u64,
+    /// `+inf` while empty (written as `"inf"`).
+    #[serde(with = "mlops_core::serde_float::scalar")]
     min: f64,
+    /// `-inf` while empty.
+    #[serde(with = "mlops_core::serde_float::scalar")]
     max: f64,
     /// `levels[h]` holds items of weight `2^h`.
     levels: Vec<Vec<f64>>,
@@ -55,6 +62,89 @@ pub struct QuantileSketch {
     worst_case: f64,
     /// SplitMix64 state.
     rng: u64,
+}
+
+/// Levels a sketch may have: level `h` holds items of weight `2^h`, and a `u64` count
+/// reaches level 63 at most.
+const MAX_LEVELS: usize = 64;
+
+/// The serialised form of [`QuantileSketch`], checked on the way in.
+#[derive(Deserialize)]
+struct RawSketch {
+    k: u16,
+    n: u64,
+    #[serde(with = "mlops_core::serde_float::scalar")]
+    min: f64,
+    #[serde(with = "mlops_core::serde_float::scalar")]
+    max: f64,
+    levels: Vec<Vec<f64>>,
+    variance_proxy: f64,
+    worst_case: f64,
+    rng: u64,
+}
+
+impl TryFrom<RawSketch> for QuantileSketch {
+    type Error = DriftError;
+
+    /// Checks what the sketch's methods rely on: `k >= 8`; between 1 and 64 levels of
+    /// finite items; a count equal to the items' total weight `sum |level h| 2^h` (and at
+    /// most `2^53`); the exact minimum and maximum (`+inf`/`-inf` when empty) bracketing
+    /// every item; error-bound accumulators finite, non-negative and consistent
+    /// (`sum 4^h <= (sum 2^h)^2`).
+    fn try_from(r: RawSketch) -> Result<Self, DriftError> {
+        let c = Checker::new("QuantileSketch");
+        c.ensure(r.k >= 8, "k", || format!("is {}; expected at least 8", r.k))?;
+        c.ensure((1..=MAX_LEVELS).contains(&r.levels.len()), "levels", || {
+            format!("has {} levels; expected 1 to {MAX_LEVELS}", r.levels.len())
+        })?;
+        let mut weight: u128 = 0;
+        for (h, level) in r.levels.iter().enumerate() {
+            c.all_finite(&format!("levels[{h}]"), level)?;
+            weight += (level.len() as u128) << h;
+        }
+        c.count("n", r.n)?;
+        c.ensure(weight == u128::from(r.n), "n", || {
+            format!("is {} but the retained items weigh {weight} in all", r.n)
+        })?;
+        if r.n == 0 {
+            c.ensure(
+                r.min == f64::INFINITY && r.max == f64::NEG_INFINITY,
+                "min",
+                || "an empty sketch has min = inf and max = -inf".to_owned(),
+            )?;
+        } else {
+            c.finite("min", r.min)?;
+            c.finite("max", r.max)?;
+            c.ensure(r.min <= r.max, "max", || {
+                format!("is {} below min = {}", r.max, r.min)
+            })?;
+            for (h, level) in r.levels.iter().enumerate() {
+                c.all_within(&format!("levels[{h}]"), level, r.min, r.max)?;
+            }
+        }
+        c.within("worst_case", r.worst_case, 0.0, f64::MAX)?;
+        c.within("variance_proxy", r.variance_proxy, 0.0, f64::MAX)?;
+        c.ensure(
+            r.variance_proxy <= r.worst_case * r.worst_case,
+            "variance_proxy",
+            || {
+                format!(
+                    "is {} but a sum of 4^h cannot exceed the square of the sum of 2^h ({})",
+                    r.variance_proxy, r.worst_case
+                )
+            },
+        )?;
+        Ok(Self {
+            k: r.k,
+            n: r.n,
+            min: r.min,
+            max: r.max,
+            levels: r.levels,
+            variance_proxy: r.variance_proxy,
+            worst_case: r.worst_case,
+            rng: r.rng,
+        })
+    }
 }
 
 fn splitmix64(state: &mut u64) -> u64 {
@@ -213,7 +303,7 @@ impl QuantileSketch {
     ///
     /// # Errors
     /// [`DriftError::InvalidParameter`] naming `sketch_k` when the two sketches were made
-    /// with different `k`.
+    /// with different `k`, or `other` when the merged count would pass `2^53`.
     pub fn merge(&mut self, other: &Self) -> Result<(), DriftError> {
         if self.k != other.k {
             return Err(DriftError::invalid_parameter(
@@ -228,7 +318,21 @@ impl QuantileSketch {
         if other.n == 0 {
             return Ok(());
         }
-        self.n += other.n;
+        let n = self
+            .n
+            .checked_add(other.n)
+            .filter(|&n| n <= MAX_COUNT)
+            .ok_or_else(|| {
+                DriftError::invalid_parameter(
+                    "other",
+                    other.n.to_string(),
+                    format!(
+                        "the merged sketch would count more than 2^53 values ({} + {})",
+                        self.n, other.n
+                    ),
+                )
+            })?;
+        self.n = n;
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
         while self.levels.len() < other.levels.len() {

@@ -6,6 +6,8 @@ use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
+use mlops_core::state::Checker;
+
 use crate::error::{FairnessError, Result};
 use crate::threshold::Constraint;
 
@@ -164,6 +166,7 @@ pub struct BootstrapIntervals {
 
 /// A group audit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawGroupAudit")]
 pub struct GroupAudit {
     /// The settings.
     pub params: AuditParams,
@@ -183,6 +186,279 @@ pub struct GroupAudit {
     pub warnings: Vec<String>,
     /// Bootstrap intervals, when asked for.
     pub intervals: Option<BootstrapIntervals>,
+}
+
+/// The serialised form of [`GroupAudit`], checked on the way in.
+#[derive(Deserialize)]
+struct RawGroupAudit {
+    params: AuditParams,
+    group_columns: Vec<String>,
+    overall: GroupMetrics,
+    groups: Vec<GroupMetrics>,
+    disparities: Vec<Disparity>,
+    max_gap: Option<f64>,
+    passed: Option<bool>,
+    warnings: Vec<String>,
+    intervals: Option<BootstrapIntervals>,
+}
+
+impl TryFrom<RawGroupAudit> for GroupAudit {
+    type Error = FairnessError;
+
+    fn try_from(r: RawGroupAudit) -> Result<Self> {
+        let a = Self {
+            params: r.params,
+            group_columns: r.group_columns,
+            overall: r.overall,
+            groups: r.groups,
+            disparities: r.disparities,
+            max_gap: r.max_gap,
+            passed: r.passed,
+            warnings: r.warnings,
+            intervals: r.intervals,
+        };
+        a.check()?;
+        Ok(a)
+    }
+}
+
+const CHECK: Checker = Checker::new("GroupAudit");
+
+/// Relative tolerance of the overall confusion matrix against the sum of the groups' (the
+/// same sum, possibly in another order).
+const SUM_RTOL: f64 = 1e-12;
+
+/// One group's (or the population's) metrics: counts that add up, finite non-negative
+/// weights, rates equal to those of its confusion matrix, an AUC in `[0, 1]`, no NaN
+/// threshold, and the small-group flag of `min_count`.
+fn check_metrics(field: &str, g: &GroupMetrics, min_count: usize) -> Result<()> {
+    let at = |f: &str| format!("{field}.{f}");
+    for (name, v) in [
+        ("rows", g.rows),
+        ("positive_rows", g.positive_rows),
+        ("negative_rows", g.negative_rows),
+    ] {
+        CHECK.count(&at(name), v as u64)?;
+    }
+    CHECK.ensure(
+        g.positive_rows.checked_add(g.negative_rows) == Some(g.rows),
+        at("rows"),
+        || {
+            format!(
+                "is {} but positive_rows + negative_rows = {} + {}",
+                g.rows, g.positive_rows, g.negative_rows
+            )
+        },
+    )?;
+    let cm = g.confusion;
+    for (name, v) in [("tp", cm.tp), ("fp", cm.fp), ("tn", cm.tn), ("fn", cm.fn_)] {
+        CHECK.within(&at(&format!("confusion.{name}")), v, 0.0, f64::MAX)?;
+    }
+    CHECK.ensure(g.rates == cm.rates(), at("rates"), || {
+        "differ from the rates of the confusion matrix".to_owned()
+    })?;
+    if let Some(auc) = g.roc_auc {
+        CHECK.probability(&at("roc_auc"), auc)?;
+    }
+    if let Some(t) = g.threshold {
+        CHECK.ensure(!t.is_nan(), at("threshold"), || {
+            "is NaN; a threshold is a number (+/-inf allowed)".to_owned()
+        })?;
+    }
+    let small = g.positive_rows < min_count || g.negative_rows < min_count;
+    CHECK.ensure(g.small == small, at("small"), || {
+        format!(
+            "is {} but the group has {} positive and {} negative rows (min_count {min_count})",
+            g.small, g.positive_rows, g.negative_rows
+        )
+    })?;
+    Ok(())
+}
+
+fn check_interval(field: &str, i: &Interval, replicates: usize) -> Result<()> {
+    CHECK.probability(&format!("{field}.low"), i.low)?;
+    CHECK.probability(&format!("{field}.high"), i.high)?;
+    CHECK.ensure(i.low <= i.high, format!("{field}.high"), || {
+        format!("is {} below low = {}", i.high, i.low)
+    })?;
+    CHECK.ensure(
+        (1..=replicates).contains(&i.replicates),
+        format!("{field}.replicates"),
+        || format!("is {}; expected 1..={replicates}", i.replicates),
+    )?;
+    Ok(())
+}
+
+impl GroupAudit {
+    /// Checks an audit (one computed by [`audit`] always passes; one read from edited JSON
+    /// may not): the tolerance in `[0, 1]`; per group and overall, counts that add up and
+    /// rates equal to those of the confusion matrix ([`GroupMetrics`]); groups in strictly
+    /// ascending key order, one value per group column, named after their keys; the
+    /// overall counts the sum of the groups'; thresholds as one rule gives them; and the
+    /// disparities, largest gap, verdict and warnings equal to those the groups give.
+    /// Bootstrap intervals, when present: a level in (0, 1), one interval list per group
+    /// with every rate, bounds in `[0, 1]`.
+    ///
+    /// # Errors
+    /// [`FairnessError::Core`] ([`mlops_core::CoreError::InvalidState`]) naming the field.
+    pub fn check(&self) -> Result<()> {
+        let p = &self.params;
+        CHECK.probability("params.tolerance", p.tolerance)?;
+        CHECK.ensure(!self.group_columns.is_empty(), "group_columns", || {
+            "is empty; an audit has at least one group column".to_owned()
+        })?;
+        check_metrics("overall", &self.overall, p.min_count)?;
+        CHECK.ensure(
+            self.overall.key.is_none() && self.overall.name == "overall",
+            "overall.name",
+            || "the population's metrics are named \"overall\" and have no key".to_owned(),
+        )?;
+        let mut sum = ConfusionMatrix::default();
+        let (mut pos, mut neg) = (0u128, 0u128);
+        for (i, g) in self.groups.iter().enumerate() {
+            let field = format!("groups[{i}]");
+            check_metrics(&field, g, p.min_count)?;
+            let Some(key) = &g.key else {
+                return Err(CHECK.fail(format!("{field}.key"), "is missing").into());
+            };
+            CHECK.same_len(
+                &format!("{field}.key"),
+                key.0.len(),
+                "group_columns",
+                self.group_columns.len(),
+            )?;
+            CHECK.ensure(g.name == key.to_string(), format!("{field}.name"), || {
+                format!("is {:?} but the key reads {:?}", g.name, key.to_string())
+            })?;
+            if i > 0 {
+                let before = self.groups[i - 1].key.as_ref();
+                CHECK.ensure(before < Some(key), format!("{field}.key"), || {
+                    "is not after the previous group's; groups are in strictly ascending key \
+                     order"
+                        .to_owned()
+                })?;
+            }
+            CHECK.ensure(
+                self.overall.threshold.is_none() || g.threshold == self.overall.threshold,
+                format!("{field}.threshold"),
+                || {
+                    format!(
+                        "is {:?} but the one threshold for everyone is {:?}",
+                        g.threshold, self.overall.threshold
+                    )
+                },
+            )?;
+            CHECK.ensure(
+                g.threshold.is_some() == self.groups[0].threshold.is_some(),
+                format!("{field}.threshold"),
+                || "one rule gives every group a threshold or none".to_owned(),
+            )?;
+            sum = sum + g.confusion;
+            pos += g.positive_rows as u128;
+            neg += g.negative_rows as u128;
+        }
+        let o = &self.overall;
+        CHECK.ensure(
+            pos == o.positive_rows as u128 && neg == o.negative_rows as u128,
+            "overall.rows",
+            || {
+                format!(
+                    "has {} positive and {} negative rows but the groups add up to {pos} and \
+                     {neg}",
+                    o.positive_rows, o.negative_rows
+                )
+            },
+        )?;
+        let close = |a: f64, b: f64| (a - b).abs() <= SUM_RTOL * b.abs().max(a.abs());
+        let oc = o.confusion;
+        CHECK.ensure(
+            close(oc.tp, sum.tp)
+                && close(oc.fp, sum.fp)
+                && close(oc.tn, sum.tn)
+                && close(oc.fn_, sum.fn_),
+            "overall.confusion",
+            || format!("is {oc:?} but the groups add up to {sum:?}"),
+        )?;
+        let expected = summarise(
+            self.params,
+            self.group_columns.clone(),
+            self.overall.clone(),
+            self.groups.clone(),
+        );
+        CHECK.ensure(
+            self.disparities == expected.disparities,
+            "disparities",
+            || "differ from the disparities of the groups' rates".to_owned(),
+        )?;
+        CHECK.ensure(self.max_gap == expected.max_gap, "max_gap", || {
+            format!(
+                "is {:?} but the groups' {} rates give {:?}",
+                self.max_gap,
+                p.constraint.name(),
+                expected.max_gap
+            )
+        })?;
+        CHECK.ensure(self.passed == expected.passed, "passed", || {
+            format!(
+                "is {:?} but a gap of {:?} against tolerance {} gives {:?}",
+                self.passed, self.max_gap, p.tolerance, expected.passed
+            )
+        })?;
+        CHECK.ensure(self.warnings == expected.warnings, "warnings", || {
+            "differ from the warnings the groups give".to_owned()
+        })?;
+        if let Some(b) = &self.intervals {
+            CHECK.count("intervals.replicates", b.replicates as u64)?;
+            CHECK.ensure(b.replicates >= 1, "intervals.replicates", || {
+                "is 0; a bootstrap draws at least one replicate".to_owned()
+            })?;
+            CHECK.ensure(b.level > 0.0 && b.level < 1.0, "intervals.level", || {
+                format!("is {}; expected a level in (0, 1)", b.level)
+            })?;
+            CHECK.same_len(
+                "intervals.groups",
+                b.groups.len(),
+                "groups",
+                self.groups.len(),
+            )?;
+            for (i, rates) in b.groups.iter().enumerate() {
+                let names: Vec<&str> = rates.iter().map(|(n, _)| n.as_str()).collect();
+                CHECK.ensure(
+                    names == RATE_NAMES,
+                    format!("intervals.groups[{i}]"),
+                    || format!("names the rates {names:?}; expected {RATE_NAMES:?}"),
+                )?;
+                for (name, interval) in rates {
+                    if let Some(iv) = interval {
+                        check_interval(&format!("intervals.groups[{i}].{name}"), iv, b.replicates)?;
+                    }
+                }
+            }
+            if let Some(iv) = &b.max_gap {
+                check_interval("intervals.max_gap", iv, b.replicates)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads an audit written by [`GroupAudit::to_json`], checked with
+    /// [`GroupAudit::check`].
+    ///
+    /// # Errors
+    /// [`FairnessError::Core`] ([`mlops_core::CoreError::InvalidState`], naming the field)
+    /// for malformed JSON or an audit that fails its check.
+    pub fn from_json(text: &str) -> Result<Self> {
+        mlops_core::state::from_json::<RawGroupAudit, _, _>("GroupAudit", text)
+    }
+
+    /// The audit as JSON.
+    ///
+    /// # Errors
+    /// [`FairnessError::Core`] if serde fails (it does not: infinite thresholds are
+    /// written as text).
+    pub fn to_json(&self) -> Result<String> {
+        Ok(mlops_core::state::to_json("GroupAudit", self)?)
+    }
 }
 
 /// Rate names, in report order.
@@ -371,6 +647,22 @@ pub fn audit(
         overall_threshold,
         params.min_count,
     );
+    Ok(summarise(
+        params,
+        groups.columns().to_vec(),
+        overall,
+        group_metrics,
+    ))
+}
+
+/// An audit from its per-group metrics: the disparities, the core test and the warnings
+/// are functions of the groups (so a saved audit can be checked against them).
+fn summarise(
+    params: AuditParams,
+    group_columns: Vec<String>,
+    overall: GroupMetrics,
+    group_metrics: Vec<GroupMetrics>,
+) -> GroupAudit {
     let disparities: Vec<Disparity> = RATE_NAMES
         .iter()
         .map(|r| disparity(r, &group_metrics))
@@ -400,9 +692,9 @@ pub fn audit(
             }
         }
     }
-    Ok(GroupAudit {
+    GroupAudit {
         params,
-        group_columns: groups.columns().to_vec(),
+        group_columns,
         overall,
         groups: group_metrics,
         disparities,
@@ -410,7 +702,7 @@ pub fn audit(
         passed: core.map(|g| g <= params.tolerance),
         warnings,
         intervals: None,
-    })
+    }
 }
 
 /// A uniform `u64` stream per replicate, independent of the number of threads.

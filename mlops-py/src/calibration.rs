@@ -160,8 +160,7 @@ impl PyIsotonicCalibrator {
     /// Reads a calibrator written by :meth:`to_json`.
     #[staticmethod]
     fn from_json(json: &str) -> PyResult<Self> {
-        let cal: IsotonicCalibrator =
-            serde_json::from_str(json).map_err(|e| parameter_error("json", e.to_string()))?;
+        let cal = IsotonicCalibrator::from_json(json).map_err(core_err)?;
         Ok(Self(Some(cal)))
     }
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
@@ -255,8 +254,7 @@ impl PyPlattCalibrator {
     /// Reads a calibrator written by :meth:`to_json`.
     #[staticmethod]
     fn from_json(json: &str) -> PyResult<Self> {
-        let cal: PlattCalibrator =
-            serde_json::from_str(json).map_err(|e| parameter_error("json", e.to_string()))?;
+        let cal = PlattCalibrator::from_json(json).map_err(core_err)?;
         Ok(Self(Some(cal)))
     }
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
@@ -478,10 +476,7 @@ impl PyHistogramCalibrator {
     /// Reads a calibrator written by :meth:`to_json`.
     #[staticmethod]
     fn from_json(json: &str) -> PyResult<Self> {
-        let cal: HistogramCalibrator =
-            serde_json::from_str(json).map_err(|e| parameter_error("json", e.to_string()))?;
-        cal.check()
-            .map_err(|e| parameter_error("json", e.to_string()))?;
+        let cal = HistogramCalibrator::from_json(json).map_err(core_err)?;
         Ok(Self {
             n_bins: cal.values.len(),
             strategy: cal.strategy,
@@ -594,8 +589,7 @@ impl PyBetaCalibrator {
     /// Reads a calibrator written by :meth:`to_json`.
     #[staticmethod]
     fn from_json(json: &str) -> PyResult<Self> {
-        let cal: BetaCalibrator =
-            serde_json::from_str(json).map_err(|e| parameter_error("json", e.to_string()))?;
+        let cal = BetaCalibrator::from_json(json).map_err(core_err)?;
         Ok(Self(Some(cal)))
     }
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {

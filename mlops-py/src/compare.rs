@@ -480,9 +480,9 @@ impl PyShadowAccumulator {
     /// An accumulator from :meth:`to_json` text.
     #[staticmethod]
     fn from_json(text: &str) -> PyResult<Self> {
-        serde_json::from_str(text)
+        ShadowAccumulator::from_json(text)
             .map(Self)
-            .map_err(|e| crate::errors::parameter_error("text", e.to_string()))
+            .map_err(crate::errors::core_err)
     }
 }
 
@@ -547,8 +547,8 @@ impl PySequentialTest {
     /// A test from :meth:`to_json` text.
     #[staticmethod]
     fn from_json(text: &str) -> PyResult<Self> {
-        serde_json::from_str(text)
+        SequentialTest::from_json(text)
             .map(Self)
-            .map_err(|e| crate::errors::parameter_error("text", e.to_string()))
+            .map_err(crate::errors::core_err)
     }
 }

@@ -162,6 +162,19 @@ pub fn core_err(e: CoreError) -> PyErr {
                     ("reason", obj(py, reason)),
                 ],
             ),
+            CoreError::InvalidState {
+                object,
+                field,
+                reason,
+            } => (
+                "StateError",
+                vec![
+                    ("object", obj(py, object)),
+                    ("name", obj(py, field.clone())),
+                    ("field", obj(py, field)),
+                    ("reason", obj(py, reason)),
+                ],
+            ),
             CoreError::UndefinedMetric { metric, reason } => (
                 "UndefinedMetricError",
                 vec![("metric", obj(py, metric)), ("reason", obj(py, reason))],

@@ -350,7 +350,8 @@ pub fn equal_opportunity(
 
 /// A group audit (see :func:`audit`): per-group counts and rates, disparities, warnings
 /// and optional bootstrap intervals.
-#[pyclass(frozen, name = "GroupAudit", module = "mlops_audit.fairness")]
+#[pyclass(frozen, eq, name = "GroupAudit", module = "mlops_audit.fairness")]
+#[derive(Clone, PartialEq)]
 pub struct PyGroupAudit(pub GroupAudit);
 
 #[pymethods]
@@ -415,7 +416,27 @@ impl PyGroupAudit {
     }
     /// The audit as JSON.
     fn to_json(&self) -> PyResult<String> {
-        serde_json::to_string(&self.0).map_err(json_err)
+        self.0.to_json().map_err(fairness_err)
+    }
+    /// Reads an audit written by :meth:`to_json`, checked (counts, rates, disparities,
+    /// verdict and warnings must agree with the groups).
+    #[staticmethod]
+    fn from_json(json: &str) -> PyResult<Self> {
+        GroupAudit::from_json(json).map(Self).map_err(fairness_err)
+    }
+    /// Pickles through the checked JSON: a tampered payload raises ``StateError``.
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        Ok((
+            py.get_type::<Self>().getattr("from_json")?,
+            (self.to_json()?,),
+        ))
+    }
+    /// Audits are immutable: a copy is the same audit.
+    fn __copy__(&self) -> Self {
+        self.clone()
+    }
+    fn __deepcopy__(&self, _memo: &Bound<'_, PyAny>) -> Self {
+        self.clone()
     }
     /// The audit as an HTML table for notebooks (data escaped).
     fn _repr_html_(&self) -> String {

@@ -495,6 +495,23 @@ impl PyReferenceProfile {
             .map_err(drift_err)
     }
 
+    /// Pickles through the checked JSON: a tampered payload raises ``StateError``.
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        Ok((
+            py.get_type::<Self>().getattr("from_json")?,
+            (self.to_json()?,),
+        ))
+    }
+
+    /// Profiles are immutable (``merge`` returns a new one): a copy is the same profile.
+    fn __copy__(&self) -> Self {
+        self.clone()
+    }
+
+    fn __deepcopy__(&self, _memo: &Bound<'_, PyAny>) -> Self {
+        self.clone()
+    }
+
     /// The profile as a plain ``dict`` (the content of :meth:`to_json`).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         py.import("json")?.call_method1("loads", (self.to_json()?,))
@@ -694,6 +711,39 @@ impl PyDriftMonitor {
     #[getter]
     fn profile(&self) -> PyReferenceProfile {
         PyReferenceProfile(self.0.profile().clone())
+    }
+
+    /// The monitor's whole state but its alert hook, as JSON (see
+    /// ``mlops_drift::monitor::MonitorState``).
+    fn to_json(&self, py: Python<'_>) -> PyResult<String> {
+        py.detach(|| self.0.to_json()).map_err(drift_err)
+    }
+
+    /// A monitor from :meth:`to_json` text, checked.
+    #[staticmethod]
+    fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
+        py.detach(|| DriftMonitor::from_json(text))
+            .map(Self)
+            .map_err(drift_err)
+    }
+
+    /// Pickles through the checked JSON.
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        Ok((
+            py.get_type::<Self>().getattr("from_json")?,
+            (self.to_json(py)?,),
+        ))
+    }
+
+    /// An independent monitor with the same state (no JSON on the way).
+    fn __copy__(&self, py: Python<'_>) -> PyResult<Self> {
+        py.detach(|| DriftMonitor::from_state(self.0.state()))
+            .map(Self)
+            .map_err(drift_err)
+    }
+
+    fn __deepcopy__(&self, py: Python<'_>, _memo: &Bound<'_, PyAny>) -> PyResult<Self> {
+        self.__copy__(py)
     }
 }
 

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::calibration::{check_probabilities, sigmoid, softplus};
 use crate::error::{CoreError, Result};
 use crate::input::BinaryTask;
+use crate::state::Checker;
 
 /// Scores are clipped to `[BETA_EPS, 1 - BETA_EPS]` before their logarithms are taken, so
 /// that a score of exactly 0 or 1 has finite features: the `f64` machine epsilon (as the
@@ -31,6 +32,7 @@ pub const BETA_EPS: f64 = f64::EPSILON;
 /// # Ok::<(), mlops_core::CoreError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawBeta")]
 pub struct BetaCalibrator {
     /// Coefficient of `ln s` (`>= 0`).
     pub a: f64,
@@ -38,6 +40,33 @@ pub struct BetaCalibrator {
     pub b: f64,
     /// The intercept.
     pub c: f64,
+}
+
+/// The largest coefficient a fit returns: beyond it a fit is taken to be running off to
+/// infinity (separated classes). It also bounds what a calibrator may hold, so that
+/// `a ln s - b ln(1 - s) + c` is finite for every clipped score (no `inf - inf`).
+pub const BETA_MAX_COEFFICIENT: f64 = 1e6;
+
+/// The serialised form of [`BetaCalibrator`], checked on the way in.
+#[derive(Deserialize)]
+struct RawBeta {
+    a: f64,
+    b: f64,
+    c: f64,
+}
+
+impl TryFrom<RawBeta> for BetaCalibrator {
+    type Error = CoreError;
+
+    fn try_from(r: RawBeta) -> Result<Self> {
+        let cal = Self {
+            a: r.a,
+            b: r.b,
+            c: r.c,
+        };
+        cal.check()?;
+        Ok(cal)
+    }
 }
 
 /// `(ln s, -ln(1 - s))` of a clipped score.
@@ -219,7 +248,11 @@ fn one_slope(fit: Fit, positive: f64, negative: f64) -> Result<(f64, f64)> {
 /// the loss tends to 0 (complete separation) or a slope grows without bound (quasi-complete
 /// separation) while every step still lowers the loss.
 fn finite_fit(beta: [f64; 3], loss: f64, total: f64) -> Fit {
-    if loss <= 1e-10 * total || beta.iter().any(|b| !b.is_finite() || b.abs() > 1e6) {
+    if loss <= 1e-10 * total
+        || beta
+            .iter()
+            .any(|b| !b.is_finite() || b.abs() > BETA_MAX_COEFFICIENT)
+    {
         Fit::Diverging(beta)
     } else {
         Fit::Converged(beta)
@@ -356,18 +389,50 @@ impl BetaCalibrator {
         Ok(Self { a, b, c })
     }
 
+    /// Checks what a fit guarantees and [`BetaCalibrator::transform`] relies on: `a` and `b`
+    /// in `[0, BETA_MAX_COEFFICIENT]` (so the map is non-decreasing), `c` finite with
+    /// `|c| <= BETA_MAX_COEFFICIENT`.
+    ///
+    /// # Errors
+    /// [`CoreError::InvalidState`] naming the offending coefficient.
+    pub fn check(&self) -> Result<()> {
+        let k = Checker::new("BetaCalibrator");
+        k.within("a", self.a, 0.0, BETA_MAX_COEFFICIENT)?;
+        k.within("b", self.b, 0.0, BETA_MAX_COEFFICIENT)?;
+        k.within("c", self.c, -BETA_MAX_COEFFICIENT, BETA_MAX_COEFFICIENT)
+    }
+
+    /// Reads a calibrator written as JSON (by serde), checked with
+    /// [`BetaCalibrator::check`].
+    ///
+    /// # Errors
+    /// [`CoreError::InvalidState`] for malformed JSON or a calibrator that fails its check.
+    pub fn from_json(text: &str) -> Result<Self> {
+        crate::state::from_json::<RawBeta, _, _>("BetaCalibrator", text)
+    }
+
+    /// The calibrator as JSON.
+    ///
+    /// # Errors
+    /// [`CoreError::InvalidState`] if serde fails.
+    pub fn to_json(&self) -> Result<String> {
+        crate::state::to_json("BetaCalibrator", self)
+    }
+
     /// Calibrated probabilities `sigmoid(a ln s - b ln(1 - s) + c)`, scores clipped to
     /// `[BETA_EPS, 1 - BETA_EPS]`.
     ///
     /// # Errors
     /// [`CoreError::NotFinite`] for a NaN or infinite score; [`CoreError::OutOfRange`] for
-    /// a score outside `[0, 1]`.
+    /// a score outside `[0, 1]`; [`CoreError::InvalidState`] for coefficients that fail
+    /// [`BetaCalibrator::check`].
     pub fn transform<'a>(
         &self,
         scores: impl Into<ndarray::ArrayView1<'a, f64>>,
     ) -> Result<Vec<f64>> {
         let scores = scores.into();
         crate::input::check_finite(crate::input::names::Y_SCORE, &scores)?;
+        self.check()?;
         scores
             .iter()
             .enumerate()

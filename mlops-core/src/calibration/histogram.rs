@@ -7,6 +7,7 @@ use crate::calibration::check_probabilities;
 use crate::calibration::metrics::{BinStrategy, bin_edges, bin_index};
 use crate::error::{CoreError, Result};
 use crate::input::BinaryTask;
+use crate::state::Checker;
 
 /// A fitted histogram-binning calibrator.
 ///
@@ -33,6 +34,7 @@ use crate::input::BinaryTask;
 /// # Ok::<(), mlops_core::CoreError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawHistogram")]
 pub struct HistogramCalibrator {
     /// How the edges were laid out.
     pub strategy: BinStrategy,
@@ -42,6 +44,30 @@ pub struct HistogramCalibrator {
     pub values: Vec<f64>,
     /// The training weight in each bin (0 for an empty bin, whose value is borrowed).
     pub bin_weight: Vec<f64>,
+}
+
+/// The serialised form of [`HistogramCalibrator`], checked on the way in.
+#[derive(Deserialize)]
+struct RawHistogram {
+    strategy: BinStrategy,
+    edges: Vec<f64>,
+    values: Vec<f64>,
+    bin_weight: Vec<f64>,
+}
+
+impl TryFrom<RawHistogram> for HistogramCalibrator {
+    type Error = CoreError;
+
+    fn try_from(r: RawHistogram) -> Result<Self> {
+        let c = Self {
+            strategy: r.strategy,
+            edges: r.edges,
+            values: r.values,
+            bin_weight: r.bin_weight,
+        };
+        c.check()?;
+        Ok(c)
+    }
 }
 
 impl HistogramCalibrator {
@@ -75,23 +101,67 @@ impl HistogramCalibrator {
         })
     }
 
-    /// Checks that the edges and values fit together: `n_bins >= 1` values, `n_bins + 1`
-    /// edges in ascending order (a fitted calibrator always passes; one read from edited
-    /// JSON may not).
+    /// Checks what [`HistogramCalibrator::transform`] relies on, and what a fit produces:
+    /// `1..=MAX_BINS` values, all probabilities; `n_bins + 1` finite edges in ascending
+    /// order (from 0 to 1 for `Uniform` bins); one finite, non-negative training weight per
+    /// bin, some of them positive (a fitted calibrator always passes; one built by hand or
+    /// read from edited JSON may not).
     ///
     /// # Errors
-    /// [`CoreError::UndefinedMetric`] saying what does not fit.
+    /// [`CoreError::InvalidState`] naming the first offending field and index.
     pub fn check(&self) -> Result<()> {
-        let shaped = !self.values.is_empty() && self.edges.len() == self.values.len() + 1;
-        let sorted = self.edges.windows(2).all(|w| w[0] <= w[1]);
-        if shaped && sorted {
-            Ok(())
-        } else {
-            Err(CoreError::undefined(
-                "histogram calibration",
-                "the calibrator needs n_bins >= 1 values and n_bins + 1 ascending edges",
-            ))
+        let c = Checker::new("HistogramCalibrator");
+        let n = self.values.len();
+        c.ensure(
+            (1..=crate::calibration::MAX_BINS).contains(&n),
+            "values",
+            || {
+                format!(
+                    "has {n} bins; a calibrator has between 1 and {}",
+                    crate::calibration::MAX_BINS
+                )
+            },
+        )?;
+        c.same_len("edges", self.edges.len(), "values + 1", n + 1)?;
+        c.same_len("bin_weight", self.bin_weight.len(), "values", n)?;
+        c.all_finite("edges", &self.edges)?;
+        c.ascending("edges", &self.edges, false)?;
+        if self.strategy == BinStrategy::Uniform {
+            c.ensure(
+                self.edges[0] == 0.0 && self.edges[n] == 1.0,
+                "edges",
+                || {
+                    format!(
+                        "run from {} to {}; uniform bins run from 0 to 1",
+                        self.edges[0], self.edges[n]
+                    )
+                },
+            )?;
         }
+        c.all_within("values", &self.values, 0.0, 1.0)?;
+        c.all_within("bin_weight", &self.bin_weight, 0.0, f64::MAX)?;
+        c.ensure(
+            self.bin_weight.iter().any(|&w| w > 0.0),
+            "bin_weight",
+            || "is zero in every bin; a fitted calibrator has a training row somewhere".to_owned(),
+        )
+    }
+
+    /// Reads a calibrator written as JSON (by serde), checked with
+    /// [`HistogramCalibrator::check`].
+    ///
+    /// # Errors
+    /// [`CoreError::InvalidState`] for malformed JSON or a calibrator that fails its check.
+    pub fn from_json(text: &str) -> Result<Self> {
+        crate::state::from_json::<RawHistogram, _, _>("HistogramCalibrator", text)
+    }
+
+    /// The calibrator as JSON.
+    ///
+    /// # Errors
+    /// [`CoreError::InvalidState`] if serde fails.
+    pub fn to_json(&self) -> Result<String> {
+        crate::state::to_json("HistogramCalibrator", self)
     }
 
     /// Number of bins.
@@ -103,8 +173,8 @@ impl HistogramCalibrator {
     ///
     /// # Errors
     /// [`CoreError::NotFinite`] for a NaN or infinite score;
-    /// [`CoreError::UndefinedMetric`] for a calibrator whose edges and values do not fit
-    /// together (see [`HistogramCalibrator::check`]).
+    /// [`CoreError::InvalidState`] for a calibrator that fails
+    /// [`HistogramCalibrator::check`].
     pub fn transform<'a>(
         &self,
         scores: impl Into<ndarray::ArrayView1<'a, f64>>,

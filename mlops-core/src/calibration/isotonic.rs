@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{CoreError, Result};
 use crate::input::BinaryTask;
 use crate::sorted::SortedCounts;
+use crate::state::Checker;
 
 /// A fitted isotonic calibrator.
 ///
@@ -20,11 +21,32 @@ use crate::sorted::SortedCounts;
 /// # Ok::<(), mlops_core::CoreError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawIsotonic")]
 pub struct IsotonicCalibrator {
-    /// Scores where the fitted function changes slope (ascending).
+    /// Scores where the fitted function changes slope (strictly ascending).
     pub x_thresholds: Vec<f64>,
-    /// The fitted values there.
+    /// The fitted values there (non-decreasing probabilities).
     pub y_thresholds: Vec<f64>,
+}
+
+/// The serialised form of [`IsotonicCalibrator`], checked on the way in.
+#[derive(Deserialize)]
+struct RawIsotonic {
+    x_thresholds: Vec<f64>,
+    y_thresholds: Vec<f64>,
+}
+
+impl TryFrom<RawIsotonic> for IsotonicCalibrator {
+    type Error = CoreError;
+
+    fn try_from(r: RawIsotonic) -> Result<Self> {
+        let c = Self {
+            x_thresholds: r.x_thresholds,
+            y_thresholds: r.y_thresholds,
+        };
+        c.check()?;
+        Ok(c)
+    }
 }
 
 impl IsotonicCalibrator {
@@ -60,19 +82,60 @@ impl IsotonicCalibrator {
         })
     }
 
+    /// Checks what [`IsotonicCalibrator::transform`] relies on: at least one threshold,
+    /// `x_thresholds` finite and strictly ascending, `y_thresholds` as many, probabilities,
+    /// and non-decreasing (a fitted calibrator always passes; one built by hand or read from
+    /// edited JSON may not).
+    ///
+    /// # Errors
+    /// [`CoreError::InvalidState`] naming the first offending field and index.
+    pub fn check(&self) -> Result<()> {
+        let c = Checker::new("IsotonicCalibrator");
+        let (xs, ys) = (&self.x_thresholds, &self.y_thresholds);
+        c.ensure(!xs.is_empty(), "x_thresholds", || {
+            "is empty; a fitted calibrator has at least one threshold".to_owned()
+        })?;
+        c.same_len("y_thresholds", ys.len(), "x_thresholds", xs.len())?;
+        c.all_finite("x_thresholds", xs)?;
+        c.ascending("x_thresholds", xs, true)?;
+        c.all_within("y_thresholds", ys, 0.0, 1.0)?;
+        c.ascending("y_thresholds", ys, false)
+    }
+
+    /// Reads a calibrator written as JSON (by serde), checked with
+    /// [`IsotonicCalibrator::check`].
+    ///
+    /// # Errors
+    /// [`CoreError::InvalidState`] for malformed JSON or a calibrator that fails its check.
+    pub fn from_json(text: &str) -> Result<Self> {
+        crate::state::from_json::<RawIsotonic, _, _>("IsotonicCalibrator", text)
+    }
+
+    /// The calibrator as JSON.
+    ///
+    /// # Errors
+    /// [`CoreError::InvalidState`] if serde fails.
+    pub fn to_json(&self) -> Result<String> {
+        crate::state::to_json("IsotonicCalibrator", self)
+    }
+
     /// Calibrated probabilities: linear interpolation between the thresholds, clipped to
     /// the first and last value outside them.
     ///
     /// # Errors
-    /// [`CoreError::NotFinite`] for a NaN or infinite score.
+    /// [`CoreError::NotFinite`] for a NaN or infinite score; [`CoreError::InvalidState`]
+    /// for a calibrator that fails [`IsotonicCalibrator::check`].
     pub fn transform<'a>(
         &self,
         scores: impl Into<ndarray::ArrayView1<'a, f64>>,
     ) -> Result<Vec<f64>> {
         let scores = scores.into();
         crate::input::check_finite(crate::input::names::Y_SCORE, &scores)?;
+        self.check()?;
         let (xs, ys) = (&self.x_thresholds, &self.y_thresholds);
-        let (Some(&first), Some(&last)) = (ys.first(), ys.last()) else {
+        let (Some(&first), Some(&last), Some(&x_first), Some(&x_last)) =
+            (ys.first(), ys.last(), xs.first(), xs.last())
+        else {
             return Err(CoreError::undefined(
                 "isotonic calibration",
                 "the calibrator has no thresholds",
@@ -81,15 +144,21 @@ impl IsotonicCalibrator {
         Ok(scores
             .iter()
             .map(|&s| {
-                if s <= xs[0] {
+                if s <= x_first {
                     return first;
                 }
-                if s >= xs[xs.len() - 1] {
+                if s >= x_last {
                     return last;
                 }
                 let j = xs.partition_point(|&x| x <= s);
                 let (x0, x1, y0, y1) = (xs[j - 1], xs[j], ys[j - 1], ys[j]);
-                y0 + (y1 - y0) * (s - x0) / (x1 - x0)
+                // `x1 - x0` overflows for thresholds near both ends of the f64 range;
+                // halved, the fraction is the same and finite.
+                let mut t = (s - x0) / (x1 - x0);
+                if !t.is_finite() {
+                    t = (0.5 * s - 0.5 * x0) / (0.5 * x1 - 0.5 * x0);
+                }
+                (y0 + (y1 - y0) * t).clamp(y0, y1)
             })
             .collect())
     }

@@ -21,7 +21,7 @@ pub use metrics::{
 };
 pub use platt::PlattCalibrator;
 
-pub use beta::{BETA_EPS, BetaCalibrator};
+pub use beta::{BETA_EPS, BETA_MAX_COEFFICIENT, BetaCalibrator};
 pub use by_group::{
     CalibrationByGroup, CalibrationByGroupParams, GroupCalibration, WorstGroup,
     calibration_by_group,

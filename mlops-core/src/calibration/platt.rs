@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{CoreError, Result};
 use crate::input::BinaryTask;
+use crate::state::Checker;
 
 /// A fitted Platt calibrator.
 ///
@@ -34,11 +35,29 @@ use crate::input::BinaryTask;
 /// # Ok::<(), mlops_core::CoreError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawPlatt")]
 pub struct PlattCalibrator {
     /// The slope `A` (negative when higher scores mean more risk).
     pub a: f64,
     /// The intercept `B`.
     pub b: f64,
+}
+
+/// The serialised form of [`PlattCalibrator`], checked on the way in.
+#[derive(Deserialize)]
+struct RawPlatt {
+    a: f64,
+    b: f64,
+}
+
+impl TryFrom<RawPlatt> for PlattCalibrator {
+    type Error = CoreError;
+
+    fn try_from(r: RawPlatt) -> Result<Self> {
+        let c = Self { a: r.a, b: r.b };
+        c.check()?;
+        Ok(c)
+    }
 }
 
 /// One row of the standardised problem: score `f` in `[-1, 1]`, targets `t` and `u = 1 - t`
@@ -291,16 +310,45 @@ impl PlattCalibrator {
         fitted(slope, b - slope * centre)
     }
 
+    /// Checks that `A` and `B` are finite (a fitted calibrator's always are).
+    ///
+    /// # Errors
+    /// [`CoreError::InvalidState`] naming the non-finite coefficient.
+    pub fn check(&self) -> Result<()> {
+        let c = Checker::new("PlattCalibrator");
+        c.finite("a", self.a)?;
+        c.finite("b", self.b)
+    }
+
+    /// Reads a calibrator written as JSON (by serde), checked with
+    /// [`PlattCalibrator::check`].
+    ///
+    /// # Errors
+    /// [`CoreError::InvalidState`] for malformed JSON or a calibrator that fails its check.
+    pub fn from_json(text: &str) -> Result<Self> {
+        crate::state::from_json::<RawPlatt, _, _>("PlattCalibrator", text)
+    }
+
+    /// The calibrator as JSON.
+    ///
+    /// # Errors
+    /// [`CoreError::InvalidState`] if serde fails.
+    pub fn to_json(&self) -> Result<String> {
+        crate::state::to_json("PlattCalibrator", self)
+    }
+
     /// Calibrated probabilities `1 / (1 + exp(A s + B))`.
     ///
     /// # Errors
-    /// [`CoreError::NotFinite`] for a NaN or infinite score.
+    /// [`CoreError::NotFinite`] for a NaN or infinite score; [`CoreError::InvalidState`]
+    /// for non-finite coefficients.
     pub fn transform<'a>(
         &self,
         scores: impl Into<ndarray::ArrayView1<'a, f64>>,
     ) -> Result<Vec<f64>> {
         let scores = scores.into();
         crate::input::check_finite(crate::input::names::Y_SCORE, &scores)?;
+        self.check()?;
         Ok(scores
             .iter()
             .map(|&s| super::sigmoid(-(self.a * s + self.b)))

@@ -29,6 +29,7 @@ use crate::compare::{
 };
 use crate::cost::CostMatrix;
 use crate::error::{CoreError, Result};
+use crate::state::Checker;
 
 /// Checked settings of a [`ShadowAccumulator`]; accumulators merge only with equal
 /// settings.
@@ -159,43 +160,101 @@ struct ShadowState {
 impl TryFrom<ShadowState> for ShadowAccumulator {
     type Error = CoreError;
 
+    /// Checks everything the accumulator's methods rely on: valid settings, group indices
+    /// `0..groups` each named once, finite scores of known groups, at most `max_pending`
+    /// pending requests each in the arrival order with a sequence number below `next_seq`,
+    /// that order ascending, and counters that add up (every request recorded is a
+    /// duplicate, a labelled row, pending, or evicted).
     fn try_from(s: ShadowState) -> Result<Self> {
+        let k = Checker::new("ShadowAccumulator");
         let c = s.config;
-        let config = ShadowConfig::new(c.max_pending, c.thresholds, c.cost, c.confidence_level)?;
+        let config = ShadowConfig::new(c.max_pending, c.thresholds, c.cost, c.confidence_level)
+            .map_err(|e| match e {
+                CoreError::InvalidParameter {
+                    name,
+                    value,
+                    reason,
+                } => k.fail(format!("config.{name}"), format!("is {value}: {reason}")),
+                other => other,
+            })?;
         let g = s.group_ids.len();
         let mut seen = vec![false; g];
-        for &id in s.group_ids.values() {
+        for (name, &id) in &s.group_ids {
             match seen.get_mut(id as usize) {
                 Some(slot) if !*slot => *slot = true,
                 _ => {
-                    return Err(CoreError::invalid_parameter(
-                        "group_ids",
-                        id,
-                        "group indices must be 0..number of groups, each once",
+                    return Err(k.fail(
+                        format!("group_ids[{name:?}]"),
+                        format!("is {id}; group indices must be 0..{g}, each used once"),
                     ));
                 }
             }
         }
-        let groups = s
-            .rows
-            .iter()
-            .map(|r| (r.group, r.champion, r.challenger))
-            .chain(
-                s.pending
-                    .values()
-                    .map(|p| (p.group, p.champion, p.challenger)),
-            );
-        for (index, (group, a, b)) in groups.enumerate() {
-            if group as usize >= g {
-                return Err(CoreError::invalid_parameter(
-                    "group",
-                    group,
-                    format!("row {index} names a group index beyond the {g} groups"),
-                ));
-            }
-            check_score("champion", a)?;
-            check_score("challenger", b)?;
+        for (i, r) in s.rows.iter().enumerate() {
+            k.ensure((r.group as usize) < g, format!("rows[{i}].group"), || {
+                format!("is {}; there are {g} groups", r.group)
+            })?;
+            k.finite(&format!("rows[{i}].champion"), r.champion)?;
+            k.finite(&format!("rows[{i}].challenger"), r.challenger)?;
         }
+        k.ensure(s.pending.len() <= config.max_pending, "pending", || {
+            format!(
+                "holds {} requests, more than max_pending = {}",
+                s.pending.len(),
+                config.max_pending
+            )
+        })?;
+        k.count("next_seq", s.next_seq)?;
+        for (i, w) in s.order.iter().enumerate() {
+            k.ensure(w.0 < s.next_seq, format!("order[{i}]"), || {
+                format!(
+                    "has sequence number {}, not below next_seq = {}",
+                    w.0, s.next_seq
+                )
+            })?;
+        }
+        for (i, w) in s.order.iter().zip(s.order.iter().skip(1)).enumerate() {
+            k.ensure(w.0.0 < w.1.0, format!("order[{}]", i + 1), || {
+                "is out of arrival order (sequence numbers must increase)".to_owned()
+            })?;
+        }
+        for (id, p) in &s.pending {
+            let field = |what: &str| format!("pending[{id}].{what}");
+            k.ensure((p.group as usize) < g, field("group"), || {
+                format!("is {}; there are {g} groups", p.group)
+            })?;
+            k.finite(&field("champion"), p.champion)?;
+            k.finite(&field("challenger"), p.challenger)?;
+            // `order` is ascending, so a binary search finds the entry of this request.
+            let listed = s
+                .order
+                .binary_search_by_key(&p.seq, |w| w.0)
+                .is_ok_and(|i| s.order[i].1 == *id);
+            k.ensure(listed, field("seq"), || {
+                format!(
+                    "is {}, which the arrival order does not list for this id",
+                    p.seq
+                )
+            })?;
+        }
+        for (name, v) in [
+            ("requests", s.requests),
+            ("duplicate_requests", s.duplicate_requests),
+            ("unmatched_labels", s.unmatched_labels),
+            ("evicted", s.evicted),
+        ] {
+            k.count(name, v)?;
+        }
+        let accounted = u128::from(s.duplicate_requests)
+            + s.rows.len() as u128
+            + s.pending.len() as u128
+            + u128::from(s.evicted);
+        k.ensure(accounted == u128::from(s.requests), "requests", || {
+            format!(
+                "is {} but duplicates + labelled + pending + evicted = {accounted}",
+                s.requests
+            )
+        })?;
         Ok(Self {
             config,
             group_ids: s.group_ids,
@@ -309,6 +368,23 @@ impl ShadowAccumulator {
             unmatched_labels: 0,
             evicted: 0,
         }
+    }
+
+    /// Reads an accumulator written as JSON (by serde), with every invariant checked (see
+    /// the module documentation for what a state holds).
+    ///
+    /// # Errors
+    /// [`CoreError::InvalidState`] for malformed JSON or a state that contradicts itself.
+    pub fn from_json(text: &str) -> Result<Self> {
+        crate::state::from_json::<ShadowState, _, _>("ShadowAccumulator", text)
+    }
+
+    /// The accumulator as JSON.
+    ///
+    /// # Errors
+    /// [`CoreError::InvalidState`] if serde fails.
+    pub fn to_json(&self) -> Result<String> {
+        crate::state::to_json("ShadowAccumulator", self)
     }
 
     /// The settings.

@@ -34,6 +34,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CoreError, Result};
+use crate::state::{Checker, MAX_COUNT};
 
 /// What the arms' values are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -160,23 +161,73 @@ struct SequentialState {
 impl TryFrom<SequentialState> for SequentialTest {
     type Error = CoreError;
 
+    /// Checks the settings as [`SequentialTest::new`] does, and that the state is one the
+    /// updates can reach: arm counts up to `2^53` with finite means (in `[0, 1]` for
+    /// proportions) and sums of squares `>= 0` (both 0 for an empty arm, the latter for one
+    /// value), a p-value in `[0, 1]`, an interval with both ends or neither, and a rejection
+    /// recorded (with its look and sign) exactly when the p-value is at most `alpha`.
     fn try_from(s: SequentialState) -> Result<Self> {
-        let fresh = Self::new(s.kind, s.alpha, s.tau2)?;
+        let k = Checker::new("SequentialTest");
+        let fresh = Self::new(s.kind, s.alpha, s.tau2).map_err(|e| match e {
+            CoreError::InvalidParameter {
+                name,
+                value,
+                reason,
+            } => k.fail(name, format!("is {value}: {reason}")),
+            other => other,
+        })?;
         for (name, arm) in [("champion", &s.champion), ("challenger", &s.challenger)] {
-            if !(arm.mean.is_finite() && arm.m2.is_finite() && arm.m2 >= 0.0) {
-                return Err(CoreError::invalid_parameter(
-                    name,
-                    arm.mean,
-                    "the arm's mean and sum of squares must be finite (m2 >= 0)",
-                ));
+            let field = |f: &str| format!("{name}.{f}");
+            k.count(&field("n"), arm.n)?;
+            k.finite(&field("mean"), arm.mean)?;
+            if s.kind == SequentialKind::Proportions {
+                k.probability(&field("mean"), arm.mean)?;
+            }
+            k.within(&field("m2"), arm.m2, 0.0, f64::MAX)?;
+            k.ensure(
+                arm.n > 0 || (arm.mean == 0.0 && arm.m2 == 0.0),
+                field("mean"),
+                || {
+                    format!(
+                        "is {} with m2 = {} for an arm with no rows",
+                        arm.mean, arm.m2
+                    )
+                },
+            )?;
+            k.ensure(arm.n != 1 || arm.m2 == 0.0, field("m2"), || {
+                format!("is {} for an arm of one row", arm.m2)
+            })?;
+        }
+        k.probability("pvalue", s.pvalue)?;
+        k.ensure(s.ci_low.is_some() == s.ci_high.is_some(), "ci_low", || {
+            "and ci_high must both be set or both be null".to_owned()
+        })?;
+        for (name, end) in [("ci_low", s.ci_low), ("ci_high", s.ci_high)] {
+            if let Some(x) = end {
+                k.finite(name, x)?;
             }
         }
-        if !(0.0..=1.0).contains(&s.pvalue) {
-            return Err(CoreError::invalid_parameter(
-                "pvalue",
-                s.pvalue,
-                "must be in [0, 1]",
-            ));
+        k.count("looks", s.looks)?;
+        k.ensure(
+            s.rejected_at.is_some() == s.rejected_sign.is_some(),
+            "rejected_sign",
+            || "must be set exactly when rejected_at is".to_owned(),
+        )?;
+        k.ensure(
+            s.rejected_at.is_some() == (s.pvalue <= s.alpha),
+            "rejected_at",
+            || {
+                format!(
+                    "is {:?} with pvalue {} and alpha {}; the test rejects exactly when \
+                     pvalue <= alpha",
+                    s.rejected_at, s.pvalue, s.alpha
+                )
+            },
+        )?;
+        if let Some(at) = s.rejected_at {
+            k.ensure((1..=s.looks).contains(&at), "rejected_at", || {
+                format!("is {at}; expected a look in 1..={}", s.looks)
+            })?;
         }
         Ok(Self {
             champion: s.champion,
@@ -273,7 +324,8 @@ impl SequentialTest {
     ///
     /// # Errors
     /// [`CoreError::NotFinite`] for a NaN or infinite value; [`CoreError::OutOfRange`] for
-    /// a proportion test value other than 0 or 1. Nothing is added on error.
+    /// a proportion test value other than 0 or 1; [`CoreError::InvalidParameter`] when an
+    /// arm would exceed `2^53` rows. Nothing is added on error.
     pub fn update(&mut self, champion: &[f64], challenger: &[f64]) -> Result<()> {
         for (input, values) in [("champion", champion), ("challenger", challenger)] {
             for (index, &value) in values.iter().enumerate() {
@@ -295,6 +347,7 @@ impl SequentialTest {
                 }
             }
         }
+        self.check_room(champion.len() as u64, challenger.len() as u64)?;
         self.champion.add_values(champion);
         self.challenger.add_values(challenger);
         self.look();
@@ -305,7 +358,8 @@ impl SequentialTest {
     /// arm, the champion's first), then looks.
     ///
     /// # Errors
-    /// [`CoreError::InvalidParameter`] on a means test or when successes exceed trials.
+    /// [`CoreError::InvalidParameter`] on a means test, when successes exceed trials, or
+    /// when an arm would exceed `2^53` rows.
     pub fn update_counts(
         &mut self,
         successes_champion: u64,
@@ -336,6 +390,7 @@ impl SequentialTest {
                 ));
             }
         }
+        self.check_room(trials_champion, trials_challenger)?;
         for (arm, s, t) in [
             (&mut self.champion, successes_champion, trials_champion),
             (
@@ -352,6 +407,40 @@ impl SequentialTest {
         }
         self.look();
         Ok(())
+    }
+
+    /// Checks that the arms can take `more_champion` and `more_challenger` rows: counts stay within
+    /// `2^53` (exact as floats, and far from overflowing).
+    fn check_room(&self, more_champion: u64, more_challenger: u64) -> Result<()> {
+        for (name, arm, more) in [
+            ("champion", &self.champion, more_champion),
+            ("challenger", &self.challenger, more_challenger),
+        ] {
+            if arm.n.checked_add(more).is_none_or(|n| n > MAX_COUNT) {
+                return Err(CoreError::invalid_parameter(
+                    name,
+                    more,
+                    format!("the arm would exceed 2^53 rows (it holds {})", arm.n),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads a test written as JSON (by serde), with its state checked.
+    ///
+    /// # Errors
+    /// [`CoreError::InvalidState`] for malformed JSON or a state the test cannot reach.
+    pub fn from_json(text: &str) -> Result<Self> {
+        crate::state::from_json::<SequentialState, _, _>("SequentialTest", text)
+    }
+
+    /// The test as JSON.
+    ///
+    /// # Errors
+    /// [`CoreError::InvalidState`] if serde fails.
+    pub fn to_json(&self) -> Result<String> {
+        crate::state::to_json("SequentialTest", self)
     }
 
     fn variance(&self) -> Option<f64> {

@@ -358,6 +358,37 @@ class DriftMonitor:
         """The report of the current window (``now`` in seconds for time windows)."""
         return DriftReport(json.loads(self._inner.evaluate_json(now)))
 
+    def to_json(self) -> str:
+        """The monitor's state as JSON: the profile, the configuration, every shard's
+        windows (per feature, the window's summary; per group, its prediction counts), the
+        counters and the ignored columns, taken at one moment (under every shard's lock).
+        :meth:`from_json` restores a monitor that evaluates to the same report and continues
+        the same windows. The number of shards is kept (also for ``shards=0``); which thread
+        writes into which shard is not state and is chosen afresh."""
+        return self._inner.to_json()
+
+    @classmethod
+    def from_json(cls, text: str) -> DriftMonitor:
+        """A monitor from :meth:`to_json` text, checked (``StateError`` names the field of
+        a malformed or inconsistent state)."""
+        obj = cls.__new__(cls)
+        obj._inner = _DriftMonitor.from_json(text)
+        return obj
+
+    def __getstate__(self) -> str:
+        return self.to_json()
+
+    def __setstate__(self, state: str) -> None:
+        self._inner = _DriftMonitor.from_json(state)
+
+    def __copy__(self) -> DriftMonitor:
+        obj = type(self).__new__(type(self))
+        obj._inner = self._inner.__copy__()
+        return obj
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> DriftMonitor:
+        return self.__copy__()
+
     def __repr__(self) -> str:
         return f"DriftMonitor(features={self.features!r})"
 

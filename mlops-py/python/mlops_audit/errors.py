@@ -32,6 +32,7 @@ __all__ = [
     "ZeroWeightsError",
     "GroupError",
     "ParameterError",
+    "StateError",
     "UndefinedMetricError",
     "InfeasibleError",
     "ChartError",
@@ -114,6 +115,13 @@ class GroupError(InputError):
 
 class ParameterError(MlopsError, ValueError):
     """A parameter is outside its domain (``e.name``, ``e.value``, ``e.reason``)."""
+
+
+class StateError(ParameterError):
+    """A saved object (``from_json`` text or a pickle) is malformed or contradicts itself: a
+    probability outside [0, 1], arrays of mismatched lengths, counts that disagree with the
+    contents (``e.object``: the type read, ``e.field``: the path of the culprit inside it,
+    e.g. ``"columns[0].summary"``, ``e.reason``; ``e.name`` is ``e.field``)."""
 
 
 class UndefinedMetricError(MlopsError, ValueError):
