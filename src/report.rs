@@ -646,6 +646,7 @@ pub fn audit_section(a: &mlops_fairness::GroupAudit, title: &str) -> Section {
     if a.groups.iter().any(|g| g.threshold.is_some()) {
         header.push("threshold");
     }
+    // The whole population first, named `ALL_ROWS_LABEL`, which no group's name is.
     let rows = std::iter::once(&a.overall).chain(&a.groups).map(|g| {
         let mut r = vec![
             g.name.clone(),
@@ -755,12 +756,14 @@ pub fn drift_section(d: &mlops_drift::DriftReport, title: &str) -> Section {
             ]
         }),
     ));
-    if !d.outputs.is_empty() {
-        let shares: Vec<crate::plot::ShareInterval> = d
-            .outputs
+    // All rows first (named `ALL_ROWS_LABEL`, which no group's name is), then the groups.
+    let outputs: Vec<&mlops_drift::report::OutputDrift> =
+        d.output_overall.iter().chain(&d.outputs).collect();
+    if !outputs.is_empty() {
+        let shares: Vec<crate::plot::ShareInterval> = outputs
             .iter()
             .map(|o| crate::plot::ShareInterval {
-                group: o.group.clone(),
+                group: o.name.clone(),
                 training: o.training_share,
                 production: o.production_share,
                 interval: o.test.as_ref().map(|t| (t.exact_low, t.exact_high)),
@@ -776,9 +779,9 @@ pub fn drift_section(d: &mlops_drift::DriftReport, title: &str) -> Section {
             "Share of positive predictions by group (training share against the production \
              share's Clopper-Pearson interval)",
             ["group", "training", "production", "interval", "status"],
-            d.outputs.iter().map(|o| {
+            outputs.iter().map(|o| {
                 [
-                    o.group.clone(),
+                    o.name.clone(),
                     cell(o.training_share),
                     cell(o.production_share),
                     o.test.as_ref().map_or_else(

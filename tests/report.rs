@@ -132,3 +132,78 @@ fn json_has_the_same_content_and_round_trips() {
     assert!(std::fs::read_to_string(json).unwrap().contains("sha256"));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Report tables name every group once, and the whole-population row by a label no group
+/// has: groups called "(all)", "overall" and "(missing)" stay rows of their own.
+#[test]
+fn report_tables_name_each_group_once_and_all_rows_apart() {
+    use mlops_audit::drift::table::{ColumnData, Table as DataTable};
+    use mlops_audit::drift::{MonitorConfig, PredictionSpec, ProfileParams, drift_report};
+    use mlops_audit::fairness::{AuditParams, Decision, audit};
+    use mlops_audit::report::{audit_section, drift_section};
+
+    let names = ["(all)", "overall", "(missing)", "x"];
+    let group: Vec<&str> = (0..40).map(|i| names[i % 4]).collect();
+    let scores: Vec<f64> = (0..40).map(|i| f64::from(i) / 40.0).collect();
+    let bad: Vec<u8> = (0..40).map(|i| u8::from(i % 3 == 0)).collect();
+    let task = BinaryTask::new(&scores[..], &bad[..]).unwrap();
+    let groups = Groups::from_strs("g", &group).unwrap();
+    let a = audit(
+        &task,
+        &groups,
+        Decision::Threshold(0.5),
+        AuditParams::default(),
+    )
+    .unwrap();
+    let section = audit_section(&a, "audit");
+    let table = section
+        .tables
+        .iter()
+        .find(|t| t.caption == "Rates by group")
+        .unwrap();
+    let first: Vec<&str> = table.rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(
+        first,
+        ["(all)", "\"(all)\"", "\"(missing)\"", "overall", "x"]
+    );
+    assert_eq!(table.rows[0][1], "40");
+
+    let preds: Vec<f64> = bad.iter().map(|&b| f64::from(b)).collect();
+    let optional: Vec<Option<&str>> = group
+        .iter()
+        .enumerate()
+        .map(|(i, &g)| (i % 5 != 0).then_some(g))
+        .collect();
+    let data = DataTable::new(vec![
+        ("g".into(), ColumnData::categorical(&optional)),
+        ("pred".into(), ColumnData::numeric(&preds)),
+    ])
+    .unwrap();
+    let params = ProfileParams {
+        group_columns: vec!["g".into()],
+        prediction: Some(PredictionSpec {
+            column: "pred".into(),
+            threshold: None,
+        }),
+        ..ProfileParams::default()
+    };
+    let d = drift_report(&data, &data, &params, MonitorConfig::default()).unwrap();
+    let section = drift_section(&d, "drift");
+    let table = section
+        .tables
+        .iter()
+        .find(|t| t.caption.starts_with("Share of positive predictions"))
+        .unwrap();
+    let first: Vec<&str> = table.rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(
+        first,
+        [
+            "(all)",
+            "\"(all)\"",
+            "\"(missing)\"",
+            "overall",
+            "x",
+            "(missing)"
+        ]
+    );
+}

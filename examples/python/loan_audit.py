@@ -162,13 +162,13 @@ def main(out: pathlib.Path, *, n: int = 40_000, production_rows: int = 8_000,
         ],
         tables=[report.Table("Loans by group (held-out)", ["group", "loans", "default rate"], [
             [g, int((g_test == g).sum()), float(y_test[np.asarray(g_test == g)].mean())]
-            for g in fair_audit.group_names])],
+            for g in fair_audit.group_keys])],
     )
     fpr_single, fpr_fair = single_audit.rate("fpr"), fair_audit.rate("fpr")
     r.add_audit(single_audit, title="One threshold for everyone", charts=[
         report.Chart("False-positive rate by group, before and after the fair thresholds",
                      report.rate_bars_svg(
-                         {g: (fpr_single[g], fpr_fair[g]) for g in fair_audit.group_names},
+                         {g: (fpr_single[g], fpr_fair[g]) for g in fair_audit.group_keys},
                          rate="false-positive rate",
                          before=f"one threshold ({single.threshold:.3f})",
                          after="equal-opportunity thresholds",
@@ -234,13 +234,13 @@ def main(out: pathlib.Path, *, n: int = 40_000, production_rows: int = 8_000,
         ])],
     )
     flag_test = {g: float(flags_test[np.asarray(g_test == g)].mean())
-                 for g in fair_audit.group_names}
+                 for g in fair_audit.group_keys}
     flags_production = policy.predict(risk_production, production["ethnicity"],
                                       fallback="single_threshold")
     g_production = np.asarray(production["ethnicity"])
     flag_production = {g: float(flags_production[g_production == g].mean())
                        if np.any(g_production == g) else None
-                       for g in fair_audit.group_names}
+                       for g in fair_audit.group_keys}
     r.add_section(
         "Outputs in production",
         paragraphs=[f"Share of loans flagged by the fair thresholds, held-out versus a "
@@ -264,7 +264,7 @@ def main(out: pathlib.Path, *, n: int = 40_000, production_rows: int = 8_000,
           f"{delong.pvalue:.3g})")
     print(f"one threshold {single.threshold:.4f}: FPR gap {single_audit.max_gap:.4f}, "
           f"cost per loan {single_cost:.4f}")
-    for g in fair_audit.group_names:
+    for g in fair_audit.group_keys:
         before = "undefined" if fpr_single[g] is None else f"{fpr_single[g]:.3f}"
         fair = "undefined" if fpr_fair[g] is None else f"{fpr_fair[g]:.3f}"
         print(f"  {g}: FPR {before} -> {fair} (threshold {policy.thresholds[g]:.4f})")

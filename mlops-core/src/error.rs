@@ -138,6 +138,21 @@ pub enum CoreError {
         level: String,
     },
 
+    /// A group column holds both integers and strings, so that (for example) the int `1`
+    /// and the str `"1"` would be two groups that print the same.
+    #[error(
+        "group column `{column}` mixes integers and strings (the int {int_value} and the str \
+         {str_value:?}): convert it to one type first (for example every value to str)"
+    )]
+    MixedGroupTypes {
+        /// The group column name.
+        column: String,
+        /// An integer level of the column.
+        int_value: i64,
+        /// A string level of the column.
+        str_value: String,
+    },
+
     /// No group columns were given where at least one is needed.
     #[error("no group columns were given: pass at least one sensitive column")]
     NoGroupColumns,

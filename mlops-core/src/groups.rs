@@ -10,7 +10,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{CoreError, Result};
 
-/// One level of a group column: a string or an integer.
+/// One level of a group column: an integer, a string, or missing.
+///
+/// Levels of different kinds are different groups: the integer `1` is not the string `"1"`,
+/// and [`GroupValue::Missing`] equals no string (`"(missing)"` included). One column holds
+/// one kind of value (plus missing ones): [`GroupColumn`] refuses a column that mixes
+/// integers and strings ([`CoreError::MixedGroupTypes`]), whose labels could not be told
+/// apart. In JSON an integer is a number, a string a string and a missing value `null`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum GroupValue {
@@ -18,14 +24,64 @@ pub enum GroupValue {
     Int(i64),
     /// A string level.
     Str(String),
+    /// A missing value (sorts after every integer and string).
+    Missing,
+}
+
+/// The label of [`GroupValue::Missing`].
+const MISSING_LABEL: &str = "(missing)";
+
+/// The label of a row over all groups (a report's whole-population row): no group's label
+/// is this (a string group of this name prints quoted), so the row cannot be taken for one.
+pub const ALL_ROWS_LABEL: &str = "(all)";
+
+/// What joins the values of an intersectional key's label.
+const SEPARATOR: &str = " & ";
+
+impl GroupValue {
+    /// `"int"`, `"str"` or `"missing"`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Int(_) => "int",
+            Self::Str(_) => "str",
+            Self::Missing => "missing",
+        }
+    }
+
+    /// Writes the value's label; `in_tuple` when it is one of several joined by
+    /// [`SEPARATOR`] (see [`GroupKey`]'s `Display` for the rules).
+    fn write_label(&self, f: &mut fmt::Formatter<'_>, in_tuple: bool) -> fmt::Result {
+        match self {
+            Self::Int(v) => write!(f, "{v}"),
+            Self::Missing => f.write_str(MISSING_LABEL),
+            Self::Str(s) => {
+                let quote = s == MISSING_LABEL
+                    || s == ALL_ROWS_LABEL
+                    || if in_tuple {
+                        s.contains('&') || s.starts_with('"')
+                    } else {
+                        s.len() >= 2 && s.starts_with('"') && s.ends_with('"')
+                    };
+                if !quote {
+                    return f.write_str(s);
+                }
+                f.write_str("\"")?;
+                for c in s.chars() {
+                    if c == '"' || c == '\\' {
+                        f.write_str("\\")?;
+                    }
+                    write!(f, "{c}")?;
+                }
+                f.write_str("\"")
+            }
+        }
+    }
 }
 
 impl fmt::Display for GroupValue {
+    /// The value's label as a single-column key (see [`GroupKey`]).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Int(v) => write!(f, "{v}"),
-            Self::Str(s) => f.write_str(s),
-        }
+        self.write_label(f, false)
     }
 }
 
@@ -48,18 +104,47 @@ impl From<i64> for GroupValue {
 }
 
 /// The key of one (possibly intersectional) group: one value per sensitive column.
+///
+/// The key, not its label, is a group's identity: results hold it, policies look rules up
+/// by it, and Python views are keyed by it (the value itself for one column, a tuple for
+/// several). The label (`Display`) is for people, and is unambiguous among the keys of one
+/// set of columns:
+/// * values are joined by `" & "`; an integer prints in decimal, a missing value as
+///   `(missing)`, a string as itself;
+/// * a string is written in double quotes (with `\"` and `\\` escaped) where it could
+///   otherwise be read as something else: when it is `"(missing)"` or `"(all)"`
+///   ([`ALL_ROWS_LABEL`], the label of whole-population rows), and, in an intersectional
+///   key, when it contains `&` or starts with `"`; a single-column string that starts and ends
+///   with `"` is quoted too, so that quoted labels never equal bare ones.
+///
+/// Plain strings therefore print unchanged, two different keys over the same columns (each
+/// column holding one kind of value, as [`GroupColumn`] ensures) never share a label, and no
+/// key's label is [`ALL_ROWS_LABEL`].
+///
+/// # Examples
+/// ```
+/// use mlops_core::{GroupKey, GroupValue};
+/// let key = |v: &[&str]| GroupKey(v.iter().map(|&s| GroupValue::from(s)).collect());
+/// assert_eq!(key(&["a & b", "c"]).to_string(), r#""a & b" & c"#);
+/// assert_eq!(key(&["a", "b & c"]).to_string(), r#"a & "b & c""#);
+/// assert_eq!(key(&["a & b"]).to_string(), "a & b");
+/// assert_eq!(key(&["(missing)"]).to_string(), r#""(missing)""#);
+/// assert_eq!(key(&["(all)"]).to_string(), r#""(all)""#);
+/// assert_eq!(GroupKey(vec![GroupValue::Missing]).to_string(), "(missing)");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct GroupKey(pub Vec<GroupValue>);
 
 impl fmt::Display for GroupKey {
-    /// Single-column keys print as their value; intersectional ones as `a & b`.
+    /// The key's label (see the type's documentation).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let in_tuple = self.0.len() > 1;
         for (i, v) in self.0.iter().enumerate() {
             if i > 0 {
-                f.write_str(" & ")?;
+                f.write_str(SEPARATOR)?;
             }
-            write!(f, "{v}")?;
+            v.write_label(f, in_tuple)?;
         }
         Ok(())
     }
@@ -196,7 +281,8 @@ impl GroupColumn {
     ///
     /// # Errors
     /// [`CoreError::EmptyInput`], [`CoreError::GroupCodeOutOfRange`],
-    /// [`CoreError::DuplicateGroupLevel`].
+    /// [`CoreError::DuplicateGroupLevel`], [`CoreError::MixedGroupTypes`] for levels that
+    /// mix integers and strings.
     pub fn from_codes(
         name: impl Into<String>,
         codes: Vec<u32>,
@@ -227,6 +313,7 @@ impl GroupColumn {
                 });
             }
         }
+        check_one_kind(&name, &levels)?;
         Ok(Self {
             name,
             codes,
@@ -278,11 +365,32 @@ impl GroupColumn {
     }
 }
 
+/// Refuses levels that mix integers and strings: `1` and `"1"` would be two groups with one
+/// label, and a caller holding one of them could not say which it meant.
+fn check_one_kind(column: &str, levels: &[GroupValue]) -> Result<()> {
+    let int = levels.iter().find_map(|l| match l {
+        GroupValue::Int(v) => Some(*v),
+        _ => None,
+    });
+    let text = levels.iter().find_map(|l| match l {
+        GroupValue::Str(s) => Some(s),
+        _ => None,
+    });
+    match (int, text) {
+        (Some(int_value), Some(str_value)) => Err(CoreError::MixedGroupTypes {
+            column: column.to_owned(),
+            int_value,
+            str_value: str_value.clone(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Rows assigned to groups: a dense id per row and a sorted table of group keys.
 ///
 /// Several columns combine into intersectional groups; only combinations that occur are
-/// groups. Groups are numbered in the sorted order of their keys (integers before strings,
-/// then column by column), so ids do not depend on row order.
+/// groups. Groups are numbered in the sorted order of their keys (column by column; in a
+/// column, integers or strings in order, then missing), so ids do not depend on row order.
 ///
 /// # Examples
 /// ```

@@ -39,7 +39,7 @@ pub mod state;
 pub use confusion::{ConfusionMatrix, Rates};
 pub use cost::{CostMatrix, CostOptimum};
 pub use error::{CoreError, Result};
-pub use groups::{GroupColumn, GroupKey, GroupValue, Groups};
+pub use groups::{ALL_ROWS_LABEL, GroupColumn, GroupKey, GroupValue, Groups};
 pub use input::{
     BinaryLabel, BinaryTask, LosslessF64, check_finite, check_len, check_weights, to_f64_lossless,
     to_labels,

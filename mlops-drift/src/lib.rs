@@ -66,7 +66,9 @@ pub use missing::{
     numeric_missing_drift, rate_drift, unseen_category_drift,
 };
 pub use monitor::{DriftMonitor, FeatureTest, MonitorConfig, MonitorState, Window, drift_report};
-pub use profile::{ColumnKind, PredictionSpec, ProfileParams, ReferenceProfile};
+pub use profile::{
+    ColumnKind, OutputCounts, OutputTally, PredictionSpec, ProfileParams, ReferenceProfile,
+};
 pub use proportion::{ProportionResult, proportion_drift};
 pub use psi::{Binning, PsiParams, PsiResult, psi};
 pub use report::{AlertStatus, DriftReport};
@@ -279,6 +281,20 @@ pub enum DriftError {
         found: u32,
         /// The version this crate reads.
         supported: u32,
+    },
+
+    /// Output counts of a format 1 profile, keyed by text, cannot be read back to one
+    /// group each (format 1 wrote a missing value and a value called `"(missing)"` alike,
+    /// and added a group called `"(all)"` into all rows).
+    #[error(
+        "the output counts of group `{group}` in this format 1 profile are ambiguous: \
+         {reason}; rebuild the profile from the training data"
+    )]
+    AmbiguousGroups {
+        /// The group as format 1 wrote it.
+        group: String,
+        /// Why it cannot be read back.
+        reason: String,
     },
 
     /// JSON could not be read or written.

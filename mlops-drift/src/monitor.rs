@@ -57,13 +57,14 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use mlops_core::GroupKey;
 use serde::{Deserialize, Serialize};
 
 use crate::categorical::{CategoricalParams, categorical_drift};
 use crate::correction::{Correction, multipletests};
 use crate::ks::{KsParams, kstwo_sf};
 use crate::profile::{
-    ALL_GROUPS, ColumnKind, ColumnSummary, NumericSummary, NumericValues, OutputCounts,
+    ColumnKind, ColumnSummary, NumericSummary, NumericValues, OutputCounts, OutputTally,
     ProfileParams, ReferenceProfile, check_fits, count_outputs, parallel,
 };
 use crate::proportion::proportion_drift;
@@ -221,7 +222,7 @@ struct WindowState {
     batches: u64,
     /// One summary per monitored feature.
     columns: Vec<ColumnSummary>,
-    outputs: BTreeMap<String, OutputCounts>,
+    outputs: OutputTally,
 }
 
 impl WindowState {
@@ -231,9 +232,7 @@ impl WindowState {
         for ((a, b), name) in self.columns.iter_mut().zip(&other.columns).zip(names) {
             a.merge_with_cap(name, b, cap)?;
         }
-        for (k, v) in &other.outputs {
-            self.outputs.entry(k.clone()).or_default().add(*v);
-        }
+        self.outputs.add(&other.outputs);
         Ok(())
     }
 }
@@ -242,8 +241,8 @@ impl WindowState {
 struct Shard {
     /// At most two windows, ascending by index.
     slots: Vec<WindowState>,
-    /// Cumulative positive predictions per group.
-    predictions: BTreeMap<String, OutputCounts>,
+    /// Cumulative positive predictions, over all rows and per group.
+    predictions: OutputTally,
 }
 
 /// A callback run by [`DriftMonitor::evaluate`] when the report's status is `alert`.
@@ -528,9 +527,7 @@ impl DriftMonitor {
         }
         self.requests.fetch_add(1, Ordering::Relaxed);
         self.first_window.fetch_min(index, Ordering::Relaxed);
-        for (k, v) in &state.outputs {
-            shard.predictions.entry(k.clone()).or_default().add(*v);
-        }
+        shard.predictions.add(&state.outputs);
         let cap = self.config.window_sample_cap;
         let state = WindowState { index, ..state };
         match shard.slots.iter().position(|s| s.index == index) {
@@ -581,7 +578,7 @@ impl DriftMonitor {
             self.features.len().min(self.names.len()),
             |k| one((&self.features[k], &self.names[k])),
         )?;
-        let mut outputs = BTreeMap::new();
+        let mut outputs = OutputTally::default();
         if let Some(spec) = &self.profile.params.prediction {
             count_outputs(
                 batch,
@@ -619,7 +616,12 @@ impl DriftMonitor {
             rows: window.rows,
             errors: 0,
             late_rows: 0,
-            predictions: window.outputs.clone(),
+            predictions: self
+                .profile
+                .params
+                .prediction
+                .is_some()
+                .then(|| window.outputs.clone()),
         };
         let report = self.report(window, false, counters)?;
         if report.status == AlertStatus::Alert
@@ -701,18 +703,22 @@ impl DriftMonitor {
                     other => other.empty_like(),
                 })
                 .collect(),
-            outputs: BTreeMap::new(),
+            outputs: OutputTally::default(),
         };
         // Copy the window's parts under the locks (a copy is cheap); merge them (which may
         // feed sketches) after releasing, so ingestion waits as little as possible.
         let mut parts: Vec<WindowState> = Vec::with_capacity(guards.len());
-        let mut predictions: BTreeMap<String, OutputCounts> = BTreeMap::new();
+        let mut predictions = OutputTally::default();
         for g in &guards {
             parts.extend(g.slots.iter().filter(|s| s.index == index).cloned());
-            for (k, v) in &g.predictions {
-                predictions.entry(k.clone()).or_default().add(*v);
-            }
+            predictions.add(&g.predictions);
         }
+        let predictions = self
+            .profile
+            .params
+            .prediction
+            .is_some()
+            .then_some(predictions);
         let counters = ServiceCounters {
             requests: self.requests.load(Ordering::Relaxed),
             rows: self.rows.load(Ordering::SeqCst),
@@ -766,6 +772,7 @@ impl DriftMonitor {
                 window: info,
                 counters,
                 features: Vec::new(),
+                output_overall: None,
                 outputs: Vec::new(),
                 alpha: self.config.alpha,
                 correction: self.config.correction,
@@ -840,13 +847,20 @@ impl DriftMonitor {
             reasons.push(reason);
         }
 
-        let outputs = self.output_drift(&window.outputs)?;
-        for o in outputs.iter().filter(|o| o.out_of_interval) {
+        let (output_overall, outputs) = self.output_drift(&window.outputs)?;
+        for o in output_overall
+            .iter()
+            .chain(&outputs)
+            .filter(|o| o.out_of_interval)
+        {
             if let (Some(tr), Some(pr), Some(t)) = (o.training_share, o.production_share, &o.test) {
                 reasons.push(format!(
-                    "group `{}`: positive-prediction share {pr:.4} in {} rows; the training \
-                     share {tr:.4} is outside its {}% Clopper-Pearson interval [{:.4}, {:.4}]",
-                    o.group,
+                    "{}: positive-prediction share {pr:.4} in {} rows; the training share \
+                     {tr:.4} is outside its {}% Clopper-Pearson interval [{:.4}, {:.4}]",
+                    match o.group {
+                        Some(_) => format!("group `{}`", o.name),
+                        None => "all rows".to_owned(),
+                    },
                     o.production.total,
                     t.confidence_level * 100.0,
                     t.exact_low,
@@ -865,6 +879,7 @@ impl DriftMonitor {
             window: info,
             counters,
             features,
+            output_overall,
             outputs,
             alpha: self.config.alpha,
             correction: self.config.correction,
@@ -872,43 +887,59 @@ impl DriftMonitor {
         })
     }
 
+    /// The output share over all rows and per group (groups in key order: the profile's
+    /// and the window's).
     fn output_drift(
         &self,
-        window: &BTreeMap<String, OutputCounts>,
-    ) -> Result<Vec<OutputDrift>, DriftError> {
+        window: &OutputTally,
+    ) -> Result<(Option<OutputDrift>, Vec<OutputDrift>), DriftError> {
         if self.profile.params.prediction.is_none() {
-            return Ok(Vec::new());
+            return Ok((None, Vec::new()));
         }
-        let mut groups: Vec<&String> = self.profile.outputs.keys().chain(window.keys()).collect();
-        groups.sort_by_key(|g| (g.as_str() != ALL_GROUPS, g.as_str()));
-        groups.dedup();
-        let share = |c: OutputCounts| (c.total > 0).then(|| c.positives as f64 / c.total as f64);
-        let mut out = Vec::with_capacity(groups.len());
-        for g in groups {
-            let training = self.profile.outputs.get(g).copied().unwrap_or_default();
-            let production = window.get(g).copied().unwrap_or_default();
-            let test = if training.total > 0 && production.total > 0 {
-                Some(proportion_drift(
-                    training.positives,
-                    training.total,
-                    production.positives,
-                    production.total,
-                    self.config.confidence_level,
-                )?)
-            } else {
-                None
+        let training = &self.profile.outputs;
+        let compare =
+            |group: Option<&GroupKey>, training: OutputCounts, production: OutputCounts| {
+                let share =
+                    |c: OutputCounts| (c.total > 0).then(|| c.positives as f64 / c.total as f64);
+                let test = if training.total > 0 && production.total > 0 {
+                    Some(proportion_drift(
+                        training.positives,
+                        training.total,
+                        production.positives,
+                        production.total,
+                        self.config.confidence_level,
+                    )?)
+                } else {
+                    None
+                };
+                Ok::<_, DriftError>(OutputDrift {
+                    group: group.cloned(),
+                    name: group.map_or_else(
+                        || mlops_core::ALL_ROWS_LABEL.to_owned(),
+                        ToString::to_string,
+                    ),
+                    training,
+                    production,
+                    training_share: share(training),
+                    production_share: share(production),
+                    out_of_interval: test.is_some_and(|t| t.out_of_exact_interval),
+                    test,
+                })
             };
-            out.push(OutputDrift {
-                group: g.clone(),
-                training,
-                production,
-                training_share: share(training),
-                production_share: share(production),
-                out_of_interval: test.is_some_and(|t| t.out_of_exact_interval),
-                test,
-            });
-        }
-        Ok(out)
+        let overall = compare(None, training.all, window.all)?;
+        let keys: BTreeSet<&GroupKey> =
+            training.groups.keys().chain(window.groups.keys()).collect();
+        let groups = keys
+            .into_iter()
+            .map(|k| {
+                compare(
+                    Some(k),
+                    training.groups.get(k).copied().unwrap_or_default(),
+                    window.groups.get(k).copied().unwrap_or_default(),
+                )
+            })
+            .collect::<Result<_, _>>()?;
+        Ok((Some(overall), groups))
     }
 }
 

@@ -14,7 +14,7 @@
 //!   that a [`QuantileSketch`] with a stated rank-error bound.
 //!
 //! With [`ProfileParams::prediction`], the profile also counts positive predictions overall
-//! and per group of [`ProfileParams::group_columns`] ([`OutputCounts`]), the training side
+//! and per group of [`ProfileParams::group_columns`] ([`OutputTally`]), the training side
 //! of the monitor's output-rate checks.
 //!
 //! # Merging
@@ -29,22 +29,18 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use mlops_core::state::{Checker, MAX_COUNT};
+use mlops_core::{GroupKey, GroupValue};
 
 use crate::DriftError;
 use crate::sketch::{DEFAULT_SKETCH_K, QuantileSketch};
 use crate::table::{ColumnData, Table};
 
-/// The JSON format version written by this crate; [`ReferenceProfile::from_json`] reads it.
-pub const PROFILE_FORMAT_VERSION: u32 = 1;
+/// The JSON format version written by this crate; [`ReferenceProfile::from_json`] reads it
+/// and format 1, whose output counts were keyed by text (see [`ReferenceProfile::from_json`]).
+pub const PROFILE_FORMAT_VERSION: u32 = 2;
 
 /// Default [`ProfileParams::sample_cap`].
 pub const DEFAULT_SAMPLE_CAP: usize = 100_000;
-
-/// The group key of all rows in [`OutputCounts`].
-pub const ALL_GROUPS: &str = "(all)";
-
-/// The group value used for a missing group value.
-pub const MISSING_GROUP: &str = "(missing)";
 
 /// How predictions are read as positive or negative.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -833,28 +829,248 @@ pub(crate) fn prediction_of(
     }
 }
 
-/// The group key of row `i`: `ALL_GROUPS` without group columns, the value for one column,
-/// `col=value` pairs joined by `", "` for several.
-pub(crate) fn group_key(groups: &[(&str, &ColumnData<'_>)], i: usize) -> String {
-    match groups {
-        [] => ALL_GROUPS.to_owned(),
-        [(_, c)] => c
-            .category(i)
-            .map_or_else(|| MISSING_GROUP.to_owned(), |v| v.into_owned()),
-        many => many
-            .iter()
-            .map(|(n, c)| format!("{n}={}", c.category(i).as_deref().unwrap_or(MISSING_GROUP)))
-            .collect::<Vec<_>>()
-            .join(", "),
+/// Positive predictions counted over every row and per group: the training side (in a
+/// profile) or the production side (in a window) of the output-rate checks.
+///
+/// A group's key holds one value per group column: the row's category text (numbers
+/// through [`number_category`](crate::table::number_category), as for categorical
+/// features), or [`GroupValue::Missing`], which equals no text. All rows are counted in
+/// [`OutputTally::all`], never under a group key, so no group (whatever it is called) adds
+/// into it. In JSON, `groups` is a list of `{"key": [...], "positives", "total"}` sorted by
+/// key, a missing value being `null`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputTally {
+    /// Every row with a prediction.
+    pub all: OutputCounts,
+    /// Per group of the group columns (empty without group columns).
+    #[serde(with = "keyed_counts")]
+    pub groups: BTreeMap<GroupKey, OutputCounts>,
+}
+
+impl OutputTally {
+    /// Checks counts read back (the profile's, or a monitor window's): none without a
+    /// prediction column; positives within totals and totals within `rows`; keys with one
+    /// value per group column; and with group columns, the groups adding up to all rows
+    /// (every row has a key, a missing value included).
+    pub(crate) fn check(
+        &self,
+        c: &Checker,
+        field: &str,
+        prediction: bool,
+        columns: usize,
+        rows: u64,
+    ) -> Result<(), DriftError> {
+        if !prediction {
+            c.ensure(
+                self.all == OutputCounts::default() && self.groups.is_empty(),
+                field,
+                || "holds counts but the profile has no prediction column".to_owned(),
+            )?;
+            return Ok(());
+        }
+        let counts = |name: String, o: &OutputCounts| {
+            c.ensure(o.positives <= o.total, name.clone(), || {
+                format!("has {} positives out of {}", o.positives, o.total)
+            })?;
+            c.ensure(o.total <= rows, name, || {
+                format!("counts {} predictions in {rows} rows", o.total)
+            })
+        };
+        counts(format!("{field}.all"), &self.all)?;
+        let mut by_group: u128 = 0;
+        for (key, g) in &self.groups {
+            let name = format!("{field}.groups[{key}]");
+            counts(name.clone(), g)?;
+            c.ensure(key.0.len() == columns, name, || {
+                format!("a key has one value per group column ({columns})")
+            })?;
+            by_group += u128::from(g.total);
+        }
+        c.ensure(
+            columns == 0 || by_group == u128::from(self.all.total),
+            format!("{field}.groups"),
+            || {
+                format!(
+                    "the groups count {by_group} predictions where all rows count {}",
+                    self.all.total
+                )
+            },
+        )?;
+        Ok(())
+    }
+
+    /// Adds the counts of other rows.
+    pub fn add(&mut self, other: &Self) {
+        self.all.add(other.all);
+        for (k, v) in &other.groups {
+            self.groups.entry(k.clone()).or_default().add(*v);
+        }
+    }
+
+    /// Format 1 counts, keyed by text, read into keys. Format 1 wrote `"(all)"` for all rows
+    /// (and added a group of that name into it), `"(missing)"` for a missing value (and for
+    /// a group of that name), and `col=value` pairs joined by `", "` for several columns
+    /// (ambiguous when a value holds `", col="`): whatever cannot be read back to exactly one
+    /// tally is refused rather than guessed.
+    fn from_v1(
+        map: BTreeMap<String, OutputCounts>,
+        columns: &[String],
+    ) -> Result<Self, DriftError> {
+        let ambiguous = |group: &str, reason: &str| DriftError::AmbiguousGroups {
+            group: group.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let mut tally = Self::default();
+        for (text, counts) in map {
+            if text == "(all)" {
+                tally.all = counts;
+                continue;
+            }
+            let key = match columns {
+                [] => return Err(ambiguous(&text, "a group without group columns")),
+                [_] => vec![text.clone()],
+                many => {
+                    let mut parses = Vec::new();
+                    split_v1(&text, many, &mut Vec::new(), &mut parses);
+                    match parses.len() {
+                        1 => parses.swap_remove(0),
+                        0 => return Err(ambiguous(&text, "not `col=value` pairs of the columns")),
+                        _ => return Err(ambiguous(&text, "more than one way to split it")),
+                    }
+                }
+            };
+            if key.iter().any(|v| v == "(missing)") {
+                return Err(ambiguous(
+                    &text,
+                    "format 1 wrote missing values and values called \"(missing)\" alike",
+                ));
+            }
+            tally.groups.insert(
+                GroupKey(key.into_iter().map(GroupValue::Str).collect()),
+                counts,
+            );
+        }
+        if !columns.is_empty() {
+            // Every row with a prediction is in exactly one group: a group called "(all)"
+            // shows as "(all)" counting more than the groups together.
+            let mut sum = OutputCounts::default();
+            for c in tally.groups.values() {
+                sum.add(*c);
+            }
+            if sum != tally.all {
+                return Err(ambiguous(
+                    "(all)",
+                    "its counts are not the groups' sum: a group called \"(all)\" was added \
+                     into all rows",
+                ));
+            }
+        }
+        Ok(tally)
     }
 }
 
-/// Counts positive predictions per group (and overall under [`ALL_GROUPS`]) in `table`.
+/// Every way of reading `text` as `c0=v0, c1=v1, ...` over `columns`, into `out`.
+fn split_v1(text: &str, columns: &[String], done: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+    let Some((first, rest)) = columns.split_first() else {
+        return;
+    };
+    let prefix = if done.is_empty() {
+        format!("{first}=")
+    } else {
+        format!(", {first}=")
+    };
+    let Some(tail) = text.strip_prefix(prefix.as_str()) else {
+        return;
+    };
+    match rest.first() {
+        None => {
+            done.push(tail.to_owned());
+            out.push(done.clone());
+            done.pop();
+        }
+        Some(next) => {
+            let sep = format!(", {next}=");
+            for (at, _) in tail.match_indices(sep.as_str()) {
+                done.push(tail[..at].to_owned());
+                split_v1(&tail[at..], rest, done, out);
+                done.pop();
+            }
+        }
+    }
+}
+
+/// Serde of [`OutputTally::groups`]: JSON object keys are text, so the map is a list of
+/// entries; a key listed twice is an error rather than one count silently kept.
+mod keyed_counts {
+    use std::collections::BTreeMap;
+
+    use mlops_core::GroupKey;
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::OutputCounts;
+
+    #[derive(Serialize)]
+    struct EntryRef<'a> {
+        key: &'a GroupKey,
+        positives: u64,
+        total: u64,
+    }
+
+    #[derive(Deserialize)]
+    struct Entry {
+        key: GroupKey,
+        positives: u64,
+        total: u64,
+    }
+
+    pub(super) fn serialize<S: Serializer>(
+        m: &BTreeMap<GroupKey, OutputCounts>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(m.iter().map(|(key, c)| EntryRef {
+            key,
+            positives: c.positives,
+            total: c.total,
+        }))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<GroupKey, OutputCounts>, D::Error> {
+        let mut m = BTreeMap::new();
+        for e in Vec::<Entry>::deserialize(d)? {
+            let counts = OutputCounts {
+                positives: e.positives,
+                total: e.total,
+            };
+            if m.insert(e.key.clone(), counts).is_some() {
+                return Err(D::Error::custom(format!("group {} is listed twice", e.key)));
+            }
+        }
+        Ok(m)
+    }
+}
+
+/// The group key of row `i`: per group column, its category text or missing.
+pub(crate) fn group_key(groups: &[(&str, &ColumnData<'_>)], i: usize) -> GroupKey {
+    GroupKey(
+        groups
+            .iter()
+            .map(|(_, c)| {
+                c.category(i)
+                    .map_or(GroupValue::Missing, |v| GroupValue::Str(v.into_owned()))
+            })
+            .collect(),
+    )
+}
+
+/// Counts positive predictions over all rows and per group in `table`, into `out`.
 pub(crate) fn count_outputs(
     table: &Table<'_>,
     spec: &PredictionSpec,
     group_columns: &[String],
-    out: &mut BTreeMap<String, OutputCounts>,
+    out: &mut OutputTally,
 ) -> Result<(), DriftError> {
     let pred = table
         .column(&spec.column)
@@ -874,7 +1090,7 @@ pub(crate) fn count_outputs(
     let preds = (0..table.rows())
         .map(|i| prediction_of(spec, pred, i))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut local: BTreeMap<String, OutputCounts> = BTreeMap::new();
+    let mut local: FxHashMap<GroupKey, OutputCounts> = FxHashMap::default();
     let mut all = OutputCounts::default();
     for (i, p) in preds.into_iter().enumerate() {
         let Some(p) = p else { continue };
@@ -887,9 +1103,9 @@ pub(crate) fn count_outputs(
             local.entry(group_key(&groups, i)).or_default().add(c);
         }
     }
-    out.entry(ALL_GROUPS.to_owned()).or_default().add(all);
+    out.all.add(all);
     for (k, v) in local {
-        out.entry(k).or_default().add(v);
+        out.groups.entry(k).or_default().add(v);
     }
     Ok(())
 }
@@ -906,8 +1122,9 @@ pub struct ReferenceProfile {
     pub params: ProfileParams,
     /// The columns, in the order of the first table.
     pub columns: Vec<ColumnProfile>,
-    /// Positive predictions per group (empty without [`ProfileParams::prediction`]).
-    pub outputs: BTreeMap<String, OutputCounts>,
+    /// Positive predictions over all rows and per group (zero without
+    /// [`ProfileParams::prediction`]).
+    pub outputs: OutputTally,
 }
 
 /// The serialised form of [`ReferenceProfile`], checked on the way in (the columns'
@@ -918,7 +1135,7 @@ struct RawProfile {
     rows: u64,
     params: ProfileParams,
     columns: Vec<ColumnProfile>,
-    outputs: BTreeMap<String, OutputCounts>,
+    outputs: OutputTally,
 }
 
 impl TryFrom<RawProfile> for ReferenceProfile {
@@ -1050,38 +1267,13 @@ impl ReferenceProfile {
                 || format!("names {:?}, which is not a profiled column", spec.column),
             )?;
         }
-        let groups = !self.params.group_columns.is_empty();
-        if self.params.prediction.is_none() {
-            c.ensure(self.outputs.is_empty(), "outputs", || {
-                "holds counts but the profile has no prediction column".to_owned()
-            })?;
-            return Ok(());
-        }
-        c.ensure(self.outputs.contains_key(ALL_GROUPS), "outputs", || {
-            format!("lacks the overall counts under {ALL_GROUPS:?}")
-        })?;
-        let mut by_group: u128 = 0;
-        for (g, o) in &self.outputs {
-            let field = format!("outputs[{g:?}]");
-            c.ensure(o.positives <= o.total, field.clone(), || {
-                format!("has {} positives out of {}", o.positives, o.total)
-            })?;
-            c.ensure(o.total <= self.rows, field.clone(), || {
-                format!("counts {} predictions in {} rows", o.total, self.rows)
-            })?;
-            if g != ALL_GROUPS {
-                c.ensure(groups, field, || {
-                    "is a group but the profile has no group columns".to_owned()
-                })?;
-                by_group += u128::from(o.total);
-            }
-        }
-        c.ensure(by_group <= u128::from(self.rows), "outputs", || {
-            format!(
-                "the groups count {by_group} predictions in {} rows",
-                self.rows
-            )
-        })?;
+        self.outputs.check(
+            &c,
+            "outputs",
+            self.params.prediction.is_some(),
+            self.params.group_columns.len(),
+            self.rows,
+        )?;
         Ok(())
     }
 
@@ -1194,7 +1386,7 @@ impl ReferenceProfile {
             rows: 0,
             params: params.clone(),
             columns,
-            outputs: BTreeMap::new(),
+            outputs: OutputTally::default(),
         })
     }
 
@@ -1321,9 +1513,7 @@ impl ReferenceProfile {
             }
         }
         self.columns = merged;
-        for (k, v) in &other.outputs {
-            self.outputs.entry(k.clone()).or_default().add(*v);
-        }
+        self.outputs.add(&other.outputs);
         self.rows += other.rows;
         self.finish_where(|_| true);
         Ok(())
@@ -1339,29 +1529,59 @@ impl ReferenceProfile {
         })
     }
 
-    /// Reads a profile written by [`ReferenceProfile::to_json`], checked as
-    /// [`ReferenceProfile::check`] does.
+    /// Reads a profile written by [`ReferenceProfile::to_json`], in this format or in
+    /// format 1 (whose output counts were keyed by text: they are read into keys where
+    /// that is unambiguous).
     ///
     /// # Errors
-    /// [`DriftError::Serialization`] for text without a `format_version`,
-    /// [`DriftError::UnsupportedFormatVersion`] for a profile from another format, and
-    /// [`DriftError::Core`] ([`mlops_core::CoreError::InvalidState`], naming the field) for
-    /// a malformed or inconsistent profile.
+    /// [`DriftError::Serialization`] for malformed JSON (a group listed twice included),
+    /// [`DriftError::UnsupportedFormatVersion`] for a profile from a newer format, and
+    /// [`DriftError::AmbiguousGroups`] for format 1 output counts that cannot be told apart
+    /// (a group called `"(all)"` or `"(missing)"`, a value holding `", col="`): rebuild
+    /// such a profile from the training data.
     pub fn from_json(json: &str) -> Result<Self, DriftError> {
         #[derive(Deserialize)]
         struct Version {
             format_version: u32,
         }
-        let v: Version = serde_json::from_str(json).map_err(|e| DriftError::Serialization {
+        let serde_err = |e: serde_json::Error| DriftError::Serialization {
             message: e.to_string(),
-        })?;
-        if v.format_version != PROFILE_FORMAT_VERSION {
-            return Err(DriftError::UnsupportedFormatVersion {
-                found: v.format_version,
+        };
+        let v: Version = serde_json::from_str(json).map_err(serde_err)?;
+        match v.format_version {
+            PROFILE_FORMAT_VERSION => {
+                let p: Self =
+                    mlops_core::state::from_json::<RawProfile, _, _>("ReferenceProfile", json)?;
+                check_params(&p.params)?;
+                Ok(p)
+            }
+            1 => {
+                let mut value: serde_json::Value = serde_json::from_str(json).map_err(serde_err)?;
+                let object = value
+                    .as_object_mut()
+                    .ok_or_else(|| DriftError::Serialization {
+                        message: "a profile is a JSON object".to_owned(),
+                    })?;
+                let old: BTreeMap<String, OutputCounts> = match object.remove("outputs") {
+                    Some(o) => serde_json::from_value(o).map_err(serde_err)?,
+                    None => BTreeMap::new(),
+                };
+                object.insert(
+                    "outputs".to_owned(),
+                    serde_json::to_value(OutputTally::default()).map_err(serde_err)?,
+                );
+                object.insert("format_version".to_owned(), PROFILE_FORMAT_VERSION.into());
+                let mut p: Self = serde_json::from_value(value).map_err(serde_err)?;
+                check_params(&p.params)?;
+                p.outputs = OutputTally::from_v1(old, &p.params.group_columns)?;
+                p.check_profile()?;
+                Ok(p)
+            }
+            found => Err(DriftError::UnsupportedFormatVersion {
+                found,
                 supported: PROFILE_FORMAT_VERSION,
-            });
+            }),
         }
-        mlops_core::state::from_json::<RawProfile, _, _>("ReferenceProfile", json)
     }
 }
 

@@ -1,12 +1,11 @@
 //! The drift report: what [`DriftMonitor::evaluate`](crate::DriftMonitor::evaluate) returns.
 
-use std::collections::BTreeMap;
-
+use mlops_core::GroupKey;
 use serde::{Deserialize, Serialize};
 
 use crate::DriftError;
 use crate::correction::Correction;
-use crate::profile::{ColumnKind, OutputCounts};
+use crate::profile::{ColumnKind, OutputCounts, OutputTally};
 use crate::proportion::ProportionResult;
 
 /// The overall verdict of a report.
@@ -64,8 +63,9 @@ pub struct ServiceCounters {
     pub errors: u64,
     /// Rows that arrived for a window already discarded (time windows only).
     pub late_rows: u64,
-    /// Positive predictions and rows with a prediction, per group (`"(all)"` overall).
-    pub predictions: BTreeMap<String, OutputCounts>,
+    /// Positive predictions and rows with a prediction, over all rows and per group;
+    /// `None` when the profile has no prediction column.
+    pub predictions: Option<OutputTally>,
 }
 
 /// Input drift of one feature.
@@ -113,11 +113,15 @@ pub struct FeatureDrift {
     pub note: Option<String>,
 }
 
-/// The share of positive predictions of one group.
+/// The share of positive predictions of one group, or of all rows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutputDrift {
-    /// The group (`"(all)"` for all rows).
-    pub group: String,
+    /// The group's key (one value per group column, `null` for a missing value); `None`
+    /// for all rows ([`DriftReport::output_overall`]).
+    pub group: Option<GroupKey>,
+    /// The group's name: its key's label (unambiguous among the groups), or
+    /// [`mlops_core::ALL_ROWS_LABEL`] (`"(all)"`, which no group's label is) for all rows.
+    pub name: String,
     /// Training counts.
     pub training: OutputCounts,
     /// Window counts.
@@ -146,7 +150,9 @@ pub struct DriftReport {
     pub counters: ServiceCounters,
     /// Input drift per feature, in profile order.
     pub features: Vec<FeatureDrift>,
-    /// Output rate per group (`"(all)"` first).
+    /// Output rate over all rows; `None` without a prediction column (or without rows).
+    pub output_overall: Option<OutputDrift>,
+    /// Output rate per group, in key order (empty without group columns).
     pub outputs: Vec<OutputDrift>,
     /// The p-value threshold (applied to corrected p-values).
     pub alpha: f64,

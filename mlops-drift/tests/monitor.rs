@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::{assert_rel, tol};
+use mlops_core::{GroupKey, GroupValue};
 use mlops_drift::monitor::FeatureTest;
 use mlops_drift::report::FeatureDrift;
 use mlops_drift::table::{ColumnData, Table};
@@ -205,16 +206,23 @@ fn feature_statistics_equal_the_direct_functions() {
         let (x, n) = rows.fold((0u64, 0u64), |(x, n), i| (x + d.pred[i] as u64, n + 1));
         (x, n)
     };
-    for (name, g) in [("(all)", None), ("A", Some("A")), ("B", Some("B"))] {
+    for g in [None, Some("A"), Some("B")] {
         let (x0, n0) = share(&train, 0, train.len(), g);
         let (x, n) = share(&live, 0, live.len(), g);
         let direct = proportion_drift(x0, n0, x, n, 0.95).unwrap();
-        let o = r.outputs.iter().find(|o| o.group == name).unwrap();
+        let o = match g {
+            None => r.output_overall.as_ref().unwrap(),
+            Some(g) => r
+                .outputs
+                .iter()
+                .find(|o| o.group == Some(GroupKey(vec![GroupValue::from(g)])))
+                .unwrap(),
+        };
         assert_eq!(o.test, Some(direct));
         assert_eq!((o.training.positives, o.training.total), (x0, n0));
         assert_eq!(o.out_of_interval, direct.out_of_exact_interval);
     }
-    assert_eq!(r.outputs[0].group, "(all)");
+    assert!(r.outputs.iter().all(|o| o.group.is_some()));
     // The report is JSON.
     let json: serde_json::Value = serde_json::from_str(&r.to_json().unwrap()).unwrap();
     assert_eq!(json["status"], "alert");
@@ -328,12 +336,19 @@ fn concurrent_ingestion_loses_no_rows() {
     assert_eq!(r.window.rows as usize, n);
     assert_eq!(r.window.batches, r.counters.requests);
     let positives: u64 = live.pred[..n].iter().map(|&p| p as u64).sum();
-    assert_eq!(r.counters.predictions["(all)"].positives, positives);
-    assert_eq!(r.outputs[0].production.positives, positives);
+    let predictions = r.counters.predictions.as_ref().unwrap();
+    assert_eq!(predictions.all.positives, positives);
+    assert_eq!(
+        r.output_overall.as_ref().unwrap().production.positives,
+        positives
+    );
     let a = (0..n)
         .filter(|&i| live.group[i].as_deref() == Some("A"))
         .count() as u64;
-    assert_eq!(r.counters.predictions["A"].total, a);
+    assert_eq!(
+        predictions.groups[&GroupKey(vec![GroupValue::from("A")])].total,
+        a
+    );
     // Every value arrived: the KS test equals the direct one on all rows.
     let ks = ks_2samp(
         &finite(&train.income),

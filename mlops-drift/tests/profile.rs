@@ -14,6 +14,7 @@ use arrow_array::{
     StringArray, StringViewArray,
 };
 use common::{assert_rel, tol};
+use mlops_core::{GroupKey, GroupValue};
 use mlops_drift::profile::{ColumnSummary, NumericValues, PROFILE_FORMAT_VERSION};
 use mlops_drift::sketch::QuantileSketch;
 use mlops_drift::table::{ColumnData, Table};
@@ -279,10 +280,10 @@ fn json_round_trip_exact_sketched_categorical_and_outputs() {
         assert_eq!(numeric(&p, "x").is_exact(), cap > n);
         let back = ReferenceProfile::from_json(&p.to_json().unwrap()).unwrap();
         assert_eq!(back, p);
-        let all = p.outputs["(all)"];
+        let all = p.outputs.all;
         assert_eq!(all.total, n as u64);
         assert_eq!(all.positives, (0..n).filter(|i| i % 3 == 0).count() as u64);
-        let missing_group = p.outputs["(missing)"];
+        let missing_group = p.outputs.groups[&GroupKey(vec![GroupValue::Missing])];
         assert_eq!(
             missing_group.total,
             c.iter().filter(|v| v.is_none()).count() as u64

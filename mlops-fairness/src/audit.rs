@@ -100,7 +100,8 @@ impl Default for AuditParams {
 /// One group's (or the whole population's) counts and rates.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupMetrics {
-    /// The group's name (`"overall"` for the whole population).
+    /// The group's name: its key's label, [`mlops_core::ALL_ROWS_LABEL`] (`"(all)"`, which
+    /// no group's label is) for the whole population.
     pub name: String,
     /// The group's key; `None` for the whole population.
     pub key: Option<GroupKey>,
@@ -639,7 +640,7 @@ pub fn audit(
         _ => None,
     };
     let overall = metrics(
-        "overall".to_owned(),
+        mlops_core::ALL_ROWS_LABEL.to_owned(),
         None,
         total,
         total_rows,

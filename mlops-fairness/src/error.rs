@@ -88,6 +88,27 @@ pub enum FairnessError {
         reason: String,
     },
 
+    /// A group value has another type than the policy's values of that column (a str where
+    /// it was fitted on ints, say): it could never match a fitted group, and a fallback
+    /// would silently decide every such row.
+    #[error(
+        "group column `{column}` holds the {found} {value} (row {index}), but the policy was \
+         fitted on {expected} values in that column: pass the column with the type it was \
+         fitted with"
+    )]
+    GroupTypeMismatch {
+        /// The group column.
+        column: String,
+        /// The first row holding the value.
+        index: usize,
+        /// The value: an integer in decimal, a string in double quotes.
+        value: String,
+        /// Its type (`int` or `str`).
+        found: String,
+        /// The type of the column's values at fit time.
+        expected: String,
+    },
+
     /// A parameter is outside its domain.
     #[error("parameter `{name}` = {value} is invalid: {reason}")]
     InvalidParameter {

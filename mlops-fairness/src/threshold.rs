@@ -9,7 +9,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use mlops_core::{BinaryTask, ConfusionMatrix, CostMatrix, GroupKey, Groups, SortedCounts};
+use mlops_core::{
+    BinaryTask, ConfusionMatrix, CostMatrix, GroupKey, GroupValue, Groups, SortedCounts,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{FairnessError, Result};
@@ -783,13 +785,67 @@ impl ThresholdPolicy {
             .map(|i| self.groups[i].rule)
     }
 
+    /// Refuses an unseen `key` that could never match a fitted one: another number of
+    /// columns, or a value of another type than the fitted values of its column.
+    fn check_kinds(
+        &self,
+        key: &GroupKey,
+        columns: &[String],
+        first_row: impl Fn() -> usize,
+    ) -> Result<()> {
+        let Some(fitted) = self.groups.first() else {
+            return Ok(());
+        };
+        if fitted.key.0.len() != key.0.len() {
+            return Err(FairnessError::invalid_parameter(
+                "groups",
+                format!("{} column(s) [{}]", key.0.len(), columns.join(", ")),
+                format!(
+                    "the policy was fitted on {} group column(s) [{}]",
+                    fitted.key.0.len(),
+                    self.group_columns.join(", ")
+                ),
+            ));
+        }
+        for (c, value) in key.0.iter().enumerate() {
+            if matches!(value, GroupValue::Missing) {
+                continue;
+            }
+            // The kinds of the column's fitted values (one, as a column holds one kind).
+            let expected = self
+                .groups
+                .iter()
+                .filter_map(|g| g.key.0.get(c))
+                .find(|v| !matches!(v, GroupValue::Missing))
+                .map(GroupValue::kind);
+            if let Some(expected) = expected
+                && expected != value.kind()
+            {
+                return Err(FairnessError::GroupTypeMismatch {
+                    column: columns.get(c).cloned().unwrap_or_default(),
+                    index: first_row(),
+                    value: match value {
+                        GroupValue::Str(s) => format!("{s:?}"),
+                        other => other.to_string(),
+                    },
+                    found: value.kind().to_owned(),
+                    expected: expected.to_owned(),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Flags for new rows. Boundary draws come from `draw(row)` (a uniform in `[0, 1)`),
     /// used only for randomized rules; see [`uniform_from_seed`] and [`uniform_from_key`].
     /// Rows of groups unseen at fit time take `fallback` when given.
     ///
     /// # Errors
     /// [`FairnessError::Core`] for non-finite scores or misaligned groups;
-    /// [`FairnessError::UnseenGroup`] for a group unknown to the policy without a fallback.
+    /// [`FairnessError::UnseenGroup`] for a group unknown to the policy without a fallback;
+    /// [`FairnessError::GroupTypeMismatch`] for a value of another type than the fitted
+    /// values of its column, and [`FairnessError::InvalidParameter`] for another number of
+    /// group columns (fallback or not: such rows could never match a fitted group).
     pub fn predict<'a>(
         &self,
         scores: impl Into<ndarray::ArrayView1<'a, f64>>,
@@ -801,18 +857,24 @@ impl ThresholdPolicy {
         mlops_core::check_len("groups", groups.len(), "y_score", scores.len())?;
         mlops_core::check_finite("y_score", &scores)?;
         let mut rules = Vec::with_capacity(groups.n_groups());
+        let first_row = |id: usize| {
+            groups
+                .ids()
+                .iter()
+                .position(|&g| g as usize == id)
+                .unwrap_or(0)
+        };
         for (id, key) in groups.keys().iter().enumerate() {
-            match (self.rule_for(key), fallback) {
+            let rule = self.rule_for(key);
+            if rule.is_none() {
+                self.check_kinds(key, groups.columns(), || first_row(id))?;
+            }
+            match (rule, fallback) {
                 (Some(r), _) | (None, Some(r)) => rules.push(r),
                 (None, None) => {
-                    let index = groups
-                        .ids()
-                        .iter()
-                        .position(|&g| g as usize == id)
-                        .unwrap_or(0);
                     return Err(FairnessError::UnseenGroup {
                         group: key.to_string(),
-                        index,
+                        index: first_row(id),
                     });
                 }
             }
@@ -948,7 +1010,12 @@ struct UncheckedPolicy {
 
 impl TryFrom<UncheckedPolicy> for ThresholdPolicy {
     type Error = FairnessError;
-    fn try_from(p: UncheckedPolicy) -> Result<Self> {
+    fn try_from(mut p: UncheckedPolicy) -> Result<Self> {
+        // Names are labels of the keys; files from before labels were unambiguous joined
+        // intersectional values with a bare " & ", so they are derived again from the keys.
+        for g in &mut p.groups {
+            g.name = g.key.to_string();
+        }
         let policy = Self {
             format_version: p.format_version,
             library_version: p.library_version,

@@ -150,6 +150,18 @@ pub fn core_err(e: CoreError) -> PyErr {
                 vec![("column", obj(py, column)), ("group", obj(py, level))],
             ),
             CoreError::NoGroupColumns => ("GroupError", vec![]),
+            CoreError::MixedGroupTypes {
+                column,
+                int_value,
+                str_value,
+            } => (
+                "GroupError",
+                vec![
+                    ("column", obj(py, column)),
+                    ("int_value", obj(py, int_value)),
+                    ("str_value", obj(py, str_value)),
+                ],
+            ),
             CoreError::InvalidParameter {
                 name,
                 value,
@@ -344,6 +356,10 @@ pub fn drift_err(e: DriftError) -> PyErr {
                 "ProfileError",
                 vec![("column", obj(py, column)), ("reason", obj(py, reason))],
             ),
+            DriftError::AmbiguousGroups { group, reason } => (
+                "ProfileError",
+                vec![("group", obj(py, group)), ("reason", obj(py, reason))],
+            ),
             DriftError::UnsupportedFormatVersion { found, supported } => (
                 "ProfileError",
                 vec![("found", obj(py, found)), ("supported", obj(py, supported))],
@@ -402,6 +418,22 @@ pub fn fairness_err(e: FairnessError) -> PyErr {
             FairnessError::UnseenGroup { group, index } => (
                 "GroupError",
                 vec![("group", obj(py, group)), ("index", obj(py, index))],
+            ),
+            FairnessError::GroupTypeMismatch {
+                column,
+                index,
+                value,
+                found,
+                expected,
+            } => (
+                "GroupError",
+                vec![
+                    ("column", obj(py, column)),
+                    ("index", obj(py, index)),
+                    ("group", obj(py, value)),
+                    ("found", obj(py, found)),
+                    ("expected", obj(py, expected)),
+                ],
             ),
             FairnessError::Infeasible {
                 rate,

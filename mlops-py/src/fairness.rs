@@ -3,8 +3,9 @@
 use mlops_core::CostMatrix;
 use mlops_core::Groups;
 use mlops_fairness::{
-    AuditParams, Constraint, Decision, FairnessError, GroupAudit, GroupRule, RATE_NAMES,
-    ThresholdPolicy, ThresholdSearch, audit as run_audit, uniform_from_key, uniform_from_seed,
+    AuditParams, Constraint, Decision, FairnessError, GroupAudit, GroupMetrics, GroupRule,
+    RATE_NAMES, ThresholdPolicy, ThresholdSearch, audit as run_audit, uniform_from_key,
+    uniform_from_seed,
 };
 use numpy::{IntoPyArray, PyArray1, PyArrayMethods};
 use pyo3::prelude::*;
@@ -12,7 +13,7 @@ use pyo3::types::PyDict;
 
 use crate::convert::{TaskInputs, extract_column, extract_optional};
 use crate::errors::{core_err, fairness_err, input_type_error};
-use crate::groups::extract_groups;
+use crate::groups::{extract_groups, key_to_py};
 use crate::metrics::PyCostMatrix;
 
 fn json_err(e: serde_json::Error) -> PyErr {
@@ -21,6 +22,10 @@ fn json_err(e: serde_json::Error) -> PyErr {
 
 /// Per-group thresholds fitted under a fairness constraint (see :func:`equal_opportunity`),
 /// with the rates and costs they achieve and what the alternatives would cost.
+///
+/// Dict views are keyed by group: the value itself for one sensitive column (an int stays
+/// an int, a str a str), a tuple of values for several; :meth:`predict` takes group
+/// columns of the types the policy was fitted on.
 #[pyclass(frozen, name = "ThresholdPolicy", module = "mlops_audit.fairness")]
 pub struct PyThresholdPolicy(pub ThresholdPolicy);
 
@@ -71,7 +76,7 @@ impl PyThresholdPolicy {
         self.no_bands("thresholds")?;
         let d = PyDict::new(py);
         for g in &self.0.groups {
-            d.set_item(&g.name, g.rule.threshold)?;
+            d.set_item(key_to_py(py, &g.key)?, g.rule.threshold)?;
         }
         Ok(d)
     }
@@ -83,7 +88,7 @@ impl PyThresholdPolicy {
         self.no_bands("rules")?;
         let d = PyDict::new(py);
         for g in &self.0.groups {
-            d.set_item(&g.name, rule_tuple(g.rule))?;
+            d.set_item(key_to_py(py, &g.key)?, rule_tuple(g.rule))?;
         }
         Ok(d)
     }
@@ -94,7 +99,7 @@ impl PyThresholdPolicy {
     fn steps<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
         for g in &self.0.groups {
-            d.set_item(&g.name, g.rule.steps())?;
+            d.set_item(key_to_py(py, &g.key)?, g.rule.steps())?;
         }
         Ok(d)
     }
@@ -104,7 +109,10 @@ impl PyThresholdPolicy {
     fn group_rates<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
         for g in &self.0.groups {
-            d.set_item(&g.name, (g.confusion.fpr(), g.confusion.tpr()))?;
+            d.set_item(
+                key_to_py(py, &g.key)?,
+                (g.confusion.fpr(), g.confusion.tpr()),
+            )?;
         }
         Ok(d)
     }
@@ -114,7 +122,7 @@ impl PyThresholdPolicy {
     fn rates<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
         for g in &self.0.groups {
-            d.set_item(&g.name, g.rate)?;
+            d.set_item(key_to_py(py, &g.key)?, g.rate)?;
         }
         Ok(d)
     }
@@ -348,6 +356,17 @@ pub fn equal_opportunity(
     Ok(PyThresholdPolicy(policy))
 }
 
+/// The Python key of an audited group (every group has a key; only the overall row has none).
+fn audit_key<'py>(py: Python<'py>, g: &GroupMetrics) -> PyResult<Bound<'py, PyAny>> {
+    match &g.key {
+        Some(k) => key_to_py(py, k),
+        None => Err(crate::errors::parameter_error(
+            "audit",
+            format!("group {:?} has no key", g.name),
+        )),
+    }
+}
+
 /// A group audit (see :func:`audit`): per-group counts and rates, disparities, warnings
 /// and optional bootstrap intervals.
 #[pyclass(frozen, eq, name = "GroupAudit", module = "mlops_audit.fairness")]
@@ -381,12 +400,19 @@ impl PyGroupAudit {
     fn warnings(&self) -> Vec<String> {
         self.0.warnings.clone()
     }
-    /// Group names, in report order.
+    /// Group names (labels for people, each naming one group), in report order.
     #[getter]
     fn group_names(&self) -> Vec<String> {
         self.0.groups.iter().map(|g| g.name.clone()).collect()
     }
-    /// ``{group: value}`` of one rate (``"fpr"``, ``"tpr"``, ...); ``None`` where undefined.
+    /// Group keys, in report order: the keys of :meth:`rate` (the value itself for one
+    /// sensitive column, a tuple of values for several).
+    #[getter]
+    fn group_keys<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyAny>>> {
+        self.0.groups.iter().map(|g| audit_key(py, g)).collect()
+    }
+    /// ``{group: value}`` of one rate (``"fpr"``, ``"tpr"``, ...), keyed as :attr:`group_keys`;
+    /// ``None`` where undefined.
     fn rate<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyDict>> {
         if !RATE_NAMES.contains(&name) && name != "accuracy" {
             return Err(crate::errors::parameter_error(
@@ -406,7 +432,7 @@ impl PyGroupAudit {
                 "selection_rate" => r.selection_rate,
                 _ => r.accuracy,
             };
-            d.set_item(&g.name, v)?;
+            d.set_item(audit_key(py, g)?, v)?;
         }
         Ok(d)
     }
@@ -467,7 +493,8 @@ impl PyGroupAudit {
 /// Audits a decision rule group by group.
 ///
 /// The rule is one of: ``threshold`` (flag when ``y_score >= threshold``, for everyone),
-/// ``thresholds`` (a dict ``{group: threshold}``, or a :class:`ThresholdPolicy` with
+/// ``thresholds`` (a dict ``{group: threshold}`` keyed as :meth:`GroupAudit.rate` is: the
+/// value for one sensitive column, a tuple for several; or a :class:`ThresholdPolicy` with
 /// deterministic rules), or ``y_pred`` (hard 0/1 decisions). The core test is the largest
 /// gap of ``constraint`` (FPR by default) against ``tolerance``. ``bootstrap`` > 0 adds
 /// percentile intervals from that many stratified, seeded replicates.
@@ -536,40 +563,51 @@ pub fn audit<'py>(
     Ok(PyGroupAudit(report))
 }
 
-/// Per-group thresholds from a dict `{group name: threshold}` or a deterministic policy.
+/// Per-group thresholds from a dict `{group: threshold}` (keyed as the policy's and audit's
+/// views are: the value for one column, a tuple for several) or a deterministic policy.
 fn thresholds_by_group(obj: &Bound<'_, PyAny>, groups: &Groups) -> PyResult<Vec<f64>> {
-    let lookup: std::collections::HashMap<String, f64> =
-        if let Ok(policy) = obj.cast::<PyThresholdPolicy>() {
-            let p = &policy.get().0;
-            if p.params.randomized {
-                return Err(crate::errors::parameter_error(
-                    "thresholds",
-                    "a randomized policy has no single threshold per group; audit its \
-                     decisions with y_pred=policy.predict(...)"
-                        .to_owned(),
-                ));
-            }
-            p.groups
-                .iter()
-                .map(|g| (g.name.clone(), g.rule.threshold))
-                .collect()
-        } else {
-            obj.extract().map_err(|_| {
-                input_type_error(
-                    "thresholds must be a dict {group: threshold} or a ThresholdPolicy".into(),
-                    Some("thresholds"),
-                )
-            })?
-        };
+    let missing = |key: &mlops_core::GroupKey| {
+        let python = key_to_py(obj.py(), key)
+            .and_then(|k| k.repr())
+            .map_or_else(|_| key.to_string(), |r| r.to_string());
+        crate::errors::parameter_error(
+            "thresholds",
+            format!("no threshold for group {python} (keys are the groups' values)"),
+        )
+    };
+    if let Ok(policy) = obj.cast::<PyThresholdPolicy>() {
+        let p = &policy.get().0;
+        if p.params.randomized {
+            return Err(crate::errors::parameter_error(
+                "thresholds",
+                "a randomized policy has no single threshold per group; audit its \
+                 decisions with y_pred=policy.predict(...)"
+                    .to_owned(),
+            ));
+        }
+        return groups
+            .keys()
+            .iter()
+            .map(|k| p.rule_for(k).map(|r| r.threshold).ok_or_else(|| missing(k)))
+            .collect();
+    }
+    let dict = obj.cast::<PyDict>().map_err(|_| {
+        input_type_error(
+            "thresholds must be a dict {group: threshold} or a ThresholdPolicy".into(),
+            Some("thresholds"),
+        )
+    })?;
     groups
         .keys()
         .iter()
         .map(|k| {
-            let name = k.to_string();
-            lookup.get(&name).copied().ok_or_else(|| {
-                crate::errors::parameter_error(
-                    "thresholds",
-                    format!("no threshold for group {name:?}"),
+            let t = dict
+                .get_item(key_to_py(obj.py(), k)?)?
+                .ok_or_else(|| missing(k))?;
+            t.extract::<f64>().map_err(|_| {
+                input_type_error(
+                    format!("the threshold of group {k} must be a number"),
+                    Some("thresholds"),
                 )
             })
         })

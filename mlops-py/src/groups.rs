@@ -13,8 +13,9 @@ use arrow_array::types::{
 };
 use arrow_array::{Array, ArrayRef};
 use arrow_schema::DataType;
-use mlops_core::{CoreError, GroupColumn, GroupValue, Groups};
+use mlops_core::{CoreError, GroupColumn, GroupKey, GroupValue, Groups};
 use numpy::{PyArray1, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
+use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyList, PyString, PyTuple};
 use pyo3_arrow::input::AnyArray;
@@ -381,11 +382,28 @@ fn is_list_of_columns(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
     let Some(first) = seq.try_iter()?.next() else {
         return Ok(false);
     };
+    // A column has a length; a scalar (str, int, None, a numpy scalar such as int64) has
+    // not, or is a str.
     let first = first?;
-    Ok(!(first.cast::<PyString>().is_ok()
-        || first.cast::<PyInt>().is_ok()
-        || first.cast::<PyBool>().is_ok()
-        || first.is_none()))
+    Ok(first.hasattr("__len__")? && first.cast::<PyString>().is_err())
+}
+
+/// A group key as Python keys it in dict views: the value itself for one column (an int
+/// stays an int, a str a str, a missing value is `None`), a tuple of them for several.
+/// Distinct keys stay distinct (`1` and `"1"` are different dict keys), unlike their labels.
+pub fn key_to_py<'py>(py: Python<'py>, key: &GroupKey) -> PyResult<Bound<'py, PyAny>> {
+    let value = |v: &GroupValue| match v {
+        GroupValue::Int(i) => i.into_bound_py_any(py),
+        GroupValue::Str(s) => s.into_bound_py_any(py),
+        GroupValue::Missing => Ok(py.None().into_bound(py)),
+    };
+    match key.0.as_slice() {
+        [one] => value(one),
+        many => {
+            let values = many.iter().map(value).collect::<PyResult<Vec<_>>>()?;
+            Ok(PyTuple::new(py, values)?.into_any())
+        }
+    }
 }
 
 /// Reads `groups`: one column, or several combined into intersectional groups.

@@ -15,7 +15,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use arrow_array::{ArrayRef, RecordBatch};
-use mlops_core::{GroupColumn, Groups};
+use mlops_core::{GroupColumn, GroupValue, Groups};
 use mlops_drift::monitor::FeatureTest;
 use mlops_drift::table::{ColumnData, Table, arrow_column};
 use mlops_drift::{
@@ -234,7 +234,15 @@ fn fixed_width_text<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Owned<
         .map_err(|e| input_type_error(format!("column `{name}`: {e}"), Some(name)))?;
     Ok(Owned::Factorized {
         codes: groups.ids().to_vec(),
-        levels: groups.keys().iter().map(ToString::to_string).collect(),
+        // The raw strings (not the keys' labels, which quote some of them).
+        levels: groups
+            .keys()
+            .iter()
+            .map(|k| match k.0.as_slice() {
+                [GroupValue::Str(s)] => s.clone(),
+                _ => k.to_string(),
+            })
+            .collect(),
     })
 }
 

@@ -43,7 +43,8 @@ def build() -> tuple[report.Report, fairness.ThresholdPolicy, fairness.GroupAudi
                              auc=0.71))
     roc = fairness.roc_by_group_svg(y, score, groups, policy=policy, title=h1)
     bars = report.rate_bars_svg(
-        {g: (single.rate("fpr")[g], fair.rate("fpr")[g]) for g in fair.group_names},
+        {name: (single.rate("fpr")[k], fair.rate("fpr")[k])
+         for name, k in zip(fair.group_names, fair.group_keys)},
         before=h2, after=h3, title=h0)
     frontier = fairness.frontier_svg(y, score, groups, chosen_tolerance=0.05, title=h2)
     reliability = calibration.reliability_diagram_svg(y, score, groups=groups, title=h3)

@@ -97,7 +97,7 @@ def test_intersectional_groups_and_errors():
     sex = np.where(np.arange(300) % 2 == 0, "f", "m")
     report = calibration_by_group(y, p, {"g": g, "sex": sex})
     assert report.columns == ["g", "sex"]
-    assert "a & f" in report.groups
+    assert ("a", "f") in report.groups
     with pytest.raises(errors.LengthMismatchError):
         calibration_by_group(y, p, g[:-1])
     bad = p.copy()

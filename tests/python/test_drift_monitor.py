@@ -97,7 +97,8 @@ def test_report_matches_scipy_and_statsmodels(seed):
     rej, corrected, _, _ = multitest.multipletests(pvals, alpha=0.05, method="fdr_bh")
     assert_close([f["pvalue_corrected"] for f in r.features], corrected)
     assert [f["drifted"] for f in r.features] == list(rej)
-    assert r.status == ("alert" if any(rej) or any(o["out_of_interval"] for o in r.outputs) else "ok")
+    outputs = [r.output_overall, *r.outputs]
+    assert r.status == ("alert" if any(rej) or any(o["out_of_interval"] for o in outputs) else "ok")
 
     n_nan = int(np.isnan(live["income"]).sum())
     n_inf = int(np.isinf(live["income"]).sum())
@@ -105,9 +106,11 @@ def test_report_matches_scipy_and_statsmodels(seed):
     assert (f["current_nan"], f["current_infinite"]) == (n_nan, n_inf)
     assert_close(f["current_missing_rate"], (n_nan + n_inf) / len(live["income"]))
 
-    for o in r.outputs:
-        mask_t = np.ones(len(train["pred"]), bool) if o["group"] == "(all)" else train["group"] == o["group"]
-        mask_l = np.ones(len(live["pred"]), bool) if o["group"] == "(all)" else live["group"] == o["group"]
+    assert [o["group"] for o in r.outputs] == ["A", "B"]
+    for o in outputs:
+        overall = o is r.output_overall
+        mask_t = np.ones(len(train["pred"]), bool) if overall else train["group"] == o["group"]
+        mask_l = np.ones(len(live["pred"]), bool) if overall else live["group"] == o["group"]
         x0, n0 = int(train["pred"][mask_t].sum()), int(mask_t.sum())
         x, n = int(live["pred"][mask_l].sum()), int(mask_l.sum())
         assert (o["training"]["positives"], o["training"]["total"]) == (x0, n0)
@@ -182,7 +185,7 @@ def test_profile_summaries_merge_and_json():
     data = loans(3, 1000)
     profile = ReferenceProfile.from_data(data)
     d = profile.to_dict()
-    assert d["format_version"] == profile.format_version == 1
+    assert d["format_version"] == profile.format_version == 2
     assert profile.rows == 1000
     assert dict(profile.columns) == {
         "income": "numeric", "age": "numeric", "housing": "categorical",
@@ -249,8 +252,8 @@ def test_concurrent_ingest_from_threads_counts_every_row():
     r = monitor.evaluate()
     n = len(live["pred"])
     assert r.counters["rows"] == n and r.counters["requests"] == 320
-    assert r.counters["predictions"]["(all)"]["positives"] == int(live["pred"].sum())
-    assert r.counters["predictions"]["A"]["total"] == int((live["group"] == "A").sum())
+    assert r.counters["predictions"]["all"]["positives"] == int(live["pred"].sum())
+    assert r.counters["predictions"]["groups"]["A"]["total"] == int((live["group"] == "A").sum())
     ref = st.ks_2samp(finite(train["income"]), finite(live["income"]))
     assert_close(r.feature("income")["statistic"], ref.statistic)
 

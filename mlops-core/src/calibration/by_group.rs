@@ -13,7 +13,7 @@ use crate::calibration::metrics::{
 };
 use crate::calibration::spiegelhalter::{SpiegelhalterResult, spiegelhalter_z};
 use crate::error::{CoreError, Result};
-use crate::groups::Groups;
+use crate::groups::{GroupKey, Groups};
 use crate::input::BinaryTask;
 
 /// Checked parameters of [`calibration_by_group`].
@@ -60,7 +60,9 @@ impl Default for CalibrationByGroupParams {
 /// The calibration of one group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupCalibration {
-    /// The group's name (its key, as text).
+    /// The group's key: its identity.
+    pub key: GroupKey,
+    /// The group's name (its key's label, for people).
     pub group: String,
     /// Rows in the group.
     pub rows: usize,
@@ -91,7 +93,9 @@ pub struct WorstGroup {
     /// The metric: `brier`, `log_loss`, `ece`, `mce`, `debiased_squared_ece` (largest value
     /// is worst), `hosmer_lemeshow`, `spiegelhalter` (smallest p-value is worst).
     pub metric: String,
-    /// The worst group (the first in group order at a tie).
+    /// The worst group's key (the first in group order at a tie).
+    pub key: GroupKey,
+    /// Its name (the key's label).
     pub group: String,
     /// Its value of the metric (the p-value for the two tests).
     pub value: f64,
@@ -118,14 +122,15 @@ fn undefined_is_none<T>(r: Result<T>) -> Result<Option<T>> {
 }
 
 fn one_group(
-    name: String,
+    key: &GroupKey,
     task: &BinaryTask<'_>,
     params: &CalibrationByGroupParams,
 ) -> Result<GroupCalibration> {
     let reliability = reliability_curve(task, params.n_bins, params.strategy)?;
     let (ece, mce) = calibration_error(&reliability);
     Ok(GroupCalibration {
-        group: name,
+        key: key.clone(),
+        group: key.to_string(),
         rows: task.len(),
         weight: task.positive_weight() + task.negative_weight(),
         brier: brier_score(task)?,
@@ -192,24 +197,24 @@ pub fn calibration_by_group(
     }
     let weighted = task.weights().is_some();
     let run = |g: usize| -> Result<GroupCalibration> {
-        let name = groups.keys()[g].to_string();
+        let key = &groups.keys()[g];
         let sub = BinaryTask::new(&scores[g][..], &labels[g][..])?;
         let sub = if weighted {
             sub.with_weights(&weights[g][..]).map_err(|e| match e {
                 CoreError::AllWeightsZero { .. } => CoreError::AllWeightsZero {
-                    input: format!("sample_weight of group {name}"),
+                    input: format!("sample_weight of group {key}"),
                 },
                 other => other,
             })?
         } else {
             sub
         };
-        one_group(name, &sub, params)
+        one_group(key, &sub, params)
     };
     let per_group: Vec<GroupCalibration> = crate::parallel::try_map_range(k > 1, k, run)?;
     let mut worst = Vec::new();
     let mut pick = |metric: &str, value: &dyn Fn(&GroupCalibration) -> Option<f64>, max: bool| {
-        let mut best: Option<(&str, f64)> = None;
+        let mut best: Option<(&GroupCalibration, f64)> = None;
         for g in &per_group {
             if let Some(v) = value(g) {
                 let better = match best {
@@ -217,14 +222,15 @@ pub fn calibration_by_group(
                     Some((_, b)) => (max && v > b) || (!max && v < b),
                 };
                 if better {
-                    best = Some((&g.group, v));
+                    best = Some((g, v));
                 }
             }
         }
         if let Some((group, value)) = best {
             worst.push(WorstGroup {
                 metric: metric.to_owned(),
-                group: group.to_owned(),
+                key: group.key.clone(),
+                group: group.group.clone(),
                 value,
             });
         }

@@ -24,7 +24,7 @@
 //! are either wholly in it or not at all. Restoring checks everything the monitor relies
 //! on ([`DriftMonitor::from_state`]).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{DriftMonitor, MonitorConfig, Shard, Window, WindowState, lock};
 use crate::DriftError;
-use crate::profile::{ALL_GROUPS, ColumnSummary, OutputCounts, ReferenceProfile};
+use crate::profile::{ColumnSummary, OutputTally, ReferenceProfile};
 
 /// The format version of [`MonitorState`] written by this crate.
 pub const MONITOR_STATE_FORMAT_VERSION: u32 = 1;
@@ -60,7 +60,7 @@ pub struct MonitorState {
 struct ShardState {
     /// At most two, ascending by index.
     windows: Vec<WindowSnapshot>,
-    predictions: BTreeMap<String, OutputCounts>,
+    predictions: OutputTally,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,7 +69,7 @@ struct WindowSnapshot {
     rows: u64,
     batches: u64,
     columns: Vec<ColumnSummary>,
-    outputs: BTreeMap<String, OutputCounts>,
+    outputs: OutputTally,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -104,47 +104,20 @@ fn snapshot(w: &WindowState) -> WindowSnapshot {
 
 const CHECK: Checker = Checker::new("DriftMonitor");
 
-/// Prediction counts: positives within totals, totals within `rows`, groups only where
-/// the profile has group columns, and (`overall`) the overall count present.
+/// Prediction counts, checked as the profile's are.
 fn check_outputs(
     field: &str,
-    outputs: &BTreeMap<String, OutputCounts>,
+    outputs: &OutputTally,
     profile: &ReferenceProfile,
     rows: u64,
-    overall: bool,
 ) -> Result<(), DriftError> {
-    if profile.params.prediction.is_none() {
-        CHECK.ensure(outputs.is_empty(), field, || {
-            "holds prediction counts but the profile has no prediction column".to_owned()
-        })?;
-        return Ok(());
-    }
-    if overall {
-        CHECK.ensure(outputs.contains_key(ALL_GROUPS), field, || {
-            format!("lacks the overall counts under {ALL_GROUPS:?}")
-        })?;
-    }
-    let grouped = !profile.params.group_columns.is_empty();
-    let mut by_group: u128 = 0;
-    for (g, o) in outputs {
-        let field = format!("{field}[{g:?}]");
-        CHECK.ensure(o.positives <= o.total, field.clone(), || {
-            format!("has {} positives out of {}", o.positives, o.total)
-        })?;
-        CHECK.ensure(o.total <= rows, field.clone(), || {
-            format!("counts {} predictions in {rows} rows", o.total)
-        })?;
-        if g != ALL_GROUPS {
-            CHECK.ensure(grouped, field, || {
-                "is a group but the profile has no group columns".to_owned()
-            })?;
-            by_group += u128::from(o.total);
-        }
-    }
-    CHECK.ensure(by_group <= u128::from(rows), field, || {
-        format!("the groups count {by_group} predictions in {rows} rows")
-    })?;
-    Ok(())
+    outputs.check(
+        &CHECK,
+        field,
+        profile.params.prediction.is_some(),
+        profile.params.group_columns.len(),
+        rows,
+    )
 }
 
 impl DriftMonitor {
@@ -283,7 +256,6 @@ impl DriftMonitor {
                 &shard.predictions,
                 &monitor.profile,
                 c.rows,
-                false,
             )?;
             let mut slots = Vec::with_capacity(shard.windows.len());
             for (j, w) in shard.windows.into_iter().enumerate() {
@@ -408,7 +380,7 @@ impl DriftMonitor {
                 )
             })?;
         }
-        check_outputs(&field("outputs"), &w.outputs, &self.profile, w.rows, true)
+        check_outputs(&field("outputs"), &w.outputs, &self.profile, w.rows)
     }
 
     /// The monitor's state as JSON (see [`DriftMonitor::state`]).

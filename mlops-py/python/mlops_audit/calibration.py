@@ -45,7 +45,7 @@ from mlops_audit._mlops_audit import (
     log_loss,
     reliability_diagram_svg,
 )
-from mlops_audit.results import TestResult
+from mlops_audit.results import TestResult, _group_key
 
 __all__ = [
     "BetaCalibrator",
@@ -183,30 +183,35 @@ def spiegelhalter_z(y_true: Any, y_prob: Any, *, sample_weight: Any = None) -> T
 class CalibrationByGroup:
     """Calibration per group (see :func:`calibration_by_group`).
 
-    ``groups``: ``{name: {"rows", "weight", "brier", "log_loss", "ece", "mce",
-    "debiased_squared_ece", "hosmer_lemeshow", "spiegelhalter"}}`` (the two tests as
-    :class:`~mlops_audit.results.TestResult`; these three are ``None`` where undefined);
-    ``reliability``: ``{name: ReliabilityCurve}``; ``worst``: ``{metric: group name}``
-    (largest value, or smallest p-value for the two tests).
+    Dicts are keyed by group: the value itself for one sensitive column (an int stays an
+    int), a tuple of values for several. ``groups``: ``{group: {"rows", "weight", "brier",
+    "log_loss", "ece", "mce", "debiased_squared_ece", "hosmer_lemeshow", "spiegelhalter"}}``
+    (the two tests as :class:`~mlops_audit.results.TestResult`; these three are ``None``
+    where undefined); ``reliability``: ``{group: ReliabilityCurve}``; ``worst``:
+    ``{metric: group}`` (largest value, or smallest p-value for the two tests); ``names``:
+    ``{group: name}``, the label shown in tables and legends.
     """
 
     def __init__(self, data: dict[str, Any]) -> None:
         self._data = data
         self.columns: list[str] = list(data["columns"])
-        self.groups: dict[str, dict[str, Any]] = {}
-        self.reliability: dict[str, ReliabilityCurve] = {}
+        self.groups: dict[Any, dict[str, Any]] = {}
+        self.reliability: dict[Any, ReliabilityCurve] = {}
+        self.names: dict[Any, str] = {}
         for g in data["groups"]:
-            entry = {k: v for k, v in g.items() if k not in ("group", "reliability")}
+            key = _group_key(g["key"])
+            entry = {k: v for k, v in g.items() if k not in ("key", "group", "reliability")}
             hl = entry["hosmer_lemeshow"]
             entry["hosmer_lemeshow"] = None if hl is None else TestResult(
                 "HosmerLemeshowResult", hl)
             sz = entry["spiegelhalter"]
             entry["spiegelhalter"] = None if sz is None else TestResult("SpiegelhalterResult", sz)
-            self.groups[g["group"]] = entry
-            self.reliability[g["group"]] = ReliabilityCurve(g["reliability"])
-        self.worst: dict[str, str] = {w["metric"]: w["group"] for w in data["worst"]}
+            self.groups[key] = entry
+            self.reliability[key] = ReliabilityCurve(g["reliability"])
+            self.names[key] = g["group"]
+        self.worst: dict[str, Any] = {w["metric"]: _group_key(w["key"]) for w in data["worst"]}
 
-    def metric(self, name: str) -> dict[str, Any]:
+    def metric(self, name: str) -> dict[Any, Any]:
         """One metric for every group: ``{group: value}``."""
         return {g: entry[name] for g, entry in self.groups.items()}
 
@@ -230,13 +235,15 @@ class CalibrationByGroup:
 
         head = "".join(f"<th>{c}</th>" for c in ["group", *columns, "HL p", "Spiegelhalter p"])
         rows = []
-        for name, entry in self.groups.items():
+        for key, entry in self.groups.items():
             tests = [None if entry[t] is None else entry[t].pvalue
                      for t in ("hosmer_lemeshow", "spiegelhalter")]
             cells = "".join(f"<td>{cell(entry[c])}</td>" for c in columns)
             cells += "".join(f"<td>{cell(v)}</td>" for v in tests)
-            rows.append(f"<tr><th style='text-align:left'>{html.escape(name)}</th>{cells}</tr>")
-        worst = ", ".join(f"{html.escape(k)}: {html.escape(v)}" for k, v in self.worst.items())
+            name = html.escape(self.names[key])
+            rows.append(f"<tr><th style='text-align:left'>{name}</th>{cells}</tr>")
+        worst = ", ".join(f"{html.escape(k)}: {html.escape(self.names[v])}"
+                          for k, v in self.worst.items())
         return (f"<table><caption>Calibration by group (worst: {worst})</caption>"
                 f"<tr>{head}</tr>{''.join(rows)}</table>")
 
@@ -270,8 +277,9 @@ def plot_reliability_diagram(y_true: Any, y_prob: Any, *, n_bins: int = 10,
         curves = {"all": reliability_curve(y_true, y_prob, n_bins=n_bins, strategy=strategy,
                                            sample_weight=sample_weight)}
     else:
-        curves = calibration_by_group(y_true, y_prob, groups, n_bins=n_bins, strategy=strategy,
-                                      sample_weight=sample_weight).reliability
+        by_group = calibration_by_group(y_true, y_prob, groups, n_bins=n_bins,
+                                        strategy=strategy, sample_weight=sample_weight)
+        curves = {by_group.names[k]: c for k, c in by_group.reliability.items()}
     ax.plot([0, 1], [0, 1], linestyle="--", color=_GREY, linewidth=1,
             label="perfectly calibrated")
     for i, (name, curve) in enumerate(curves.items()):

@@ -81,7 +81,7 @@ from mlops_audit._mlops_audit import (
     _wasserstein_json,
     ks_2samp,
 )
-from mlops_audit.results import TestResult
+from mlops_audit.results import TestResult, _group_key
 
 __all__: list[str] = [
     "KsResult",
@@ -217,18 +217,31 @@ class DriftReport:
     Sections (attributes, also in :meth:`to_dict`): ``status`` (``"ok"``, ``"alert"`` or
     ``"no_data"``), ``reasons`` (human-readable), ``window`` (kind, index, complete, rows,
     batches, start/end of time windows), ``counters`` (requests, rows, errors, late_rows,
-    positive predictions per group since creation), ``features`` (one dict per feature:
-    test, statistic, pvalue, pvalue_corrected, effect_size, drifted, approximate,
-    missing rates, NaN/inf counts, unseen categories, note), ``outputs`` (per group:
-    training and production counts and shares, the Wilson and Clopper-Pearson intervals and
-    two-proportion test in ``test``, ``out_of_interval``), ``alpha``, ``correction``,
+    and ``predictions``: positive predictions since creation, ``{"all": counts, "groups":
+    {group: counts}}``, ``None`` without a prediction column), ``features`` (one dict per
+    feature: test, statistic, pvalue, pvalue_corrected, effect_size, drifted, approximate,
+    missing rates, NaN/inf counts, unseen categories, note), ``output_overall`` (all rows)
+    and ``outputs`` (one per group, ``group`` its key and ``name`` its label): training and
+    production counts and shares, the Wilson and Clopper-Pearson intervals and
+    two-proportion test in ``test``, ``out_of_interval``; ``alpha``, ``correction``,
     ``ignored_columns``. Undefined values are ``None``.
+
+    A group is keyed by its values, as Python would: the category text itself for one
+    group column (``None`` for a missing value, which equals no text), a tuple for several.
+    :meth:`to_dict` and :meth:`to_json` give the JSON content, where a key is a list.
     """
 
     def __init__(self, fields: dict[str, Any]) -> None:
         self._fields = fields
         for key, value in fields.items():
             setattr(self, key, value)
+        self.outputs = [{**o, "group": _group_key(o["group"])} for o in fields["outputs"]]
+        predictions = fields["counters"]["predictions"]
+        if predictions is not None:
+            groups = {_group_key(g["key"]): {"positives": g["positives"], "total": g["total"]}
+                      for g in predictions["groups"]}
+            self.counters = {**fields["counters"],
+                             "predictions": {"all": predictions["all"], "groups": groups}}
 
     @property
     def drifted(self) -> list[str]:

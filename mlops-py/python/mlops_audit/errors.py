@@ -110,7 +110,9 @@ class ZeroWeightsError(InputError):
 
 
 class GroupError(InputError):
-    """A group column is unusable (``e.column``, and ``e.index``/``e.group`` where known)."""
+    """A group column is unusable (``e.column``, and ``e.index``/``e.group`` where known;
+    ``e.int_value``/``e.str_value`` for a column mixing ints and strings, ``e.found``/
+    ``e.expected`` for a group of another type than a policy was fitted on)."""
 
 
 class ParameterError(MlopsError, ValueError):
@@ -160,7 +162,8 @@ class ColumnTypeError(MlopsError, TypeError):
 
 class ProfileError(InputError):
     """A reference profile cannot be used: profiles that do not merge, an unsupported
-    format version or malformed JSON (``e.column``/``e.reason``, or ``e.found``/
+    format version, output counts of a format 1 profile that cannot be told apart, or
+    malformed JSON (``e.column``/``e.reason``, ``e.group``/``e.reason``, or ``e.found``/
     ``e.supported``)."""
 
 

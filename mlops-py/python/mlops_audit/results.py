@@ -12,6 +12,13 @@ from typing import Any
 __all__ = ["TestResult"]
 
 
+def _group_key(values: list[Any]) -> Any:
+    """A group key read from JSON (a list, one value per sensitive column) as the key of
+    dict views: the value itself for one column (int, str, or ``None`` for missing), a tuple
+    for several."""
+    return values[0] if len(values) == 1 else tuple(values)
+
+
 class TestResult:
     """The result of a statistical test.
 
