@@ -221,7 +221,8 @@ pub fn delong<'a, L: crate::input::BinaryLabel + 'a>(
     let var = (var_a + var_b - 2.0 * covariance).max(0.0);
     let std_error = var.sqrt();
     let statistic = (std_error > 0.0).then(|| difference / std_error);
-    let half = normal_quantile(1.0 - (1.0 - level) / 2.0) * std_error;
+    // The upper-tail quantile of (1 - level) / 2, without rounding 1 - (1 - level) / 2.
+    let half = -normal_quantile((1.0 - level) / 2.0) * std_error;
     Ok(DelongResult {
         auc_champion: auc_a,
         auc_challenger: auc_b,

@@ -47,7 +47,8 @@ fn finish(
     // As scipy: two-sided intervals split 1 - level; one-sided ones put it all in one tail.
     let (ci_low, ci_high) = match alternative {
         Alternative::TwoSided => {
-            let h = quantile_unchecked(1.0 - (1.0 - level) / 2.0, df) * std_error;
+            // The upper-tail quantile of (1 - level) / 2, without rounding 1 - (1 - level) / 2.
+            let h = -quantile_unchecked((1.0 - level) / 2.0, df) * std_error;
             (difference - h, difference + h)
         }
         Alternative::Greater => (

@@ -171,8 +171,10 @@ def mann_whitney(a: Any, b: Any, *, alternative: str = "two-sided",
     ``a`` against ``b`` in scipy's order (``"greater"``: ``a`` tends to be larger).
 
     ``method="auto"`` follows scipy: exact when one sample has at most 8 values and there
-    are no ties, asymptotic otherwise. Fields: ``statistic`` (U of ``a``), ``pvalue``,
-    ``u_b``, ``z``, ``exact``, ``ties``.
+    are no ties, asymptotic otherwise (also where the exact distribution would need more
+    than 2^25 terms, e.g. 8 values against tens of millions with U near its middle;
+    ``exact`` says which was used). ``method="exact"`` raises a ``ParameterError`` there.
+    Fields: ``statistic`` (U of ``a``), ``pvalue``, ``u_b``, ``z``, ``exact``, ``ties``.
     """
     return TestResult("MannWhitneyResult",
                       json.loads(_mann_whitney_json(a, b, alternative, method)))
