@@ -6,8 +6,6 @@
 //! in parallel for large inputs, then merged); every query afterwards is a lookup or a
 //! linear sweep over the distinct scores.
 
-use rayon::prelude::*;
-
 use crate::confusion::ConfusionMatrix;
 use crate::groups::Groups;
 use crate::input::{BinaryTask, check_len};
@@ -135,11 +133,7 @@ impl SortedCounts {
         )?;
         let members = rows_by_group(groups);
         let build = |rows: &Vec<u32>| Self::from_rows(task, Some(rows));
-        Ok(if crate::parallel::enabled() {
-            members.par_iter().map(build).collect()
-        } else {
-            members.iter().map(build).collect()
-        })
+        Ok(crate::parallel::map(&members, build))
     }
 
     fn from_classes<R: ClassRun + ?Sized>(pos: &mut R, neg: &mut R) -> Self {

@@ -49,7 +49,6 @@ use std::str::FromStr;
 
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::DriftError;
@@ -564,15 +563,10 @@ fn permutation_pvalue(
         usize::from(a2_of(labels, &pooled.groups, &pooled.sizes, variant, s) >= threshold)
     };
     let init = || (pooled.labels.clone(), Scratch::new(k));
-    let hits: usize = if mlops_core::parallel::enabled() {
-        (0..resamples)
-            .into_par_iter()
-            .map_init(init, |st, r| one(r, st))
-            .sum()
-    } else {
-        let mut st = init();
-        (0..resamples).map(|r| one(r, &mut st)).sum()
-    };
+    let hits: usize =
+        mlops_core::parallel::map_range_init(true, resamples, init, |st, r| one(r, st))
+            .into_iter()
+            .sum();
     (
         (hits + 1) as f64 / (resamples + 1) as f64,
         resamples,

@@ -1100,12 +1100,7 @@ fn ksone_sf_pruned(n: u64, d: f64, prune: bool) -> f64 {
         .filter(|&b| bound_ln[b as usize] >= cut)
         .collect();
     let sum_of = |blocks: &[u64]| -> Vec<f64> {
-        if blocks.len() > 2 && mlops_core::parallel::enabled() {
-            use rayon::prelude::*;
-            blocks.par_iter().map(|&b| block_sum(b)).collect()
-        } else {
-            blocks.iter().map(|&b| block_sum(b)).collect()
-        }
+        mlops_core::parallel::map_range(blocks.len() > 2, blocks.len(), |k| block_sum(blocks[k]))
     };
     let mut sums = vec![0.0_f64; blocks as usize];
     for (&b, v) in wanted.iter().zip(sum_of(&wanted)) {

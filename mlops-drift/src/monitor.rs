@@ -57,7 +57,6 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::categorical::{CategoricalParams, categorical_drift};
@@ -574,19 +573,11 @@ impl DriftMonitor {
             s.add_column(col)?;
             Ok(s)
         };
-        let columns: Vec<ColumnSummary> = if parallel(batch.rows(), self.features.len()) {
-            self.features
-                .par_iter()
-                .zip(self.names.par_iter())
-                .map(one)
-                .collect::<Result<_, _>>()?
-        } else {
-            self.features
-                .iter()
-                .zip(&self.names)
-                .map(one)
-                .collect::<Result<_, _>>()?
-        };
+        let columns: Vec<ColumnSummary> = mlops_core::parallel::try_map_range(
+            parallel(batch.rows(), self.features.len()),
+            self.features.len().min(self.names.len()),
+            |k| one((&self.features[k], &self.names[k])),
+        )?;
         let mut outputs = BTreeMap::new();
         if let Some(spec) = &self.profile.params.prediction {
             count_outputs(
@@ -796,11 +787,8 @@ impl DriftMonitor {
                 .resolve(reference.kind());
             feature_drift(name, test, reference, cur, &self.config)
         };
-        let mut features: Vec<FeatureDrift> = if mlops_core::parallel::enabled() && jobs.len() > 1 {
-            jobs.par_iter().map(run).collect::<Result<_, _>>()?
-        } else {
-            jobs.iter().map(run).collect::<Result<_, _>>()?
-        };
+        let mut features: Vec<FeatureDrift> =
+            mlops_core::parallel::try_map(jobs.len() > 1, &jobs, run)?;
 
         // A p-value outside [0, 1] (none is expected) is reported as undefined rather than
         // failing the whole report.

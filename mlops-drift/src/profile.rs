@@ -25,7 +25,6 @@
 
 use std::collections::BTreeMap;
 
-use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
@@ -841,11 +840,8 @@ impl ReferenceProfile {
             check_fits(&c.name, c.summary.kind(), col)?;
             c.summary.add_column(col)
         };
-        if parallel(table.rows(), self.columns.len()) {
-            self.columns.par_iter_mut().try_for_each(add)?;
-        } else {
-            self.columns.iter_mut().try_for_each(add)?;
-        }
+        let spread = parallel(table.rows(), self.columns.len());
+        mlops_core::parallel::try_for_each_mut(spread, &mut self.columns, add)?;
         self.rows += table.rows() as u64;
         Ok(())
     }
@@ -867,11 +863,8 @@ impl ReferenceProfile {
             })
             .max()
             .unwrap_or(0);
-        if parallel(largest, self.columns.len()) {
-            self.columns.par_iter_mut().for_each(sort);
-        } else {
-            self.columns.iter_mut().for_each(sort);
-        }
+        let spread = parallel(largest, self.columns.len());
+        mlops_core::parallel::for_each_mut(spread, &mut self.columns, sort);
     }
 
     /// The column called `name`.
@@ -988,9 +981,10 @@ impl ReferenceProfile {
     }
 }
 
-/// Whether per-column work on `rows` rows is worth spreading over threads.
+/// Whether per-column work on `rows` rows is worth spreading over threads (where the
+/// switch in [`mlops_core::parallel`] allows it).
 pub(crate) fn parallel(rows: usize, columns: usize) -> bool {
-    columns > 1 && rows >= 20_000 && mlops_core::parallel::enabled()
+    columns > 1 && rows >= 20_000
 }
 
 fn check_params(params: &ProfileParams) -> Result<(), DriftError> {

@@ -4,7 +4,6 @@
 use mlops_core::{BinaryTask, ConfusionMatrix, GroupKey, Groups, Rates, SortedCounts};
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{FairnessError, Result};
@@ -558,25 +557,22 @@ impl GroupAudit {
         }
         let samplers: Vec<GroupSampler> = members.into_iter().map(GroupSampler::new).collect();
         let constraint = self.params.constraint;
-        let draws: Vec<Vec<Rates>> = (0..replicates)
-            .into_par_iter()
-            .map(|r| {
-                let mut rng = replicate_rng(seed, r);
-                samplers
-                    .iter()
-                    .map(|s| {
-                        let c = s.draw(&mut rng);
-                        ConfusionMatrix {
-                            tp: c[0],
-                            fp: c[1],
-                            tn: c[2],
-                            fn_: c[3],
-                        }
-                        .rates()
-                    })
-                    .collect()
-            })
-            .collect();
+        let draws: Vec<Vec<Rates>> = mlops_core::parallel::map_range(true, replicates, |r| {
+            let mut rng = replicate_rng(seed, r);
+            samplers
+                .iter()
+                .map(|s| {
+                    let c = s.draw(&mut rng);
+                    ConfusionMatrix {
+                        tp: c[0],
+                        fp: c[1],
+                        tn: c[2],
+                        fn_: c[3],
+                    }
+                    .rates()
+                })
+                .collect()
+        });
         let groups_ci = (0..samplers.len())
             .map(|g| {
                 RATE_NAMES

@@ -1,7 +1,6 @@
 //! Every calibration metric per group, with the worst group named per metric: does a
 //! score of 0.2 mean the same risk in every protected group?
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::calibration::check_probabilities;
@@ -207,11 +206,7 @@ pub fn calibration_by_group(
         };
         one_group(name, &sub, params)
     };
-    let per_group: Vec<GroupCalibration> = if crate::parallel::enabled() && k > 1 {
-        (0..k).into_par_iter().map(run).collect::<Result<_>>()?
-    } else {
-        (0..k).map(run).collect::<Result<_>>()?
-    };
+    let per_group: Vec<GroupCalibration> = crate::parallel::try_map_range(k > 1, k, run)?;
     let mut worst = Vec::new();
     let mut pick = |metric: &str, value: &dyn Fn(&GroupCalibration) -> Option<f64>, max: bool| {
         let mut best: Option<(&str, f64)> = None;

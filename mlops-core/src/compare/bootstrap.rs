@@ -21,7 +21,6 @@
 
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::compare::{normal_quantile, normal_sf};
@@ -206,11 +205,9 @@ impl SortedModel {
         let mut order: Vec<u32> = (0..scores.len() as u32).collect();
         // `+ 0.0` makes -0.0 and 0.0 one score.
         let key = |i: u32| scores[i as usize] + 0.0;
-        if scores.len() >= 1 << 15 && crate::parallel::enabled() {
-            order.par_sort_unstable_by(|&i, &j| key(i).total_cmp(&key(j)));
-        } else {
-            order.sort_unstable_by(|&i, &j| key(i).total_cmp(&key(j)));
-        }
+        crate::parallel::sort_unstable_by(scores.len() >= 1 << 15, &mut order, |&i, &j| {
+            key(i).total_cmp(&key(j))
+        });
         let ends = (1..=order.len())
             .filter(|&k| k == order.len() || key(order[k - 1]) != key(order[k]))
             .map(|k| k as u32)
@@ -692,17 +689,8 @@ pub fn paired_bootstrap<'a, L: BinaryLabel + 'a>(
         fill_multiplicities(m, params.seed, r);
         paired.metrics(Some(m)).map(|(x, y)| y - x)
     };
-    let replicates: Vec<Option<f64>> = if crate::parallel::enabled() {
-        (0..params.n_resamples)
-            .into_par_iter()
-            .map_init(|| vec![0u32; n], replicate)
-            .collect()
-    } else {
-        let mut m = vec![0u32; n];
-        (0..params.n_resamples)
-            .map(|r| replicate(&mut m, r))
-            .collect()
-    };
+    let replicates: Vec<Option<f64>> =
+        crate::parallel::map_range_init(true, params.n_resamples, || vec![0u32; n], replicate);
     let mut valid: Vec<f64> = replicates.iter().flatten().copied().collect();
     let degenerate = params.n_resamples - valid.len();
     valid.sort_unstable_by(f64::total_cmp);
