@@ -192,6 +192,11 @@ pub enum CoreError {
         /// Why it is undefined.
         reason: String,
     },
+
+    /// The computation was cancelled through its [`crate::cancel::CancelToken`] before it
+    /// finished; there is no partial result.
+    #[error("the computation was cancelled before it finished")]
+    Cancelled,
 }
 
 /// Result alias for `mlops-core`.

@@ -21,6 +21,7 @@
 
 pub mod bound;
 pub mod calibration;
+pub mod cancel;
 pub mod compare;
 pub mod confusion;
 pub mod cost;

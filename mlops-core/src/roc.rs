@@ -8,7 +8,8 @@ use crate::input::BinaryTask;
 use crate::sorted::SortedCounts;
 
 /// A ROC curve: one point per distinct score, ties grouped, as scikit-learn's `roc_curve`
-/// with `drop_intermediate=False`.
+/// with `drop_intermediate=False` ([`SortedCounts::roc_curve`]), or without the points it
+/// drops with `drop_intermediate=True` ([`SortedCounts::roc_curve_dropping_intermediate`]).
 ///
 /// Point 0 is `(0, 0)` at threshold `+inf` (nothing predicted positive); point `i > 0` is the
 /// rule `score >= thresholds[i]`; the last point is `(1, 1)`.
@@ -89,6 +90,46 @@ impl SortedCounts {
     /// # Errors
     /// [`CoreError::UndefinedMetric`] when only one class has weight.
     pub fn roc_curve(&self) -> Result<RocCurve> {
+        self.roc_points(|_| true)
+    }
+
+    /// The ROC curve without its intermediate points, as scikit-learn's `roc_curve` with
+    /// `drop_intermediate=True` (its default): with three or more distinct scores, the
+    /// point of a score other than the highest and the lowest is dropped when the step into
+    /// it equals the step out of it, in both weighted positives and weighted negatives
+    /// (scikit-learn's zero second differences of the cumulative counts). Such a point lies
+    /// on the segment joining its neighbours, so the curve and its area are unchanged.
+    /// Steps that are proportional but not equal (a collinear corner) are kept, as
+    /// scikit-learn keeps them.
+    ///
+    /// The steps are compared exactly. Unweighted, or with integer weights, every sum is
+    /// exact and the points equal scikit-learn's; with fractional weights scikit-learn
+    /// decides on its rounded running sums, so a point collinear only up to rounding may be
+    /// kept by one and dropped by the other (it lies on the curve either way).
+    ///
+    /// # Errors
+    /// [`CoreError::UndefinedMetric`] when only one class has weight.
+    ///
+    /// # Examples
+    /// ```
+    /// use mlops_core::{BinaryTask, SortedCounts};
+    /// // Steps (tp, fp) down the scores: (1, 0), (1, 0), (1, 0), (0, 1), (0, 1): the
+    /// // points at 0.8 and 0.6 are in the middle of straight runs.
+    /// let scores = [0.9, 0.8, 0.7, 0.6, 0.5];
+    /// let task = BinaryTask::new(&scores[..], &[1, 1, 1, 0, 0][..])?;
+    /// let roc = SortedCounts::new(&task).roc_curve_dropping_intermediate()?;
+    /// assert_eq!(roc.thresholds, [f64::INFINITY, 0.9, 0.7, 0.5]);
+    /// assert_eq!(roc.tpr, [0.0, 1.0 / 3.0, 1.0, 1.0]);
+    /// # Ok::<(), mlops_core::CoreError>(())
+    /// ```
+    pub fn roc_curve_dropping_intermediate(&self) -> Result<RocCurve> {
+        let (bp, bn) = (self.block_pos(), self.block_neg());
+        let last = self.len().saturating_sub(1);
+        self.roc_points(|j| j == 0 || j >= last || bp[j] != bp[j + 1] || bn[j] != bn[j + 1])
+    }
+
+    /// `(0, 0)` at `+inf`, then the point of each block `j` for which `keep(j)`.
+    fn roc_points(&self, keep: impl Fn(usize) -> bool) -> Result<RocCurve> {
         need_both_classes(self, "ROC curve")?;
         let (p, n) = (self.total_pos(), self.total_neg());
         let len = self.len() + 1;
@@ -98,15 +139,18 @@ impl SortedCounts {
         fpr.push(0.0);
         tpr.push(0.0);
         thresholds.push(f64::INFINITY);
-        for ((&t, &cp), &cn) in self
+        for (j, ((&t, &cp), &cn)) in self
             .thresholds()
             .iter()
             .zip(self.cum_pos())
             .zip(self.cum_neg())
+            .enumerate()
         {
-            fpr.push(cn / n);
-            tpr.push(cp / p);
-            thresholds.push(t);
+            if keep(j) {
+                fpr.push(cn / n);
+                tpr.push(cp / p);
+                thresholds.push(t);
+            }
         }
         Ok(RocCurve {
             fpr,

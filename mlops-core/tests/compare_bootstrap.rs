@@ -169,3 +169,47 @@ fn bad_parameters_and_inputs_are_errors() {
         Err(CoreError::LengthMismatch { .. })
     ));
 }
+
+#[test]
+fn a_cancelled_bootstrap_stops_with_cancelled_and_no_result() {
+    use mlops_core::cancel::{CancelToken, with_token};
+    use mlops_core::compare::MAX_RESAMPLES;
+    use std::time::{Duration, Instant};
+    let n = 2000;
+    let y: Vec<bool> = (0..n).map(|i| i % 3 == 0).collect();
+    let a: Vec<f64> = (0..n)
+        .map(|i| f64::from((i * 7 % 17) as u32) / 17.0)
+        .collect();
+    let b: Vec<f64> = (0..n)
+        .map(|i| f64::from((i * 5 % 13) as u32) / 13.0)
+        .collect();
+    // A million replicates: minutes of work unless cancelled.
+    let params = BootstrapParams::new(BootstrapMetric::Auc, MAX_RESAMPLES, 1, 0.95).unwrap();
+    let run = || paired_bootstrap(&y[..], &a[..], &b[..], None, None, &params);
+    let token = CancelToken::new();
+    token.cancel();
+    assert!(matches!(with_token(&token, run), Err(CoreError::Cancelled)));
+    // Cancelled from another thread while the replicates run.
+    let token = CancelToken::new();
+    let remote = token.clone();
+    let canceller = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(200));
+        remote.cancel();
+    });
+    let start = Instant::now();
+    let r = with_token(&token, run);
+    canceller.join().unwrap();
+    assert!(matches!(r, Err(CoreError::Cancelled)), "{r:?}");
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+    // A token that is never cancelled changes nothing.
+    let few = BootstrapParams::new(BootstrapMetric::Auc, 50, 1, 0.95).unwrap();
+    let plain = paired_bootstrap(&y[..], &a[..], &b[..], None, None, &few).unwrap();
+    let under = with_token(&CancelToken::new(), || {
+        paired_bootstrap(&y[..], &a[..], &b[..], None, None, &few)
+    });
+    assert_eq!(under.unwrap(), plain);
+}

@@ -122,6 +122,36 @@ proptest! {
     }
 
     #[test]
+    fn dropping_intermediate_points_follows_the_second_differences(rows in rows(40)) {
+        // Dyadic weights: every sum below is exact, so the rule is decided without rounding.
+        let rows: Vec<_> = rows.into_iter().map(|(s, y, w)| (s, y, if w == 3.7 { 3.75 } else { w })).collect();
+        let (s, y, w) = unzip(&rows);
+        let Some(counts) = weighted(&s, &y, &w) else { return Ok(()) };
+        let (Ok(full), Ok(sparse)) = (counts.roc_curve(), counts.roc_curve_dropping_intermediate()) else {
+            return Ok(());
+        };
+        // scikit-learn's rule on the direct counts at each distinct score (point 0, +inf,
+        // aside): keep the first, the last, and every point where tp or fp turns.
+        let t = &full.thresholds[1..];
+        let at: Vec<(f64, f64)> = t.iter().map(|&x| { let cm = brute_confusion(&s, &y, &w, x); (cm.tp, cm.fp) }).collect();
+        let mut expected = vec![f64::INFINITY];
+        for j in 0..t.len() {
+            let turns = j == 0 || j + 1 == t.len() || {
+                let (a, b, c) = (at[j - 1], at[j], at[j + 1]);
+                (c.0 - b.0) - (b.0 - a.0) != 0.0 || (c.1 - b.1) - (b.1 - a.1) != 0.0
+            };
+            if turns {
+                expected.push(t[j]);
+            }
+        }
+        prop_assert_eq!(&sparse.thresholds, &expected);
+        for (i, &x) in sparse.thresholds.iter().enumerate() {
+            let k = full.thresholds.iter().position(|&f| f == x).unwrap();
+            prop_assert_eq!((sparse.fpr[i], sparse.tpr[i]), (full.fpr[k], full.tpr[k]));
+        }
+    }
+
+    #[test]
     fn confusion_lookup_equals_one_pass(rows in rows(40), t in -1.0f64..1.0) {
         let (s, y, w) = unzip(&rows);
         let Ok(task) = BinaryTask::new(&s[..], &y[..]).and_then(|t| t.with_weights(&w[..])) else { return Ok(()) };

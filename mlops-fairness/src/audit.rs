@@ -808,9 +808,13 @@ impl GroupAudit {
     /// stratified bootstrap: group sizes stay fixed), decisions stay those of the audit,
     /// and replicates run in parallel, each from its own seed derived from `seed`.
     ///
+    /// Cancellable: under a cancelled [`mlops_core::cancel::CancelToken`] it stops within
+    /// about one replicate per thread.
+    ///
     /// # Errors
     /// [`FairnessError::InvalidParameter`] for `replicates == 0` or a level outside (0, 1);
-    /// [`FairnessError::Core`] for inputs that do not match the audit.
+    /// [`FairnessError::Core`] for inputs that do not match the audit, or
+    /// [`mlops_core::CoreError::Cancelled`] when cancelled.
     pub fn with_bootstrap(
         mut self,
         task: &BinaryTask<'_>,
@@ -850,7 +854,12 @@ impl GroupAudit {
         }
         let samplers: Vec<GroupSampler> = members.into_iter().map(GroupSampler::new).collect();
         let constraint = self.params.constraint;
+        // Taken on the calling thread: the replicates run on other threads.
+        let cancel = mlops_core::cancel::Checkpoint::current();
         let draws: Vec<Vec<Rates>> = mlops_core::parallel::map_range(true, replicates, |r| {
+            if cancel.cancelled() {
+                return Vec::new(); // discarded: the call returns Cancelled below
+            }
             let mut rng = replicate_rng(seed, r);
             samplers
                 .iter()
@@ -866,6 +875,7 @@ impl GroupAudit {
                 })
                 .collect()
         });
+        cancel.check()?;
         let groups_ci = (0..samplers.len())
             .map(|g| {
                 RATE_NAMES

@@ -240,3 +240,41 @@ fn bad_rules_are_errors() {
     let back: mlops_fairness::GroupAudit = serde_json::from_str(&json).unwrap();
     assert_eq!(back.groups[0].threshold, Some(f64::INFINITY));
 }
+
+#[test]
+fn a_cancelled_audit_bootstrap_stops_with_cancelled() {
+    use mlops_core::CoreError;
+    use mlops_core::cancel::{CancelToken, with_token};
+    use std::time::{Duration, Instant};
+    let (s, y, g) = lending(3000);
+    // Distinct weights: every replicate draws each row (no shortcut by kinds of rows).
+    let w: Vec<f64> = (0..s.len()).map(|i| 1.0 + i as f64 * 1e-4).collect();
+    let task = BinaryTask::new(&s[..], &y[..])
+        .unwrap()
+        .with_weights(&w[..])
+        .unwrap();
+    let groups = Groups::from_strs("g", &g).unwrap();
+    let d = Decision::Threshold(0.4);
+    let report = audit(&task, &groups, d, AuditParams::default()).unwrap();
+    let token = CancelToken::new();
+    let remote = token.clone();
+    let canceller = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(200));
+        remote.cancel();
+    });
+    let start = Instant::now();
+    // A million replicates of 3000 rows: far longer than the test, unless cancelled.
+    let r = with_token(&token, || {
+        report.with_bootstrap(&task, &groups, d, 1_000_000, 0.95, 3)
+    });
+    canceller.join().unwrap();
+    assert!(
+        matches!(r, Err(FairnessError::Core(CoreError::Cancelled))),
+        "{r:?}"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+}

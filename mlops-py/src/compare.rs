@@ -320,16 +320,20 @@ pub fn _paired_bootstrap_json(
         b.floats("score_challenger")?,
     );
     let w = w.as_ref().map(|w| w.floats("sample_weight")).transpose()?;
-    let r = detach(py, || {
-        paired_bootstrap(
-            y.view(),
-            a.view(),
-            b.view(),
-            w.as_ref().map(|w| w.view()),
-            groups.as_ref(),
-            &params,
-        )
-    })?;
+    let r = crate::detach_interruptible(
+        py,
+        || {
+            paired_bootstrap(
+                y.view(),
+                a.view(),
+                b.view(),
+                w.as_ref().map(|w| w.view()),
+                groups.as_ref(),
+                &params,
+            )
+        },
+        crate::errors::core_err,
+    )?;
     to_json(&r)
 }
 

@@ -549,17 +549,21 @@ pub fn audit<'py>(
         min_count,
         with_auc: true,
     };
-    let report = py
-        .detach(|| -> Result<GroupAudit, FairnessError> {
-            let task = views.task()?;
-            let report = run_audit(&task, &groups, decision, params)?;
-            if bootstrap > 0 {
-                report.with_bootstrap(&task, &groups, decision, bootstrap, level, seed)
-            } else {
-                Ok(report)
-            }
-        })
-        .map_err(fairness_err)?;
+    let audit = || -> Result<GroupAudit, FairnessError> {
+        let task = views.task()?;
+        let report = run_audit(&task, &groups, decision, params)?;
+        if bootstrap > 0 {
+            report.with_bootstrap(&task, &groups, decision, bootstrap, level, seed)
+        } else {
+            Ok(report)
+        }
+    };
+    // The bootstrap can run for minutes: Ctrl-C must reach it.
+    let report = if bootstrap > 0 {
+        crate::detach_interruptible(py, audit, fairness_err)?
+    } else {
+        py.detach(audit).map_err(fairness_err)?
+    };
     Ok(PyGroupAudit(report))
 }
 

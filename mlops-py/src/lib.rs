@@ -28,6 +28,67 @@ pub(crate) fn detach<T: Send>(
     py.detach(f).map_err(errors::core_err)
 }
 
+/// How often a long call looks for signals (Ctrl-C) while it runs.
+const SIGNAL_POLL: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Runs a long, cancellable computation so that Ctrl-C interrupts it promptly.
+///
+/// `f` runs on a scoped helper thread under a [`mlops_core::cancel::CancelToken`], while
+/// this thread waits with the GIL released and, every [`SIGNAL_POLL`], runs Python's
+/// signal handlers (`check_signals`). When a handler raises (KeyboardInterrupt for
+/// Ctrl-C), the token is cancelled, the helper stops at its next checkpoint (about one
+/// replicate), and that exception is raised; `f`'s result, incomplete, is dropped. Without
+/// a signal, `f`'s result or error (through `map_err`) is returned as soon as it is ready.
+/// Worth a thread only for calls that can last seconds: the bootstraps.
+pub(crate) fn detach_interruptible<T: Send, E: Send>(
+    py: Python<'_>,
+    f: impl FnOnce() -> Result<T, E> + Send,
+    map_err: impl FnOnce(E) -> PyErr,
+) -> PyResult<T> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let token = mlops_core::cancel::CancelToken::new();
+    let done = AtomicBool::new(false);
+    let waiter = std::thread::current();
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("mlops-audit-worker".into())
+            .spawn_scoped(scope, || {
+                let out = mlops_core::cancel::with_token(&token, f);
+                done.store(true, Ordering::Release);
+                waiter.unpark();
+                out
+            })
+            .map_err(|e| {
+                pyo3::exceptions::PyRuntimeError::new_err(format!(
+                    "could not start a thread for the computation: {e}"
+                ))
+            })?;
+        let mut interrupted = None;
+        while !done.load(Ordering::Acquire) {
+            // Woken early by the worker when it finishes; spurious wake-ups just loop.
+            py.detach(|| std::thread::park_timeout(SIGNAL_POLL));
+            if done.load(Ordering::Acquire) {
+                break;
+            }
+            if let Err(signal) = py.check_signals() {
+                token.cancel();
+                interrupted = Some(signal);
+                break;
+            }
+        }
+        let joined = py.detach(|| worker.join());
+        if let Some(signal) = interrupted {
+            return Err(signal);
+        }
+        match joined {
+            Ok(out) => out.map_err(map_err),
+            Err(_) => Err(pyo3::exceptions::PyRuntimeError::new_err(
+                "the computation panicked (a bug in mlops_audit: please report it)",
+            )),
+        }
+    })
+}
+
 /// Turns the library's parallelism off or on; the package calls this with ``False`` in a
 /// child process after ``os.fork()`` (rayon's pool does not survive a fork).
 #[pyfunction]

@@ -348,19 +348,33 @@ pub fn roc_auc(
     })
 }
 
-/// ROC curve ``(fpr, tpr, thresholds)``: one point per distinct score (ties grouped) plus
-/// a first point ``(0, 0)`` at threshold ``inf``, as ``sklearn.metrics.roc_curve`` with
-/// ``drop_intermediate=False``.
+/// ROC curve ``(fpr, tpr, thresholds)``, as ``sklearn.metrics.roc_curve``: a first point
+/// ``(0, 0)`` at threshold ``inf``, then one point per distinct score (ties grouped).
+///
+/// ``drop_intermediate=True`` (the default, as scikit-learn's) drops, by scikit-learn's
+/// rule, the point of every distinct score but the highest and the lowest where the step
+/// into it equals the step out of it in both weighted positives and weighted negatives
+/// (zero second differences): it lies on the segment joining its neighbours, so the curve
+/// and its area are unchanged. ``drop_intermediate=False`` keeps every point. The steps are
+/// compared exactly: unweighted or with integer weights the points equal scikit-learn's;
+/// with fractional weights scikit-learn decides on rounded running sums, so a point
+/// collinear only up to rounding may be kept by one and dropped by the other.
 #[pyfunction]
-#[pyo3(signature = (y_true, y_score, sample_weight=None))]
+#[pyo3(signature = (y_true, y_score, sample_weight=None, *, drop_intermediate=true))]
 pub fn roc_curve<'py>(
     py: Python<'py>,
     y_true: &Bound<'py, PyAny>,
     y_score: &Bound<'py, PyAny>,
     sample_weight: Option<&Bound<'py, PyAny>>,
+    drop_intermediate: bool,
 ) -> PyResult<Curve<'py>> {
     let c = with_task(py, y_true, y_score, sample_weight, |t| {
-        SortedCounts::new(t).roc_curve()
+        let counts = SortedCounts::new(t);
+        if drop_intermediate {
+            counts.roc_curve_dropping_intermediate()
+        } else {
+            counts.roc_curve()
+        }
     })?;
     Ok((
         c.fpr.into_pyarray(py),

@@ -54,7 +54,7 @@ def test_roc_curve_matches_sklearn_roc_curve_without_dropping(case: Case):
         with pytest.raises(UndefinedMetricError):
             m.roc_curve(case.y, case.s, case.w)
         return
-    fpr, tpr, thr = m.roc_curve(case.y, case.s, case.w)
+    fpr, tpr, thr = m.roc_curve(case.y, case.s, case.w, drop_intermediate=False)
     sk_fpr, sk_tpr, sk_thr = skm.roc_curve(
         case.y, case.s, sample_weight=case.w, drop_intermediate=False
     )
@@ -64,6 +64,19 @@ def test_roc_curve_matches_sklearn_roc_curve_without_dropping(case: Case):
     assert thr[0] == np.inf
     # sklearn >= 1.3 also starts at +inf; compare every threshold.
     assert_close(thr, sk_thr)
+
+
+def test_roc_curve_drops_the_points_sklearn_drops(case: Case):
+    """The default, drop_intermediate=True, as sklearn's default: the same points kept."""
+    if not case.both_classes:
+        with pytest.raises(UndefinedMetricError):
+            m.roc_curve(case.y, case.s, case.w)
+        return
+    fpr, tpr, thr = m.roc_curve(case.y, case.s, case.w)
+    sk_fpr, sk_tpr, sk_thr = skm.roc_curve(case.y, case.s, sample_weight=case.w)
+    np.testing.assert_array_equal(thr, sk_thr)
+    assert_close(fpr, sk_fpr)
+    assert_close(tpr, sk_tpr)
 
 
 # --- Confusion matrix --------------------------------------------------------------------

@@ -141,7 +141,7 @@ def test_auc_and_average_precision_lie_in_unit_interval(d):
 def test_roc_curve_is_monotone_from_origin_to_one_one(d):
     y, s, w = d
     assume(_both(y, w))
-    fpr, tpr, thr = m.roc_curve(y, s, w)
+    fpr, tpr, thr = m.roc_curve(y, s, w, drop_intermediate=False)
     assert (fpr[0], tpr[0], thr[0]) == (0.0, 0.0, np.inf)
     assert fpr[-1] == 1.0 and tpr[-1] == 1.0
     assert np.all(np.diff(fpr) >= 0)
@@ -282,3 +282,73 @@ def test_infinite_thresholds_flag_nobody_or_everybody(threshold):
     cm = m.confusion_matrix(y, s, threshold)
     flagged = cm.tp + cm.fp
     assert flagged == (0 if threshold > 0 else y.size)
+
+
+# --- ROC curve with and without intermediate points, against scikit-learn --------------
+# Weights whose every sum is exact (none, integers, multiples of 1/8), so that scikit-learn's
+# rounded running sums and ours agree and the kept points must be identical.
+EXACT_WEIGHTS = st.one_of(
+    st.none(),
+    st.integers(0, 4).map(float),
+    st.integers(0, 40).map(lambda k: k / 8),
+)
+
+
+@given(st.data())
+def test_roc_curve_equals_sklearn_with_and_without_dropping(dd):
+    import sklearn.metrics as skm
+
+    y, s, _ = dd.draw(data(scores=st.one_of(DYADIC, ANY_SCORE), max_size=60))
+    weight = dd.draw(st.sampled_from(["none", "int", "eighths"]))
+    if weight == "none":
+        w = None
+    else:
+        k = st.integers(0, 4) if weight == "int" else st.integers(0, 40)
+        w = dd.draw(hnp.arrays(np.int64, y.size, elements=k)).astype(np.float64)
+        if weight == "eighths":
+            w = w / 8
+    assume(_both(y, w))
+    for drop in (True, False):
+        fpr, tpr, thr = m.roc_curve(y, s, w, drop_intermediate=drop)
+        sk_fpr, sk_tpr, sk_thr = skm.roc_curve(y, s, sample_weight=w, drop_intermediate=drop)
+        np.testing.assert_array_equal(thr, sk_thr)
+        np.testing.assert_array_equal(fpr, sk_fpr)
+        np.testing.assert_array_equal(tpr, sk_tpr)
+
+
+@given(data(weights="float"))
+def test_dropped_roc_points_are_on_the_full_curve_with_any_weights(d):
+    """Fractional weights: the kept points are points of the full curve, the ends are kept,
+    every dropped point lies between its kept neighbours on a straight line, and the area
+    is the AUC."""
+    y, s, w = d
+    assume(_both(y, w))
+    full = m.roc_curve(y, s, w, drop_intermediate=False)
+    fpr, tpr, thr = m.roc_curve(y, s, w)
+    index = {t: i for i, t in enumerate(full[2])}
+    kept = [index[t] for t in thr]
+    assert kept == sorted(kept) and kept[0] == 0 and kept[-1] == full[2].size - 1
+    np.testing.assert_array_equal(fpr, full[0][kept])
+    np.testing.assert_array_equal(tpr, full[1][kept])
+    for a, b in zip(kept, kept[1:]):
+        for i in range(a + 1, b):
+            # Collinear with the kept neighbours (cross product zero up to rounding).
+            cross = ((full[0][i] - full[0][a]) * (full[1][b] - full[1][a])
+                     - (full[1][i] - full[1][a]) * (full[0][b] - full[0][a]))
+            assert abs(cross) <= 1e-12
+    assert_close(np.trapezoid(tpr, fpr), m.roc_auc(y, s, w))
+
+
+def test_uniform_fractional_weights_drop_what_unweighted_rows_drop():
+    """Weights 0.1 on every row scale the curve's counts, so the same points are
+    intermediate; scikit-learn's running sums of 0.1 round, which can keep some of them."""
+    import sklearn.metrics as skm
+
+    y = np.array([1, 1, 1, 1, 0, 0, 0, 0, 1, 0])
+    s = np.arange(10, 0, -1) / 10
+    w = np.full(10, 0.1)
+    ours = m.roc_curve(y, s, w)
+    unweighted = skm.roc_curve(y, s)
+    np.testing.assert_array_equal(ours[2], unweighted[2])
+    assert_close(ours[0], unweighted[0])
+    assert_close(ours[1], unweighted[1])

@@ -548,7 +548,11 @@ fn normal_cdf(z: f64) -> f64 {
 /// (the resampling is not stratified). `weights` are sample
 /// weights: a replicate draws rows uniformly and keeps each drawn row's weight.
 ///
+/// Cancellable: under a cancelled [`crate::cancel::CancelToken`] it stops within about one
+/// replicate per thread.
+///
 /// # Errors
+/// [`CoreError::Cancelled`] when cancelled;
 /// [`CoreError::EmptyInput`], [`CoreError::LengthMismatch`], [`CoreError::NotFinite`],
 /// [`CoreError::LabelNotBinary`], [`CoreError::NegativeWeight`],
 /// [`CoreError::AllWeightsZero`] for bad inputs; [`CoreError::OutOfRange`] for a Brier
@@ -656,6 +660,8 @@ pub fn paired_bootstrap<'a, L: BinaryLabel + 'a>(
             }
         }
     }
+    // Taken here, on the calling thread: the replicates run on other threads.
+    let cancel = crate::cancel::Checkpoint::current();
     let sorted = (params.metric == BootstrapMetric::Auc).then(|| {
         let (sa, sb) = crate::parallel::join(
             n >= 1 << 15,
@@ -684,13 +690,18 @@ pub fn paired_bootstrap<'a, L: BinaryLabel + 'a>(
         )
     })?;
     let difference = challenger - champion;
+    cancel.check()?;
 
     let replicate = |m: &mut Vec<u32>, r: usize| -> Option<f64> {
+        if cancel.cancelled() {
+            return None; // discarded: the call returns Cancelled below
+        }
         fill_multiplicities(m, params.seed, r);
         paired.metrics(Some(m)).map(|(x, y)| y - x)
     };
     let replicates: Vec<Option<f64>> =
         crate::parallel::map_range_init(true, params.n_resamples, || vec![0u32; n], replicate);
+    cancel.check()?;
     let mut valid: Vec<f64> = replicates.iter().flatten().copied().collect();
     let degenerate = params.n_resamples - valid.len();
     valid.sort_unstable_by(f64::total_cmp);

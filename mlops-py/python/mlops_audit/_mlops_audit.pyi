@@ -181,7 +181,11 @@ class CostOptimum:
 
 def roc_auc(y_true: _ArrayLike, y_score: _ArrayLike, sample_weight: _ArrayLike | None = None) -> float: ...
 def roc_curve(
-    y_true: _ArrayLike, y_score: _ArrayLike, sample_weight: _ArrayLike | None = None
+    y_true: _ArrayLike,
+    y_score: _ArrayLike,
+    sample_weight: _ArrayLike | None = None,
+    *,
+    drop_intermediate: bool = True,
 ) -> tuple[_FloatArray, _FloatArray, _FloatArray]: ...
 def precision_recall_curve(
     y_true: _ArrayLike, y_score: _ArrayLike, sample_weight: _ArrayLike | None = None
