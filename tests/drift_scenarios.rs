@@ -1,6 +1,6 @@
 //! The drift monitor on the simulated loan book's scenarios: a pipeline fault that blanks a
 //! quarter of `employment_years` alerts on that feature's missing share (and on nothing
-//! else), and a stable window does not alert at all.
+//! else), a stable window does not alert at all, and the report marks such features.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)] // test code: fail loudly
 
@@ -10,6 +10,7 @@ use mlops_audit::datasets::{Lending, LendingDrift, simulate_lending};
 use mlops_audit::drift::report::AlertStatus;
 use mlops_audit::drift::table::{ColumnData, Table};
 use mlops_audit::drift::{DriftMonitor, MonitorConfig, ProfileParams, ReferenceProfile};
+use mlops_audit::report::drift_section;
 
 /// The model's inputs: the six numeric features and three categorical ones.
 fn table(d: &Lending) -> Table<'_> {
@@ -65,4 +66,49 @@ fn a_pipeline_fault_alerts_on_the_missing_share_and_a_stable_window_does_not() {
         .unwrap();
     assert_eq!((t.reference_count, t.reference_total), (0, 20_000));
     assert!((t.current_rate - 0.25).abs() < 0.01, "{}", t.current_rate);
+
+    // The reviewer's report marks the feature, not only the reasons.
+    let section = drift_section(&r, "Production window: pipeline fault");
+    let features = &section.tables[0];
+    let status = features.header.iter().position(|h| h == "status").unwrap();
+    let row = |name: &str| features.rows.iter().find(|row| row[0] == name).unwrap();
+    assert_eq!(row("employment_years")[status], "MISSING");
+    assert_eq!(row("income")[status], "ok");
+}
+
+#[test]
+fn a_feature_missing_from_every_row_of_the_window_is_not_ok_in_the_report() {
+    let train = simulate_lending(2_000, 23, LendingDrift::None);
+    let profile = ReferenceProfile::from_table(&table(&train), &ProfileParams::default()).unwrap();
+    let mut live = simulate_lending(500, 24, LendingDrift::None);
+    live.income.iter_mut().for_each(|v| *v = f64::NAN);
+    let monitor = DriftMonitor::new(profile, MonitorConfig::default()).unwrap();
+    monitor.ingest(&table(&live)).unwrap();
+    let r = monitor.evaluate().unwrap();
+    assert_eq!(r.status, AlertStatus::Alert);
+    let income = r.features.iter().find(|f| f.name == "income").unwrap();
+    assert_eq!((income.test.as_deref(), income.pvalue), (None, None));
+    let section = drift_section(&r, "all missing");
+    let features = &section.tables[0];
+    let status = features.header.iter().position(|h| h == "status").unwrap();
+    let income_row = features.rows.iter().find(|row| row[0] == "income").unwrap();
+    assert_eq!(income_row[status], "MISSING");
+    // Income nearly always missing in training too: the rise (0.25 points) is below the
+    // missing-rate threshold, yet with no value in the window the feature is not "ok".
+    let mut train = simulate_lending(2_000, 23, LendingDrift::None);
+    train.income.iter_mut().skip(5).for_each(|v| *v = f64::NAN);
+    let profile = ReferenceProfile::from_table(&table(&train), &ProfileParams::default()).unwrap();
+    let monitor = DriftMonitor::new(profile, MonitorConfig::default()).unwrap();
+    monitor.ingest(&table(&live)).unwrap();
+    let r = monitor.evaluate().unwrap();
+    assert_eq!(r.status, AlertStatus::Alert);
+    assert!(!r.features.iter().any(|f| f.missing_drifted));
+    assert_eq!(r.reasons.len(), 1, "{:?}", r.reasons);
+    let section = drift_section(&r, "all missing");
+    let income_row = section.tables[0]
+        .rows
+        .iter()
+        .find(|row| row[0] == "income")
+        .unwrap();
+    assert_eq!(income_row[status], "undefined");
 }
