@@ -173,6 +173,9 @@ def test_pipeline_fault_alerts_and_the_stable_window_does_not() -> None:
                 assert any("`employment_years`: missing share rose" in s for s in r.reasons)
                 # The values that remain are unchanged: only the missing share alerts.
                 assert r.drifted == []
+                html = r._repr_html_()
+                assert "<th>missing share rose</th>" in html
+                assert "<td>employment_years</td>" in html and "<td>True</td>" in html
 
 
 def test_a_small_rise_needs_the_threshold() -> None:

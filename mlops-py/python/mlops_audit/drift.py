@@ -321,7 +321,8 @@ class DriftReport:
             "<tr>"
             + "".join(
                 f"<td>{html.escape(str(f.get(k)))}</td>"
-                for k in ("name", "test", "statistic", "pvalue_corrected", "drifted")
+                for k in ("name", "test", "statistic", "pvalue_corrected", "drifted",
+                          "current_missing_rate", "missing_drifted")
             )
             + "</tr>"
             for f in self._fields["features"]
@@ -330,7 +331,8 @@ class DriftReport:
         return (
             f"<p>status: <b>{html.escape(self._fields['status'])}</b></p><ul>{reasons}</ul>"
             "<table><tr><th>feature</th><th>test</th><th>statistic</th>"
-            f"<th>corrected p</th><th>drifted</th></tr>{rows}</table>"
+            "<th>corrected p</th><th>drifted</th><th>missing share</th>"
+            f"<th>missing share rose</th></tr>{rows}</table>"
         )
 
 
