@@ -752,7 +752,14 @@ pub fn drift_section(d: &mlops_drift::DriftReport, title: &str) -> Section {
                     _ => "undefined".into(),
                 },
                 cell(f.current_missing_rate),
-                if f.drifted { "DRIFT" } else { "ok" }.to_owned(),
+                // A feature whose values were not testable is not "ok".
+                match (f.drifted, f.missing_drifted, f.test.is_some()) {
+                    (true, _, _) => "DRIFT",
+                    (false, true, _) => "MISSING",
+                    (false, false, false) => "undefined",
+                    (false, false, true) => "ok",
+                }
+                .to_owned(),
             ]
         }),
     ));

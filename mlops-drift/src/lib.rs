@@ -63,7 +63,7 @@ pub use ks::{
 };
 pub use missing::{
     MissingCounts, MissingDriftResult, RateDriftResult, UnseenCategory, UnseenCategoryResult,
-    numeric_missing_drift, rate_drift, unseen_category_drift,
+    numeric_missing_drift, rate_drift, rate_test, unseen_category_drift,
 };
 pub use monitor::{DriftMonitor, FeatureTest, MonitorConfig, MonitorState, Window, drift_report};
 pub use profile::{
@@ -74,7 +74,7 @@ pub use psi::{Binning, PsiParams, PsiResult, psi};
 pub use report::{AlertStatus, DriftReport};
 pub use sketch::QuantileSketch;
 pub use table::{ColumnData, MISSING_CODE, Table, TextColumn};
-pub use wasserstein::{WassersteinResult, wasserstein};
+pub use wasserstein::{WassersteinResult, wasserstein, wasserstein_weighted};
 
 /// Everything that can go wrong in `mlops-drift`.
 #[derive(Debug, Clone, PartialEq, Error)]
@@ -312,6 +312,27 @@ pub enum DriftError {
     NoVariation {
         /// The common value.
         value: f64,
+    },
+
+    /// The reference profile holds no rows, so there is nothing to compare production with.
+    #[error(
+        "the reference profile holds no rows: every drift test would compare production data \
+         with nothing; profile the training data before monitoring"
+    )]
+    EmptyProfile,
+
+    /// A monitored column has no non-missing value in the reference profile, so its drift
+    /// tests are undefined.
+    #[error(
+        "column `{column}` has no non-missing value in the reference profile ({missing} \
+         missing): its drift tests are undefined; leave it out of `features`, or profile data \
+         in which it is present"
+    )]
+    NoReferenceValues {
+        /// The column.
+        column: String,
+        /// Its missing entries in the reference.
+        missing: u64,
     },
 
     /// A sample has fewer observations than the test needs.

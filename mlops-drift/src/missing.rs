@@ -3,11 +3,13 @@
 //! model never saw in training, has drifted even when the remaining values look alike.
 //!
 //! Every function here compares a **rate** `x / n` in `current` with the rate `x0 / n0` in
-//! `reference` ([`rate_drift`]):
+//! `reference` ([`rate_drift`], two-sided; [`rate_test`] for a one-sided alternative, e.g.
+//! `Greater` for "the missing share rose", which the [monitor](crate::monitor) alerts on):
 //! * the pooled two-proportion z-test, current minus reference (statsmodels'
-//!   `proportions_ztest([x, x0], [n, n0])`), `None` when both rates are 0 or both are 1;
+//!   `proportions_ztest([x, x0], [n, n0])`; `alternative="larger"` for `Greater`), `None`
+//!   when both rates are 0 or both are 1;
 //! * Fisher's exact test on the table `[[x, n - x], [x0, n0 - x0]]` (as
-//!   `scipy.stats.fisher_exact`, two-sided);
+//!   `scipy.stats.fisher_exact`, with the same alternative);
 //! * the reported `pvalue` is Fisher's when the smallest expected count of that table is
 //!   below 5 (Cochran's rule: the normal approximation is then unreliable), the z-test's
 //!   otherwise; [`RateDriftResult::pvalue_test`] says which;
@@ -20,7 +22,10 @@
 
 use std::collections::HashMap;
 
-use mlops_core::compare::{Alternative, fisher_exact, two_proportion_ztest};
+/// The alternative hypothesis of [`rate_test`] (`mlops_core`'s, about current minus
+/// reference).
+pub use mlops_core::compare::Alternative;
+use mlops_core::compare::{fisher_exact, two_proportion_ztest};
 use serde::{Deserialize, Serialize};
 
 use crate::DriftError;
@@ -49,9 +54,13 @@ pub struct RateDriftResult {
     pub pvalue: f64,
     /// The test behind `pvalue`.
     pub pvalue_test: RateTest,
-    /// The two-sided z-test p-value; `None` with the statistic.
+    /// The alternative hypothesis about the current rate against the reference's
+    /// (`greater`: the current rate is higher).
+    #[serde(default = "two_sided")]
+    pub alternative: Alternative,
+    /// The z-test p-value under `alternative`; `None` with the statistic.
     pub z_pvalue: Option<f64>,
-    /// The two-sided Fisher exact p-value.
+    /// Fisher's exact p-value under `alternative`.
     pub fisher_pvalue: f64,
     /// The sample odds ratio of the table (infinite when a cell of its denominator is 0);
     /// `None` when a row or column of the table is empty.
@@ -76,6 +85,10 @@ pub struct RateDriftResult {
     pub current_total: u64,
 }
 
+fn two_sided() -> Alternative {
+    Alternative::TwoSided
+}
+
 fn checked(sample: &str, x: u64, n: u64) -> Result<(), DriftError> {
     if n == 0 {
         return Err(DriftError::EmptySample {
@@ -92,7 +105,8 @@ fn checked(sample: &str, x: u64, n: u64) -> Result<(), DriftError> {
     Ok(())
 }
 
-/// Has the rate `x / n` in `current` moved from `x0 / n0` in `reference`?
+/// Has the rate `x / n` in `current` moved from `x0 / n0` in `reference`? Two-sided: see
+/// [`rate_test`] for a one-sided question.
 ///
 /// # Examples
 /// ```
@@ -116,6 +130,40 @@ pub fn rate_drift(
     current_count: u64,
     current_total: u64,
 ) -> Result<RateDriftResult, DriftError> {
+    rate_test(
+        reference_count,
+        reference_total,
+        current_count,
+        current_total,
+        Alternative::TwoSided,
+    )
+}
+
+/// [`rate_drift`] under `alternative`, a hypothesis about the current rate against the
+/// reference's: `Greater` asks whether it rose (the z-test's upper tail, Fisher's
+/// `P(X >= x)`), `Less` whether it fell.
+///
+/// # Examples
+/// ```
+/// use mlops_drift::{missing::Alternative, rate_test};
+/// // Missing values: none of 5 000 rows at training time, 120 of 2 000 in production.
+/// let r = rate_test(0, 5_000, 120, 2_000, Alternative::Greater)?;
+/// assert!(r.pvalue < 1e-30 && r.difference > 0.05);
+/// // A fall is no evidence of a rise.
+/// let r = rate_test(120, 2_000, 0, 5_000, Alternative::Greater)?;
+/// assert!(r.pvalue > 0.99);
+/// # Ok::<(), mlops_drift::DriftError>(())
+/// ```
+///
+/// # Errors
+/// As [`rate_drift`].
+pub fn rate_test(
+    reference_count: u64,
+    reference_total: u64,
+    current_count: u64,
+    current_total: u64,
+    alternative: Alternative,
+) -> Result<RateDriftResult, DriftError> {
     checked(names::REFERENCE, reference_count, reference_total)?;
     checked(names::CURRENT, current_count, current_total)?;
     let z = two_proportion_ztest(
@@ -123,14 +171,14 @@ pub fn rate_drift(
         current_total,
         reference_count,
         reference_total,
-        Alternative::TwoSided,
+        alternative,
     )?;
     let fisher = fisher_exact(
         [
             [current_count, current_total - current_count],
             [reference_count, reference_total - reference_count],
         ],
-        Alternative::TwoSided,
+        alternative,
     )?;
     let total = (reference_total + current_total) as f64;
     let with = (reference_count + current_count) as f64;
@@ -150,6 +198,7 @@ pub fn rate_drift(
         statistic: z.statistic,
         pvalue,
         pvalue_test: test,
+        alternative,
         z_pvalue: z.pvalue,
         fisher_pvalue: fisher.pvalue,
         odds_ratio: fisher.statistic,

@@ -47,8 +47,32 @@
 //! evenly spaced quantile sample of the sketch. Output rates: per group of the profile's
 //! group columns, the window's share of positive predictions against the training share
 //! ([`proportion_drift`]); a group alerts when the training share is outside the window's
-//! Clopper-Pearson interval. The report's status is `alert` with one reason per drifted
-//! feature and alerting group, and the alert hook (if set) is called.
+//! Clopper-Pearson interval.
+//!
+//! # Missing values
+//! Per feature, the window's share of missing entries (nulls, and NaN and ±inf in numeric
+//! columns) is tested against the reference's with the one-sided [`rate_test`] (`Greater`:
+//! the pooled two-proportion z-test, or Fisher's exact test when an expected count of the
+//! 2 x 2 table is below 5). These p-values form a family of their own, adjusted across
+//! features with the same [`MonitorConfig::correction`]; a feature's missing share rose when
+//! its adjusted p-value is `<= missing_alpha` (default: `alpha`) **and** the rise (window
+//! share minus reference share) reaches [`MonitorConfig::missing_rate_threshold`]
+//! ([`DEFAULT_MISSING_RATE_THRESHOLD`], one percentage point), so that a statistically
+//! clear but negligible rise in a large window does not page anyone. A feature with rows in
+//! the window but no non-missing value alerts whatever the test says: its value tests are
+//! undefined (reported with `test`, `statistic` and `pvalue` as `None` and a `note`), and
+//! "ok" would claim they passed.
+//!
+//! # Refused references
+//! [`DriftMonitor::new`] (and so [`drift_report`]) refuses a profile without rows
+//! ([`DriftError::EmptyProfile`]) and a monitored column without a single non-missing value
+//! in the reference ([`DriftError::NoReferenceValues`]): against such a reference every
+//! value test is undefined, so the monitor could only ever say "ok" (wrong) or alert on
+//! every window (useless). Leave such a column out of [`MonitorConfig::features`].
+//!
+//! The report's status is `alert` with one reason per drifted feature, rise in a missing
+//! share, entirely missing feature and alerting group, and the alert hook (if set) is
+//! called.
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -63,6 +87,7 @@ use serde::{Deserialize, Serialize};
 use crate::categorical::{CategoricalParams, categorical_drift};
 use crate::correction::{Correction, multipletests};
 use crate::ks::{KsParams, kstwo_sf};
+use crate::missing::{Alternative, RateTest, rate_test};
 use crate::profile::{
     ColumnKind, ColumnSummary, NumericSummary, NumericValues, OutputCounts, OutputTally,
     ProfileParams, ReferenceProfile, check_fits, count_outputs, parallel,
@@ -166,6 +191,14 @@ impl FromStr for FeatureTest {
     }
 }
 
+/// The default [`MonitorConfig::missing_rate_threshold`]: a rise of one percentage point in
+/// a feature's missing share.
+pub const DEFAULT_MISSING_RATE_THRESHOLD: f64 = 0.01;
+
+fn default_missing_rate_threshold() -> f64 {
+    DEFAULT_MISSING_RATE_THRESHOLD
+}
+
 /// The monitor's configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MonitorConfig {
@@ -193,6 +226,21 @@ pub struct MonitorConfig {
     pub shards: usize,
     /// Parameters of the KS tests.
     pub ks: KsParams,
+    /// Threshold on the corrected p-values of the one-sided missing-rate tests; `None`:
+    /// `alpha` (see the [module documentation](self)).
+    #[serde(default)]
+    pub missing_alpha: Option<f64>,
+    /// The smallest rise of a feature's missing share (window minus reference, in `[0, 1]`)
+    /// that can alert.
+    #[serde(default = "default_missing_rate_threshold")]
+    pub missing_rate_threshold: f64,
+}
+
+impl MonitorConfig {
+    /// The threshold applied to the missing-rate tests: `missing_alpha`, or `alpha`.
+    pub fn missing_alpha(&self) -> f64 {
+        self.missing_alpha.unwrap_or(self.alpha)
+    }
 }
 
 impl Default for MonitorConfig {
@@ -210,6 +258,8 @@ impl Default for MonitorConfig {
             window_sample_cap: 50_000,
             shards: 0,
             ks: KsParams::default(),
+            missing_alpha: None,
+            missing_rate_threshold: DEFAULT_MISSING_RATE_THRESHOLD,
         }
     }
 }
@@ -323,10 +373,23 @@ impl DriftMonitor {
     /// # Errors
     /// [`DriftError::UnknownColumn`] for a feature or test naming a column not in the
     /// profile, [`DriftError::InvalidParameter`] for a test that does not fit the column's
-    /// kind or an out-of-range threshold, level or size.
+    /// kind or an out-of-range threshold, level or size, [`DriftError::EmptyProfile`] for a
+    /// profile without rows and [`DriftError::NoReferenceValues`] for a monitored column
+    /// without a non-missing value in the profile.
     pub fn new(profile: ReferenceProfile, config: MonitorConfig) -> Result<Self, DriftError> {
         open_unit("alpha", config.alpha)?;
+        if let Some(a) = config.missing_alpha {
+            open_unit("missing_alpha", a)?;
+        }
         open_unit("confidence_level", config.confidence_level)?;
+        let t = config.missing_rate_threshold;
+        if !(0.0..=1.0).contains(&t) {
+            return Err(DriftError::invalid_parameter(
+                "missing_rate_threshold",
+                t.to_string(),
+                "expected a rise of the missing share in [0, 1]",
+            ));
+        }
         for (name, v) in [
             ("psi_threshold", config.psi_threshold),
             ("wasserstein_threshold", config.wasserstein_threshold),
@@ -402,6 +465,19 @@ impl DriftMonitor {
                         c.summary.kind().name()
                     ),
                 ));
+            }
+        }
+        if profile.rows == 0 {
+            return Err(DriftError::EmptyProfile);
+        }
+        for &i in &features {
+            let c = &profile.columns[i];
+            let (missing, total) = missing_counts(&c.summary);
+            if missing == total {
+                return Err(DriftError::NoReferenceValues {
+                    column: c.name.clone(),
+                    missing,
+                });
             }
         }
         let shards = match config.shards {
@@ -776,6 +852,8 @@ impl DriftMonitor {
                 outputs: Vec::new(),
                 alpha: self.config.alpha,
                 correction: self.config.correction,
+                missing_alpha: self.config.missing_alpha(),
+                missing_rate_threshold: self.config.missing_rate_threshold,
                 ignored_columns,
             });
         }
@@ -825,6 +903,25 @@ impl DriftMonitor {
             };
             f.drifted = p <= self.config.alpha && effect_ok;
         }
+        // The missing-rate tests: a family of their own, corrected the same way.
+        let missing_alpha = self.config.missing_alpha();
+        let with_test: Vec<usize> = (0..features.len())
+            .filter(|&i| features[i].missing_test.is_some())
+            .collect();
+        let pvalues: Vec<f64> = with_test
+            .iter()
+            .filter_map(|&i| features[i].missing_test.map(|t| t.pvalue))
+            .collect();
+        let corrected = multipletests(&pvalues, missing_alpha, self.config.correction)?;
+        for (k, &i) in with_test.iter().enumerate() {
+            let f = &mut features[i];
+            let p = corrected.pvalues_corrected[k];
+            f.missing_pvalue_corrected = Some(p);
+            f.missing_drifted = p <= missing_alpha
+                && f.missing_test.is_some_and(|t| {
+                    t.difference >= self.config.missing_rate_threshold && t.difference > 0.0
+                });
+        }
         let mut reasons = Vec::new();
         for f in features.iter().filter(|f| f.drifted) {
             let test = f.test.as_deref().unwrap_or("?");
@@ -845,6 +942,41 @@ impl DriftMonitor {
                 ),
             };
             reasons.push(reason);
+        }
+        for f in &features {
+            if let (true, Some(t), Some(pc)) = (
+                f.missing_drifted,
+                f.missing_test,
+                f.missing_pvalue_corrected,
+            ) {
+                let test = match (t.pvalue_test, t.statistic) {
+                    (RateTest::Z, Some(z)) => format!("z-test (z = {z:.2})"),
+                    _ => "Fisher exact test".to_owned(),
+                };
+                reasons.push(format!(
+                    "feature `{}`: missing share rose from {:.4} ({} of {}) to {:.4} ({} of {}): \
+                     one-sided {test} p-value {:.3e} ({} corrected {pc:.3e}) <= missing_alpha \
+                     {missing_alpha}, rise {:.4} >= missing_rate_threshold {}",
+                    f.name,
+                    t.reference_rate,
+                    t.reference_count,
+                    t.reference_total,
+                    t.current_rate,
+                    t.current_count,
+                    t.current_total,
+                    t.pvalue,
+                    self.config.correction,
+                    t.difference,
+                    self.config.missing_rate_threshold
+                ));
+            }
+            if f.current_count == 0 && f.reference_count > 0 {
+                reasons.push(format!(
+                    "feature `{}`: every value in the window is missing ({} rows), so its \
+                     drift tests are undefined",
+                    f.name, window.rows
+                ));
+            }
         }
 
         let (output_overall, outputs) = self.output_drift(&window.outputs)?;
@@ -883,6 +1015,8 @@ impl DriftMonitor {
             outputs,
             alpha: self.config.alpha,
             correction: self.config.correction,
+            missing_alpha,
+            missing_rate_threshold: self.config.missing_rate_threshold,
             ignored_columns,
         })
     }
@@ -971,7 +1105,15 @@ fn feature_drift(
         current_infinite: 0,
         unseen_categories: Vec::new(),
         note: None,
+        missing_test: None,
+        missing_pvalue_corrected: None,
+        missing_drifted: false,
     };
+    let (x0, n0) = missing_counts(reference);
+    let (x, n) = missing_counts(current);
+    if n0 > 0 && n > 0 {
+        f.missing_test = Some(rate_test(x0, n0, x, n, Alternative::Greater)?);
+    }
     match (reference, current) {
         (ColumnSummary::Numeric(r), ColumnSummary::Numeric(c)) => {
             f.reference_count = r.count;
@@ -1018,6 +1160,14 @@ fn feature_drift(
         }
     }
     Ok(f)
+}
+
+/// Missing entries and rows of a column summary.
+fn missing_counts(s: &ColumnSummary) -> (u64, u64) {
+    match s {
+        ColumnSummary::Numeric(n) => (n.missing, n.missing + n.count),
+        ColumnSummary::Categorical(c) => (c.missing, c.missing + c.count()),
+    }
 }
 
 fn empty_note(reference: u64, current: u64) -> String {

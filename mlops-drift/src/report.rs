@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::DriftError;
 use crate::correction::Correction;
+use crate::missing::RateDriftResult;
 use crate::profile::{ColumnKind, OutputCounts, OutputTally};
 use crate::proportion::ProportionResult;
 
@@ -14,8 +15,8 @@ use crate::proportion::ProportionResult;
 pub enum AlertStatus {
     /// Nothing drifted.
     Ok,
-    /// At least one feature drifted or one group's output rate left its interval; see
-    /// [`DriftReport::reasons`].
+    /// At least one feature drifted, had its missing share rise or was entirely missing, or
+    /// one group's output rate left its interval; see [`DriftReport::reasons`].
     Alert,
     /// The window holds no rows: nothing could be tested.
     NoData,
@@ -88,7 +89,8 @@ pub struct FeatureDrift {
     pub effect_size: Option<f64>,
     /// What `effect_size` measures.
     pub effect_size_name: Option<String>,
-    /// Whether the feature drifted under the configured thresholds.
+    /// Whether the feature's (non-missing) values drifted under the configured thresholds;
+    /// a rise in its missing share is `missing_drifted`.
     pub drifted: bool,
     /// Whether a sketch (beyond the sample cap) was used, making the test approximate.
     pub approximate: bool,
@@ -111,6 +113,17 @@ pub struct FeatureDrift {
     pub unseen_categories: Vec<String>,
     /// Why no test ran, if none did.
     pub note: Option<String>,
+    /// The one-sided test of a rise in the missing share, window against reference
+    /// ([`rate_test`](crate::rate_test) with `Greater`); `None` only when a side has no rows.
+    #[serde(default)]
+    pub missing_test: Option<RateDriftResult>,
+    /// Its p-value adjusted across features (the missing-rate family).
+    #[serde(default)]
+    pub missing_pvalue_corrected: Option<f64>,
+    /// Whether the missing share rose: adjusted p-value `<= missing_alpha` and rise `>=
+    /// missing_rate_threshold`.
+    #[serde(default)]
+    pub missing_drifted: bool,
 }
 
 /// The share of positive predictions of one group, or of all rows.
@@ -158,6 +171,12 @@ pub struct DriftReport {
     pub alpha: f64,
     /// The correction across features.
     pub correction: Correction,
+    /// The threshold on the adjusted p-values of the missing-rate tests.
+    #[serde(default)]
+    pub missing_alpha: f64,
+    /// The smallest rise of a missing share that alerts.
+    #[serde(default)]
+    pub missing_rate_threshold: f64,
     /// Columns seen in batches but absent from the profile (ignored), at most 100 names.
     pub ignored_columns: Vec<String>,
 }
@@ -173,7 +192,8 @@ impl DriftReport {
         })
     }
 
-    /// The features that drifted.
+    /// The features whose values drifted ([`FeatureDrift::drifted`]; rises in missing shares
+    /// are [`FeatureDrift::missing_drifted`]).
     pub fn drifted_features(&self) -> Vec<&str> {
         self.features
             .iter()

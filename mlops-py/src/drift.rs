@@ -220,6 +220,19 @@ pub fn ks_2samp(
     detach_drift(py, || mlops_drift::ks_2samp(&reference, &current, params)).map(PyKsResult)
 }
 
+/// An integer parameter that must be `>= 0` and fit `T`: pyo3's own conversion would raise a
+/// bare `OverflowError` without the parameter's name.
+pub(crate) fn unsigned<T: TryFrom<i128>>(name: &str, value: i128) -> PyResult<T> {
+    T::try_from(value).map_err(|_| {
+        let reason = if value < 0 {
+            format!("expected an integer >= 0, got {value}")
+        } else {
+            format!("{value} is too large")
+        };
+        parameter_error(name, reason)
+    })
+}
+
 fn to_json<T: serde::Serialize>(v: &T) -> PyResult<String> {
     serde_json::to_string(v).map_err(|e| parameter_error("result", e.to_string()))
 }
@@ -231,13 +244,29 @@ fn float_sample(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<f64>> {
     Ok(values.to_vec())
 }
 
-/// Wasserstein-1 distance of ``reference`` and ``current``; JSON text.
+/// Wasserstein-1 distance of ``reference`` and ``current`` (optionally weighted); JSON text.
 #[pyfunction]
+#[pyo3(signature = (reference, current, reference_weights=None, current_weights=None))]
 pub fn _wasserstein_json(
     py: Python<'_>,
     reference: &Bound<'_, PyAny>,
     current: &Bound<'_, PyAny>,
+    reference_weights: Option<&Bound<'_, PyAny>>,
+    current_weights: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<String> {
+    use mlops_drift::wasserstein::weight_names;
+    if reference_weights.is_some() || current_weights.is_some() {
+        let reference = float_sample(reference, mlops_drift::ks::names::REFERENCE)?;
+        let current = float_sample(current, mlops_drift::ks::names::CURRENT)?;
+        let weights =
+            |w: Option<&Bound<'_, PyAny>>, name: &str| w.map(|w| float_sample(w, name)).transpose();
+        let rw = weights(reference_weights, weight_names::REFERENCE)?;
+        let cw = weights(current_weights, weight_names::CURRENT)?;
+        let r = detach_drift(py, || {
+            mlops_drift::wasserstein_weighted(&reference, &current, rw.as_deref(), cw.as_deref())
+        })?;
+        return to_json(&r);
+    }
     // Borrowed from numpy when contiguous, as in `ks_2samp`: the core sorts copies anyway.
     let reference_col = extract_column(reference, mlops_drift::ks::names::REFERENCE)?;
     let current_col = extract_column(current, mlops_drift::ks::names::CURRENT)?;
@@ -260,10 +289,11 @@ pub fn _psi_json(
     py: Python<'_>,
     reference: &Bound<'_, PyAny>,
     current: &Bound<'_, PyAny>,
-    bins: usize,
+    bins: i128,
     edges: Option<Vec<f64>>,
     epsilon: f64,
 ) -> PyResult<String> {
+    let bins: usize = unsigned("bins", bins)?;
     let reference = float_sample(reference, mlops_drift::ks::names::REFERENCE)?;
     let current = float_sample(current, mlops_drift::ks::names::CURRENT)?;
     let binning = match edges {
@@ -345,14 +375,14 @@ pub fn _anderson_ksamp_json(
     samples: Vec<Bound<'_, PyAny>>,
     variant: &str,
     method: &str,
-    resamples: usize,
-    seed: u64,
+    resamples: i128,
+    seed: i128,
 ) -> PyResult<String> {
     let params = mlops_drift::AndersonParams {
         variant: parse(variant)?,
         method: parse(method)?,
-        resamples,
-        seed,
+        resamples: unsigned("resamples", resamples)?,
+        seed: unsigned("seed", seed)?,
     };
     let owned = samples
         .iter()
@@ -385,15 +415,21 @@ pub fn _cramervonmises_2samp_json(
 }
 
 /// Drift of a rate: ``current_count / current_total`` against
-/// ``reference_count / reference_total``; JSON text.
+/// ``reference_count / reference_total`` under ``alternative``; JSON text.
 #[pyfunction]
+#[pyo3(signature = (
+    reference_count, reference_total, current_count, current_total, alternative="two-sided"
+))]
 pub fn _rate_drift_json(
     py: Python<'_>,
     reference_count: i64,
     reference_total: i64,
     current_count: i64,
     current_total: i64,
+    alternative: &str,
 ) -> PyResult<String> {
+    let alternative =
+        mlops_drift::missing::Alternative::parse(alternative).map_err(crate::errors::core_err)?;
     use mlops_drift::ks::names::{CURRENT, REFERENCE};
     let (x0, n0) = (
         count(REFERENCE, "reference_count", reference_count)?,
@@ -403,7 +439,7 @@ pub fn _rate_drift_json(
         count(CURRENT, "current_count", current_count)?,
         count(CURRENT, "current_total", current_total)?,
     );
-    let r = detach_drift(py, || mlops_drift::rate_drift(x0, n0, x, n))?;
+    let r = detach_drift(py, || mlops_drift::rate_test(x0, n0, x, n, alternative))?;
     to_json(&r)
 }
 

@@ -382,6 +382,15 @@ pub fn drift_err(e: DriftError) -> PyErr {
             DriftError::NoVariation { value } => {
                 ("NoVariationError", vec![("value", obj(py, value))])
             }
+            DriftError::EmptyProfile => ("EmptyInputError", vec![("input", obj(py, "profile"))]),
+            DriftError::NoReferenceValues { column, missing } => (
+                "EmptyInputError",
+                vec![
+                    ("input", obj(py, "profile")),
+                    ("column", obj(py, column)),
+                    ("missing", obj(py, missing)),
+                ],
+            ),
             DriftError::TooFewObservations {
                 sample,
                 found,

@@ -169,6 +169,7 @@ fn _mlops_audit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<monitor::PyReferenceProfile>()?;
     m.add_class::<monitor::PyDriftMonitor>()?;
     m.add_function(wrap_pyfunction!(monitor::_drift_report_json, m)?)?;
+    m.add_function(wrap_pyfunction!(monitor::_monitor_defaults_json, m)?)?;
     m.add_function(wrap_pyfunction!(drift::_anderson_ksamp_json, m)?)?;
     m.add_function(wrap_pyfunction!(drift::_cramervonmises_2samp_json, m)?)?;
     m.add_function(wrap_pyfunction!(drift::_rate_drift_json, m)?)?;

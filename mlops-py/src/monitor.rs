@@ -27,6 +27,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
 use pyo3_arrow::input::{AnyArray, AnyRecordBatch};
 
+use crate::drift::unsigned;
 use crate::errors::{drift_err, input_type_error, parameter_error};
 
 /// One column read from Python, owning (or borrowing from numpy) its values.
@@ -456,9 +457,9 @@ impl PyReferenceProfile {
         table: &Bound<'_, PyAny>,
         categorical: Option<Vec<String>>,
         numeric: Option<Vec<String>>,
-        sample_cap: Option<usize>,
-        sketch_k: u16,
-        seed: u64,
+        sample_cap: Option<i128>,
+        sketch_k: i128,
+        seed: i128,
         group: Option<&Bound<'_, PyAny>>,
         prediction: Option<String>,
         threshold: Option<f64>,
@@ -466,9 +467,9 @@ impl PyReferenceProfile {
         let params = profile_params(
             categorical,
             numeric,
-            sample_cap,
-            sketch_k,
-            seed,
+            sample_cap.map(|c| unsigned("sample_cap", c)).transpose()?,
+            unsigned("sketch_k", sketch_k)?,
+            unsigned("seed", seed)?,
             group,
             prediction,
             threshold,
@@ -575,12 +576,22 @@ fn monitor_config(
     wasserstein_threshold: f64,
     correction: &str,
     confidence_level: f64,
-    window_rows: Option<u64>,
+    window_rows: Option<i128>,
     window_seconds: Option<f64>,
-    window_sample_cap: Option<usize>,
-    shards: usize,
+    window_sample_cap: Option<i128>,
+    shards: i128,
     ks_method: &str,
+    missing_alpha: Option<f64>,
+    missing_rate_threshold: Option<f64>,
 ) -> PyResult<MonitorConfig> {
+    let defaults = MonitorConfig::default();
+    let window_rows = window_rows
+        .map(|n| unsigned("window_rows", n))
+        .transpose()?;
+    let window_sample_cap = window_sample_cap
+        .map(|n| unsigned("window_sample_cap", n))
+        .transpose()?;
+    let shards = unsigned("shards", shards)?;
     let window = match (window_rows, window_seconds) {
         (None, None) => Window::Cumulative,
         (Some(n), None) => Window::Count(n),
@@ -611,7 +622,15 @@ fn monitor_config(
         window_sample_cap: window_sample_cap.unwrap_or(usize::MAX),
         shards,
         ks: KsParams::parse("two-sided", ks_method).map_err(drift_err)?,
+        missing_alpha: missing_alpha.or(defaults.missing_alpha),
+        missing_rate_threshold: missing_rate_threshold.unwrap_or(defaults.missing_rate_threshold),
     })
+}
+
+/// ``MonitorConfig::default()`` as JSON: the defaults the Python signatures show.
+#[pyfunction]
+pub fn _monitor_defaults_json() -> PyResult<String> {
+    to_json(&MonitorConfig::default())
 }
 
 #[pymethods]
@@ -621,11 +640,13 @@ impl PyDriftMonitor {
         profile, *, tests=None, features=None, alpha=0.05, effect_threshold=None,
         psi_threshold=0.25, wasserstein_threshold=0.1, correction="holm",
         confidence_level=0.95, window_rows=None, window_seconds=None,
-        window_sample_cap=Some(50_000), shards=0, ks_method="auto"
+        window_sample_cap=Some(50_000), shards=0, ks_method="auto", missing_alpha=None,
+        missing_rate_threshold=None
     ), text_signature = "(profile, *, tests=None, features=None, alpha=0.05, \
         effect_threshold=None, psi_threshold=0.25, wasserstein_threshold=0.1, \
         correction='holm', confidence_level=0.95, window_rows=None, window_seconds=None, \
-        window_sample_cap=50000, shards=0, ks_method='auto')")]
+        window_sample_cap=50000, shards=0, ks_method='auto', missing_alpha=None, \
+        missing_rate_threshold=None)")]
     #[allow(clippy::too_many_arguments)]
     fn new(
         profile: &PyReferenceProfile,
@@ -637,11 +658,13 @@ impl PyDriftMonitor {
         wasserstein_threshold: f64,
         correction: &str,
         confidence_level: f64,
-        window_rows: Option<u64>,
+        window_rows: Option<i128>,
         window_seconds: Option<f64>,
-        window_sample_cap: Option<usize>,
-        shards: usize,
+        window_sample_cap: Option<i128>,
+        shards: i128,
         ks_method: &str,
+        missing_alpha: Option<f64>,
+        missing_rate_threshold: Option<f64>,
     ) -> PyResult<Self> {
         let config = monitor_config(
             tests,
@@ -657,6 +680,8 @@ impl PyDriftMonitor {
             window_sample_cap,
             shards,
             ks_method,
+            missing_alpha,
+            missing_rate_threshold,
         )?;
         DriftMonitor::new(profile.0.clone(), config)
             .map(Self)
@@ -761,7 +786,7 @@ impl PyDriftMonitor {
     reference, current, *, categorical=None, numeric=None, group=None, prediction=None,
     threshold=None, sample_cap=None, tests=None, features=None, alpha=0.05,
     effect_threshold=None, psi_threshold=0.25, wasserstein_threshold=0.1, correction="holm",
-    confidence_level=0.95, ks_method="auto"
+    confidence_level=0.95, ks_method="auto", missing_alpha=None, missing_rate_threshold=None
 ))]
 #[allow(clippy::too_many_arguments)]
 pub fn _drift_report_json(
@@ -773,7 +798,7 @@ pub fn _drift_report_json(
     group: Option<&Bound<'_, PyAny>>,
     prediction: Option<String>,
     threshold: Option<f64>,
-    sample_cap: Option<usize>,
+    sample_cap: Option<i128>,
     tests: Option<BTreeMap<String, String>>,
     features: Option<Vec<String>>,
     alpha: f64,
@@ -783,11 +808,14 @@ pub fn _drift_report_json(
     correction: &str,
     confidence_level: f64,
     ks_method: &str,
+    missing_alpha: Option<f64>,
+    missing_rate_threshold: Option<f64>,
 ) -> PyResult<String> {
+    let cap: Option<usize> = sample_cap.map(|c| unsigned("sample_cap", c)).transpose()?;
     let params = profile_params(
         categorical,
         numeric,
-        sample_cap,
+        cap,
         200,
         0,
         group,
@@ -808,6 +836,8 @@ pub fn _drift_report_json(
         sample_cap,
         1,
         ks_method,
+        missing_alpha,
+        missing_rate_threshold,
     )?;
     let r = read_table(reference, "reference")?;
     let c = read_table(current, "current")?;

@@ -93,6 +93,7 @@ __all__ = [
     "ReferenceProfile",
     "_DriftMonitor",
     "_drift_report_json",
+    "_monitor_defaults_json",
 ]
 
 # Anything 1-D: a numpy array, a pandas/polars Series, a pyarrow array, a sequence.
@@ -655,7 +656,12 @@ def _calibration_by_group_json(
     sample_weight: _ArrayLike | None = None,
 ) -> str: ...
 
-def _wasserstein_json(reference: _ArrayLike, current: _ArrayLike) -> str: ...
+def _wasserstein_json(
+    reference: _ArrayLike,
+    current: _ArrayLike,
+    reference_weights: _ArrayLike | None = None,
+    current_weights: _ArrayLike | None = None,
+) -> str: ...
 def _psi_json(
     reference: _ArrayLike,
     current: _ArrayLike,
@@ -741,6 +747,8 @@ class _DriftMonitor:
         window_sample_cap: int | None = 50000,
         shards: int = 0,
         ks_method: str = "auto",
+        missing_alpha: float | None = None,
+        missing_rate_threshold: float | None = None,
     ) -> _DriftMonitor: ...
     def ingest(self, batch: Any, timestamp: float | None = None) -> None: ...
     def evaluate_json(self, now: float | None = None) -> str: ...
@@ -775,7 +783,10 @@ def _drift_report_json(
     correction: str = "holm",
     confidence_level: float = 0.95,
     ks_method: str = "auto",
+    missing_alpha: float | None = None,
+    missing_rate_threshold: float | None = None,
 ) -> str: ...
+def _monitor_defaults_json() -> str: ...
 def _anderson_ksamp_json(
     samples: Sequence[_ArrayLike],
     variant: str = "midrank",
@@ -787,7 +798,11 @@ def _cramervonmises_2samp_json(
     reference: _ArrayLike, current: _ArrayLike, method: str = "auto"
 ) -> str: ...
 def _rate_drift_json(
-    reference_count: int, reference_total: int, current_count: int, current_total: int
+    reference_count: int,
+    reference_total: int,
+    current_count: int,
+    current_total: int,
+    alternative: str = "two-sided",
 ) -> str: ...
 def _numeric_missing_json(reference: _ArrayLike, current: _ArrayLike) -> str: ...
 def _unseen_categories_json(

@@ -9,8 +9,9 @@ Numeric features:
   abandons the exact p-value with a warning, it is still computed exactly when affordable,
   and :attr:`KsResult.method` always says how the p-value was obtained. The result unpacks
   like SciPy's (``statistic, pvalue = ks_2samp(reference, current)``).
-- :func:`wasserstein`: the Wasserstein-1 distance (as ``scipy.stats.wasserstein_distance``)
-  and the same divided by the reference's population (``ddof=0``) standard deviation.
+- :func:`wasserstein`: the Wasserstein-1 distance (as ``scipy.stats.wasserstein_distance``,
+  optionally weighted) and the same divided by the reference's population (``ddof=0``)
+  standard deviation.
 - :func:`psi`: population stability index and Jensen-Shannon distance on bins fixed from
   the reference (quantile bins by default, or given edges), with overflow bins on both
   sides and an additive ``epsilon`` on bin proportions.
@@ -42,7 +43,8 @@ More numeric tests:
 Missing values and unseen categories:
 
 - :func:`missing_rate_drift`: a rate (missing values, rows in unseen categories, ...) in
-  production against training, with the z-test, Fisher's exact test and effect sizes.
+  production against training, with the z-test, Fisher's exact test (two-sided or
+  one-sided) and effect sizes.
 - :func:`numeric_missing_drift`: the same for NaN/inf in two numeric samples, counted by
   kind.
 - :func:`unseen_category_drift`: which production categories the reference lacks, with
@@ -56,14 +58,16 @@ Production monitoring:
   version, and mergeable across partitions.
 - :class:`DriftMonitor`: ingests production batches from many threads, windows them, and
   :meth:`DriftMonitor.evaluate` returns a :class:`DriftReport` (input drift per feature,
-  output rate per group, counters, alert status and reasons); :func:`drift_report` does the
-  same in one call for two tables.
+  a one-sided test of a rise in each feature's missing share, output rate per group,
+  counters, alert status and reasons); :func:`drift_report` does the same in one call for
+  two tables.
 
 """
 
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -81,6 +85,7 @@ from mlops_audit._mlops_audit import (
     _wasserstein_json,
     ks_2samp,
 )
+from mlops_audit.errors import InputTypeError
 from mlops_audit.results import TestResult, _group_key
 
 __all__: list[str] = [
@@ -100,15 +105,31 @@ __all__: list[str] = [
 ]
 
 
-def wasserstein(reference: Any, current: Any) -> TestResult:
+def wasserstein(
+    reference: Any,
+    current: Any,
+    *,
+    reference_weights: Any | None = None,
+    current_weights: Any | None = None,
+) -> TestResult:
     """Wasserstein-1 (earth mover's) distance between ``reference`` and ``current``.
 
     Fields: ``statistic`` and ``distance`` (equal to ``scipy.stats.wasserstein_distance``),
     ``normalized`` (the effect size: distance divided by ``reference_std``, the
     **population** standard deviation ``numpy.std(reference)`` with ``ddof=0``; ``None``
     for a constant reference), ``pvalue`` (always ``None``), sample sizes.
+
+    ``reference_weights`` and ``current_weights`` (SciPy's ``u_weights`` and ``v_weights``)
+    give each value a weight: finite, ``>= 0``, not all zero, one per value (else
+    ``NonFiniteError``, ``NegativeWeightError``, ``ZeroWeightsError`` or
+    ``LengthMismatchError`` naming the parameter). The CDFs are then weighted and
+    ``reference_std`` is the weighted population standard deviation; integer weights equal
+    repeating each value that many times.
     """
-    return TestResult("WassersteinResult", json.loads(_wasserstein_json(reference, current)))
+    return TestResult(
+        "WassersteinResult",
+        json.loads(_wasserstein_json(reference, current, reference_weights, current_weights)),
+    )
 
 
 def psi(
@@ -140,9 +161,33 @@ def psi(
     )
 
 
-def _pairs(counts: Mapping[str, float] | Iterable[tuple[str, float]]) -> list[tuple[str, float]]:
-    items = counts.items() if isinstance(counts, Mapping) else counts
-    return [(str(k), float(v)) for k, v in items]
+def _items(counts: Any, name: str) -> list[tuple[Any, Any]]:
+    """``(category, count)`` pairs of a mapping, of anything with ``items()`` (a pandas
+    ``value_counts()`` Series), or of an iterable of pairs."""
+    items = counts.items() if callable(getattr(counts, "items", None)) else counts
+    try:
+        pairs = [(k, v) for k, v in items]
+    except (TypeError, ValueError) as e:
+        raise InputTypeError(
+            f"`{name}` must map categories to counts: a dict, a pandas value_counts() "
+            f"Series or (category, count) pairs; got {type(counts).__name__} ({e})",
+            input=name,
+        ) from e
+    return pairs
+
+
+def _number(name: str, category: Any, value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError) as e:
+        raise InputTypeError(
+            f"`{name}`: the count of category {category!r} is {value!r}, not a number",
+            input=name,
+        ) from e
+
+
+def _pairs(counts: Any, name: str) -> list[tuple[str, float]]:
+    return [(str(k), _number(name, k, v)) for k, v in _items(counts, name)]
 
 
 def categorical_drift(
@@ -165,7 +210,9 @@ def categorical_drift(
     """
     return TestResult(
         "CategoricalDriftResult",
-        json.loads(_categorical_json(_pairs(reference), _pairs(current), epsilon)),
+        json.loads(
+            _categorical_json(_pairs(reference, "reference"), _pairs(current, "current"), epsilon)
+        ),
     )
 
 
@@ -206,7 +253,12 @@ from mlops_audit._mlops_audit import (  # noqa: E402
     ReferenceProfile,
     _drift_report_json,
     _DriftMonitor,
+    _monitor_defaults_json,
 )
+
+#: ``MonitorConfig::default()`` of the Rust core: the defaults of the missing-value checks in
+#: the signatures below come from here, so they are defined once.
+_MONITOR_DEFAULTS: dict[str, Any] = json.loads(_monitor_defaults_json())
 
 __all__ += ["DriftMonitor", "DriftReport", "ReferenceProfile", "drift_report"]
 
@@ -220,11 +272,15 @@ class DriftReport:
     and ``predictions``: positive predictions since creation, ``{"all": counts, "groups":
     {group: counts}}``, ``None`` without a prediction column), ``features`` (one dict per
     feature: test, statistic, pvalue, pvalue_corrected, effect_size, drifted, approximate,
-    missing rates, NaN/inf counts, unseen categories, note), ``output_overall`` (all rows)
-    and ``outputs`` (one per group, ``group`` its key and ``name`` its label): training and
-    production counts and shares, the Wilson and Clopper-Pearson intervals and
-    two-proportion test in ``test``, ``out_of_interval``; ``alpha``, ``correction``,
-    ``ignored_columns``. Undefined values are ``None``.
+    missing rates, NaN/inf counts, unseen categories, note, and ``missing_test``,
+    ``missing_pvalue_corrected``, ``missing_drifted``: the one-sided test of a rise in the
+    missing share, see :class:`DriftMonitor`), ``output_overall`` (all rows) and ``outputs``
+    (one per group, ``group`` its key and ``name`` its label): training and production counts
+    and shares, the Wilson and Clopper-Pearson intervals and two-proportion test in ``test``,
+    ``out_of_interval``; ``alpha``, ``correction``, ``missing_alpha``,
+    ``missing_rate_threshold``, ``ignored_columns``. Undefined values are ``None``: a feature
+    whose window holds no non-missing value has ``test``, ``statistic`` and ``pvalue``
+    ``None`` and a ``note``, and makes the status ``"alert"``.
 
     A group is keyed by its values, as Python would: the category text itself for one
     group column (``None`` for a missing value, which equals no text), a tuple for several.
@@ -245,7 +301,8 @@ class DriftReport:
 
     @property
     def drifted(self) -> list[str]:
-        """Names of the features that drifted."""
+        """Names of the features whose values drifted (a rise in a feature's missing share
+        is its ``missing_drifted``; both make the status ``"alert"``)."""
         return [f["name"] for f in self._fields["features"] if f["drifted"]]
 
     def feature(self, name: str) -> dict[str, Any]:
@@ -277,7 +334,8 @@ class DriftReport:
             "<tr>"
             + "".join(
                 f"<td>{html.escape(str(f.get(k)))}</td>"
-                for k in ("name", "test", "statistic", "pvalue_corrected", "drifted")
+                for k in ("name", "test", "statistic", "pvalue_corrected", "drifted",
+                          "current_missing_rate", "missing_drifted")
             )
             + "</tr>"
             for f in self._fields["features"]
@@ -286,7 +344,8 @@ class DriftReport:
         return (
             f"<p>status: <b>{html.escape(self._fields['status'])}</b></p><ul>{reasons}</ul>"
             "<table><tr><th>feature</th><th>test</th><th>statistic</th>"
-            f"<th>corrected p</th><th>drifted</th></tr>{rows}</table>"
+            "<th>corrected p</th><th>drifted</th><th>missing share</th>"
+            f"<th>missing share rose</th></tr>{rows}</table>"
         )
 
 
@@ -296,7 +355,8 @@ class DriftMonitor:
     ``DriftMonitor(profile, *, tests=None, features=None, alpha=0.05,
     effect_threshold=None, psi_threshold=0.25, wasserstein_threshold=0.1,
     correction="holm", confidence_level=0.95, window_rows=None, window_seconds=None,
-    window_sample_cap=50_000, shards=0, ks_method="auto")``
+    window_sample_cap=50_000, shards=0, ks_method="auto", missing_alpha=None,
+    missing_rate_threshold=0.01)``
 
     ``tests`` maps feature names to ``"ks"``, ``"psi"``, ``"wasserstein"`` (numeric),
     ``"chi_square"``, ``"g_test"`` (categorical) or ``"auto"`` (KS for numeric, chi-square
@@ -309,6 +369,18 @@ class DriftMonitor:
     one before any is complete. Numeric values are kept exactly up to
     ``window_sample_cap`` per shard and window (``None``: no cap), then sketched. Group and
     prediction columns are those the profile was built with.
+
+    Missing values: per feature, the window's share of missing entries (nulls, NaN, ±inf) is
+    tested against the reference's with a one-sided test of a rise (the pooled
+    two-proportion z-test, or Fisher's exact test when an expected count is below 5; see
+    :func:`missing_rate_drift` with ``alternative="greater"``). These p-values are adjusted
+    across features with ``correction`` as a family of their own, and ``missing_drifted``
+    is set when the adjusted p-value is ``<= missing_alpha`` (``None``: ``alpha``) and the
+    rise is at least ``missing_rate_threshold`` (default one percentage point). A feature
+    entirely missing in the window alerts: its value tests are undefined (``None``). A
+    profile without rows, or a monitored column without a single non-missing reference
+    value, is refused with ``EmptyInputError`` (naming the column): leave such a column out
+    of ``features``.
 
     :meth:`ingest` accepts the table types of :meth:`ReferenceProfile.from_data`, releases
     the GIL, and may be called from many threads at once.
@@ -331,6 +403,8 @@ class DriftMonitor:
         window_sample_cap: int | None = 50_000,
         shards: int = 0,
         ks_method: str = "auto",
+        missing_alpha: float | None = _MONITOR_DEFAULTS["missing_alpha"],
+        missing_rate_threshold: float = _MONITOR_DEFAULTS["missing_rate_threshold"],
     ) -> None:
         self._inner = _DriftMonitor(
             profile,
@@ -347,6 +421,8 @@ class DriftMonitor:
             window_sample_cap=window_sample_cap,
             shards=shards,
             ks_method=ks_method,
+            missing_alpha=missing_alpha,
+            missing_rate_threshold=missing_rate_threshold,
         )
 
     @property
@@ -425,6 +501,8 @@ def drift_report(
     correction: str = "holm",
     confidence_level: float = 0.95,
     ks_method: str = "auto",
+    missing_alpha: float | None = _MONITOR_DEFAULTS["missing_alpha"],
+    missing_rate_threshold: float = _MONITOR_DEFAULTS["missing_rate_threshold"],
 ) -> DriftReport:
     """One-shot drift report of ``current`` against ``reference`` (two tables).
 
@@ -434,7 +512,8 @@ def drift_report(
     :func:`categorical_drift` on the same columns) and the test options of
     :class:`DriftMonitor` (``tests``, ``features``, ``alpha``, ``effect_threshold``,
     ``psi_threshold``, ``wasserstein_threshold``, ``correction``, ``confidence_level``,
-    ``ks_method``).
+    ``ks_method``, ``missing_alpha``, ``missing_rate_threshold``), with the same missing-value
+    checks and the same refusal of an empty reference.
     """
     return DriftReport(
         json.loads(
@@ -456,6 +535,8 @@ def drift_report(
                 correction=correction,
                 confidence_level=confidence_level,
                 ks_method=ks_method,
+                missing_alpha=missing_alpha,
+                missing_rate_threshold=missing_rate_threshold,
             )
         )
     )
@@ -519,22 +600,35 @@ def cramervonmises_2samp(reference: Any, current: Any, *, method: str = "auto") 
 
 
 def missing_rate_drift(
-    reference_count: int, reference_total: int, current_count: int, current_total: int
+    reference_count: int,
+    reference_total: int,
+    current_count: int,
+    current_total: int,
+    *,
+    alternative: str = "two-sided",
 ) -> TestResult:
     """Has a rate (e.g. the share of missing values) moved from
     ``reference_count / reference_total`` to ``current_count / current_total``?
 
+    ``alternative``: ``"two-sided"``, ``"greater"`` (the current rate is higher: a rise in
+    missing values, the monitor's question) or ``"less"``.
+
     Fields: ``statistic`` (pooled two-proportion z, current minus reference, as
-    ``statsmodels.stats.proportion.proportions_ztest([x, x0], [n, n0])``; ``None`` when both
-    rates are 0 or both are 1), ``z_pvalue``, ``fisher_pvalue`` and ``odds_ratio``
-    (``scipy.stats.fisher_exact([[x, n - x], [x0, n0 - x0]])``), ``pvalue`` and ``pvalue_test``
-    (Fisher's when the smallest expected count ``min_expected`` is below 5, else the
-    z-test's), ``reference_rate``, ``current_rate``, ``difference`` and ``cohens_h``
-    (effect sizes) and the counts.
+    ``statsmodels.stats.proportion.proportions_ztest([x, x0], [n, n0])``, whose
+    ``alternative`` is ``"larger"`` for ``"greater"``; ``None`` when both rates are 0 or
+    both are 1), ``z_pvalue``, ``fisher_pvalue`` and ``odds_ratio``
+    (``scipy.stats.fisher_exact([[x, n - x], [x0, n0 - x0]], alternative=...)``), ``pvalue``
+    and ``pvalue_test`` (Fisher's when the smallest expected count ``min_expected`` is below
+    5, else the z-test's), ``alternative``, ``reference_rate``, ``current_rate``,
+    ``difference`` and ``cohens_h`` (effect sizes) and the counts.
     """
     return TestResult(
         "RateDriftResult",
-        json.loads(_rate_drift_json(reference_count, reference_total, current_count, current_total)),
+        json.loads(
+            _rate_drift_json(
+                reference_count, reference_total, current_count, current_total, alternative
+            )
+        ),
     )
 
 
@@ -561,9 +655,21 @@ def _floats_with_nan(x: Any) -> Any:
     return np.asarray(x, dtype=np.float64)
 
 
-def _int_pairs(counts: Mapping[str, int] | Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
-    items = counts.items() if isinstance(counts, Mapping) else counts
-    return [(str(k), int(v)) for k, v in items]
+def _int_pairs(counts: Any, name: str) -> list[tuple[str, int]]:
+    out = []
+    for k, v in _items(counts, name):
+        try:
+            count = operator.index(v)
+        except TypeError:
+            f = _number(name, k, v)
+            if not f.is_integer():
+                raise InputTypeError(
+                    f"`{name}`: the count of category {k!r} is {v!r}, not a whole number",
+                    input=name,
+                ) from None
+            count = int(f)
+        out.append((str(k), count))
+    return out
 
 
 def unseen_category_drift(
@@ -581,5 +687,9 @@ def unseen_category_drift(
     """
     return TestResult(
         "UnseenCategoryResult",
-        json.loads(_unseen_categories_json(_int_pairs(reference), _int_pairs(current))),
+        json.loads(
+            _unseen_categories_json(
+                _int_pairs(reference, "reference"), _int_pairs(current, "current")
+            )
+        ),
     )
