@@ -105,14 +105,27 @@ impl PlattCalibrator {
         let (prior1, prior0) = (task.positive_weight(), task.negative_weight());
         let t_pos = (prior1 + 1.0) / (prior1 + 2.0);
         let t_neg = 1.0 / (prior0 + 2.0);
+        // The loss, gradient and Hessian on weights rescaled so that they add up to [1, 2):
+        // the Newton steps and loss comparisons are ratios, unchanged by a power of two,
+        // and with weights near `f64::MAX` the sums no longer overflow. (The targets above
+        // keep the caller's weights: Platt's prior counts are not scale-free.)
+        let k = crate::input::unit_exponent(prior1 + prior0);
         let rows: Vec<(f64, f64, f64)> = task
             .rows()
-            .map(|(s, y, w)| (s / scale, if y { t_pos } else { t_neg }, w))
+            .map(|(s, y, w)| (s / scale, if y { t_pos } else { t_neg }, libm::scalbn(w, k)))
             .collect();
         let (mut a, mut b) = (0.0, ((prior0 + 1.0) / (prior1 + 1.0)).ln());
         let mut at = taylor(&rows, a, b);
         for _ in 0..200 {
+            // The determinant is computed with a rounding error of a few ulps of haa * hbb:
+            // below a margin of that, the Hessian is singular to working precision (all the
+            // curvature in one row, say) and a "Newton step" would be rounding noise.
             let det = at.haa * at.hbb - at.hab * at.hab;
+            let det = if det > 1e-12 * (at.haa * at.hbb) {
+                det
+            } else {
+                0.0
+            };
             let (da, db) = if det > 0.0 {
                 (
                     (at.hbb * at.ga - at.hab * at.gb) / det,
