@@ -133,6 +133,26 @@ impl ConfusionMatrix {
         self.fp + self.tn
     }
 
+    /// A matrix of four weighted counts given by the caller, checked: each finite and
+    /// `>= 0`, and their total at most [`crate::input::MAX_TOTAL_WEIGHT`] (as sample weights).
+    ///
+    /// # Errors
+    /// [`CoreError::InvalidParameter`] naming the count; [`CoreError::WeightsOverflow`].
+    pub fn from_counts(tp: f64, fp: f64, tn: f64, fn_: f64) -> Result<Self> {
+        for (name, v) in [("tp", tp), ("fp", fp), ("tn", tn), ("fn", fn_)] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(CoreError::invalid_parameter(
+                    name,
+                    v,
+                    "a weighted count must be finite and >= 0",
+                ));
+            }
+        }
+        let cm = Self { tp, fp, tn, fn_ };
+        crate::input::check_total_weight("tp + fp + tn + fn", cm.total())?;
+        Ok(cm)
+    }
+
     /// Total weight.
     pub fn total(&self) -> f64 {
         self.positives() + self.negatives()

@@ -167,9 +167,64 @@ impl CostMatrix {
     }
 
     /// Cost per unit of weight (per row without weights); `None` for an empty matrix.
+    ///
+    /// Computed with the counts and the costs each scaled by a power of two (counts adding
+    /// up to `[1, 2)`, the largest cost in `[1, 2)`): the same bits as `total_cost / total`,
+    /// without overflowing where the total cost would (the mean is at most the largest
+    /// cost).
     pub fn mean_cost(&self, cm: &ConfusionMatrix) -> Option<f64> {
         let total = cm.total();
-        (total > 0.0).then(|| self.total_cost(cm) / total)
+        (total > 0.0).then(|| {
+            let (k, kc) = (
+                crate::input::unit_exponent(total),
+                crate::input::unit_exponent(self.largest()),
+            );
+            let unit = ConfusionMatrix {
+                tp: libm::scalbn(cm.tp, k),
+                fp: libm::scalbn(cm.fp, k),
+                tn: libm::scalbn(cm.tn, k),
+                fn_: libm::scalbn(cm.fn_, k),
+            };
+            let costs = Self {
+                fn_cost: libm::scalbn(self.fn_cost, kc),
+                fp_cost: libm::scalbn(self.fp_cost, kc),
+                tp_cost: libm::scalbn(self.tp_cost, kc),
+                tn_cost: libm::scalbn(self.tn_cost, kc),
+            };
+            libm::scalbn(costs.total_cost(&unit) / unit.total(), -kc)
+        })
+    }
+
+    /// The largest of the four costs.
+    pub fn largest(&self) -> f64 {
+        self.fn_cost
+            .max(self.fp_cost)
+            .max(self.tp_cost)
+            .max(self.tn_cost)
+    }
+
+    /// Refuses a total weight whose total cost could overflow: every total cost of
+    /// decisions on weights adding up to `total` is at most [`CostMatrix::largest`] times
+    /// it, which must stay within [`crate::input::MAX_TOTAL_WEIGHT`] (the margin covers the
+    /// rounding of the sums). Call it where a cost matrix meets weighted rows and total
+    /// costs are reported; ratios such as [`CostMatrix::mean_cost`] need no such check.
+    ///
+    /// # Errors
+    /// [`CoreError::WeightsOverflow`] naming `input`.
+    pub fn check_total_weight(&self, input: &str, total: f64) -> Result<()> {
+        crate::input::check_total_weight(input, total)?;
+        let largest = self.largest();
+        if largest * total <= crate::input::MAX_TOTAL_WEIGHT {
+            return Ok(());
+        }
+        Err(CoreError::WeightsOverflow {
+            input: input.to_owned(),
+            reason: format!(
+                "a total cost can reach the largest cost {largest:e} times the total weight \
+                 {total:e}, which overflows the {:e} the library's sums can hold",
+                crate::input::MAX_TOTAL_WEIGHT
+            ),
+        })
     }
 
     /// The threshold on calibrated probabilities above which predicting positive has the

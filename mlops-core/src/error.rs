@@ -114,6 +114,18 @@ pub enum CoreError {
         input: String,
     },
 
+    /// The weights add up to more than the library can sum without overflowing
+    /// ([`crate::input::MAX_TOTAL_WEIGHT`]), or their total times a cost does.
+    #[error(
+        "`{input}` is too large: {reason}; divide every weight by a common factor (rates, AUC and other ratios do not change)"
+    )]
+    WeightsOverflow {
+        /// The argument or column name.
+        input: String,
+        /// What overflows, with the numbers.
+        reason: String,
+    },
+
     /// A group column lists a code that has no level.
     #[error(
         "group column `{column}` has code {code} at index {index}, but only {levels} levels are named"

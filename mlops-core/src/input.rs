@@ -2,6 +2,18 @@
 //!
 //! Everything downstream of [`BinaryTask`] trusts its input: scores are finite, labels are
 //! 0/1, weights are finite, non-negative and not all zero, and the three are aligned.
+//!
+//! # Huge weights
+//! Weights are numbers the library adds up (weighted counts, totals per group, per class,
+//! per bin). Their total must not exceed [`MAX_TOTAL_WEIGHT`], half of `f64::MAX`: then every
+//! sum of a subset of them, in any order, stays finite, so no count is infinite and no ratio
+//! of counts is `inf / inf = NaN`. A larger total is refused with
+//! [`CoreError::WeightsOverflow`] naming the input, rather than rescaled: weighted counts
+//! and costs are reported in the caller's units, and a rescaled total would not be the
+//! caller's number. Statistics that are ratios (AUC, rates, Brier score, log loss, mean
+//! costs, calibration fits) are computed so that no intermediate product overflows below
+//! that limit; a total cost is refused in the same way when the largest cost times the total
+//! weight would overflow ([`crate::CostMatrix::check_total_weight`]).
 
 use ndarray::{ArrayView1, CowArray, Ix1};
 
@@ -27,6 +39,14 @@ pub mod names {
 
 /// Largest integer magnitude an `f64` represents exactly (2^53).
 pub const MAX_EXACT_INT: u64 = 1 << 53;
+
+/// The largest total of sample weights accepted: half of `f64::MAX` (about 9e307).
+///
+/// The sum of `n` values in one order differs from their sum in another by at most a
+/// relative `(n - 1) * 2^-53` (under 2^-20 for any `n` below 2^32), so with the total checked
+/// in one order at or below this limit, the partial sums the algorithms form in theirs (per
+/// class, per group, per bin, cumulative along the sorted scores) cannot overflow.
+pub const MAX_TOTAL_WEIGHT: f64 = f64::MAX / 2.0;
 
 /// A value type that can hold a binary label.
 ///
@@ -201,13 +221,15 @@ pub fn check_finite(input: &str, values: &ArrayView1<'_, f64>) -> Result<()> {
     })
 }
 
-/// Checks sample weights: finite, `>= 0`, and not all zero.
+/// Checks sample weights: finite, `>= 0`, not all zero, and with a total of at most
+/// [`MAX_TOTAL_WEIGHT`].
 ///
 /// # Errors
-/// [`CoreError::NotFinite`], [`CoreError::NegativeWeight`], [`CoreError::AllWeightsZero`].
+/// [`CoreError::NotFinite`], [`CoreError::NegativeWeight`], [`CoreError::AllWeightsZero`],
+/// [`CoreError::WeightsOverflow`].
 pub fn check_weights(input: &str, weights: &ArrayView1<'_, f64>) -> Result<()> {
     check_finite(input, weights)?;
-    let mut any_positive = false;
+    let mut total = 0.0_f64;
     for (index, &w) in weights.iter().enumerate() {
         if w < 0.0 {
             return Err(CoreError::NegativeWeight {
@@ -216,14 +238,49 @@ pub fn check_weights(input: &str, weights: &ArrayView1<'_, f64>) -> Result<()> {
                 value: w,
             });
         }
-        any_positive |= w > 0.0;
+        total += w;
     }
-    if any_positive {
-        Ok(())
-    } else {
-        Err(CoreError::AllWeightsZero {
+    if total == 0.0 {
+        return Err(CoreError::AllWeightsZero {
             input: input.to_owned(),
-        })
+        });
+    }
+    check_total_weight(input, total)
+}
+
+/// Refuses a total weight above [`MAX_TOTAL_WEIGHT`] (or an infinite one, when the sum
+/// itself overflowed).
+///
+/// # Errors
+/// [`CoreError::WeightsOverflow`].
+pub fn check_total_weight(input: &str, total: f64) -> Result<()> {
+    if total <= MAX_TOTAL_WEIGHT {
+        return Ok(());
+    }
+    let sum = if total.is_finite() {
+        format!("the weights add up to {total:e}")
+    } else {
+        "the sum of the weights overflows float64".to_owned()
+    };
+    Err(CoreError::WeightsOverflow {
+        input: input.to_owned(),
+        reason: format!(
+            "{sum}, more than {MAX_TOTAL_WEIGHT:e} (half the largest float64), the largest \
+             total weight whose partial sums cannot overflow"
+        ),
+    })
+}
+
+/// The power of two `k` that brings a positive `total` weight into `[1, 2)`
+/// (`total * 2^k`), for computing a ratio of weighted sums on rescaled weights
+/// (`libm::scalbn(w, k)`): scaling by a power of two is exact, so the ratio keeps every bit,
+/// while its products and sums of weights can no longer overflow. 0 for a total that is
+/// not positive and finite.
+pub fn unit_exponent(total: f64) -> i32 {
+    if total > 0.0 && total.is_finite() {
+        -libm::ilogb(total)
+    } else {
+        0
     }
 }
 
@@ -342,7 +399,7 @@ impl<'a> BinaryTask<'a> {
     ///
     /// # Errors
     /// [`CoreError::LengthMismatch`], [`CoreError::NotFinite`], [`CoreError::NegativeWeight`],
-    /// [`CoreError::AllWeightsZero`].
+    /// [`CoreError::AllWeightsZero`], [`CoreError::WeightsOverflow`].
     pub fn with_weights(mut self, weights: impl Into<ArrayView1<'a, f64>>) -> Result<Self> {
         let weights = weights.into();
         check_len(
@@ -416,6 +473,11 @@ impl<'a> BinaryTask<'a> {
     /// Total weight of the negative rows.
     pub fn negative_weight(&self) -> f64 {
         self.negative_weight
+    }
+
+    /// Total weight of all rows (the number of rows without weights).
+    pub fn total_weight(&self) -> f64 {
+        self.positive_weight + self.negative_weight
     }
 
     /// Number of positive rows (unweighted).

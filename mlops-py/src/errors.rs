@@ -131,6 +131,10 @@ pub fn core_err(e: CoreError) -> PyErr {
             CoreError::AllWeightsZero { input } => {
                 ("ZeroWeightsError", vec![("input", obj(py, input))])
             }
+            CoreError::WeightsOverflow { input, reason } => (
+                "WeightOverflowError",
+                vec![("input", obj(py, input)), ("reason", obj(py, reason))],
+            ),
             CoreError::GroupCodeOutOfRange {
                 column,
                 index,

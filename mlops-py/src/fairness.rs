@@ -2,6 +2,7 @@
 
 use mlops_core::CostMatrix;
 use mlops_core::Groups;
+use mlops_core::input::names::SAMPLE_WEIGHT;
 use mlops_fairness::{
     AuditParams, Constraint, Decision, FairnessError, GroupAudit, GroupMetrics, GroupRule,
     RATE_NAMES, ThresholdPolicy, ThresholdSearch, audit as run_audit, uniform_from_key,
@@ -350,7 +351,10 @@ pub fn equal_opportunity(
         .max_groups(max_groups);
     let policy = py
         .detach(|| -> Result<ThresholdPolicy, FairnessError> {
-            search.fit(&views.task()?, &groups)
+            let task = views.task()?;
+            // The policy reports total costs: refuse weights whose total cost could overflow.
+            cost.check_total_weight(SAMPLE_WEIGHT, task.total_weight())?;
+            search.fit(&task, &groups)
         })
         .map_err(fairness_err)?;
     Ok(PyThresholdPolicy(policy))

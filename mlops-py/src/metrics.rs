@@ -1,5 +1,6 @@
 //! `mlops_audit.metrics`: confusion matrices, ROC/PR curves, AUC, costs.
 
+use mlops_core::input::names::SAMPLE_WEIGHT;
 use mlops_core::{ConfusionMatrix, CostMatrix, CostOptimum, Rates, SortedCounts};
 use numpy::{IntoPyArray, PyArray1, PyArray2};
 use pyo3::prelude::*;
@@ -44,11 +45,11 @@ impl PyConfusionMatrix {
 impl PyConfusionMatrix {
     #[new]
     #[pyo3(signature = (tp, fp, tn, fn_, threshold=None))]
-    fn new(tp: f64, fp: f64, tn: f64, fn_: f64, threshold: Option<f64>) -> Self {
-        Self {
-            cm: ConfusionMatrix { tp, fp, tn, fn_ },
+    fn new(tp: f64, fp: f64, tn: f64, fn_: f64, threshold: Option<f64>) -> PyResult<Self> {
+        Ok(Self {
+            cm: ConfusionMatrix::from_counts(tp, fp, tn, fn_).map_err(crate::errors::core_err)?,
             threshold,
-        }
+        })
     }
     /// Positives predicted positive (weighted).
     #[getter]
@@ -257,8 +258,11 @@ impl PyCostMatrix {
         self.0.bayes_threshold()
     }
     /// Total cost of the decisions counted in ``cm``.
-    fn total_cost(&self, cm: &PyConfusionMatrix) -> f64 {
-        self.0.total_cost(&cm.cm)
+    fn total_cost(&self, cm: &PyConfusionMatrix) -> PyResult<f64> {
+        self.0
+            .check_total_weight("cm", cm.cm.total())
+            .map_err(crate::errors::core_err)?;
+        Ok(self.0.total_cost(&cm.cm))
     }
     /// Cost per unit of weight; ``None`` for an empty matrix.
     fn mean_cost(&self, cm: &PyConfusionMatrix) -> Option<f64> {
@@ -482,6 +486,7 @@ pub fn total_cost(
 ) -> PyResult<f64> {
     let cost = cost_or_default(cost);
     with_task(py, y_true, y_score, sample_weight, |t| {
+        cost.check_total_weight(SAMPLE_WEIGHT, t.total_weight())?;
         Ok(cost.total_cost(&ConfusionMatrix::at_threshold(t, threshold)?))
     })
 }
@@ -523,6 +528,7 @@ pub fn min_cost_threshold(
 ) -> PyResult<PyCostOptimum> {
     let cost = cost_or_default(cost);
     with_task(py, y_true, y_score, sample_weight, |t| {
+        cost.check_total_weight(SAMPLE_WEIGHT, t.total_weight())?;
         Ok(cost.min_cost_threshold(&SortedCounts::new(t)))
     })
     .map(PyCostOptimum)

@@ -2,6 +2,7 @@
 //! and the cost-versus-gap frontier, as data and as self-contained SVG.
 
 use mlops_audit::plot;
+use mlops_core::input::names::SAMPLE_WEIGHT;
 use mlops_core::{BinaryTask, CostMatrix, Groups};
 use mlops_fairness::{
     Constraint, DEFAULT_FRONTIER, FairnessError, FrontierPoint, GroupRoc, GroupRule,
@@ -184,7 +185,11 @@ fn frontier_points(
         y_score,
         sample_weight,
         &groups,
-        |task, groups| search.frontier(task, groups, &tolerances),
+        |task, groups| {
+            // The frontier reports total costs: refuse weights whose total cost could overflow.
+            cost.check_total_weight(SAMPLE_WEIGHT, task.total_weight())?;
+            search.frontier(task, groups, &tolerances)
+        },
     )
 }
 

@@ -263,6 +263,7 @@ fn finite_fit(beta: [f64; 3], loss: f64, total: f64) -> Fit {
 /// in increasing order of score then label: a weighted sample and the same sample with
 /// rows repeated (integer weights expanded) become the same rows, summed in the same order,
 /// so they get the same fit to the last bit; the order of the rows does not matter either.
+/// The weights come rescaled by a power of two (see the end).
 fn distinct_rows(task: &BinaryTask<'_>) -> Vec<Row> {
     let mut rows: Vec<(f64, bool, f64)> = task
         .rows()
@@ -278,6 +279,13 @@ fn distinct_rows(task: &BinaryTask<'_>) -> Vec<Row> {
             _ => out.push((features(s), f64::from(u8::from(y)), w)),
         }
         last = Some((s, y));
+    }
+    // Weights rescaled by a power of two so that they add up to [1, 2): the fit depends on
+    // them only through ratios, the stopping rules see a loss of the same size whatever the
+    // caller's units, and with weights near `f64::MAX` the loss cannot overflow.
+    let k = crate::input::unit_exponent(out.iter().map(|r| r.2).sum());
+    for row in &mut out {
+        row.2 = libm::scalbn(row.2, k);
     }
     out
 }

@@ -142,7 +142,8 @@ pub fn hosmer_lemeshow(
             ));
         }
         let d = observed - expected;
-        statistic += d * d / variance;
+        // d * d would overflow for weights near f64::MAX long before the term does.
+        statistic += d * (d / variance);
         groups.push(HosmerLemeshowGroup {
             low: edges[g],
             high: edges[g + 1],
@@ -168,6 +169,15 @@ pub fn hosmer_lemeshow(
                 )
             })?,
     };
+    if !statistic.is_finite() {
+        // Frequency weights: the statistic grows with the total weight.
+        return Err(CoreError::WeightsOverflow {
+            input: crate::input::names::SAMPLE_WEIGHT.to_owned(),
+            reason: "the Hosmer-Lemeshow statistic, which grows in proportion to the total \
+                     weight, exceeds the largest float64"
+                .to_owned(),
+        });
+    }
     #[allow(clippy::cast_precision_loss)]
     let pvalue = chi2_sf(statistic, df as f64);
     Ok(HosmerLemeshowResult {

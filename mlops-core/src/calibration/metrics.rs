@@ -43,13 +43,16 @@ pub fn brier_score(task: &BinaryTask<'_>) -> Result<f64> {
 pub fn log_loss(task: &BinaryTask<'_>) -> Result<f64> {
     check_probabilities(task)?;
     let eps = f64::EPSILON;
+    // Each row's loss is at most -ln(eps) < 64: summed as a 64th, a total weight up to
+    // `MAX_TOTAL_WEIGHT` cannot overflow; the power of two leaves every bit of the mean.
+    const SHARE: f64 = 1.0 / 64.0;
     let (mut num, mut den) = (0.0, 0.0);
     for (p, y, w) in task.rows() {
         let p = p.clamp(eps, 1.0 - eps);
-        num -= w * if y { p.ln() } else { (-p).ln_1p() };
+        num -= w * (SHARE * if y { p.ln() } else { (-p).ln_1p() });
         den += w;
     }
-    Ok(num / den)
+    Ok(num / den / SHARE)
 }
 
 /// How reliability bins are laid out.

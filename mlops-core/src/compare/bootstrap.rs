@@ -597,7 +597,11 @@ pub fn paired_bootstrap<'a, L: BinaryLabel + 'a>(
         Some(w) => {
             check_len(names::SAMPLE_WEIGHT, w.len(), names::Y_TRUE, n)?;
             check_weights(names::SAMPLE_WEIGHT, &w)?;
-            Some(w.to_vec())
+            // Every metric is a ratio of weighted sums, unchanged when the weights are
+            // scaled by a power of two; scaled to add up to [1, 2), a replicate's weights
+            // (up to n times a row's) and AUC's products of class totals cannot overflow.
+            let k = crate::input::unit_exponent(w.sum());
+            Some(w.iter().map(|&x| libm::scalbn(x, k)).collect())
         }
         None => None,
     };
@@ -607,6 +611,22 @@ pub fn paired_bootstrap<'a, L: BinaryLabel + 'a>(
             n,
             "has too many rows (at most 2^32 - 1)",
         ));
+    }
+    if let BootstrapMetric::Cost { cost, .. } = params.metric {
+        // A replicate sums at most 2n units of weight (the weights add up to less than 2,
+        // see above; without weights, n) times a row's cost.
+        #[allow(clippy::cast_precision_loss)]
+        let units = 2.0 * n as f64;
+        if cost.largest() * units > crate::input::MAX_TOTAL_WEIGHT {
+            return Err(CoreError::invalid_parameter(
+                "cost",
+                format!("{:e}", cost.largest()),
+                format!(
+                    "the largest cost times 2 x {n} rows overflows the sums of the cost metric; \
+                     express the costs in a larger unit"
+                ),
+            ));
+        }
     }
     let (a, b) = (a.to_vec(), b.to_vec());
     if params.metric == BootstrapMetric::Brier {

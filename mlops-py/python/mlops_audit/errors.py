@@ -30,6 +30,7 @@ __all__ = [
     "LabelError",
     "NegativeWeightError",
     "ZeroWeightsError",
+    "WeightOverflowError",
     "GroupError",
     "ParameterError",
     "StateError",
@@ -107,6 +108,12 @@ class NegativeWeightError(InputError):
 
 class ZeroWeightsError(InputError):
     """Every sample weight is zero (``e.input``)."""
+
+
+class WeightOverflowError(InputError):
+    """Sample weights too large to add up: their total exceeds half the largest float64, or
+    the largest cost times it does (``e.input``, ``e.reason``). Divide every weight by a
+    common factor; rates, AUC and the other ratios do not change."""
 
 
 class GroupError(InputError):
