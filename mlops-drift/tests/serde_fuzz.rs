@@ -303,24 +303,28 @@ fn monitor() -> impl Strategy<Value = DriftMonitor> {
         prop::sample::select(vec![2usize, 1000]),
         prop::collection::vec(0.0..20.0f64, 0..5),
     )
-        .prop_map(|(p, window, shards, cap, times)| {
-            let config = MonitorConfig {
-                window: match window {
-                    0 => Window::Cumulative,
-                    1 => Window::Count(7),
-                    _ => Window::Time(5.0),
-                },
-                shards,
-                window_sample_cap: cap,
-                ..MonitorConfig::default()
-            };
-            let m = DriftMonitor::new(p, config).unwrap();
-            let cols = batch_values(m.profile());
-            for t in times {
-                m.ingest_at(&batch(&cols), t).unwrap();
-            }
-            m
-        })
+        // Profiles with a column that has no non-missing value cannot be monitored (refused).
+        .prop_filter_map(
+            "a monitorable profile",
+            |(p, window, shards, cap, times)| {
+                let config = MonitorConfig {
+                    window: match window {
+                        0 => Window::Cumulative,
+                        1 => Window::Count(7),
+                        _ => Window::Time(5.0),
+                    },
+                    shards,
+                    window_sample_cap: cap,
+                    ..MonitorConfig::default()
+                };
+                let m = DriftMonitor::new(p, config).ok()?;
+                let cols = batch_values(m.profile());
+                for t in times {
+                    m.ingest_at(&batch(&cols), t).unwrap();
+                }
+                Some(m)
+            },
+        )
 }
 
 fn value_of<T: Serialize>(v: &T) -> serde_json::Value {

@@ -309,10 +309,18 @@ impl GroupAudit {
             "is empty; an audit has at least one group column".to_owned()
         })?;
         check_metrics("overall", &self.overall, p.min_count)?;
+        // Audits written before the overall row took the reserved label called it "overall".
+        let label = self.overall.name.as_str();
         CHECK.ensure(
-            self.overall.key.is_none() && self.overall.name == "overall",
+            self.overall.key.is_none()
+                && (label == mlops_core::ALL_ROWS_LABEL || label == "overall"),
             "overall.name",
-            || "the population's metrics are named \"overall\" and have no key".to_owned(),
+            || {
+                format!(
+                    "the population's metrics are labelled {:?} and have no key",
+                    mlops_core::ALL_ROWS_LABEL
+                )
+            },
         )?;
         let mut sum = ConfusionMatrix::default();
         let (mut pos, mut neg) = (0u128, 0u128);

@@ -526,8 +526,9 @@ mod tests {
     #[test]
     fn overflowing_weights_and_slopes_are_typed_errors() {
         let e = fit(&[0.0, 1.0], &[0, 1], Some(&[f64::MAX, f64::MAX])).unwrap_err();
+        // Refused where the weights are read (their total cannot be summed safely).
         assert!(
-            matches!(e, CoreError::InvalidParameter { ref name, .. } if name == "sample_weight"),
+            matches!(e, CoreError::WeightsOverflow { ref input, .. } if input == "sample_weight"),
             "{e}"
         );
         let tiny = f64::from_bits(1); // scores 5e-324 apart: the slope is ~1e324
