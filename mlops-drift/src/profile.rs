@@ -1162,8 +1162,9 @@ impl ReferenceProfile {
     /// forced kind); distinct column names; every
     /// column accounting for each of the `rows` rows (values plus missing entries); numeric
     /// columns with the profile's `sample_cap`, `sketch_k` and seed and exact values in
-    /// ascending order; output counts only with a prediction column, overall under
-    /// [`ALL_GROUPS`], positives within totals, and no more predictions than rows.
+    /// ascending order; output counts only with a prediction column, positives within
+    /// totals, no more predictions than rows, and with group columns the groups' counts
+    /// adding up to all rows'.
     ///
     /// # Errors
     /// [`DriftError::UnsupportedFormatVersion`] for another format version,

@@ -173,6 +173,9 @@ CASES: dict[str, Callable[[Data], Any]] = {
         d.y, d.s >= 0.5, d.w),
     "metrics.confusion_matrix": lambda d: metrics.confusion_matrix(d.y, d.s, 0.5, d.w),
     "metrics.expected_cost": lambda d: metrics.expected_cost(d.y, d.s, 0.2, sample_weight=d.w),
+    "metrics.total_cost": lambda d: metrics.total_cost(d.y, d.s, 0.2, sample_weight=d.w),
+    "metrics.cost_per_decision":
+        lambda d: metrics.cost_per_decision(d.y, d.s, 0.2, sample_weight=d.w),
     "metrics.min_cost_threshold": lambda d: metrics.min_cost_threshold(d.y, d.s,
                                                                        sample_weight=d.w),
     "metrics.precision_recall_curve": lambda d: metrics.precision_recall_curve(d.y, d.s, d.w),
