@@ -203,18 +203,8 @@ pub(crate) fn hull_search(curves: &[Curve], tol: f64) -> Option<Vec<Mix>> {
             })
             .sum()
     };
-    // F is convex along the sorted windows: the first window not followed by a cheaper
-    // one is the first minimum.
-    let (mut lo, mut hi) = (0usize, windows.len().checked_sub(1)?);
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        if total(windows[mid + 1]) >= total(windows[mid]) {
-            hi = mid;
-        } else {
-            lo = mid + 1;
-        }
-    }
-    let w = windows[lo];
+    // F is convex along the sorted windows.
+    let w = windows[crate::search::first_minimum(&windows, total)?];
     hulls.iter().map(|h| h.cheapest_in(w.l, w.u)).collect()
 }
 

@@ -117,6 +117,32 @@ impl Hull {
         }
     }
 
+    /// The rule that reaches `(x, w)`, `w` between the diagonal `sign * x` and the hull: the
+    /// hull point at `x` (a mix of two thresholds) with weight `lambda`, otherwise a coin of
+    /// probability `x` whatever the score (the diagonal, which every group reaches).
+    fn towards_diagonal(&self, x: f64, w: f64, sign: f64) -> OddsMix {
+        let (i, j, t) = self.locate(x);
+        let on_hull = self.at(x);
+        let diagonal = sign * x;
+        let lambda = if on_hull - diagonal > 0.0 {
+            ((w - diagonal) / (on_hull - diagonal)).clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
+        let (k1, k2, p) = match (self.v[i].k, self.v[j].k, t) {
+            (k1, _, t) if t <= 0.0 => (k1, k1, 0.0),
+            (_, k2, t) if t >= 1.0 => (k2, k2, 0.0),
+            (k1, k2, t) => (k1, k2, t),
+        };
+        OddsMix {
+            k1,
+            k2,
+            p,
+            lambda,
+            x,
+        }
+    }
+
     /// The line `w = alpha + beta x` of the hull over the open interval `(l, r)`, which
     /// must not contain a vertex.
     fn line(&self, l: f64, r: f64) -> (f64, f64) {
@@ -183,17 +209,8 @@ pub(crate) fn equalized_odds(groups: &[&SortedCounts], cost: &CostMatrix) -> Opt
     let mut xs: Vec<f64> = hulls.iter().flat_map(|h| h.v.iter().map(|q| q.x)).collect();
     xs.sort_unstable_by(f64::total_cmp);
     xs.dedup();
-    // phi is convex: the first i with phi(x_{i+1}) >= phi(x_i) is its discrete minimum.
-    let (mut lo, mut hi) = (0usize, xs.len() - 1);
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        if phi(xs[mid + 1]) >= phi(xs[mid]) {
-            hi = mid;
-        } else {
-            lo = mid + 1;
-        }
-    }
-    let i = lo;
+    // phi is convex: its discrete minimum over the abscissae.
+    let i = crate::search::first_minimum(&xs, phi)?;
     let mut best = (phi(xs[i]), xs[i]);
     for (l, r) in [
         (xs[i.saturating_sub(1)], xs[i]),
@@ -211,34 +228,7 @@ pub(crate) fn equalized_odds(groups: &[&SortedCounts], cost: &CostMatrix) -> Opt
     Some(
         hulls
             .iter()
-            .map(|h| {
-                let (i, j, t) = h.locate(x);
-                let on_hull = if i == j {
-                    h.v[i].w
-                } else {
-                    (1.0 - t) * h.v[i].w + t * h.v[j].w
-                };
-                // From the hull point down (in w) to the common point, towards the diagonal
-                // w = sign * x, which a coin of probability x reaches in every group.
-                let diagonal = sign * x;
-                let lambda = if on_hull - diagonal > 0.0 {
-                    ((w - diagonal) / (on_hull - diagonal)).clamp(0.0, 1.0)
-                } else {
-                    1.0
-                };
-                let (k1, k2, p) = match (h.v[i].k, h.v[j].k, t) {
-                    (k1, _, t) if t <= 0.0 => (k1, k1, 0.0),
-                    (_, k2, t) if t >= 1.0 => (k2, k2, 0.0),
-                    (k1, k2, t) => (k1, k2, t),
-                };
-                OddsMix {
-                    k1,
-                    k2,
-                    p,
-                    lambda,
-                    x,
-                }
-            })
+            .map(|h| h.towards_diagonal(x, w, sign))
             .collect(),
     )
 }
@@ -333,26 +323,12 @@ pub(crate) fn equalized_odds_within(
                     (x + l * p.0 / mass, y + l * p.1 / mass)
                 });
             let x = x.clamp(0.0, 1.0);
-            // Above the diagonal, from the upper hull towards it; below, from the lower.
-            let (hull, sign) = if y >= x { (upper, 1.0) } else { (lower, -1.0) };
-            let (i, j, t) = hull.locate(x);
-            let on_hull = sign * hull.at(x);
-            let lambda = if (on_hull - x).abs() > 0.0 {
-                ((y - x) / (on_hull - x)).clamp(0.0, 1.0)
+            // Above the diagonal, from the upper hull towards it; below, from the lower
+            // (in w = -y, where the lower hull is an upper one).
+            if y >= x {
+                upper.towards_diagonal(x, y, 1.0)
             } else {
-                1.0
-            };
-            let (k1, k2, p) = match (hull.v[i].k, hull.v[j].k, t) {
-                (k1, _, t) if t <= 0.0 => (k1, k1, 0.0),
-                (_, k2, t) if t >= 1.0 => (k2, k2, 0.0),
-                (k1, k2, t) => (k1, k2, t),
-            };
-            OddsMix {
-                k1,
-                k2,
-                p,
-                lambda,
-                x,
+                lower.towards_diagonal(x, -y, -1.0)
             }
         })
         .collect())

@@ -391,6 +391,21 @@ pub(crate) fn smallest_gap(curves: &[Curve]) -> f64 {
     best
 }
 
+/// The first minimum of a function convex along `items` (sorted): the first item not
+/// followed by a smaller value, by binary search (`None` for no items).
+pub(crate) fn first_minimum<T: Copy>(items: &[T], f: impl Fn(T) -> f64) -> Option<usize> {
+    let (mut lo, mut hi) = (0usize, items.len().checked_sub(1)?);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if f(items[mid + 1]) >= f(items[mid]) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    Some(lo)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
