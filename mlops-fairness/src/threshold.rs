@@ -828,3 +828,16 @@ pub fn uniform_from_seed(seed: u64, index: usize) -> f64 {
 pub fn uniform_from_key(seed: u64, key: u64) -> f64 {
     unit(mix64(mix64(key) ^ seed))
 }
+
+/// A row key for [`uniform_from_key`] from text (its UTF-8 bytes) or bytes: the first 8
+/// bytes of their SHA-256 digest as a big-endian integer. Stable across platforms, processes
+/// and versions, and reproducible anywhere (Python:
+/// `int.from_bytes(hashlib.sha256(data).digest()[:8], "big")`).
+pub fn key_from_bytes(bytes: &[u8]) -> u64 {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(bytes);
+    digest
+        .iter()
+        .take(8)
+        .fold(0, |k, &b| (k << 8) | u64::from(b))
+}
