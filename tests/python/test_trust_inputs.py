@@ -138,3 +138,101 @@ def test_threshold_optimizer_passes_row_keys_through(boundary):
     keys = [f"id{i}" for i in range(len(s))]
     assert (opt.predict(s, g, row_key=keys)
             == opt.policy_.predict(s, g, seed=4, row_key=keys).astype(np.int64)).all()
+
+
+# ---------------------------------------------------------------------------------------
+# The deployment gate: strict requirements, checked evidence.
+# ---------------------------------------------------------------------------------------
+from mlops_audit import gate  # noqa: E402
+
+
+@pytest.mark.parametrize("text", ["[1]", "[0.05, 0.7]", "0.05", '"max_fpr_gap"', "null",
+                                  "true"])
+def test_requirements_must_be_an_object(text):
+    # Before: "[1]" was read as max_fpr_gap = 1.0, a gate that passes every model.
+    with pytest.raises(E.ParameterError) as e:
+        gate.Requirements.from_json(text)
+    assert e.value.name == "requirements"
+    assert "table" in str(e.value)
+
+
+@pytest.mark.parametrize("text, name", [
+    ('{"max_fpr_gap": "0.1"}', "max_fpr_gap"),
+    ('{"max_fpr_gap": null, "min_auc": 0.7}', "max_fpr_gap"),
+    ('{"min_auc": [0.7]}', "min_auc"),
+    ('{"allow_drift_alerts": 0}', "allow_drift_alerts"),
+    ('{"allow_drift_alerts": "false"}', "allow_drift_alerts"),
+    ('{"challenger_not_worse_alpha": true}', "challenger_not_worse_alpha"),
+])
+def test_requirement_types_are_checked_by_name(text, name):
+    with pytest.raises(E.InputTypeError) as e:
+        gate.Requirements.from_json(text)
+    assert isinstance(e.value, TypeError)
+    assert e.value.input == name
+    assert name in str(e.value)
+
+
+def test_requirement_values_and_keys_are_checked_by_name():
+    cases = [
+        (lambda: gate.Requirements.from_json('{"min_auc": 0.7, "min_auc": 0.1}'), "min_auc"),
+        (lambda: gate.Requirements.from_json('{"max_fpr_gapp": 0.1}'), "max_fpr_gapp"),
+        (lambda: gate.Requirements.from_toml("max_fpr_gap = nan"), "max_fpr_gap"),
+        (lambda: gate.Requirements.from_toml("max_expected_cost = inf"), "max_expected_cost"),
+        (lambda: gate.Requirements.from_dict({"max_fpr_gap": float("inf")}), "max_fpr_gap"),
+        (lambda: gate.Requirements.from_dict({"min_auc": float("nan")}), "min_auc"),
+        (lambda: gate.Requirements.from_dict({"max_ece": 1.5}), "max_ece"),
+    ]
+    for make, name in cases:
+        with pytest.raises(E.ParameterError) as e:
+            make()
+        assert e.value.name == name, (name, e.value)
+    with pytest.raises(E.InputTypeError) as e:
+        gate.Requirements.from_toml('max_ece = "0.05"')
+    assert e.value.input == "max_ece"
+    with pytest.raises(E.InputTypeError) as e:
+        gate.Requirements.from_dict([("max_fpr_gap", 0.1)])
+    assert e.value.input == "requirements"
+    with pytest.raises(E.InputTypeError) as e:
+        gate.Requirements.from_dict({"max_fpr_gap": object()})
+    assert e.value.input == "max_fpr_gap"
+    # numpy numbers are numbers.
+    r = gate.Requirements.from_dict({"max_fpr_gap": np.float32(0.25), "min_auc": np.int64(0),
+                                     "allow_drift_alerts": np.bool_(False)})
+    assert r.to_dict() == {"max_fpr_gap": 0.25, "min_auc": 0.0, "allow_drift_alerts": False}
+
+
+def test_drift_alerts_must_be_a_list_of_strings():
+    req = gate.Requirements.from_dict({"allow_drift_alerts": False})
+    # Before: "ok" was iterated as two alerts, "o" and "k".
+    for bad in ("ok", b"ok", {"income": "KS"}, 3, [1], ["income", None]):
+        with pytest.raises(E.InputTypeError) as e:
+            gate.evaluate(req, drift_alerts=bad)
+        assert e.value.input == "drift_alerts"
+    assert gate.evaluate(req, drift_alerts=[]).passed
+    report = gate.evaluate(req, drift_alerts=("income: KS p < 1e-6",))
+    assert not report.passed
+    assert report.checks[0]["measured"] == "1 alert(s): income: KS p < 1e-6"
+
+
+def test_measurements_are_real_numbers_in_their_domain():
+    req = gate.Requirements.from_dict({"max_fpr_gap": 0.1, "min_auc": 0.6, "max_ece": 0.1,
+                                       "max_expected_cost": 1.0,
+                                       "challenger_not_worse_alpha": 0.05})
+    good = dict(fpr_gap=0.05, auc=0.7, ece=0.02, expected_cost=0.5,
+                challenger_worse_pvalue=0.5)
+    assert gate.evaluate(req, **good).passed
+    # Before: an infinite measurement raised a bare ValueError from json.dumps.
+    for name, value in [("fpr_gap", float("inf")), ("auc", 1.5), ("ece", -0.1),
+                        ("expected_cost", float("inf")), ("expected_cost", -1.0),
+                        ("challenger_worse_pvalue", float("-inf"))]:
+        with pytest.raises(E.ParameterError) as e:
+            gate.evaluate(req, **{**good, name: value})
+        assert e.value.name == name
+    for name, value in [("auc", "0.8"), ("fpr_gap", True), ("ece", [0.1])]:
+        with pytest.raises(E.InputTypeError) as e:
+            gate.evaluate(req, **{**good, name: value})
+        assert e.value.input == name
+    # NaN stays "not measured"; numpy scalars are numbers.
+    report = gate.evaluate(req, **{**good, "auc": float("nan"), "fpr_gap": np.float32(0.05)})
+    assert [c["verdict"] for c in report.checks if c["name"] == "min_auc"] == ["not_measured"]
+    assert not report.passed
