@@ -43,8 +43,8 @@ impl PyKsResult {
         statistic_location: f64,
         statistic_sign: i8,
         alternative: &str,
-        reference_size: usize,
-        current_size: usize,
+        #[pyo3(from_py_with = crate::args::usizes::reference_size)] reference_size: usize,
+        #[pyo3(from_py_with = crate::args::usizes::current_size)] current_size: usize,
     ) -> PyResult<Self> {
         let method = match method {
             "exact" => PValueMethod::Exact,
@@ -260,7 +260,7 @@ pub fn _psi_json(
     py: Python<'_>,
     reference: &Bound<'_, PyAny>,
     current: &Bound<'_, PyAny>,
-    bins: usize,
+    #[pyo3(from_py_with = crate::args::usizes::bins)] bins: usize,
     edges: Option<Vec<f64>>,
     epsilon: f64,
 ) -> PyResult<String> {
@@ -307,10 +307,10 @@ fn count(sample: &str, name: &str, value: i64) -> PyResult<u64> {
 #[pyo3(signature = (x0, n0, x, n, confidence_level=0.95))]
 pub fn _proportion_json(
     py: Python<'_>,
-    x0: i64,
-    n0: i64,
-    x: i64,
-    n: i64,
+    #[pyo3(from_py_with = crate::args::i64s::x0)] x0: i64,
+    #[pyo3(from_py_with = crate::args::i64s::n0)] n0: i64,
+    #[pyo3(from_py_with = crate::args::i64s::x)] x: i64,
+    #[pyo3(from_py_with = crate::args::i64s::n)] n: i64,
     confidence_level: f64,
 ) -> PyResult<String> {
     use mlops_drift::proportion::names::{PRODUCTION, TRAINING};
@@ -345,8 +345,8 @@ pub fn _anderson_ksamp_json(
     samples: Vec<Bound<'_, PyAny>>,
     variant: &str,
     method: &str,
-    resamples: usize,
-    seed: u64,
+    #[pyo3(from_py_with = crate::args::usizes::resamples)] resamples: usize,
+    #[pyo3(from_py_with = crate::args::u64s::seed)] seed: u64,
 ) -> PyResult<String> {
     let params = mlops_drift::AndersonParams {
         variant: parse(variant)?,
@@ -389,10 +389,10 @@ pub fn _cramervonmises_2samp_json(
 #[pyfunction]
 pub fn _rate_drift_json(
     py: Python<'_>,
-    reference_count: i64,
-    reference_total: i64,
-    current_count: i64,
-    current_total: i64,
+    #[pyo3(from_py_with = crate::args::i64s::reference_count)] reference_count: i64,
+    #[pyo3(from_py_with = crate::args::i64s::reference_total)] reference_total: i64,
+    #[pyo3(from_py_with = crate::args::i64s::current_count)] current_count: i64,
+    #[pyo3(from_py_with = crate::args::i64s::current_total)] current_total: i64,
 ) -> PyResult<String> {
     use mlops_drift::ks::names::{CURRENT, REFERENCE};
     let (x0, n0) = (

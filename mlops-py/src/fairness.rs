@@ -326,7 +326,7 @@ impl PyThresholdPolicy {
         y_score: &Bound<'py, PyAny>,
         groups: &Bound<'py, PyAny>,
         fallback: Option<&Bound<'py, PyAny>>,
-        seed: u64,
+        #[pyo3(from_py_with = crate::args::u64s::seed)] seed: u64,
         row_key: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyArray1<bool>>> {
         let scores_col = extract_column(y_score, "y_score")?;
@@ -476,7 +476,7 @@ pub fn equal_opportunity(
     randomized: bool,
     sample_weight: Option<&Bound<'_, PyAny>>,
     cost: Option<&PyCostMatrix>,
-    max_groups: usize,
+    #[pyo3(from_py_with = crate::args::usizes::max_groups)] max_groups: usize,
 ) -> PyResult<PyThresholdPolicy> {
     let constraint: Constraint = constraint.parse().map_err(fairness_err)?;
     let cost = match cost {
@@ -619,10 +619,10 @@ pub fn audit<'py>(
     sample_weight: Option<&Bound<'py, PyAny>>,
     constraint: &str,
     tolerance: f64,
-    min_count: usize,
-    bootstrap: usize,
+    #[pyo3(from_py_with = crate::args::usizes::min_count)] min_count: usize,
+    #[pyo3(from_py_with = crate::args::usizes::bootstrap)] bootstrap: usize,
     level: f64,
-    seed: u64,
+    #[pyo3(from_py_with = crate::args::u64s::seed)] seed: u64,
 ) -> PyResult<PyGroupAudit> {
     let constraint: Constraint = constraint.parse().map_err(fairness_err)?;
     let given = [threshold.is_some(), thresholds.is_some(), y_pred.is_some()];

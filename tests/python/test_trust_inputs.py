@@ -236,3 +236,219 @@ def test_measurements_are_real_numbers_in_their_domain():
     report = gate.evaluate(req, **{**good, "auc": float("nan"), "fpr_gap": np.float32(0.05)})
     assert [c["verdict"] for c in report.checks if c["name"] == "min_auc"] == ["not_measured"]
     assert not report.passed
+
+
+# ---------------------------------------------------------------------------------------
+# Integer parameters, the 2x2 table, the threshold pair, max_groups.
+# ---------------------------------------------------------------------------------------
+from mlops_audit import calibration as cal  # noqa: E402
+from mlops_audit import compare as cmp  # noqa: E402
+from mlops_audit import datasets, drift  # noqa: E402
+from mlops_audit import fairness as fair  # noqa: E402
+from mlops_audit._mlops_audit import KsResult  # noqa: E402
+
+_rng = np.random.default_rng(11)
+_N = 400
+Y = _rng.random(_N) < 0.3
+S = np.clip(0.5 * _rng.random(_N) + 0.4 * Y, 0, 1)
+G = np.array(["a", "b"])[_rng.integers(0, 2, _N)]
+FRAME = {"x": _rng.random(_N), "c": np.array(["u", "v"])[_rng.integers(0, 2, _N)]}
+
+
+def _policy():
+    return equal_opportunity(Y, S, G, tolerance=0.2, randomized=True)
+
+
+def _accumulator(**kw):
+    acc = cmp.ShadowAccumulator(**kw)
+    acc.record(1, 0.2, 0.3)
+    return acc
+
+
+# Every integer parameter of the public API, called with `value` in its place.
+INTEGER_PARAMETERS = {
+    "audit.bootstrap": lambda v: fair.audit(Y, S, G, threshold=0.5, bootstrap=v),
+    "audit.seed": lambda v: fair.audit(Y, S, G, threshold=0.5, bootstrap=5, seed=v),
+    "audit.min_count": lambda v: fair.audit(Y, S, G, threshold=0.5, min_count=v),
+    "equal_opportunity.max_groups": lambda v: fair.equal_opportunity(Y, S, G, max_groups=v),
+    "frontier.max_groups": lambda v: fair.frontier(Y, S, G, max_groups=v),
+    "frontier_svg.max_groups": lambda v: fair.frontier_svg(Y, S, G, max_groups=v),
+    "ThresholdPolicy.predict.seed": lambda v: _policy().predict(S, G, seed=v),
+    "ThresholdOptimizer.seed": lambda v: fair.ThresholdOptimizer(seed=v).fit(S, Y, G).predict(
+        S, G),
+    "reliability_curve.n_bins": lambda v: cal.reliability_curve(Y, S, n_bins=v),
+    "expected_calibration_error.n_bins": lambda v: cal.expected_calibration_error(
+        Y, S, n_bins=v),
+    "max_calibration_error.n_bins": lambda v: cal.max_calibration_error(Y, S, n_bins=v),
+    "debiased_squared_calibration_error.n_bins":
+        lambda v: cal.debiased_squared_calibration_error(Y, S, n_bins=v),
+    "hosmer_lemeshow.n_groups": lambda v: cal.hosmer_lemeshow(Y, S, n_groups=v),
+    "hosmer_lemeshow.df": lambda v: cal.hosmer_lemeshow(Y, S, df=v),
+    "calibration_by_group.n_bins": lambda v: cal.calibration_by_group(Y, S, G, n_bins=v),
+    "calibration_by_group.n_groups": lambda v: cal.calibration_by_group(Y, S, G, n_groups=v),
+    "calibration_by_group.df": lambda v: cal.calibration_by_group(Y, S, G, df=v),
+    "reliability_diagram_svg.n_bins": lambda v: cal.reliability_diagram_svg(Y, S, n_bins=v),
+    "HistogramCalibrator.n_bins": lambda v: cal.HistogramCalibrator(n_bins=v),
+    "paired_bootstrap.n_resamples": lambda v: cmp.paired_bootstrap(Y, S, S * S, n_resamples=v),
+    "paired_bootstrap.seed": lambda v: cmp.paired_bootstrap(Y, S, S * S, n_resamples=5,
+                                                            seed=v),
+    "two_proportion_ztest.count1": lambda v: cmp.two_proportion_ztest(v, 10, 3, 10),
+    "two_proportion_ztest.nobs1": lambda v: cmp.two_proportion_ztest(3, v, 3, 10),
+    "two_proportion_ztest.count2": lambda v: cmp.two_proportion_ztest(3, 10, v, 10),
+    "two_proportion_ztest.nobs2": lambda v: cmp.two_proportion_ztest(3, 10, 3, v),
+    "ShadowAccumulator.max_pending": lambda v: cmp.ShadowAccumulator(max_pending=v),
+    "ShadowAccumulator.record.request_id": lambda v: _accumulator().record(v, 0.2, 0.3),
+    "ShadowAccumulator.label.request_id": lambda v: _accumulator().label(v, True),
+    "SequentialTest.update_counts.successes_a": lambda v: cmp.SequentialTest(
+        tau2=0.01).update_counts(v, 10, 3, 10),
+    "SequentialTest.update_counts.trials_a": lambda v: cmp.SequentialTest(
+        tau2=0.01).update_counts(3, v, 3, 10),
+    "SequentialTest.update_counts.successes_b": lambda v: cmp.SequentialTest(
+        tau2=0.01).update_counts(3, 10, v, 10),
+    "SequentialTest.update_counts.trials_b": lambda v: cmp.SequentialTest(
+        tau2=0.01).update_counts(3, 10, 3, v),
+    "simulate_lending.n": lambda v: datasets.simulate_lending(v, as_frame=False),
+    "simulate_lending.seed": lambda v: datasets.simulate_lending(10, seed=v, as_frame=False),
+    "anderson_ksamp.resamples": lambda v: drift.anderson_ksamp(
+        [S[:50], S[50:100]], method="permutation", resamples=v),
+    "anderson_ksamp.seed": lambda v: drift.anderson_ksamp(
+        [S[:50], S[50:100]], method="permutation", resamples=5, seed=v),
+    "psi.bins": lambda v: drift.psi(S[:200], S[200:], bins=v),
+    "ReferenceProfile.from_data.sample_cap": lambda v: drift.ReferenceProfile.from_data(
+        FRAME, sample_cap=v),
+    "ReferenceProfile.from_data.sketch_k": lambda v: drift.ReferenceProfile.from_data(
+        FRAME, sketch_k=v),
+    "ReferenceProfile.from_data.seed": lambda v: drift.ReferenceProfile.from_data(
+        FRAME, seed=v),
+    "DriftMonitor.window_rows": lambda v: drift.DriftMonitor(
+        drift.ReferenceProfile.from_data(FRAME), window_rows=v),
+    "DriftMonitor.window_sample_cap": lambda v: drift.DriftMonitor(
+        drift.ReferenceProfile.from_data(FRAME), window_sample_cap=v),
+    "DriftMonitor.shards": lambda v: drift.DriftMonitor(
+        drift.ReferenceProfile.from_data(FRAME), shards=v),
+    "drift_report.sample_cap": lambda v: drift.drift_report(FRAME, FRAME, sample_cap=v),
+    "KsResult.reference_size": lambda v: KsResult(0.1, 0.5, "exact", 0.3, 1, "two-sided",
+                                                  v, 10),
+    "KsResult.current_size": lambda v: KsResult(0.1, 0.5, "exact", 0.3, 1, "two-sided", 10,
+                                                v),
+}
+
+
+def _param(case: str) -> str:
+    return case.rsplit(".", 1)[1]
+
+
+@pytest.mark.parametrize("case", sorted(INTEGER_PARAMETERS))
+def test_negative_integers_are_parameter_errors_naming_the_parameter(case):
+    # Before: a bare OverflowError ("can't convert negative int to unsigned").
+    with pytest.raises(E.ParameterError) as e:
+        INTEGER_PARAMETERS[case](-1)
+    assert isinstance(e.value, ValueError)
+    assert e.value.name == _param(case), e.value
+    assert _param(case) in str(e.value)
+
+
+@pytest.mark.parametrize("case", sorted(INTEGER_PARAMETERS))
+def test_integers_beyond_64_bits_are_parameter_errors(case):
+    with pytest.raises(E.ParameterError) as e:
+        INTEGER_PARAMETERS[case](2**70)
+    assert e.value.name == _param(case)
+
+
+@pytest.mark.parametrize("case", sorted(INTEGER_PARAMETERS))
+@pytest.mark.parametrize("value", [2.5, "3", True])
+def test_non_integers_are_type_errors_naming_the_parameter(case, value):
+    with pytest.raises(E.InputTypeError) as e:
+        INTEGER_PARAMETERS[case](value)
+    assert isinstance(e.value, TypeError)
+    assert e.value.input == _param(case)
+
+
+@pytest.mark.parametrize("case", sorted(INTEGER_PARAMETERS))
+def test_valid_integers_of_numpy_types_are_accepted(case):
+    # Every case is a valid call with a small positive value (numpy integers included);
+    # a few reject 1 itself for their own domain reasons, with a typed error.
+    value = np.int64(20) if "count" in case or "success" in case else np.uint16(20)
+    if case.endswith(("successes_a", "successes_b", "count1", "count2")):
+        value = np.int32(3)
+    try:
+        INTEGER_PARAMETERS[case](value)
+    except E.MlopsError as e:
+        pytest.fail(f"{case}: {e!r}")
+
+
+def test_lists_of_request_ids_are_checked_element_by_element():
+    acc = cmp.ShadowAccumulator()
+    with pytest.raises(E.ParameterError) as e:
+        acc.record_many([1, -2], [0.1, 0.2], [0.3, 0.4])
+    assert e.value.name == "request_ids[1]"
+    with pytest.raises(E.InputTypeError) as e:
+        acc.record_many([1, 2.5], [0.1, 0.2], [0.3, 0.4])
+    assert e.value.input == "request_ids[1]"
+    acc.record_many(np.array([1, 2], dtype=np.uint64), [0.1, 0.2], [0.3, 0.4])
+    with pytest.raises(E.ParameterError) as e:
+        acc.label_many([-1], [True])
+    assert e.value.name == "request_ids[0]"
+    assert acc.label_many(np.array([2]), [True]) == 1
+
+
+@pytest.mark.parametrize("table", [
+    [[1, 2, 3], [4, 5, 6]], [[1, 2], [3]], [[1, 2], [3, 4], [5, 6]], [1, 2, 3, 4], "abcd",
+    [["ab", "cd"], [1, 2]], 7, [[1, 2.5], [3, 4]], [[True, 2], [3, 4]], [[None, 2], [3, 4]],
+])
+def test_fisher_exact_needs_a_2x2_table_of_integer_counts(table):
+    # Before: a 2x3 table failed in tuple unpacking; 2.5 was truncated to 2.
+    with pytest.raises(E.InputTypeError) as e:
+        cmp.fisher_exact(table)
+    assert e.value.input == "table"
+
+
+def test_fisher_exact_negative_counts_and_valid_tables():
+    from scipy import stats
+
+    with pytest.raises(E.ParameterError) as e:
+        cmp.fisher_exact([[1, -2], [3, 4]])
+    assert e.value.name == "table"
+    for table in ([[8, 2], [1, 5]], np.array([[8, 2], [1, 5]]), ((8, 2), (1, 5)),
+                  np.array([[8, 2], [1, 5]], dtype=np.uint8)):
+        r = cmp.fisher_exact(table)
+        expected = stats.fisher_exact([[8, 2], [1, 5]])
+        assert r.pvalue == pytest.approx(expected.pvalue, rel=1e-12)
+        assert r.statistic == pytest.approx(expected.statistic, rel=1e-12)
+
+
+@pytest.mark.parametrize("threshold", [(0.1, 0.2, 0.3), [0.5], (), "0.5", ("a", 0.5),
+                                       (0.1, None), {"champion": 0.1}, True])
+def test_threshold_is_one_number_or_a_pair(threshold):
+    # Before: (0.1, 0.2, 0.3) failed in tuple unpacking with a bare ValueError.
+    with pytest.raises(E.InputTypeError) as e:
+        cmp.paired_bootstrap(Y, S, S * S, metric="cost", threshold=threshold, n_resamples=5)
+    assert e.value.input == "threshold"
+    with pytest.raises(E.InputTypeError) as e:
+        cmp.ShadowAccumulator(threshold=threshold)
+    assert e.value.input == "threshold"
+
+
+def test_threshold_pairs_of_any_sequence_type():
+    ref = cmp.paired_bootstrap(Y, S, S * S, metric="cost", threshold=(0.3, 0.4), n_resamples=5)
+    for t in ([0.3, 0.4], np.array([0.3, 0.4]), (np.float32(0.3), 0.4)):
+        r = cmp.paired_bootstrap(Y, S, S * S, metric="cost", threshold=t, n_resamples=5)
+        assert r.champion == ref.champion
+    assert cmp.paired_bootstrap(Y, S, S * S, metric="cost", threshold=np.float64(0.3),
+                                n_resamples=5).champion == ref.champion
+
+
+def test_too_many_groups_names_max_groups_which_frontier_now_takes():
+    rng = np.random.default_rng(5)
+    k = 1001
+    g = np.repeat([f"g{i}" for i in range(k)], 4)
+    y = np.tile([True, False, True, False], k)
+    s = rng.random(4 * k)
+    for call in (lambda **kw: fair.frontier(y, s, g, tolerances=[1.0], **kw),
+                 lambda **kw: fair.frontier_svg(y, s, g, tolerances=[1.0], **kw),
+                 lambda **kw: fair.equal_opportunity(y, s, g, tolerance=1.0, **kw)):
+        with pytest.raises(E.GroupError) as e:
+            call()
+        assert e.value.name == "max_groups"
+        assert "max_groups" in str(e.value)
+        call(max_groups=k)  # the limit the message names can be raised

@@ -340,6 +340,7 @@ def frontier(
     fp_cost: float = 1.0,
     constraint: str = "fpr",
     sample_weight: _ArrayLike | None = None,
+    max_groups: int = 1000,
 ) -> list[dict[str, float]]: ...
 def frontier_svg(
     y_true: _ArrayLike,
@@ -353,6 +354,7 @@ def frontier_svg(
     sample_weight: _ArrayLike | None = None,
     chosen_tolerance: float | None = None,
     title: str = "Cost versus fairness gap",
+    max_groups: int = 1000,
 ) -> str: ...
 
 def _delong_json(
