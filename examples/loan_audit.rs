@@ -328,7 +328,7 @@ pub fn loan_audit(args: &Args) -> Result<Outcome, AnyError> {
                 challenger_worse_pvalue: worse_p,
                 drift_alerts: Some(drift_alerts),
             };
-            let gate = evaluate(&requirements, &evidence);
+            let gate = evaluate(&requirements, &evidence)?;
             print!("{}", indent(&gate.to_string()));
             report.gate = Some(gate.clone());
             let (html, json) = report.write(&args.out)?;

@@ -29,13 +29,16 @@ fn report() -> Report {
     trail.seeds.insert("bootstrap".into(), 7);
     let mut r = Report::new(format!("Audit {EVIL}"), trail);
     let req = Requirements::from_toml("max_fpr_gap = 0.05").unwrap();
-    r.gate = Some(evaluate(
-        &req,
-        &Evidence {
-            fpr_gap: Some(0.2),
-            ..Evidence::default()
-        },
-    ));
+    r.gate = Some(
+        evaluate(
+            &req,
+            &Evidence {
+                fpr_gap: Some(0.2),
+                ..Evidence::default()
+            },
+        )
+        .unwrap(),
+    );
     let mut s = Section::new(format!("Fairness {EVIL}"));
     s.status = Some(Status::Fail);
     s.paragraphs.push(EVIL.into());

@@ -43,7 +43,8 @@ pub enum FairnessError {
     /// More groups than the search accepts.
     #[error(
         "{found} groups exceed the limit of {limit}: that many groups cannot each hold enough \
-         rows for stable rates; coarsen the sensitive columns or raise the limit"
+         rows for stable rates; coarsen the sensitive columns or raise the limit \
+         (`max_groups`)"
     )]
     TooManyGroups {
         /// Groups found.

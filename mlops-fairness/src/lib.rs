@@ -22,6 +22,6 @@ pub use curves::{DEFAULT_FRONTIER, FrontierPoint, GroupRoc, OperatingPoint, roc_
 pub use error::{FairnessError, Result};
 pub use threshold::{
     Band, Baseline, Baselines, Constraint, DEFAULT_MAX_GROUPS, GroupFit, GroupRule,
-    POLICY_FORMAT_VERSION, SearchParams, ThresholdPolicy, ThresholdSearch, uniform_from_key,
-    uniform_from_seed,
+    POLICY_FORMAT_VERSION, SearchParams, ThresholdPolicy, ThresholdSearch, key_from_bytes,
+    uniform_from_key, uniform_from_seed,
 };

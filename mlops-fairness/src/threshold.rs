@@ -583,6 +583,10 @@ impl ThresholdSearch {
                 limit: self.max_groups,
             });
         }
+        // The policy and the frontier report total costs: refuse weights whose total cost
+        // could overflow.
+        self.cost
+            .check_total_weight(mlops_core::input::names::SAMPLE_WEIGHT, task.total_weight())?;
         let per_group = SortedCounts::by_group(task, groups)?;
         for (counts, key) in per_group.iter().zip(groups.keys()) {
             let (p, n) = (counts.total_pos(), counts.total_neg());
@@ -1126,4 +1130,17 @@ impl ThresholdPolicy {
         }
         Ok(())
     }
+}
+
+/// A row key for [`uniform_from_key`] from text (its UTF-8 bytes) or bytes: the first 8
+/// bytes of their SHA-256 digest as a big-endian integer. Stable across platforms, processes
+/// and versions, and reproducible anywhere (Python:
+/// `int.from_bytes(hashlib.sha256(data).digest()[:8], "big")`).
+pub fn key_from_bytes(bytes: &[u8]) -> u64 {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(bytes);
+    digest
+        .iter()
+        .take(8)
+        .fold(0, |k, &b| (k << 8) | u64::from(b))
 }

@@ -59,7 +59,7 @@ pub fn _reliability_curve_json(
     py: Python<'_>,
     y_true: &Bound<'_, PyAny>,
     y_prob: &Bound<'_, PyAny>,
-    n_bins: usize,
+    #[pyo3(from_py_with = crate::args::usizes::n_bins)] n_bins: usize,
     strategy: &str,
     sample_weight: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<String> {
@@ -77,7 +77,7 @@ pub fn _calibration_errors(
     py: Python<'_>,
     y_true: &Bound<'_, PyAny>,
     y_prob: &Bound<'_, PyAny>,
-    n_bins: usize,
+    #[pyo3(from_py_with = crate::args::usizes::n_bins)] n_bins: usize,
     strategy: &str,
     sample_weight: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<(f64, f64)> {
@@ -293,7 +293,7 @@ pub fn _debiased_squared_ece(
     py: Python<'_>,
     y_true: &Bound<'_, PyAny>,
     y_prob: &Bound<'_, PyAny>,
-    n_bins: usize,
+    #[pyo3(from_py_with = crate::args::usizes::n_bins)] n_bins: usize,
     strategy: &str,
     sample_weight: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<f64> {
@@ -320,9 +320,9 @@ pub fn _hosmer_lemeshow_json(
     py: Python<'_>,
     y_true: &Bound<'_, PyAny>,
     y_prob: &Bound<'_, PyAny>,
-    n_groups: usize,
+    #[pyo3(from_py_with = crate::args::usizes::n_groups)] n_groups: usize,
     grouping: &str,
-    df: Option<usize>,
+    #[pyo3(from_py_with = crate::args::opt_usizes::df)] df: Option<usize>,
     sample_weight: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<String> {
     let params = hl_params(n_groups, grouping, df)?;
@@ -354,11 +354,11 @@ pub fn _calibration_by_group_json(
     y_true: &Bound<'_, PyAny>,
     y_prob: &Bound<'_, PyAny>,
     groups: &Bound<'_, PyAny>,
-    n_bins: usize,
+    #[pyo3(from_py_with = crate::args::usizes::n_bins)] n_bins: usize,
     strategy: &str,
-    n_groups: usize,
+    #[pyo3(from_py_with = crate::args::usizes::n_groups)] n_groups: usize,
     grouping: &str,
-    df: Option<usize>,
+    #[pyo3(from_py_with = crate::args::opt_usizes::df)] df: Option<usize>,
     sample_weight: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<String> {
     let params = CalibrationByGroupParams::new(
@@ -400,7 +400,10 @@ impl PyHistogramCalibrator {
 impl PyHistogramCalibrator {
     #[new]
     #[pyo3(signature = (n_bins=10, strategy="uniform"))]
-    fn new(n_bins: usize, strategy: &str) -> PyResult<Self> {
+    fn new(
+        #[pyo3(from_py_with = crate::args::usizes::n_bins)] n_bins: usize,
+        strategy: &str,
+    ) -> PyResult<Self> {
         mlops_core::calibration::check_bins("n_bins", n_bins, 1).map_err(core_err)?;
         Ok(Self {
             n_bins,
@@ -619,7 +622,7 @@ pub fn reliability_diagram_svg(
     py: Python<'_>,
     y_true: &Bound<'_, PyAny>,
     y_prob: &Bound<'_, PyAny>,
-    n_bins: usize,
+    #[pyo3(from_py_with = crate::args::usizes::n_bins)] n_bins: usize,
     strategy: &str,
     groups: Option<&Bound<'_, PyAny>>,
     sample_weight: Option<&Bound<'_, PyAny>>,

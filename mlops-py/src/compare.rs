@@ -66,13 +66,6 @@ pub fn _mcnemar_json(
     to_json(&r)
 }
 
-/// A non-negative count from Python.
-fn count(name: &str, v: i64) -> PyResult<u64> {
-    u64::try_from(v).map_err(|_| {
-        crate::errors::parameter_error(name, format!("must be a non-negative count, got {v}"))
-    })
-}
-
 /// Paired t-test of ``a - b`` row by row (``scipy.stats.ttest_rel``); JSON text.
 #[pyfunction]
 #[pyo3(signature = (a, b, alternative="two-sided", level=0.95))]
@@ -172,14 +165,13 @@ fn rank_test<R: serde::Serialize + Send>(
 #[pyo3(signature = (count1, nobs1, count2, nobs2, alternative="two-sided"))]
 pub fn _two_proportion_ztest_json(
     py: Python<'_>,
-    count1: i64,
-    nobs1: i64,
-    count2: i64,
-    nobs2: i64,
+    #[pyo3(from_py_with = crate::args::u64s::count1)] count1: u64,
+    #[pyo3(from_py_with = crate::args::u64s::nobs1)] nobs1: u64,
+    #[pyo3(from_py_with = crate::args::u64s::count2)] count2: u64,
+    #[pyo3(from_py_with = crate::args::u64s::nobs2)] nobs2: u64,
     alternative: &str,
 ) -> PyResult<String> {
-    let (c1, n1) = (count("count1", count1)?, count("nobs1", nobs1)?);
-    let (c2, n2) = (count("count2", count2)?, count("nobs2", nobs2)?);
+    let (c1, n1, c2, n2) = (count1, nobs1, count2, nobs2);
     let r = detach(py, || {
         two_proportion_ztest(c1, n1, c2, n2, Alternative::parse(alternative)?)
     })?;
@@ -191,16 +183,13 @@ pub fn _two_proportion_ztest_json(
 #[pyo3(signature = (t00, t01, t10, t11, alternative="two-sided"))]
 pub fn _fisher_exact_json(
     py: Python<'_>,
-    t00: i64,
-    t01: i64,
-    t10: i64,
-    t11: i64,
+    #[pyo3(from_py_with = crate::args::u64s::t00)] t00: u64,
+    #[pyo3(from_py_with = crate::args::u64s::t01)] t01: u64,
+    #[pyo3(from_py_with = crate::args::u64s::t10)] t10: u64,
+    #[pyo3(from_py_with = crate::args::u64s::t11)] t11: u64,
     alternative: &str,
 ) -> PyResult<String> {
-    let table = [
-        [count("table[0][0]", t00)?, count("table[0][1]", t01)?],
-        [count("table[1][0]", t10)?, count("table[1][1]", t11)?],
-    ];
+    let table = [[t00, t01], [t10, t11]];
     let r = detach(py, || fisher_exact(table, Alternative::parse(alternative)?))?;
     to_json(&r)
 }
@@ -298,8 +287,8 @@ pub fn _paired_bootstrap_json(
     score_champion: &Bound<'_, PyAny>,
     score_challenger: &Bound<'_, PyAny>,
     metric: &str,
-    n_resamples: usize,
-    seed: u64,
+    #[pyo3(from_py_with = crate::args::usizes::n_resamples)] n_resamples: usize,
+    #[pyo3(from_py_with = crate::args::u64s::seed)] seed: u64,
     confidence_level: f64,
     groups: Option<&Bound<'_, PyAny>>,
     thresholds: Option<(f64, f64)>,
@@ -342,9 +331,9 @@ pub fn _paired_bootstrap_json(
 #[pyfunction]
 pub fn _bootstrap_multiplicities<'py>(
     py: Python<'py>,
-    n: usize,
-    seed: u64,
-    n_replicates: usize,
+    #[pyo3(from_py_with = crate::args::usizes::n)] n: usize,
+    #[pyo3(from_py_with = crate::args::u64s::seed)] seed: u64,
+    #[pyo3(from_py_with = crate::args::usizes::n_replicates)] n_replicates: usize,
 ) -> Bound<'py, numpy::PyArray1<u32>> {
     use numpy::IntoPyArray;
     let flat: Vec<u32> = py.detach(|| {
@@ -371,7 +360,7 @@ impl PyShadowAccumulator {
     #[new]
     #[pyo3(signature = (max_pending, thresholds=None, cost=None, confidence_level=0.95))]
     fn new(
-        max_pending: usize,
+        #[pyo3(from_py_with = crate::args::usizes::max_pending)] max_pending: usize,
         thresholds: Option<(f64, f64)>,
         cost: Option<&crate::metrics::PyCostMatrix>,
         confidence_level: f64,
@@ -391,7 +380,7 @@ impl PyShadowAccumulator {
     #[pyo3(signature = (request_id, champion, challenger, group="all"))]
     fn record(
         &mut self,
-        request_id: u64,
+        #[pyo3(from_py_with = crate::args::u64s::request_id)] request_id: u64,
         champion: f64,
         challenger: f64,
         group: &str,
@@ -405,11 +394,15 @@ impl PyShadowAccumulator {
     #[pyo3(signature = (request_ids, champion, challenger, groups=None))]
     fn record_many(
         &mut self,
-        request_ids: Vec<u64>,
-        champion: Vec<f64>,
-        challenger: Vec<f64>,
+        #[pyo3(from_py_with = crate::args::u64_lists::request_ids)] request_ids: Vec<u64>,
+        champion: &Bound<'_, PyAny>,
+        challenger: &Bound<'_, PyAny>,
         groups: Option<Vec<String>>,
     ) -> PyResult<()> {
+        let champion_col = crate::convert::extract_column(champion, "champion")?;
+        let challenger_col = crate::convert::extract_column(challenger, "challenger")?;
+        let champion = champion_col.floats("champion")?;
+        let challenger = challenger_col.floats("challenger")?;
         let n = request_ids.len();
         mlops_core::check_len("champion", champion.len(), "request_ids", n)
             .and_then(|()| mlops_core::check_len("challenger", challenger.len(), "request_ids", n))
@@ -438,12 +431,20 @@ impl PyShadowAccumulator {
     }
 
     /// Records a label; ``False`` when the id was not pending (counted, dropped).
-    fn label(&mut self, request_id: u64, label: bool) -> bool {
+    fn label(
+        &mut self,
+        #[pyo3(from_py_with = crate::args::u64s::request_id)] request_id: u64,
+        label: bool,
+    ) -> bool {
         self.0.label(request_id, label)
     }
 
     /// Records many labels; returns how many matched a pending request.
-    fn label_many(&mut self, request_ids: Vec<u64>, labels: Vec<bool>) -> PyResult<usize> {
+    fn label_many(
+        &mut self,
+        #[pyo3(from_py_with = crate::args::u64_lists::request_ids)] request_ids: Vec<u64>,
+        labels: Vec<bool>,
+    ) -> PyResult<usize> {
         mlops_core::check_len("labels", labels.len(), "request_ids", request_ids.len())
             .map_err(crate::errors::core_err)?;
         Ok(request_ids
@@ -523,17 +524,17 @@ impl PySequentialTest {
     /// Adds a batch of counts to each arm of a proportions test, then looks.
     fn update_counts(
         &mut self,
-        successes_champion: i64,
-        trials_champion: i64,
-        successes_challenger: i64,
-        trials_challenger: i64,
+        #[pyo3(from_py_with = crate::args::u64s::successes_champion)] successes_champion: u64,
+        #[pyo3(from_py_with = crate::args::u64s::trials_champion)] trials_champion: u64,
+        #[pyo3(from_py_with = crate::args::u64s::successes_challenger)] successes_challenger: u64,
+        #[pyo3(from_py_with = crate::args::u64s::trials_challenger)] trials_challenger: u64,
     ) -> PyResult<()> {
         self.0
             .update_counts(
-                count("successes_champion", successes_champion)?,
-                count("trials_champion", trials_champion)?,
-                count("successes_challenger", successes_challenger)?,
-                count("trials_challenger", trials_challenger)?,
+                successes_champion,
+                trials_champion,
+                successes_challenger,
+                trials_challenger,
             )
             .map_err(crate::errors::core_err)
     }

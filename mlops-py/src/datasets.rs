@@ -36,8 +36,8 @@ pub fn german_credit(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
 #[pyo3(signature = (n, *, seed=0, drift="none"))]
 pub fn _simulate_lending<'py>(
     py: Python<'py>,
-    n: usize,
-    seed: u64,
+    #[pyo3(from_py_with = crate::args::usizes::n)] n: usize,
+    #[pyo3(from_py_with = crate::args::u64s::seed)] seed: u64,
     drift: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
     let scenario: LendingDrift =

@@ -41,10 +41,10 @@ impl PyKsResult {
         pvalue: f64,
         method: &str,
         statistic_location: f64,
-        statistic_sign: i8,
+        #[pyo3(from_py_with = crate::args::i64s::statistic_sign)] statistic_sign: i64,
         alternative: &str,
-        reference_size: usize,
-        current_size: usize,
+        #[pyo3(from_py_with = crate::args::usizes::reference_size)] reference_size: usize,
+        #[pyo3(from_py_with = crate::args::usizes::current_size)] current_size: usize,
     ) -> PyResult<Self> {
         let method = match method {
             "exact" => PValueMethod::Exact,
@@ -67,7 +67,7 @@ impl PyKsResult {
             pvalue,
             method,
             statistic_location,
-            statistic_sign,
+            statistic_sign: if statistic_sign > 0 { 1 } else { -1 },
             alternative: parse::<Alternative>(alternative)?,
             reference_size,
             current_size,
@@ -220,19 +220,6 @@ pub fn ks_2samp(
     detach_drift(py, || mlops_drift::ks_2samp(&reference, &current, params)).map(PyKsResult)
 }
 
-/// An integer parameter that must be `>= 0` and fit `T`: pyo3's own conversion would raise a
-/// bare `OverflowError` without the parameter's name.
-pub(crate) fn unsigned<T: TryFrom<i128>>(name: &str, value: i128) -> PyResult<T> {
-    T::try_from(value).map_err(|_| {
-        let reason = if value < 0 {
-            format!("expected an integer >= 0, got {value}")
-        } else {
-            format!("{value} is too large")
-        };
-        parameter_error(name, reason)
-    })
-}
-
 fn to_json<T: serde::Serialize>(v: &T) -> PyResult<String> {
     serde_json::to_string(v).map_err(|e| parameter_error("result", e.to_string()))
 }
@@ -289,11 +276,10 @@ pub fn _psi_json(
     py: Python<'_>,
     reference: &Bound<'_, PyAny>,
     current: &Bound<'_, PyAny>,
-    bins: i128,
+    #[pyo3(from_py_with = crate::args::usizes::bins)] bins: usize,
     edges: Option<Vec<f64>>,
     epsilon: f64,
 ) -> PyResult<String> {
-    let bins: usize = unsigned("bins", bins)?;
     let reference = float_sample(reference, mlops_drift::ks::names::REFERENCE)?;
     let current = float_sample(current, mlops_drift::ks::names::CURRENT)?;
     let binning = match edges {
@@ -337,10 +323,10 @@ fn count(sample: &str, name: &str, value: i64) -> PyResult<u64> {
 #[pyo3(signature = (x0, n0, x, n, confidence_level=0.95))]
 pub fn _proportion_json(
     py: Python<'_>,
-    x0: i64,
-    n0: i64,
-    x: i64,
-    n: i64,
+    #[pyo3(from_py_with = crate::args::i64s::x0)] x0: i64,
+    #[pyo3(from_py_with = crate::args::i64s::n0)] n0: i64,
+    #[pyo3(from_py_with = crate::args::i64s::x)] x: i64,
+    #[pyo3(from_py_with = crate::args::i64s::n)] n: i64,
     confidence_level: f64,
 ) -> PyResult<String> {
     use mlops_drift::proportion::names::{PRODUCTION, TRAINING};
@@ -375,14 +361,14 @@ pub fn _anderson_ksamp_json(
     samples: Vec<Bound<'_, PyAny>>,
     variant: &str,
     method: &str,
-    resamples: i128,
-    seed: i128,
+    #[pyo3(from_py_with = crate::args::usizes::resamples)] resamples: usize,
+    #[pyo3(from_py_with = crate::args::u64s::seed)] seed: u64,
 ) -> PyResult<String> {
     let params = mlops_drift::AndersonParams {
         variant: parse(variant)?,
         method: parse(method)?,
-        resamples: unsigned("resamples", resamples)?,
-        seed: unsigned("seed", seed)?,
+        resamples,
+        seed,
     };
     let owned = samples
         .iter()
@@ -422,10 +408,10 @@ pub fn _cramervonmises_2samp_json(
 ))]
 pub fn _rate_drift_json(
     py: Python<'_>,
-    reference_count: i64,
-    reference_total: i64,
-    current_count: i64,
-    current_total: i64,
+    #[pyo3(from_py_with = crate::args::i64s::reference_count)] reference_count: i64,
+    #[pyo3(from_py_with = crate::args::i64s::reference_total)] reference_total: i64,
+    #[pyo3(from_py_with = crate::args::i64s::current_count)] current_count: i64,
+    #[pyo3(from_py_with = crate::args::i64s::current_total)] current_total: i64,
     alternative: &str,
 ) -> PyResult<String> {
     let alternative =

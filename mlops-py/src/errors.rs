@@ -426,7 +426,11 @@ pub fn fairness_err(e: FairnessError) -> PyErr {
             }
             FairnessError::TooManyGroups { found, limit } => (
                 "GroupError",
-                vec![("found", obj(py, found)), ("limit", obj(py, limit))],
+                vec![
+                    ("found", obj(py, found)),
+                    ("limit", obj(py, limit)),
+                    ("name", obj(py, "max_groups")),
+                ],
             ),
             FairnessError::UnseenGroup { group, index } => (
                 "GroupError",

@@ -2,11 +2,10 @@
 
 use mlops_core::CostMatrix;
 use mlops_core::Groups;
-use mlops_core::input::names::SAMPLE_WEIGHT;
 use mlops_fairness::{
     AuditParams, Constraint, Decision, FairnessError, GroupAudit, GroupMetrics, GroupRule,
-    RATE_NAMES, ThresholdPolicy, ThresholdSearch, audit as run_audit, uniform_from_key,
-    uniform_from_seed,
+    RATE_NAMES, ThresholdPolicy, ThresholdSearch, audit as run_audit, key_from_bytes,
+    uniform_from_key, uniform_from_seed,
 };
 use numpy::{IntoPyArray, PyArray1, PyArrayMethods};
 use pyo3::prelude::*;
@@ -19,6 +18,155 @@ use crate::metrics::PyCostMatrix;
 
 fn json_err(e: serde_json::Error) -> PyErr {
     crate::errors::parameter_error("json", e.to_string())
+}
+
+/// What one `row_key` holds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum KeyKind {
+    Integer,
+    Text,
+    Bytes,
+}
+
+impl KeyKind {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Integer => "integers",
+            Self::Text => "strings",
+            Self::Bytes => "bytes",
+        }
+    }
+}
+
+fn row_key_type_error(message: String) -> PyErr {
+    input_type_error(format!("row_key: {message}"), Some("row_key"))
+}
+
+/// One key of `row_key` (see `ThresholdPolicy.predict`): an integer modulo 2^64, or the
+/// stable hash of a string's UTF-8 bytes or of bytes.
+fn row_key_of(item: &Bound<'_, PyAny>, index: usize) -> PyResult<(KeyKind, u64)> {
+    use pyo3::types::{PyBool, PyBytes, PyFloat, PyString};
+    if item.is_none() {
+        return Err(core_err(mlops_core::CoreError::MissingValue {
+            input: "row_key".to_owned(),
+            index,
+        }));
+    }
+    if let Ok(s) = item.cast::<PyString>() {
+        let text = s.to_str().map_err(|_| {
+            row_key_type_error(format!(
+                "the string at index {index} is not valid Unicode (a lone surrogate) and has \
+                 no UTF-8 bytes to hash"
+            ))
+        })?;
+        return Ok((KeyKind::Text, key_from_bytes(text.as_bytes())));
+    }
+    if let Ok(b) = item.cast::<PyBytes>() {
+        return Ok((KeyKind::Bytes, key_from_bytes(b.as_bytes())));
+    }
+    let kind_of = |what: &str| {
+        row_key_type_error(format!(
+            "index {index} holds {what} ({}); keys are integers, strings or bytes: a float key \
+             would be truncated, so that distinct ids could share one draw",
+            item.get_type()
+                .name()
+                .map_or_else(|_| "?".to_owned(), |n| n.to_string())
+        ))
+    };
+    let numpy_bool = item
+        .py()
+        .import("numpy")
+        .and_then(|np| np.getattr("bool_"))
+        .is_ok_and(|t| item.is_instance(&t).unwrap_or(false));
+    if item.is_instance_of::<PyBool>() || numpy_bool {
+        return Err(kind_of("a boolean"));
+    }
+    if item.is_instance_of::<PyFloat>() {
+        return Err(kind_of("a float"));
+    }
+    // Python and numpy integers (anything with `__index__`).
+    let Ok(int) = item.call_method0("__index__") else {
+        return Err(kind_of("an object of another type"));
+    };
+    if let Ok(v) = int.extract::<i64>() {
+        // Two's complement: int64 and uint64 agree on every value both hold.
+        return Ok((KeyKind::Integer, v as u64));
+    }
+    if let Ok(v) = int.extract::<u64>() {
+        return Ok((KeyKind::Integer, v));
+    }
+    #[allow(clippy::cast_precision_loss)]
+    Err(core_err(mlops_core::CoreError::OutOfRange {
+        input: "row_key".to_owned(),
+        index,
+        value: int.extract::<f64>().unwrap_or(f64::NAN),
+        low: i64::MIN as f64,
+        high: u64::MAX as f64,
+    }))
+}
+
+/// The keys of `row_key`: a numpy array of any integer dtype, or of strings or bytes, a
+/// pandas, polars or pyarrow column, or a sequence. Sequences are read element by element
+/// (numpy would turn `[1, "a"]` into strings); columns through `numpy.asarray`.
+fn row_keys(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Vec<u64>> {
+    use pyo3::types::{PyList, PyTuple};
+    let items = if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        obj.clone()
+    } else {
+        let arr = py.import("numpy")?.call_method1("asarray", (obj,))?;
+        let ndim: usize = arr.getattr("ndim")?.extract()?;
+        if ndim != 1 {
+            return Err(row_key_type_error(format!(
+                "expected one key per row (1-D), got {ndim} dimensions"
+            )));
+        }
+        let dtype = arr.getattr("dtype")?;
+        let kind: String = dtype.getattr("kind")?.extract()?;
+        match kind.as_str() {
+            "i" => {
+                let a = arr.call_method1("astype", ("int64",))?;
+                let a = a.cast_into::<PyArray1<i64>>()?;
+                // Two's complement, as for single integers.
+                return Ok(a.to_vec()?.into_iter().map(|v| v as u64).collect());
+            }
+            "u" => {
+                let a = arr.call_method1("astype", ("uint64",))?;
+                return Ok(a.cast_into::<PyArray1<u64>>()?.to_vec()?);
+            }
+            "U" | "S" | "T" | "O" => arr.call_method0("tolist")?,
+            _ => {
+                let hint = if kind == "f" {
+                    " (a pandas integer column with missing values converts to float: fill or \
+                     drop them)"
+                } else {
+                    ""
+                };
+                return Err(row_key_type_error(format!(
+                    "expected integers, strings or bytes, got dtype {}{hint}; float keys would \
+                     be truncated, so that distinct ids could share one draw",
+                    dtype.str()?
+                )));
+            }
+        }
+    };
+    let mut keys = Vec::new();
+    let mut first: Option<KeyKind> = None;
+    for (index, item) in items.try_iter()?.enumerate() {
+        let (kind, key) = row_key_of(&item?, index)?;
+        match first {
+            None => first = Some(kind),
+            Some(k) if k != kind => {
+                return Err(row_key_type_error(format!(
+                    "index {index} holds {} after {}: one kind of key per column",
+                    kind.name(),
+                    k.name()
+                )));
+            }
+            Some(_) => {}
+        }
+        keys.push(key);
+    }
+    Ok(keys)
 }
 
 /// Per-group thresholds fitted under a fairness constraint (see :func:`equal_opportunity`),
@@ -163,8 +311,12 @@ impl PyThresholdPolicy {
     /// Rows of a group unseen at fit time raise ``GroupError`` unless ``fallback`` gives a
     /// threshold for them (a float, or ``"single_threshold"`` for the best common
     /// threshold found at fit time). Randomized rules draw at the boundary reproducibly:
-    /// from ``seed`` and the row position, or from ``seed`` and ``row_key`` (integer ids,
-    /// so a row gets the same decision whatever the batch order).
+    /// from ``seed`` and the row position, or from ``seed`` and ``row_key``, one key per
+    /// row, so a row gets the same decision whatever the batch order. Keys are integers
+    /// (any int64 or uint64 value, taken modulo 2^64: ``-1`` and ``2**64 - 1`` are one
+    /// key), or strings or bytes, hashed stably: the first 8 bytes of the SHA-256 digest of
+    /// the bytes (of a string: its UTF-8 encoding), read big-endian. One kind per column;
+    /// floats, booleans and other types raise ``InputTypeError``.
     #[pyo3(signature = (y_score, groups, *, fallback=None, seed=0, row_key=None))]
     fn predict<'py>(
         &self,
@@ -172,7 +324,7 @@ impl PyThresholdPolicy {
         y_score: &Bound<'py, PyAny>,
         groups: &Bound<'py, PyAny>,
         fallback: Option<&Bound<'py, PyAny>>,
-        seed: u64,
+        #[pyo3(from_py_with = crate::args::u64s::seed)] seed: u64,
         row_key: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyArray1<bool>>> {
         let scores_col = extract_column(y_score, "y_score")?;
@@ -212,19 +364,7 @@ impl PyThresholdPolicy {
         };
         let keys: Option<Vec<u64>> = match row_key {
             Some(k) if !k.is_none() => {
-                let np = py.import("numpy")?;
-                let arr = np
-                    .call_method1("asarray", (k,))?
-                    .call_method1("astype", ("uint64",))?;
-                let arr = arr.cast_into::<PyArray1<u64>>().map_err(|_| {
-                    input_type_error(
-                        "row_key must be a 1-D integer array".into(),
-                        Some("row_key"),
-                    )
-                })?;
-                let v = arr
-                    .to_vec()
-                    .map_err(|e| input_type_error(format!("row_key: {e}"), Some("row_key")))?;
+                let v = row_keys(py, k)?;
                 mlops_core::check_len("row_key", v.len(), "y_score", scores.len())
                     .map_err(core_err)?;
                 Some(v)
@@ -333,7 +473,7 @@ pub fn equal_opportunity(
     randomized: bool,
     sample_weight: Option<&Bound<'_, PyAny>>,
     cost: Option<&PyCostMatrix>,
-    max_groups: usize,
+    #[pyo3(from_py_with = crate::args::usizes::max_groups)] max_groups: usize,
 ) -> PyResult<PyThresholdPolicy> {
     let constraint: Constraint = constraint.parse().map_err(fairness_err)?;
     let cost = match cost {
@@ -352,8 +492,6 @@ pub fn equal_opportunity(
     let policy = py
         .detach(|| -> Result<ThresholdPolicy, FairnessError> {
             let task = views.task()?;
-            // The policy reports total costs: refuse weights whose total cost could overflow.
-            cost.check_total_weight(SAMPLE_WEIGHT, task.total_weight())?;
             search.fit(&task, &groups)
         })
         .map_err(fairness_err)?;
@@ -516,10 +654,10 @@ pub fn audit<'py>(
     sample_weight: Option<&Bound<'py, PyAny>>,
     constraint: &str,
     tolerance: f64,
-    min_count: usize,
-    bootstrap: usize,
+    #[pyo3(from_py_with = crate::args::usizes::min_count)] min_count: usize,
+    #[pyo3(from_py_with = crate::args::usizes::bootstrap)] bootstrap: usize,
     level: f64,
-    seed: u64,
+    #[pyo3(from_py_with = crate::args::u64s::seed)] seed: u64,
 ) -> PyResult<PyGroupAudit> {
     let constraint: Constraint = constraint.parse().map_err(fairness_err)?;
     let given = [threshold.is_some(), thresholds.is_some(), y_pred.is_some()];

@@ -1,15 +1,24 @@
-//! `mlops_audit.gate`: the deployment gate (thin JSON bridge; the logic is in
+//! `mlops_audit.gate`: the deployment gate (thin bridge; the logic is in
 //! `mlops_audit::gate`).
 
 use mlops_audit::gate::{Evidence, GateError, Requirements, evaluate};
 use pyo3::prelude::*;
 
 fn gate_err(e: GateError) -> PyErr {
-    let name = match &e {
-        GateError::InvalidRequirement { name, .. } => *name,
-        _ => "requirements",
-    };
-    crate::errors::parameter_error(name, e.to_string())
+    let message = e.to_string();
+    match &e {
+        // A value of the wrong type: a TypeError naming the requirement.
+        GateError::RequirementType { name, .. } => {
+            crate::errors::input_type_error(message, Some(name))
+        }
+        GateError::InvalidRequirement { name, .. } | GateError::InvalidEvidence { name, .. } => {
+            crate::errors::parameter_error(name, message)
+        }
+        GateError::UnknownRequirement { name } | GateError::DuplicateRequirement { name } => {
+            crate::errors::parameter_error(name, message)
+        }
+        _ => crate::errors::parameter_error("requirements", message),
+    }
 }
 
 fn json_err(what: &str, e: serde_json::Error) -> PyErr {
@@ -34,10 +43,29 @@ pub fn _gate_requirements(text: &str, format: &str) -> PyResult<String> {
     serde_json::to_string(&r).map_err(|e| json_err("requirements", e))
 }
 
-/// The gate report, as JSON, for requirements and evidence given as JSON.
+/// The gate report, as JSON, for requirements given as JSON and the measurements (floats
+/// already checked for type by the Python wrapper; infinities arrive as such, which JSON
+/// could not carry, and are refused by the domain check).
 #[pyfunction]
-pub fn _gate_evaluate(requirements: &str, evidence: &str) -> PyResult<String> {
+#[pyo3(signature = (requirements, *, fpr_gap=None, auc=None, ece=None, cost_per_decision=None, challenger_worse_pvalue=None, drift_alerts=None))]
+pub fn _gate_evaluate(
+    requirements: &str,
+    fpr_gap: Option<f64>,
+    auc: Option<f64>,
+    ece: Option<f64>,
+    cost_per_decision: Option<f64>,
+    challenger_worse_pvalue: Option<f64>,
+    drift_alerts: Option<Vec<String>>,
+) -> PyResult<String> {
     let r = Requirements::from_json(requirements).map_err(gate_err)?;
-    let e: Evidence = serde_json::from_str(evidence).map_err(|e| json_err("evidence", e))?;
-    serde_json::to_string(&evaluate(&r, &e)).map_err(|e| json_err("report", e))
+    let e = Evidence {
+        fpr_gap,
+        auc,
+        ece,
+        cost_per_decision,
+        challenger_worse_pvalue,
+        drift_alerts,
+    };
+    let report = evaluate(&r, &e).map_err(gate_err)?;
+    serde_json::to_string(&report).map_err(|e| json_err("report", e))
 }

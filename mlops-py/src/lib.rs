@@ -6,6 +6,7 @@
 use mlops_core::CoreError;
 use pyo3::prelude::*;
 
+mod args;
 mod calibration;
 mod compare;
 mod convert;

@@ -27,7 +27,6 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
 use pyo3_arrow::input::{AnyArray, AnyRecordBatch};
 
-use crate::drift::unsigned;
 use crate::errors::{drift_err, input_type_error, parameter_error};
 
 /// One column read from Python, owning (or borrowing from numpy) its values.
@@ -457,9 +456,9 @@ impl PyReferenceProfile {
         table: &Bound<'_, PyAny>,
         categorical: Option<Vec<String>>,
         numeric: Option<Vec<String>>,
-        sample_cap: Option<i128>,
-        sketch_k: i128,
-        seed: i128,
+        #[pyo3(from_py_with = crate::args::opt_usizes::sample_cap)] sample_cap: Option<usize>,
+        #[pyo3(from_py_with = crate::args::u16s::sketch_k)] sketch_k: u16,
+        #[pyo3(from_py_with = crate::args::u64s::seed)] seed: u64,
         group: Option<&Bound<'_, PyAny>>,
         prediction: Option<String>,
         threshold: Option<f64>,
@@ -467,9 +466,9 @@ impl PyReferenceProfile {
         let params = profile_params(
             categorical,
             numeric,
-            sample_cap.map(|c| unsigned("sample_cap", c)).transpose()?,
-            unsigned("sketch_k", sketch_k)?,
-            unsigned("seed", seed)?,
+            sample_cap,
+            sketch_k,
+            seed,
             group,
             prediction,
             threshold,
@@ -576,22 +575,15 @@ fn monitor_config(
     wasserstein_threshold: f64,
     correction: &str,
     confidence_level: f64,
-    window_rows: Option<i128>,
+    window_rows: Option<u64>,
     window_seconds: Option<f64>,
-    window_sample_cap: Option<i128>,
-    shards: i128,
+    window_sample_cap: Option<usize>,
+    shards: usize,
     ks_method: &str,
     missing_alpha: Option<f64>,
     missing_rate_threshold: Option<f64>,
 ) -> PyResult<MonitorConfig> {
     let defaults = MonitorConfig::default();
-    let window_rows = window_rows
-        .map(|n| unsigned("window_rows", n))
-        .transpose()?;
-    let window_sample_cap = window_sample_cap
-        .map(|n| unsigned("window_sample_cap", n))
-        .transpose()?;
-    let shards = unsigned("shards", shards)?;
     let window = match (window_rows, window_seconds) {
         (None, None) => Window::Cumulative,
         (Some(n), None) => Window::Count(n),
@@ -658,10 +650,11 @@ impl PyDriftMonitor {
         wasserstein_threshold: f64,
         correction: &str,
         confidence_level: f64,
-        window_rows: Option<i128>,
+        #[pyo3(from_py_with = crate::args::opt_u64s::window_rows)] window_rows: Option<u64>,
         window_seconds: Option<f64>,
-        window_sample_cap: Option<i128>,
-        shards: i128,
+        #[pyo3(from_py_with = crate::args::opt_usizes::window_sample_cap)]
+        window_sample_cap: Option<usize>,
+        #[pyo3(from_py_with = crate::args::usizes::shards)] shards: usize,
         ks_method: &str,
         missing_alpha: Option<f64>,
         missing_rate_threshold: Option<f64>,
@@ -798,7 +791,7 @@ pub fn _drift_report_json(
     group: Option<&Bound<'_, PyAny>>,
     prediction: Option<String>,
     threshold: Option<f64>,
-    sample_cap: Option<i128>,
+    #[pyo3(from_py_with = crate::args::opt_usizes::sample_cap)] sample_cap: Option<usize>,
     tests: Option<BTreeMap<String, String>>,
     features: Option<Vec<String>>,
     alpha: f64,
@@ -811,7 +804,7 @@ pub fn _drift_report_json(
     missing_alpha: Option<f64>,
     missing_rate_threshold: Option<f64>,
 ) -> PyResult<String> {
-    let cap: Option<usize> = sample_cap.map(|c| unsigned("sample_cap", c)).transpose()?;
+    let cap = sample_cap;
     let params = profile_params(
         categorical,
         numeric,

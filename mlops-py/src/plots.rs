@@ -2,7 +2,6 @@
 //! and the cost-versus-gap frontier, as data and as self-contained SVG.
 
 use mlops_audit::plot;
-use mlops_core::input::names::SAMPLE_WEIGHT;
 use mlops_core::{BinaryTask, CostMatrix, Groups};
 use mlops_fairness::{
     Constraint, DEFAULT_FRONTIER, FairnessError, FrontierPoint, GroupRoc, GroupRule,
@@ -169,6 +168,7 @@ fn frontier_points(
     fp_cost: f64,
     constraint: &str,
     sample_weight: Option<&Bound<'_, PyAny>>,
+    max_groups: usize,
 ) -> PyResult<Vec<FrontierPoint>> {
     let constraint: Constraint = constraint.parse().map_err(fairness_err)?;
     let cost = CostMatrix::new(fn_cost, fp_cost).map_err(core_err)?;
@@ -178,18 +178,17 @@ fn frontier_points(
         None => Cow::Borrowed(&DEFAULT_FRONTIER[..]),
     };
     let groups = extract_groups(groups)?;
-    let search = ThresholdSearch::new().cost(cost).constraint(constraint);
+    let search = ThresholdSearch::new()
+        .cost(cost)
+        .constraint(constraint)
+        .max_groups(max_groups);
     with_task(
         py,
         y_true,
         y_score,
         sample_weight,
         &groups,
-        |task, groups| {
-            // The frontier reports total costs: refuse weights whose total cost could overflow.
-            cost.check_total_weight(SAMPLE_WEIGHT, task.total_weight())?;
-            search.frontier(task, groups, &tolerances)
-        },
+        |task, groups| search.frontier(task, groups, &tolerances),
     )
 }
 
@@ -199,9 +198,10 @@ fn frontier_points(
 ///
 /// One dict ``{tolerance, cost, max_gap}`` per tolerance, in the order given; ``max_gap``
 /// is the gap actually reached (at most the tolerance). ``tolerances`` defaults to a grid
-/// from 0 to 1 (0, 0.0025, 0.005, 0.01, ..., 0.5, 1).
+/// from 0 to 1 (0, 0.0025, 0.005, 0.01, ..., 0.5, 1). More than ``max_groups`` groups
+/// raise ``GroupError``, as in :func:`equal_opportunity`.
 #[pyfunction(name = "frontier")]
-#[pyo3(signature = (y_true, y_score, groups, *, tolerances=None, fn_cost=5.0, fp_cost=1.0, constraint="fpr", sample_weight=None))]
+#[pyo3(signature = (y_true, y_score, groups, *, tolerances=None, fn_cost=5.0, fp_cost=1.0, constraint="fpr", sample_weight=None, max_groups=1000))]
 #[allow(clippy::too_many_arguments)]
 pub fn frontier_py<'py>(
     py: Python<'py>,
@@ -213,6 +213,7 @@ pub fn frontier_py<'py>(
     fp_cost: f64,
     constraint: &str,
     sample_weight: Option<&Bound<'py, PyAny>>,
+    #[pyo3(from_py_with = crate::args::usizes::max_groups)] max_groups: usize,
 ) -> PyResult<Bound<'py, PyList>> {
     let points = frontier_points(
         py,
@@ -224,6 +225,7 @@ pub fn frontier_py<'py>(
         fp_cost,
         constraint,
         sample_weight,
+        max_groups,
     )?;
     let out = PyList::empty(py);
     for p in points {
@@ -240,7 +242,7 @@ pub fn frontier_py<'py>(
 /// a staircase, with ``chosen_tolerance`` (if given) as a dashed line and its point as a
 /// star. ``title`` is escaped.
 #[pyfunction(name = "frontier_svg")]
-#[pyo3(signature = (y_true, y_score, groups, *, tolerances=None, fn_cost=5.0, fp_cost=1.0, constraint="fpr", sample_weight=None, chosen_tolerance=None, title="Cost versus fairness gap"))]
+#[pyo3(signature = (y_true, y_score, groups, *, tolerances=None, fn_cost=5.0, fp_cost=1.0, constraint="fpr", sample_weight=None, chosen_tolerance=None, title="Cost versus fairness gap", max_groups=1000))]
 #[allow(clippy::too_many_arguments)]
 pub fn frontier_svg_py(
     py: Python<'_>,
@@ -254,6 +256,7 @@ pub fn frontier_svg_py(
     sample_weight: Option<&Bound<'_, PyAny>>,
     chosen_tolerance: Option<f64>,
     title: &str,
+    #[pyo3(from_py_with = crate::args::usizes::max_groups)] max_groups: usize,
 ) -> PyResult<String> {
     let points = frontier_points(
         py,
@@ -265,6 +268,7 @@ pub fn frontier_svg_py(
         fp_cost,
         constraint,
         sample_weight,
+        max_groups,
     )?;
     Ok(py.detach(|| plot::frontier_svg(&points, chosen_tolerance, title)))
 }

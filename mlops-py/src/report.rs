@@ -44,7 +44,10 @@ fn read_report(json: &str) -> PyResult<Report> {
 /// the time (now, or ``unix_seconds`` for a reproducible report).
 #[pyfunction]
 #[pyo3(signature = (title, *, unix_seconds=None))]
-pub fn _new_report_json(title: &str, unix_seconds: Option<u64>) -> PyResult<String> {
+pub fn _new_report_json(
+    title: &str,
+    #[pyo3(from_py_with = crate::args::opt_u64s::unix_seconds)] unix_seconds: Option<u64>,
+) -> PyResult<String> {
     let trail = unix_seconds.map_or_else(AuditTrail::now, AuditTrail::at);
     to_json("report", &Report::new(title, trail))
 }

@@ -107,7 +107,16 @@ def _column_info(obj: _ArrayLike, kind: str) -> str: ...
 def german_credit() -> dict[str, Any]: ...
 def _simulate_lending(n: int, *, seed: int = 0, drift: str = "none") -> dict[str, Any]: ...
 def _gate_requirements(text: str, *, format: str = "toml") -> str: ...
-def _gate_evaluate(requirements: str, evidence: str) -> str: ...
+def _gate_evaluate(
+    requirements: str,
+    *,
+    fpr_gap: float | None = None,
+    auc: float | None = None,
+    ece: float | None = None,
+    expected_cost: float | None = None,
+    challenger_worse_pvalue: float | None = None,
+    drift_alerts: list[str] | None = None,
+) -> str: ...
 @final
 class ConfusionMatrix:
     def __new__(
@@ -352,6 +361,7 @@ def frontier(
     fp_cost: float = 1.0,
     constraint: str = "fpr",
     sample_weight: _ArrayLike | None = None,
+    max_groups: int = 1000,
 ) -> list[dict[str, float]]: ...
 def frontier_svg(
     y_true: _ArrayLike,
@@ -365,6 +375,7 @@ def frontier_svg(
     sample_weight: _ArrayLike | None = None,
     chosen_tolerance: float | None = None,
     title: str = "Cost versus fairness gap",
+    max_groups: int = 1000,
 ) -> str: ...
 
 def _delong_json(
@@ -441,8 +452,8 @@ class _ShadowAccumulator:
     def record_many(
         self,
         request_ids: Sequence[int],
-        champion: Sequence[float],
-        challenger: Sequence[float],
+        champion: _ArrayLike,
+        challenger: _ArrayLike,
         groups: Sequence[str] | None = None,
     ) -> None: ...
     def label(self, request_id: int, label: bool) -> bool: ...

@@ -40,6 +40,8 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
+import operator
 from typing import Any
 
 import numpy as np
@@ -61,6 +63,7 @@ from mlops_audit._mlops_audit import (
     _welch_ttest_json,
     _wilcoxon_json,
 )
+from mlops_audit.errors import InputTypeError, ParameterError
 from mlops_audit.results import TestResult
 
 __all__ = [
@@ -196,11 +199,49 @@ def fisher_exact(table: Any, *, alternative: str = "two-sided") -> TestResult:
     ``statistic`` is the sample odds ratio (``inf`` when ``t01 t10 = 0``; ``None`` when a
     row or column sums to zero, with ``pvalue = 1``).
     """
-    (t00, t01), (t10, t11) = ((int(v) for v in row) for row in table)
+    (t00, t01), (t10, t11) = _table_2x2(table)
     fields = json.loads(_fisher_exact_json(t00, t01, t10, t11, alternative))
     if fields["statistic"] is None and not fields["degenerate"]:
         fields["statistic"] = math.inf
     return TestResult("FisherExactResult", fields)
+
+
+def _table_2x2(table: Any) -> tuple[tuple[int, int], tuple[int, int]]:
+    """``table`` as two rows of two non-negative integer counts, else a typed error naming
+    ``table`` (a 2x3 table used to fail in tuple unpacking, a count of 2.5 was truncated)."""
+    def shape_error(what: str) -> InputTypeError:
+        return InputTypeError(f"table must be a 2x2 table of counts, {what}", input="table")
+
+    if isinstance(table, (str, bytes)):
+        raise shape_error("got a string")
+    try:
+        rows = [row for row in table]
+        cells = [[v for v in row] for row in rows]
+    except TypeError:
+        raise shape_error(f"got {type(table).__name__}") from None
+    if len(cells) != 2 or any(isinstance(r, (str, bytes)) for r in rows) or any(
+            len(r) != 2 for r in cells):
+        shape = f"{len(cells)} rows of " + "/".join(str(len(r)) for r in cells) + " cells"
+        raise shape_error(f"got {shape}")
+    out = []
+    for i, row in enumerate(cells):
+        counts = []
+        for j, v in enumerate(row):
+            if isinstance(v, (bool, np.bool_)):
+                raise InputTypeError(f"table[{i}][{j}] must be an integer count, got a boolean",
+                                     input="table")
+            try:
+                count = operator.index(v)
+            except TypeError:
+                raise InputTypeError(f"table[{i}][{j}] must be an integer count, got "
+                                     f"{type(v).__name__} {v!r}", input="table") from None
+            if count < 0:
+                raise ParameterError(f"parameter `table` is invalid: table[{i}][{j}] = {count} "
+                                     "is negative; counts are >= 0", name="table",
+                                     value=str(count), reason="counts must be >= 0")
+            counts.append(count)
+        out.append((counts[0], counts[1]))
+    return out[0], out[1]
 
 
 def cohens_h(p1: float, p2: float) -> float:
@@ -271,12 +312,26 @@ def paired_bootstrap(y_true: Any, score_champion: Any, score_challenger: Any, *,
 
 
 def _threshold_pair(threshold: float | tuple[float, float] | None) -> tuple[float, float] | None:
+    """One threshold for both models or a pair ``(champion, challenger)``; anything else is
+    an ``InputTypeError`` naming ``threshold`` (a 3-tuple used to fail in unpacking)."""
+    def number(v: Any) -> float:
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
+            raise InputTypeError(f"threshold must be a number or a pair of numbers "
+                                 f"(champion, challenger), got {type(v).__name__} {v!r}",
+                                 input="threshold")
+        return float(v)
+
     if threshold is None:
         return None
-    if isinstance(threshold, (tuple, list)):
-        champion_t, challenger_t = threshold
-        return (float(champion_t), float(challenger_t))
-    return (float(threshold), float(threshold))
+    if isinstance(threshold, numbers.Real) and not isinstance(threshold, (bool, np.bool_)):
+        return (float(threshold), float(threshold))
+    if isinstance(threshold, (str, bytes)) or not hasattr(threshold, "__len__"):
+        return (number(threshold), number(threshold))
+    if len(threshold) != 2:
+        raise InputTypeError(f"threshold must be one number or a pair (champion, challenger), "
+                             f"got {len(threshold)} values", input="threshold")
+    champion_t, challenger_t = threshold
+    return (number(champion_t), number(challenger_t))
 
 
 class ShadowAccumulator:
@@ -320,8 +375,8 @@ class ShadowAccumulator:
                     groups: Any = None) -> None:
         """:meth:`record` for aligned sequences (groups default to ``"all"``)."""
         self._inner.record_many(
-            [int(i) for i in request_ids], [float(s) for s in champion],
-            [float(s) for s in challenger], None if groups is None else [str(g) for g in groups])
+            list(request_ids), champion, challenger,
+            None if groups is None else [str(g) for g in groups])
 
     def label(self, request_id: int, y: bool | int) -> bool:
         """Pairs a label with its pending request; ``False`` when the id was not pending."""
@@ -329,7 +384,7 @@ class ShadowAccumulator:
 
     def label_many(self, request_ids: Any, labels: Any) -> int:
         """:meth:`label` for aligned sequences; returns how many ids were pending."""
-        return self._inner.label_many([int(i) for i in request_ids], [bool(v) for v in labels])
+        return self._inner.label_many(list(request_ids), [bool(v) for v in labels])
 
     def merge(self, other: ShadowAccumulator) -> None:
         """Adds ``other``'s labelled rows (after this one's), pending requests and counters.
@@ -417,8 +472,8 @@ class SequentialTest:
                       successes_challenger: int, trials_challenger: int) -> TestResult:
         """Adds a batch of counts to each arm of a proportions test, looks, and returns
         :meth:`result`."""
-        self._inner.update_counts(int(successes_champion), int(trials_champion),
-                                  int(successes_challenger), int(trials_challenger))
+        self._inner.update_counts(successes_champion, trials_champion,
+                                  successes_challenger, trials_challenger)
         return self.result()
 
     def result(self) -> TestResult:

@@ -658,6 +658,9 @@ def _floats_with_nan(x: Any) -> Any:
 def _int_pairs(counts: Any, name: str) -> list[tuple[str, int]]:
     out = []
     for k, v in _items(counts, name):
+        if isinstance(v, bool) or getattr(getattr(v, "dtype", None), "kind", "") == "b":
+            raise InputTypeError(
+                f"`{name}`: the count of category {k!r} is a boolean, not a count", input=name)
         try:
             count = operator.index(v)
         except TypeError:

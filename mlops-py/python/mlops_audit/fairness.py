@@ -414,7 +414,8 @@ def plot_roc_by_group(y_true: Any, y_score: Any, groups: Any, *,
 def plot_frontier(points_or_y_true: Any, y_score: Any = None, groups: Any = None, *,
                   tolerances: Any = None, fn_cost: float = 5.0, fp_cost: float = 1.0,
                   constraint: str = "fpr", sample_weight: Any = None,
-                  chosen_tolerance: float | None = None, ax: Any = None) -> Any:
+                  chosen_tolerance: float | None = None, ax: Any = None,
+                  max_groups: int = 1000) -> Any:
     """The lowest total cost against the largest gap between groups it reaches.
 
     Either ``plot_frontier(points)`` with the list :func:`frontier` returned, or
@@ -432,7 +433,7 @@ def plot_frontier(points_or_y_true: Any, y_score: Any = None, groups: Any = None
             raise TypeError("plot_frontier(y_true, y_score, groups, ...) needs groups")
         points = frontier(points_or_y_true, y_score, groups, tolerances=tolerances,
                           fn_cost=fn_cost, fp_cost=fp_cost, constraint=constraint,
-                          sample_weight=sample_weight)
+                          sample_weight=sample_weight, max_groups=max_groups)
     ax = _new_axes(ax, "plot_frontier", "frontier_svg")
     finite = [p for p in points
               if all(np.isfinite(float(p[k])) for k in ("tolerance", "cost", "max_gap"))]

@@ -6,7 +6,10 @@ least one required; unknown keys are errors, so a typo cannot drop a requirement
 the number of decisions, as :func:`mlops_audit.metrics.cost_per_decision`; the older key
 ``max_expected_cost`` is read as this),
 ``challenger_not_worse_alpha`` (the one-sided p-value of "challenger worse" must be at
-least this), ``allow_drift_alerts``.
+least this), ``allow_drift_alerts``. Read strictly: a table (JSON object) only, each key
+once, numbers for the limits and ``true``/``false`` for ``allow_drift_alerts``; a wrong type
+raises :class:`~mlops_audit.errors.InputTypeError`, anything else
+:class:`~mlops_audit.errors.ParameterError`, both naming the requirement.
 
 :func:`evaluate` checks them against what the audit measured and returns a
 :class:`GateReport`; a requirement with nothing measured fails. :func:`assert_gate` fails a
@@ -22,6 +25,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import numbers
 import os
 import warnings
 from collections.abc import Iterable, Mapping
@@ -29,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlops_audit._mlops_audit import _gate_evaluate, _gate_requirements
-from mlops_audit.errors import ParameterError
+from mlops_audit.errors import InputTypeError, ParameterError
 
 __all__ = ["GateReport", "Requirements", "assert_gate", "evaluate"]
 
@@ -51,7 +55,12 @@ class Requirements:
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> Requirements:
-        return cls.from_json(json.dumps(dict(values)))
+        if not isinstance(values, Mapping):
+            raise InputTypeError(
+                f"requirements must be a mapping of requirement names to values, got "
+                f"{type(values).__name__}", input="requirements")
+        return cls.from_json(json.dumps({k: _json_value(k, v) for k, v in values.items()},
+                                        allow_nan=False))
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> Requirements:
@@ -63,6 +72,61 @@ class Requirements:
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.values)
+
+
+def _json_value(name: Any, value: Any) -> Any:
+    """A requirement's value as JSON carries it: numpy numbers as Python ones; an infinite
+    or NaN limit (which JSON cannot carry) refused here, naming the requirement; other
+    types passed on for the strict reader to refuse by name."""
+    if isinstance(value, (bool, str)) or value is None:
+        return value
+    if hasattr(value, "dtype") and getattr(value, "shape", None) == ():
+        value = value.item()  # numpy scalars, including numpy.bool_
+        if isinstance(value, bool):
+            return value
+    if isinstance(value, numbers.Real):
+        x = float(value)
+        if not math.isfinite(x):
+            raise ParameterError(f"parameter `{name}` is invalid: requirement `{name}` = {x} "
+                                 "must be finite", name=str(name), value=str(x),
+                                 reason="must be finite")
+        return x
+    try:
+        json.dumps(value)
+    except TypeError:
+        raise InputTypeError(f"requirement `{name}` has a value of type "
+                             f"{type(value).__name__}, which is not a number or a boolean",
+                             input=str(name)) from None
+    return value
+
+
+def _measurement(name: str, value: Any) -> float | None:
+    """A measured value as a float (NaN: not measured), or ``None``; a type that is not a
+    real number raises ``InputTypeError`` naming the measurement."""
+    if value is None:
+        return None
+    if hasattr(value, "dtype") and getattr(value, "shape", None) == ():
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InputTypeError(f"evidence `{name}` must be a real number or None, got "
+                             f"{type(value).__name__}", input=name)
+    return float(value)
+
+
+def _alerts(value: Any) -> list[str] | None:
+    """Drift alerts as a list of strings, or ``None``. A string is refused: iterating it
+    would read each character as an alert."""
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise InputTypeError(f"drift_alerts must be a list of alert strings (or None), got "
+                             f"{type(value).__name__}", input="drift_alerts")
+    alerts = list(value)
+    for i, a in enumerate(alerts):
+        if not isinstance(a, str):
+            raise InputTypeError(f"drift_alerts[{i}] must be a string, got "
+                                 f"{type(a).__name__}", input="drift_alerts")
+    return alerts
 
 
 @dataclass(frozen=True)
@@ -111,7 +175,11 @@ def evaluate(requirements: Requirements | Mapping[str, Any], *, fpr_gap: float |
              challenger_worse_pvalue: float | None = None,
              drift_alerts: Iterable[str] | None = None,
              expected_cost: float | None = None) -> GateReport:
-    """Checks every requirement against the measured values (``None``: not measured).
+    """Checks every requirement against the measured values (``None`` or NaN: not
+    measured). Measurements must be real numbers in their domain (rates, AUC, ECE and the
+    p-value in [0, 1], the cost finite and non-negative), else ``ParameterError`` (or
+    ``InputTypeError`` for a wrong type) naming the measurement; ``drift_alerts`` is a list
+    of strings (a single string is refused).
 
     ``cost_per_decision`` is the cost per decision (:func:`mlops_audit.metrics.cost_per_decision`),
     not the total. ``expected_cost`` is its deprecated old name."""
@@ -127,18 +195,13 @@ def evaluate(requirements: Requirements | Mapping[str, Any], *, fpr_gap: float |
                       "decision, now passed as cost_per_decision=", DeprecationWarning,
                       stacklevel=2)
         cost_per_decision = expected_cost
-    evidence = {
+    measured = {
         "fpr_gap": fpr_gap, "auc": auc, "ece": ece, "cost_per_decision": cost_per_decision,
         "challenger_worse_pvalue": challenger_worse_pvalue,
-        "drift_alerts": None if drift_alerts is None else [str(a) for a in drift_alerts],
     }
-    for k, v in evidence.items():
-        if k != "drift_alerts" and v is not None:
-            v = float(v)
-            # NaN is not a measurement (JSON has no NaN either).
-            evidence[k] = None if math.isnan(v) else v
+    evidence = {k: _measurement(k, v) for k, v in measured.items()}
     out = json.loads(_gate_evaluate(json.dumps(dict(requirements.values)),
-                                    json.dumps(evidence, allow_nan=False)))
+                                    drift_alerts=_alerts(drift_alerts), **evidence))
     return GateReport(tuple(out["checks"]), bool(out["passed"]))
 
 
