@@ -144,7 +144,7 @@ readers!(
     /// Non-negative `usize` parameters.
     usizes, unsigned, usize:
     n, n_bins, n_groups, n_resamples, n_replicates, max_pending, bins, resamples,
-    max_groups, min_count, bootstrap, shards, reference_size, current_size,
+    max_groups, min_count, bootstrap, shards,
 );
 readers!(
     /// Non-negative `u16` parameters.
@@ -162,7 +162,6 @@ readers!(
     /// Signed 64-bit counts whose sign the core checks.
     i64s, signed, i64:
     x0, n0, x, n, reference_count, reference_total, current_count, current_total,
-    statistic_sign,
 );
 readers!(
     /// Sequences of non-negative `u64`.

@@ -52,22 +52,22 @@ pub fn log_loss_(
     with_task(py, y_true, y_prob, sample_weight, log_loss)
 }
 
-/// The reliability curve as JSON (``mlops_audit.calibration.reliability_curve`` wraps it).
+/// The reliability curve (``mlops_audit.calibration.reliability_curve`` wraps it).
 #[pyfunction]
 #[pyo3(signature = (y_true, y_prob, n_bins=5, strategy="uniform", sample_weight=None))]
-pub fn _reliability_curve_json(
+pub fn _reliability_curve(
     py: Python<'_>,
     y_true: &Bound<'_, PyAny>,
     y_prob: &Bound<'_, PyAny>,
     #[pyo3(from_py_with = crate::args::usizes::n_bins)] n_bins: usize,
     strategy: &str,
     sample_weight: Option<&Bound<'_, PyAny>>,
-) -> PyResult<String> {
+) -> PyResult<Py<PyAny>> {
     let strategy = self::strategy(strategy)?;
     let curve = with_task(py, y_true, y_prob, sample_weight, |t| {
         reliability_curve(t, n_bins, strategy)
     })?;
-    serde_json::to_string(&curve).map_err(|e| parameter_error("curve", e.to_string()))
+    crate::results::to_py(py, &curve)
 }
 
 /// ``(ece, mce)`` over the reliability bins (see ``expected_calibration_error``).
@@ -313,10 +313,10 @@ fn hl_params(n_groups: usize, grouping: &str, df: Option<usize>) -> PyResult<Hos
     HosmerLemeshowParams::new(n_groups, grouping, df).map_err(core_err)
 }
 
-/// The Hosmer-Lemeshow test as JSON.
+/// The Hosmer-Lemeshow test.
 #[pyfunction]
 #[pyo3(signature = (y_true, y_prob, n_groups=10, grouping="quantile", df=None, sample_weight=None))]
-pub fn _hosmer_lemeshow_json(
+pub fn _hosmer_lemeshow(
     py: Python<'_>,
     y_true: &Bound<'_, PyAny>,
     y_prob: &Bound<'_, PyAny>,
@@ -324,32 +324,32 @@ pub fn _hosmer_lemeshow_json(
     grouping: &str,
     #[pyo3(from_py_with = crate::args::opt_usizes::df)] df: Option<usize>,
     sample_weight: Option<&Bound<'_, PyAny>>,
-) -> PyResult<String> {
+) -> PyResult<Py<PyAny>> {
     let params = hl_params(n_groups, grouping, df)?;
     let r = with_task(py, y_true, y_prob, sample_weight, |t| {
         hosmer_lemeshow(t, &params)
     })?;
-    to_json(&r)
+    crate::results::to_py(py, &r)
 }
 
-/// Spiegelhalter's z-test as JSON.
+/// Spiegelhalter's z-test.
 #[pyfunction]
 #[pyo3(signature = (y_true, y_prob, sample_weight=None))]
-pub fn _spiegelhalter_json(
+pub fn _spiegelhalter(
     py: Python<'_>,
     y_true: &Bound<'_, PyAny>,
     y_prob: &Bound<'_, PyAny>,
     sample_weight: Option<&Bound<'_, PyAny>>,
-) -> PyResult<String> {
+) -> PyResult<Py<PyAny>> {
     let r = with_task(py, y_true, y_prob, sample_weight, spiegelhalter_z)?;
-    to_json(&r)
+    crate::results::to_py(py, &r)
 }
 
-/// Every calibration metric per group, as JSON.
+/// Every calibration metric per group.
 #[pyfunction]
 #[pyo3(signature = (y_true, y_prob, groups, n_bins=10, strategy="uniform", n_groups=10, grouping="quantile", df=None, sample_weight=None))]
 #[allow(clippy::too_many_arguments)]
-pub fn _calibration_by_group_json(
+pub fn _calibration_by_group(
     py: Python<'_>,
     y_true: &Bound<'_, PyAny>,
     y_prob: &Bound<'_, PyAny>,
@@ -360,7 +360,7 @@ pub fn _calibration_by_group_json(
     grouping: &str,
     #[pyo3(from_py_with = crate::args::opt_usizes::df)] df: Option<usize>,
     sample_weight: Option<&Bound<'_, PyAny>>,
-) -> PyResult<String> {
+) -> PyResult<Py<PyAny>> {
     let params = CalibrationByGroupParams::new(
         n_bins,
         self::strategy(strategy)?,
@@ -373,7 +373,7 @@ pub fn _calibration_by_group_json(
     let r = detach(py, || {
         calibration_by_group(&views.task()?, &groups, &params)
     })?;
-    to_json(&r)
+    crate::results::to_py(py, &r)
 }
 
 /// Histogram binning: each bin of the scores maps to the weighted mean label of its

@@ -1,5 +1,5 @@
-//! `mlops_audit.compare`: champion/challenger statistics. Results cross as JSON text and
-//! become `mlops_audit.results.TestResult` objects on the Python side.
+//! `mlops_audit.compare`: champion/challenger statistics, returned as
+//! `mlops_audit.results` objects.
 
 use mlops_core::compare::{
     Alternative, BootstrapMetric, BootstrapParams, RankMethod, SequentialKind, SequentialTest,
@@ -17,17 +17,16 @@ fn to_json<T: serde::Serialize>(v: &T) -> PyResult<String> {
     serde_json::to_string(v).map_err(|e| crate::errors::parameter_error("result", e.to_string()))
 }
 
-/// DeLong's test of ``AUC(score_challenger) - AUC(score_champion)`` on the same rows; JSON
-/// text.
+/// DeLong's test of ``AUC(score_challenger) - AUC(score_champion)`` on the same rows.
 #[pyfunction]
 #[pyo3(signature = (y_true, score_champion, score_challenger, level=0.95))]
-pub fn _delong_json(
+pub fn _delong(
     py: Python<'_>,
     y_true: &Bound<'_, PyAny>,
     score_champion: &Bound<'_, PyAny>,
     score_challenger: &Bound<'_, PyAny>,
     level: f64,
-) -> PyResult<String> {
+) -> PyResult<Py<PyAny>> {
     let y = extract_column(y_true, "y_true")?;
     let a = extract_column(score_champion, "score_champion")?;
     let b = extract_column(score_challenger, "score_challenger")?;
@@ -37,21 +36,21 @@ pub fn _delong_json(
         b.floats("score_challenger")?,
     );
     let r = detach(py, || delong(y.view(), a.view(), b.view(), level))?;
-    to_json(&r)
+    crate::results::to_py(py, &r)
 }
 
 /// McNemar's test on the hard decisions of the champion and the challenger on the same
-/// rows; JSON text.
+/// rows.
 #[pyfunction]
 #[pyo3(signature = (y_true, pred_champion, pred_challenger, exact=true, correction=true))]
-pub fn _mcnemar_json(
+pub fn _mcnemar(
     py: Python<'_>,
     y_true: &Bound<'_, PyAny>,
     pred_champion: &Bound<'_, PyAny>,
     pred_challenger: &Bound<'_, PyAny>,
     exact: bool,
     correction: bool,
-) -> PyResult<String> {
+) -> PyResult<Py<PyAny>> {
     let y = extract_column(y_true, "y_true")?;
     let a = extract_column(pred_champion, "pred_champion")?;
     let b = extract_column(pred_challenger, "pred_challenger")?;
@@ -63,77 +62,77 @@ pub fn _mcnemar_json(
     let r = detach(py, || {
         mcnemar_from_predictions(y.view(), a.view(), b.view(), exact, correction)
     })?;
-    to_json(&r)
+    crate::results::to_py(py, &r)
 }
 
-/// Paired t-test of ``a - b`` row by row (``scipy.stats.ttest_rel``); JSON text.
+/// Paired t-test of ``a - b`` row by row (``scipy.stats.ttest_rel``).
 #[pyfunction]
 #[pyo3(signature = (a, b, alternative="two-sided", level=0.95))]
-pub fn _paired_ttest_json(
+pub fn _paired_ttest(
     py: Python<'_>,
     a: &Bound<'_, PyAny>,
     b: &Bound<'_, PyAny>,
     alternative: &str,
     level: f64,
-) -> PyResult<String> {
+) -> PyResult<Py<PyAny>> {
     let (ca, cb) = (extract_column(a, "a")?, extract_column(b, "b")?);
     let (a, b) = (ca.floats("a")?, cb.floats("b")?);
     let r = detach(py, || {
         paired_ttest(a.view(), b.view(), Alternative::parse(alternative)?, level)
     })?;
-    to_json(&r)
+    crate::results::to_py(py, &r)
 }
 
-/// Welch's t-test (``scipy.stats.ttest_ind(equal_var=False)``); JSON text.
+/// Welch's t-test (``scipy.stats.ttest_ind(equal_var=False)``).
 #[pyfunction]
 #[pyo3(signature = (a, b, alternative="two-sided", level=0.95))]
-pub fn _welch_ttest_json(
+pub fn _welch_ttest(
     py: Python<'_>,
     a: &Bound<'_, PyAny>,
     b: &Bound<'_, PyAny>,
     alternative: &str,
     level: f64,
-) -> PyResult<String> {
+) -> PyResult<Py<PyAny>> {
     let (ca, cb) = (extract_column(a, "a")?, extract_column(b, "b")?);
     let (a, b) = (ca.floats("a")?, cb.floats("b")?);
     let r = detach(py, || {
         welch_ttest(a.view(), b.view(), Alternative::parse(alternative)?, level)
     })?;
-    to_json(&r)
+    crate::results::to_py(py, &r)
 }
 
-/// Wilcoxon signed-rank test of ``a - b`` (``scipy.stats.wilcoxon``); JSON text.
+/// Wilcoxon signed-rank test of ``a - b`` (``scipy.stats.wilcoxon``).
 #[pyfunction]
 #[pyo3(signature = (a, b, alternative="two-sided", method="auto"))]
-pub fn _wilcoxon_json(
+pub fn _wilcoxon(
     py: Python<'_>,
     a: &Bound<'_, PyAny>,
     b: &Bound<'_, PyAny>,
     alternative: &str,
     method: &str,
-) -> PyResult<String> {
+) -> PyResult<Py<PyAny>> {
     rank_test(py, a, b, alternative, method, |a, b, alt, m| {
         wilcoxon(a, b, alt, m)
     })
 }
 
-/// Mann-Whitney U test (``scipy.stats.mannwhitneyu``); JSON text.
+/// Mann-Whitney U test (``scipy.stats.mannwhitneyu``).
 #[pyfunction]
 #[pyo3(signature = (a, b, alternative="two-sided", method="auto"))]
-pub fn _mann_whitney_json(
+pub fn _mann_whitney(
     py: Python<'_>,
     a: &Bound<'_, PyAny>,
     b: &Bound<'_, PyAny>,
     alternative: &str,
     method: &str,
-) -> PyResult<String> {
+) -> PyResult<Py<PyAny>> {
     rank_test(py, a, b, alternative, method, |a, b, alt, m| {
         mann_whitney_u(a, b, alt, m)
     })
 }
 
-/// A two-sample rank test with an alternative and a method, as JSON.
-fn rank_test<R: serde::Serialize + Send>(
+/// A two-sample rank test with an alternative and a method.
+fn rank_test<R: crate::results::ResultType + Send>(
     py: Python<'_>,
     a: &Bound<'_, PyAny>,
     b: &Bound<'_, PyAny>,
@@ -146,7 +145,7 @@ fn rank_test<R: serde::Serialize + Send>(
         RankMethod,
     ) -> Result<R, mlops_core::CoreError>
     + Send,
-) -> PyResult<String> {
+) -> PyResult<Py<PyAny>> {
     let (ca, cb) = (extract_column(a, "a")?, extract_column(b, "b")?);
     let (a, b) = (ca.floats("a")?, cb.floats("b")?);
     let r = detach(py, || {
@@ -157,76 +156,76 @@ fn rank_test<R: serde::Serialize + Send>(
             RankMethod::parse(method)?,
         )
     })?;
-    to_json(&r)
+    crate::results::to_py(py, &r)
 }
 
-/// Pooled two-proportion z-test (statsmodels' ``proportions_ztest``); JSON text.
+/// Pooled two-proportion z-test (statsmodels' ``proportions_ztest``).
 #[pyfunction]
 #[pyo3(signature = (count1, nobs1, count2, nobs2, alternative="two-sided"))]
-pub fn _two_proportion_ztest_json(
+pub fn _two_proportion_ztest(
     py: Python<'_>,
     #[pyo3(from_py_with = crate::args::u64s::count1)] count1: u64,
     #[pyo3(from_py_with = crate::args::u64s::nobs1)] nobs1: u64,
     #[pyo3(from_py_with = crate::args::u64s::count2)] count2: u64,
     #[pyo3(from_py_with = crate::args::u64s::nobs2)] nobs2: u64,
     alternative: &str,
-) -> PyResult<String> {
+) -> PyResult<Py<PyAny>> {
     let (c1, n1, c2, n2) = (count1, nobs1, count2, nobs2);
     let r = detach(py, || {
         two_proportion_ztest(c1, n1, c2, n2, Alternative::parse(alternative)?)
     })?;
-    to_json(&r)
+    crate::results::to_py(py, &r)
 }
 
-/// Fisher's exact test on ``[[t00, t01], [t10, t11]]`` (``scipy.stats.fisher_exact``); JSON.
+/// Fisher's exact test on ``[[t00, t01], [t10, t11]]`` (``scipy.stats.fisher_exact``).
 #[pyfunction]
 #[pyo3(signature = (t00, t01, t10, t11, alternative="two-sided"))]
-pub fn _fisher_exact_json(
+pub fn _fisher_exact(
     py: Python<'_>,
     #[pyo3(from_py_with = crate::args::u64s::t00)] t00: u64,
     #[pyo3(from_py_with = crate::args::u64s::t01)] t01: u64,
     #[pyo3(from_py_with = crate::args::u64s::t10)] t10: u64,
     #[pyo3(from_py_with = crate::args::u64s::t11)] t11: u64,
     alternative: &str,
-) -> PyResult<String> {
+) -> PyResult<Py<PyAny>> {
     let table = [[t00, t01], [t10, t11]];
     let r = detach(py, || fisher_exact(table, Alternative::parse(alternative)?))?;
-    to_json(&r)
+    crate::results::to_py(py, &r)
 }
 
-/// Power of the two-sample normal test (statsmodels' ``NormalIndPower.power``); JSON text.
+/// Power of the two-sample normal test (statsmodels' ``NormalIndPower.power``).
 #[pyfunction]
 #[pyo3(signature = (effect_size, nobs1, alpha=0.05, ratio=1.0, alternative="two-sided"))]
-pub fn _power_json(
+pub fn _power(
     py: Python<'_>,
     effect_size: f64,
     nobs1: f64,
     alpha: f64,
     ratio: f64,
     alternative: &str,
-) -> PyResult<String> {
+) -> PyResult<Py<PyAny>> {
     let r = detach(py, || {
         Alternative::parse(alternative).and_then(|alt| power(effect_size, nobs1, alpha, ratio, alt))
     })?;
-    to_json(&r)
+    crate::results::to_py(py, &r)
 }
 
-/// Sample size for a target power (``NormalIndPower.solve_power``); JSON text.
+/// Sample size for a target power (``NormalIndPower.solve_power``).
 #[pyfunction]
 #[pyo3(signature = (effect_size, power=0.8, alpha=0.05, ratio=1.0, alternative="two-sided"))]
-pub fn _sample_size_json(
+pub fn _sample_size(
     py: Python<'_>,
     effect_size: f64,
     power: f64,
     alpha: f64,
     ratio: f64,
     alternative: &str,
-) -> PyResult<String> {
+) -> PyResult<Py<PyAny>> {
     let r = detach(py, || {
         Alternative::parse(alternative)
             .and_then(|alt| sample_size(effect_size, power, alpha, ratio, alt))
     })?;
-    to_json(&r)
+    crate::results::to_py(py, &r)
 }
 
 /// Cohen's h for two proportions.
@@ -277,11 +276,11 @@ fn bootstrap_metric(
     }
 }
 
-/// Paired bootstrap of ``metric(challenger) - metric(champion)``; JSON text.
+/// Paired bootstrap of ``metric(challenger) - metric(champion)``.
 #[pyfunction]
 #[pyo3(signature = (y_true, score_champion, score_challenger, metric, n_resamples, seed, confidence_level, groups=None, thresholds=None, cost=None, sample_weight=None))]
 #[allow(clippy::too_many_arguments)]
-pub fn _paired_bootstrap_json(
+pub fn _paired_bootstrap(
     py: Python<'_>,
     y_true: &Bound<'_, PyAny>,
     score_champion: &Bound<'_, PyAny>,
@@ -294,7 +293,7 @@ pub fn _paired_bootstrap_json(
     thresholds: Option<(f64, f64)>,
     cost: Option<&crate::metrics::PyCostMatrix>,
     sample_weight: Option<&Bound<'_, PyAny>>,
-) -> PyResult<String> {
+) -> PyResult<Py<PyAny>> {
     let metric = bootstrap_metric(metric, cost, thresholds)?;
     let params = BootstrapParams::new(metric, n_resamples, seed, confidence_level)
         .map_err(crate::errors::core_err)?;
@@ -323,7 +322,7 @@ pub fn _paired_bootstrap_json(
         },
         crate::errors::core_err,
     )?;
-    to_json(&r)
+    crate::results::to_py(py, &r)
 }
 
 /// The multiplicities of replicates ``0..n_replicates`` of a paired bootstrap of ``n`` rows
@@ -471,10 +470,10 @@ impl PyShadowAccumulator {
         self.0.pending()
     }
 
-    /// The paired tests on the labelled rows; JSON text.
-    fn _summary_json(&self, py: Python<'_>) -> PyResult<String> {
+    /// The paired tests on the labelled rows.
+    fn summary(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let s = py.detach(|| self.0.summary());
-        to_json(&s)
+        crate::results::to_py(py, &s)
     }
 
     /// The whole state as JSON text.
@@ -539,9 +538,9 @@ impl PySequentialTest {
             .map_err(crate::errors::core_err)
     }
 
-    /// Where the test stands; JSON text.
-    fn _result_json(&self) -> PyResult<String> {
-        to_json(&self.0.result())
+    /// Where the test stands.
+    fn result(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        crate::results::to_py(py, &self.0.result())
     }
 
     /// The whole state as JSON text.

@@ -2,12 +2,15 @@
 
 use std::borrow::Cow;
 
-use mlops_drift::{Alternative, DriftError, KsParams, KsResult, PValueMethod};
+use mlops_drift::{DriftError, KsParams};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
 
 use crate::convert::extract_column;
-use crate::errors::{drift_err, parameter_error};
+use crate::errors::drift_err;
+
+fn parse<T: std::str::FromStr<Err = DriftError>>(value: &str) -> PyResult<T> {
+    value.parse().map_err(drift_err)
+}
 
 /// Runs `f` with the GIL released and maps its error to the `mlops_audit.errors` class.
 fn detach_drift<T: Send>(
@@ -15,176 +18,6 @@ fn detach_drift<T: Send>(
     f: impl FnOnce() -> Result<T, DriftError> + Send,
 ) -> PyResult<T> {
     py.detach(f).map_err(drift_err)
-}
-
-/// The result of :func:`ks_2samp`, with the fields of ``scipy.stats.ks_2samp``'s result.
-///
-/// Unpacks like SciPy's: ``statistic, pvalue = ks_2samp(reference, current)``.
-#[pyclass(frozen, eq, name = "KsResult", module = "mlops_audit.drift")]
-#[derive(Clone, PartialEq)]
-pub struct PyKsResult(KsResult);
-
-fn parse<T: std::str::FromStr<Err = DriftError>>(value: &str) -> PyResult<T> {
-    value.parse().map_err(drift_err)
-}
-
-#[pymethods]
-impl PyKsResult {
-    #[new]
-    #[pyo3(signature = (
-        statistic, pvalue, method, statistic_location, statistic_sign, alternative,
-        reference_size, current_size
-    ))]
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        statistic: f64,
-        pvalue: f64,
-        method: &str,
-        statistic_location: f64,
-        #[pyo3(from_py_with = crate::args::i64s::statistic_sign)] statistic_sign: i64,
-        alternative: &str,
-        #[pyo3(from_py_with = crate::args::usizes::reference_size)] reference_size: usize,
-        #[pyo3(from_py_with = crate::args::usizes::current_size)] current_size: usize,
-    ) -> PyResult<Self> {
-        let method = match method {
-            "exact" => PValueMethod::Exact,
-            "asymp" => PValueMethod::Asymp,
-            other => {
-                return Err(parameter_error(
-                    "method",
-                    format!("expected \"exact\" or \"asymp\", got {other:?}"),
-                ));
-            }
-        };
-        if statistic_sign != 1 && statistic_sign != -1 {
-            return Err(parameter_error(
-                "statistic_sign",
-                format!("expected 1 or -1, got {statistic_sign}"),
-            ));
-        }
-        Ok(Self(KsResult {
-            statistic,
-            pvalue,
-            method,
-            statistic_location,
-            statistic_sign: if statistic_sign > 0 { 1 } else { -1 },
-            alternative: parse::<Alternative>(alternative)?,
-            reference_size,
-            current_size,
-        }))
-    }
-    /// The KS statistic: the largest distance between the two empirical CDFs, in the
-    /// direction of ``alternative``.
-    #[getter]
-    fn statistic(&self) -> f64 {
-        self.0.statistic
-    }
-    /// The p-value.
-    #[getter]
-    fn pvalue(&self) -> f64 {
-        self.0.pvalue
-    }
-    /// How the p-value was computed: ``"exact"`` or ``"asymp"`` (after the ``"auto"`` rule
-    /// and any fallback).
-    #[getter]
-    fn method(&self) -> &'static str {
-        self.0.method.name()
-    }
-    /// The observed value where the distance between the CDFs is attained.
-    #[getter]
-    fn statistic_location(&self) -> f64 {
-        self.0.statistic_location
-    }
-    /// ``+1`` when the reference CDF exceeds the current one at the location, else ``-1``.
-    #[getter]
-    fn statistic_sign(&self) -> i8 {
-        self.0.statistic_sign
-    }
-    /// The alternative hypothesis tested.
-    #[getter]
-    fn alternative(&self) -> &'static str {
-        self.0.alternative.name()
-    }
-    /// Number of reference observations.
-    #[getter]
-    fn reference_size(&self) -> usize {
-        self.0.reference_size
-    }
-    /// Number of current observations.
-    #[getter]
-    fn current_size(&self) -> usize {
-        self.0.current_size
-    }
-    /// Every field as a plain ``dict``.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let r = &self.0;
-        let d = PyDict::new(py);
-        d.set_item("statistic", r.statistic)?;
-        d.set_item("pvalue", r.pvalue)?;
-        d.set_item("method", r.method.name())?;
-        d.set_item("statistic_location", r.statistic_location)?;
-        d.set_item("statistic_sign", r.statistic_sign)?;
-        d.set_item("alternative", r.alternative.name())?;
-        d.set_item("reference_size", r.reference_size)?;
-        d.set_item("current_size", r.current_size)?;
-        Ok(d)
-    }
-    /// Every field as JSON (the content of :meth:`to_dict`).
-    fn to_json(&self) -> PyResult<String> {
-        serde_json::to_string(&self.0).map_err(|e| parameter_error("json", e.to_string()))
-    }
-    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        PyTuple::new(py, [self.0.statistic, self.0.pvalue])?
-            .as_any()
-            .try_iter()
-            .map(Bound::into_any)
-    }
-    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        let r = &self.0;
-        (
-            py.get_type::<Self>(),
-            (
-                r.statistic,
-                r.pvalue,
-                r.method.name(),
-                r.statistic_location,
-                r.statistic_sign,
-                r.alternative.name(),
-                r.reference_size,
-                r.current_size,
-            ),
-        )
-            .into_pyobject(py)
-    }
-    fn __repr__(&self) -> String {
-        let r = &self.0;
-        format!(
-            "KsResult(statistic={}, pvalue={}, method='{}', statistic_location={}, \
-             statistic_sign={}, alternative='{}', reference_size={}, current_size={})",
-            float_repr(r.statistic),
-            float_repr(r.pvalue),
-            r.method,
-            float_repr(r.statistic_location),
-            r.statistic_sign,
-            r.alternative,
-            r.reference_size,
-            r.current_size
-        )
-    }
-}
-
-/// Python's `repr` of a finite float (shortest round-trip digits, always a decimal point
-/// or an exponent).
-fn float_repr(v: f64) -> String {
-    let s = format!("{v:?}");
-    // Rust prints 1e-5 as "1e-5"; Python as "1e-05".
-    match s.split_once('e') {
-        Some((mantissa, exp)) => {
-            let (sign, digits) = exp.strip_prefix('-').map_or(("+", exp), |d| ("-", d));
-            format!("{mantissa}e{sign}{digits:0>2}")
-        }
-        None => s,
-    }
 }
 
 /// Two-sample Kolmogorov-Smirnov test: has the distribution of a numeric feature drifted
@@ -204,7 +37,7 @@ pub fn ks_2samp(
     current: &Bound<'_, PyAny>,
     alternative: &str,
     method: &str,
-) -> PyResult<PyKsResult> {
+) -> PyResult<Py<PyAny>> {
     let params = KsParams::parse(alternative, method).map_err(drift_err)?;
     let reference_col = extract_column(reference, mlops_drift::ks::names::REFERENCE)?;
     let current_col = extract_column(current, mlops_drift::ks::names::CURRENT)?;
@@ -217,11 +50,8 @@ pub fn ks_2samp(
     let current: Cow<'_, [f64]> = current
         .as_slice()
         .map_or_else(|| Cow::Owned(current.to_vec()), Cow::Borrowed);
-    detach_drift(py, || mlops_drift::ks_2samp(&reference, &current, params)).map(PyKsResult)
-}
-
-fn to_json<T: serde::Serialize>(v: &T) -> PyResult<String> {
-    serde_json::to_string(v).map_err(|e| parameter_error("result", e.to_string()))
+    let r = detach_drift(py, || mlops_drift::ks_2samp(&reference, &current, params))?;
+    crate::results::to_py(py, &r)
 }
 
 /// One numeric sample as an owned vector (the core functions copy and sort anyway).
@@ -231,16 +61,16 @@ fn float_sample(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<f64>> {
     Ok(values.to_vec())
 }
 
-/// Wasserstein-1 distance of ``reference`` and ``current`` (optionally weighted); JSON text.
+/// Wasserstein-1 distance of ``reference`` and ``current`` (optionally weighted).
 #[pyfunction]
 #[pyo3(signature = (reference, current, reference_weights=None, current_weights=None))]
-pub fn _wasserstein_json(
+pub fn _wasserstein(
     py: Python<'_>,
     reference: &Bound<'_, PyAny>,
     current: &Bound<'_, PyAny>,
     reference_weights: Option<&Bound<'_, PyAny>>,
     current_weights: Option<&Bound<'_, PyAny>>,
-) -> PyResult<String> {
+) -> PyResult<Py<PyAny>> {
     use mlops_drift::wasserstein::weight_names;
     if reference_weights.is_some() || current_weights.is_some() {
         let reference = float_sample(reference, mlops_drift::ks::names::REFERENCE)?;
@@ -252,7 +82,7 @@ pub fn _wasserstein_json(
         let r = detach_drift(py, || {
             mlops_drift::wasserstein_weighted(&reference, &current, rw.as_deref(), cw.as_deref())
         })?;
-        return to_json(&r);
+        return crate::results::to_py(py, &r);
     }
     // Borrowed from numpy when contiguous, as in `ks_2samp`: the core sorts copies anyway.
     let reference_col = extract_column(reference, mlops_drift::ks::names::REFERENCE)?;
@@ -266,20 +96,20 @@ pub fn _wasserstein_json(
         .as_slice()
         .map_or_else(|| Cow::Owned(current.to_vec()), Cow::Borrowed);
     let r = detach_drift(py, || mlops_drift::wasserstein(&reference, &current))?;
-    to_json(&r)
+    crate::results::to_py(py, &r)
 }
 
-/// PSI and Jensen-Shannon distance on bins fixed from ``reference``; JSON text.
+/// PSI and Jensen-Shannon distance on bins fixed from ``reference``.
 #[pyfunction]
 #[pyo3(signature = (reference, current, bins=10, edges=None, epsilon=1e-4))]
-pub fn _psi_json(
+pub fn _psi(
     py: Python<'_>,
     reference: &Bound<'_, PyAny>,
     current: &Bound<'_, PyAny>,
     #[pyo3(from_py_with = crate::args::usizes::bins)] bins: usize,
     edges: Option<Vec<f64>>,
     epsilon: f64,
-) -> PyResult<String> {
+) -> PyResult<Py<PyAny>> {
     let reference = float_sample(reference, mlops_drift::ks::names::REFERENCE)?;
     let current = float_sample(current, mlops_drift::ks::names::CURRENT)?;
     let binning = match edges {
@@ -288,23 +118,23 @@ pub fn _psi_json(
     };
     let params = mlops_drift::PsiParams { binning, epsilon };
     let r = detach_drift(py, || mlops_drift::psi(&reference, &current, params))?;
-    to_json(&r)
+    crate::results::to_py(py, &r)
 }
 
-/// Categorical drift from ``(category, count)`` pairs; JSON text.
+/// Categorical drift from ``(category, count)`` pairs.
 #[pyfunction]
 #[pyo3(signature = (reference, current, epsilon=1e-4))]
-pub fn _categorical_json(
+pub fn _categorical(
     py: Python<'_>,
     reference: Vec<(String, f64)>,
     current: Vec<(String, f64)>,
     epsilon: f64,
-) -> PyResult<String> {
+) -> PyResult<Py<PyAny>> {
     let params = mlops_drift::CategoricalParams { epsilon };
     let r = detach_drift(py, || {
         mlops_drift::categorical_drift(&reference, &current, params)
     })?;
-    to_json(&r)
+    crate::results::to_py(py, &r)
 }
 
 /// A count from Python: negative values are refused with the count's name.
@@ -318,52 +148,52 @@ fn count(sample: &str, name: &str, value: i64) -> PyResult<u64> {
     })
 }
 
-/// Production share ``x / n`` against training share ``x0 / n0``; JSON text.
+/// Production share ``x / n`` against training share ``x0 / n0``.
 #[pyfunction]
 #[pyo3(signature = (x0, n0, x, n, confidence_level=0.95))]
-pub fn _proportion_json(
+pub fn _proportion(
     py: Python<'_>,
     #[pyo3(from_py_with = crate::args::i64s::x0)] x0: i64,
     #[pyo3(from_py_with = crate::args::i64s::n0)] n0: i64,
     #[pyo3(from_py_with = crate::args::i64s::x)] x: i64,
     #[pyo3(from_py_with = crate::args::i64s::n)] n: i64,
     confidence_level: f64,
-) -> PyResult<String> {
+) -> PyResult<Py<PyAny>> {
     use mlops_drift::proportion::names::{PRODUCTION, TRAINING};
     let (x0, n0) = (count(TRAINING, "x0", x0)?, count(TRAINING, "n0", n0)?);
     let (x, n) = (count(PRODUCTION, "x", x)?, count(PRODUCTION, "n", n)?);
     let r = detach_drift(py, || {
         mlops_drift::proportion_drift(x0, n0, x, n, confidence_level)
     })?;
-    to_json(&r)
+    crate::results::to_py(py, &r)
 }
 
-/// Multiple-testing correction of ``pvalues``; JSON text.
+/// Multiple-testing correction of ``pvalues``.
 #[pyfunction]
 #[pyo3(signature = (pvalues, alpha=0.05, method="holm"))]
-pub fn _multipletests_json(
+pub fn _multipletests(
     py: Python<'_>,
     pvalues: &Bound<'_, PyAny>,
     alpha: f64,
     method: &str,
-) -> PyResult<String> {
+) -> PyResult<Py<PyAny>> {
     let method: mlops_drift::Correction = parse(method)?;
     let pvalues = float_sample(pvalues, "pvalues")?;
     let r = detach_drift(py, || mlops_drift::multipletests(&pvalues, alpha, method))?;
-    to_json(&r)
+    crate::results::to_py(py, &r)
 }
 
-/// Anderson-Darling k-sample test of ``samples``; JSON text.
+/// Anderson-Darling k-sample test of ``samples``.
 #[pyfunction]
 #[pyo3(signature = (samples, variant="midrank", method="interpolated", resamples=9999, seed=0))]
-pub fn _anderson_ksamp_json(
+pub fn _anderson_ksamp(
     py: Python<'_>,
     samples: Vec<Bound<'_, PyAny>>,
     variant: &str,
     method: &str,
     #[pyo3(from_py_with = crate::args::usizes::resamples)] resamples: usize,
     #[pyo3(from_py_with = crate::args::u64s::seed)] seed: u64,
-) -> PyResult<String> {
+) -> PyResult<Py<PyAny>> {
     let params = mlops_drift::AndersonParams {
         variant: parse(variant)?,
         method: parse(method)?,
@@ -379,41 +209,41 @@ pub fn _anderson_ksamp_json(
         let views: Vec<&[f64]> = owned.iter().map(Vec::as_slice).collect();
         mlops_drift::anderson_ksamp(&views, params)
     })?;
-    to_json(&r)
+    crate::results::to_py(py, &r)
 }
 
-/// Two-sample Cramér-von Mises test; JSON text.
+/// Two-sample Cramér-von Mises test.
 #[pyfunction]
 #[pyo3(signature = (reference, current, method="auto"))]
-pub fn _cramervonmises_2samp_json(
+pub fn _cramervonmises_2samp(
     py: Python<'_>,
     reference: &Bound<'_, PyAny>,
     current: &Bound<'_, PyAny>,
     method: &str,
-) -> PyResult<String> {
+) -> PyResult<Py<PyAny>> {
     let method: mlops_drift::CvmMethod = parse(method)?;
     let reference = float_sample(reference, mlops_drift::ks::names::REFERENCE)?;
     let current = float_sample(current, mlops_drift::ks::names::CURRENT)?;
     let r = detach_drift(py, || {
         mlops_drift::cramervonmises_2samp(&reference, &current, method)
     })?;
-    to_json(&r)
+    crate::results::to_py(py, &r)
 }
 
 /// Drift of a rate: ``current_count / current_total`` against
-/// ``reference_count / reference_total`` under ``alternative``; JSON text.
+/// ``reference_count / reference_total`` under ``alternative``.
 #[pyfunction]
 #[pyo3(signature = (
     reference_count, reference_total, current_count, current_total, alternative="two-sided"
 ))]
-pub fn _rate_drift_json(
+pub fn _rate_drift(
     py: Python<'_>,
     #[pyo3(from_py_with = crate::args::i64s::reference_count)] reference_count: i64,
     #[pyo3(from_py_with = crate::args::i64s::reference_total)] reference_total: i64,
     #[pyo3(from_py_with = crate::args::i64s::current_count)] current_count: i64,
     #[pyo3(from_py_with = crate::args::i64s::current_total)] current_total: i64,
     alternative: &str,
-) -> PyResult<String> {
+) -> PyResult<Py<PyAny>> {
     let alternative =
         mlops_drift::missing::Alternative::parse(alternative).map_err(crate::errors::core_err)?;
     use mlops_drift::ks::names::{CURRENT, REFERENCE};
@@ -426,17 +256,16 @@ pub fn _rate_drift_json(
         count(CURRENT, "current_total", current_total)?,
     );
     let r = detach_drift(py, || mlops_drift::rate_test(x0, n0, x, n, alternative))?;
-    to_json(&r)
+    crate::results::to_py(py, &r)
 }
 
-/// Missing values (NaN, +inf, -inf) of two numeric samples and the test of their rates;
-/// JSON text.
+/// Missing values (NaN, +inf, -inf) of two numeric samples and the test of their rates.
 #[pyfunction]
-pub fn _numeric_missing_json(
+pub fn _numeric_missing(
     py: Python<'_>,
     reference: &Bound<'_, PyAny>,
     current: &Bound<'_, PyAny>,
-) -> PyResult<String> {
+) -> PyResult<Py<PyAny>> {
     use mlops_drift::ks::names::{CURRENT, REFERENCE};
     let reference_col = extract_column(reference, REFERENCE)?;
     let current_col = extract_column(current, CURRENT)?;
@@ -451,17 +280,17 @@ pub fn _numeric_missing_json(
     let r = detach_drift(py, || {
         mlops_drift::numeric_missing_drift(&reference, &current)
     })?;
-    to_json(&r)
+    crate::results::to_py(py, &r)
 }
 
 /// Categories of ``current`` unseen in ``reference`` and the test of the share of rows
-/// they hold; JSON text.
+/// they hold.
 #[pyfunction]
-pub fn _unseen_categories_json(
+pub fn _unseen_categories(
     py: Python<'_>,
     reference: Vec<(String, i64)>,
     current: Vec<(String, i64)>,
-) -> PyResult<String> {
+) -> PyResult<Py<PyAny>> {
     use mlops_drift::ks::names::{CURRENT, REFERENCE};
     let convert = |sample: &str, pairs: Vec<(String, i64)>| -> PyResult<Vec<(String, u64)>> {
         pairs
@@ -474,5 +303,5 @@ pub fn _unseen_categories_json(
     let r = detach_drift(py, || {
         mlops_drift::unseen_category_drift(&reference, &current)
     })?;
-    to_json(&r)
+    crate::results::to_py(py, &r)
 }

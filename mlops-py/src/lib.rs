@@ -20,6 +20,7 @@ mod metrics;
 mod monitor;
 mod plots;
 mod report;
+mod results;
 
 /// Runs `f` with the GIL released and maps its error to the `mlops_audit.errors` class.
 pub(crate) fn detach<T: Send>(
@@ -123,6 +124,8 @@ fn _mlops_audit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_set_parallelism, m)?)?;
     m.add_function(wrap_pyfunction!(_parallelism_enabled, m)?)?;
     m.add_function(wrap_pyfunction!(_sort_lower_bound, m)?)?;
+    m.add_function(wrap_pyfunction!(results::_result_types, m)?)?;
+    m.add_function(wrap_pyfunction!(results::_result_from_json, m)?)?;
     m.add_function(wrap_pyfunction!(convert::_column_info, m)?)?;
     m.add_function(wrap_pyfunction!(datasets::german_credit, m)?)?;
     m.add_function(wrap_pyfunction!(datasets::_simulate_lending, m)?)?;
@@ -141,41 +144,40 @@ fn _mlops_audit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(plots::frontier_svg_py, m)?)?;
     m.add_function(wrap_pyfunction!(calibration::brier_score_, m)?)?;
     m.add_function(wrap_pyfunction!(calibration::log_loss_, m)?)?;
-    m.add_function(wrap_pyfunction!(calibration::_reliability_curve_json, m)?)?;
+    m.add_function(wrap_pyfunction!(calibration::_reliability_curve, m)?)?;
     m.add_function(wrap_pyfunction!(calibration::_calibration_errors, m)?)?;
     m.add_class::<calibration::PyIsotonicCalibrator>()?;
     m.add_class::<calibration::PyPlattCalibrator>()?;
-    m.add_function(wrap_pyfunction!(compare::_delong_json, m)?)?;
-    m.add_function(wrap_pyfunction!(compare::_mcnemar_json, m)?)?;
-    m.add_function(wrap_pyfunction!(compare::_paired_ttest_json, m)?)?;
-    m.add_function(wrap_pyfunction!(compare::_welch_ttest_json, m)?)?;
-    m.add_function(wrap_pyfunction!(compare::_wilcoxon_json, m)?)?;
-    m.add_function(wrap_pyfunction!(compare::_mann_whitney_json, m)?)?;
-    m.add_function(wrap_pyfunction!(compare::_two_proportion_ztest_json, m)?)?;
-    m.add_function(wrap_pyfunction!(compare::_fisher_exact_json, m)?)?;
-    m.add_function(wrap_pyfunction!(compare::_power_json, m)?)?;
-    m.add_function(wrap_pyfunction!(compare::_sample_size_json, m)?)?;
+    m.add_function(wrap_pyfunction!(compare::_delong, m)?)?;
+    m.add_function(wrap_pyfunction!(compare::_mcnemar, m)?)?;
+    m.add_function(wrap_pyfunction!(compare::_paired_ttest, m)?)?;
+    m.add_function(wrap_pyfunction!(compare::_welch_ttest, m)?)?;
+    m.add_function(wrap_pyfunction!(compare::_wilcoxon, m)?)?;
+    m.add_function(wrap_pyfunction!(compare::_mann_whitney, m)?)?;
+    m.add_function(wrap_pyfunction!(compare::_two_proportion_ztest, m)?)?;
+    m.add_function(wrap_pyfunction!(compare::_fisher_exact, m)?)?;
+    m.add_function(wrap_pyfunction!(compare::_power, m)?)?;
+    m.add_function(wrap_pyfunction!(compare::_sample_size, m)?)?;
     m.add_function(wrap_pyfunction!(compare::_cohens_h, m)?)?;
-    m.add_function(wrap_pyfunction!(compare::_paired_bootstrap_json, m)?)?;
+    m.add_function(wrap_pyfunction!(compare::_paired_bootstrap, m)?)?;
     m.add_function(wrap_pyfunction!(compare::_bootstrap_multiplicities, m)?)?;
     m.add_class::<compare::PyShadowAccumulator>()?;
     m.add_class::<compare::PySequentialTest>()?;
-    m.add_class::<drift::PyKsResult>()?;
     m.add_function(wrap_pyfunction!(drift::ks_2samp, m)?)?;
-    m.add_function(wrap_pyfunction!(drift::_wasserstein_json, m)?)?;
-    m.add_function(wrap_pyfunction!(drift::_psi_json, m)?)?;
-    m.add_function(wrap_pyfunction!(drift::_categorical_json, m)?)?;
-    m.add_function(wrap_pyfunction!(drift::_proportion_json, m)?)?;
-    m.add_function(wrap_pyfunction!(drift::_multipletests_json, m)?)?;
+    m.add_function(wrap_pyfunction!(drift::_wasserstein, m)?)?;
+    m.add_function(wrap_pyfunction!(drift::_psi, m)?)?;
+    m.add_function(wrap_pyfunction!(drift::_categorical, m)?)?;
+    m.add_function(wrap_pyfunction!(drift::_proportion, m)?)?;
+    m.add_function(wrap_pyfunction!(drift::_multipletests, m)?)?;
     m.add_class::<monitor::PyReferenceProfile>()?;
     m.add_class::<monitor::PyDriftMonitor>()?;
-    m.add_function(wrap_pyfunction!(monitor::_drift_report_json, m)?)?;
+    m.add_function(wrap_pyfunction!(monitor::_drift_report, m)?)?;
     m.add_function(wrap_pyfunction!(monitor::_monitor_defaults_json, m)?)?;
-    m.add_function(wrap_pyfunction!(drift::_anderson_ksamp_json, m)?)?;
-    m.add_function(wrap_pyfunction!(drift::_cramervonmises_2samp_json, m)?)?;
-    m.add_function(wrap_pyfunction!(drift::_rate_drift_json, m)?)?;
-    m.add_function(wrap_pyfunction!(drift::_numeric_missing_json, m)?)?;
-    m.add_function(wrap_pyfunction!(drift::_unseen_categories_json, m)?)?;
+    m.add_function(wrap_pyfunction!(drift::_anderson_ksamp, m)?)?;
+    m.add_function(wrap_pyfunction!(drift::_cramervonmises_2samp, m)?)?;
+    m.add_function(wrap_pyfunction!(drift::_rate_drift, m)?)?;
+    m.add_function(wrap_pyfunction!(drift::_numeric_missing, m)?)?;
+    m.add_function(wrap_pyfunction!(drift::_unseen_categories, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::roc_auc, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::roc_curve, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::precision_recall_curve, m)?)?;
@@ -186,12 +188,9 @@ fn _mlops_audit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(metrics::cost_per_decision, m)?)?;
     m.add_function(wrap_pyfunction!(metrics::min_cost_threshold, m)?)?;
     m.add_function(wrap_pyfunction!(calibration::_debiased_squared_ece, m)?)?;
-    m.add_function(wrap_pyfunction!(calibration::_hosmer_lemeshow_json, m)?)?;
-    m.add_function(wrap_pyfunction!(calibration::_spiegelhalter_json, m)?)?;
-    m.add_function(wrap_pyfunction!(
-        calibration::_calibration_by_group_json,
-        m
-    )?)?;
+    m.add_function(wrap_pyfunction!(calibration::_hosmer_lemeshow, m)?)?;
+    m.add_function(wrap_pyfunction!(calibration::_spiegelhalter, m)?)?;
+    m.add_function(wrap_pyfunction!(calibration::_calibration_by_group, m)?)?;
     m.add_class::<calibration::PyHistogramCalibrator>()?;
     m.add_class::<calibration::PyBetaCalibrator>()?;
     m.add_function(wrap_pyfunction!(calibration::reliability_diagram_svg, m)?)?;

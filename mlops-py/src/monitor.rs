@@ -710,16 +710,16 @@ impl PyDriftMonitor {
         .map_err(drift_err)
     }
 
-    /// The report of the current window, as JSON.
+    /// The report of the current window.
     #[pyo3(signature = (now=None))]
-    fn evaluate_json(&self, py: Python<'_>, now: Option<f64>) -> PyResult<String> {
+    fn evaluate(&self, py: Python<'_>, now: Option<f64>) -> PyResult<Py<PyAny>> {
         let report = py
             .detach(|| match now {
                 Some(t) => self.0.evaluate_at(t),
                 None => self.0.evaluate(),
             })
             .map_err(drift_err)?;
-        to_json(&report)
+        crate::results::to_py(py, &report)
     }
 
     /// Counts an error of the caller's own in the report's error counter.
@@ -782,7 +782,7 @@ impl PyDriftMonitor {
     confidence_level=0.95, ks_method="auto", missing_alpha=None, missing_rate_threshold=None
 ))]
 #[allow(clippy::too_many_arguments)]
-pub fn _drift_report_json(
+pub fn _drift_report(
     py: Python<'_>,
     reference: &Bound<'_, PyAny>,
     current: &Bound<'_, PyAny>,
@@ -803,7 +803,7 @@ pub fn _drift_report_json(
     ks_method: &str,
     missing_alpha: Option<f64>,
     missing_rate_threshold: Option<f64>,
-) -> PyResult<String> {
+) -> PyResult<Py<PyAny>> {
     let cap = sample_cap;
     let params = profile_params(
         categorical,
@@ -838,5 +838,5 @@ pub fn _drift_report_json(
     let report = py
         .detach(|| drift_report(&rt, &ct, &params, config))
         .map_err(drift_err)?;
-    to_json(&report)
+    crate::results::to_py(py, &report)
 }

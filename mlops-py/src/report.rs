@@ -104,9 +104,8 @@ pub fn _policy_section_json(policy: &PyThresholdPolicy, title: &str) -> PyResult
 
 /// A drift report (its JSON, from ``DriftReport.to_json()``) as a report section (JSON).
 #[pyfunction]
-pub fn _drift_section_json(drift_json: &str, title: &str) -> PyResult<String> {
-    let d: mlops_drift::DriftReport = serde_json::from_str(drift_json)
-        .map_err(|e| crate::errors::parameter_error("drift_report", e.to_string()))?;
+pub fn _drift_section_json(drift_report: &Bound<'_, PyAny>, title: &str) -> PyResult<String> {
+    let d: mlops_drift::DriftReport = crate::results::from_py(drift_report, "drift_report")?;
     to_json("section", &mlops_audit::report::drift_section(&d, title))
 }
 

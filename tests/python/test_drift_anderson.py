@@ -194,7 +194,9 @@ def test_result_object() -> None:
     r = anderson_ksamp([[1.0, 2.0, 3.5], [2.5, 4.0, 5.0, 6.0]])
     statistic, pvalue = r
     assert (statistic, pvalue) == (r.statistic, r.pvalue)
-    assert r.to_dict()["test"] == "AndersonKsampResult" and "AndersonKsampResult(" in repr(r)
+    # The class is the library's own result type (it used to be named AndersonKsampResult,
+    # a class that existed nowhere).
+    assert r.to_dict()["test"] == "AndersonResult" and "AndersonResult(" in repr(r)
     assert r.variant == "midrank" and r.sample_sizes == [3, 4]
 
 

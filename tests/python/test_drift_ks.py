@@ -294,7 +294,7 @@ def test_result_object():
     d = r.to_dict()
     assert d == json.loads(r.to_json())
     assert set(d) == {
-        "statistic", "pvalue", "method", "statistic_location", "statistic_sign",
+        "test", "statistic", "pvalue", "method", "statistic_location", "statistic_sign",
         "alternative", "reference_size", "current_size",
     }
     assert repr(r).startswith("KsResult(statistic=0.6, pvalue=0.052447552447552")

@@ -28,8 +28,9 @@ import numpy as np
 import pytest
 
 import mlops_audit
-from mlops_audit import calibration, compare, datasets, drift, fairness, gate, metrics, report
-from mlops_audit._mlops_audit import _parallelism_enabled
+from mlops_audit import (calibration, compare, datasets, drift, fairness, gate, metrics, report,
+                         results)
+from mlops_audit._mlops_audit import _parallelism_enabled, _result_types
 
 # One call may take this long in a child before it counts as hung. Generous: a debug build
 # on a busy two-core machine; a hang is for ever.
@@ -273,12 +274,15 @@ CASES: dict[str, Callable[[Data], Any]] = {
     "report.Table": lambda d: report.Table("t", ["a"], [[1.0]]).to_dict(),
     "report.fingerprint": lambda d: report.fingerprint("y_score", d.s),
     "report.rate_bars_svg": lambda d: report.rate_bars_svg({"A": (0.1, 0.2)}),
+    "results.from_json": lambda d: results.from_json(
+        drift.ks_2samp(d.s[:40], d.s[40:80]).to_json()),
 }
 
 # Public names that compute nothing in Rust: constants, result containers filled elsewhere,
 # the exception classes.
 NOT_CALLS = {"datasets.SCENARIOS", "report.STATUSES", "results.TestResult",
-             "calibration.TestResult", "compare.TestResult", "drift.TestResult"}
+             "calibration.TestResult", "compare.TestResult", "drift.TestResult",
+             "results.Result", *(f"results.{name}" for name in _result_types())}
 SKIPPED_MODULES = {"errors"}
 
 

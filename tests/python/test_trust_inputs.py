@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import numpy as np
 import pandas as pd
@@ -250,7 +251,6 @@ from mlops_audit import calibration as cal  # noqa: E402
 from mlops_audit import compare as cmp  # noqa: E402
 from mlops_audit import datasets, drift  # noqa: E402
 from mlops_audit import fairness as fair  # noqa: E402
-from mlops_audit._mlops_audit import KsResult  # noqa: E402
 
 _rng = np.random.default_rng(11)
 _N = 400
@@ -332,10 +332,6 @@ INTEGER_PARAMETERS = {
     "DriftMonitor.shards": lambda v: drift.DriftMonitor(
         drift.ReferenceProfile.from_data(FRAME), shards=v),
     "drift_report.sample_cap": lambda v: drift.drift_report(FRAME, FRAME, sample_cap=v),
-    "KsResult.reference_size": lambda v: KsResult(0.1, 0.5, "exact", 0.3, 1, "two-sided",
-                                                  v, 10),
-    "KsResult.current_size": lambda v: KsResult(0.1, 0.5, "exact", 0.3, 1, "two-sided", 10,
-                                                v),
 }
 
 
@@ -410,13 +406,20 @@ def test_record_many_reads_scores_like_every_other_score_input():
     assert acc.label_many([1, 2], [True, False]) == 2
 
 
-@pytest.mark.parametrize("sign", [2**70, -(2**70), "1", 1.0, True])
-def test_ks_result_statistic_sign_is_read_with_a_named_error(sign):
-    from mlops_audit._mlops_audit import KsResult
+@pytest.mark.parametrize("field, value", [
+    ("statistic_sign", 2**70), ("statistic_sign", "1"), ("reference_size", -1),
+    ("current_size", 2.5), ("pvalue", "high"),
+])
+def test_results_read_from_json_are_checked_naming_the_type(field, value):
+    # KsResult was a class built from positional numbers (a huge sign raised a bare
+    # OverflowError); every result is now rebuilt from JSON through its Rust type.
+    from mlops_audit import results
 
-    with pytest.raises((E.ParameterError, E.InputTypeError)) as e:
-        KsResult(0.5, 0.1, "exact", 0.2, sign, "two-sided", 10, 10)
-    assert "statistic_sign" in str(e.value)
+    fields = drift.ks_2samp([1.0, 2.0, 3.0], [2.5, 4.0]).to_dict()
+    fields[field] = value
+    with pytest.raises(E.ParameterError) as e:
+        results.from_json(json.dumps(fields))
+    assert "KsResult" in str(e.value)
 
 
 @pytest.mark.parametrize("count", [True, np.bool_(False)])

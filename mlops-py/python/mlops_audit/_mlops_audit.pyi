@@ -9,21 +9,24 @@ from typing import Any, final
 import numpy as np
 import numpy.typing as npt
 
+from mlops_audit.results import Result
+
 __version__: str
 __all__ = [
     "_drift_section_json",
-    "_unseen_categories_json",
-    "_rate_drift_json",
-    "_numeric_missing_json",
-    "_cramervonmises_2samp_json",
-    "_anderson_ksamp_json",
+    "_unseen_categories",
+    "_rate_drift",
+    "_numeric_missing",
+    "_cramervonmises_2samp",
+    "_anderson_ksamp",
     "ConfusionMatrix",
     "IsotonicCalibrator",
     "PlattCalibrator",
     "CostMatrix",
     "CostOptimum",
     "GroupAudit",
-    "KsResult",
+    "_result_types",
+    "_result_from_json",
     "ThresholdPolicy",
     "__version__",
     "_audit_section_json",
@@ -41,29 +44,29 @@ __all__ = [
     "_bootstrap_multiplicities",
     "_cohens_h",
     "_column_info",
-    "_categorical_json",
-    "_delong_json",
-    "_fisher_exact_json",
-    "_mann_whitney_json",
-    "_mcnemar_json",
-    "_paired_bootstrap_json",
-    "_paired_ttest_json",
-    "_multipletests_json",
+    "_categorical",
+    "_delong",
+    "_fisher_exact",
+    "_mann_whitney",
+    "_mcnemar",
+    "_paired_bootstrap",
+    "_paired_ttest",
+    "_multipletests",
     "_parallelism_enabled",
     "_sort_lower_bound",
-    "_power_json",
-    "_proportion_json",
-    "_psi_json",
-    "_reliability_curve_json",
-    "_sample_size_json",
+    "_power",
+    "_proportion",
+    "_psi",
+    "_reliability_curve",
+    "_sample_size",
     "_set_parallelism",
     "_simulate_lending",
     "_gate_evaluate",
     "_gate_requirements",
-    "_two_proportion_ztest_json",
-    "_welch_ttest_json",
-    "_wilcoxon_json",
-    "_wasserstein_json",
+    "_two_proportion_ztest",
+    "_welch_ttest",
+    "_wilcoxon",
+    "_wasserstein",
     "audit",
     "average_precision",
     "brier_score",
@@ -85,14 +88,14 @@ __all__ = [
     "total_cost",
     "BetaCalibrator",
     "HistogramCalibrator",
-    "_calibration_by_group_json",
+    "_calibration_by_group",
     "_debiased_squared_ece",
-    "_hosmer_lemeshow_json",
-    "_spiegelhalter_json",
+    "_hosmer_lemeshow",
+    "_spiegelhalter",
     "reliability_diagram_svg",
     "ReferenceProfile",
     "_DriftMonitor",
-    "_drift_report_json",
+    "_drift_report",
     "_monitor_defaults_json",
 ]
 
@@ -113,7 +116,7 @@ def _gate_evaluate(
     fpr_gap: float | None = None,
     auc: float | None = None,
     ece: float | None = None,
-    expected_cost: float | None = None,
+    cost_per_decision: float | None = None,
     challenger_worse_pvalue: float | None = None,
     drift_alerts: list[str] | None = None,
 ) -> str: ...
@@ -378,53 +381,55 @@ def frontier_svg(
     max_groups: int = 1000,
 ) -> str: ...
 
-def _delong_json(
+def _delong(
     y_true: _ArrayLike,
     score_champion: _ArrayLike,
     score_challenger: _ArrayLike,
     level: float = 0.95,
-) -> str: ...
-def _mcnemar_json(
+) -> Result: ...
+def _mcnemar(
     y_true: _ArrayLike,
     pred_champion: _ArrayLike,
     pred_challenger: _ArrayLike,
     exact: bool = True,
     correction: bool = True,
-) -> str: ...
-def _paired_ttest_json(
+) -> Result: ...
+def _paired_ttest(
     a: _ArrayLike, b: _ArrayLike, alternative: str = "two-sided", level: float = 0.95
-) -> str: ...
-def _welch_ttest_json(
+) -> Result: ...
+def _welch_ttest(
     a: _ArrayLike, b: _ArrayLike, alternative: str = "two-sided", level: float = 0.95
-) -> str: ...
-def _wilcoxon_json(
+) -> Result: ...
+def _wilcoxon(
     a: _ArrayLike, b: _ArrayLike, alternative: str = "two-sided", method: str = "auto"
-) -> str: ...
-def _mann_whitney_json(
+) -> Result: ...
+def _mann_whitney(
     a: _ArrayLike, b: _ArrayLike, alternative: str = "two-sided", method: str = "auto"
-) -> str: ...
-def _two_proportion_ztest_json(
+) -> Result: ...
+def _two_proportion_ztest(
     count1: int, nobs1: int, count2: int, nobs2: int, alternative: str = "two-sided"
-) -> str: ...
-def _fisher_exact_json(
+) -> Result: ...
+def _fisher_exact(
     t00: int, t01: int, t10: int, t11: int, alternative: str = "two-sided"
-) -> str: ...
-def _power_json(
+) -> Result: ...
+def _power(
     effect_size: float,
     nobs1: float,
     alpha: float = 0.05,
     ratio: float = 1.0,
     alternative: str = "two-sided",
-) -> str: ...
-def _sample_size_json(
+) -> Result: ...
+def _sample_size(
     effect_size: float,
     power: float = 0.8,
     alpha: float = 0.05,
     ratio: float = 1.0,
     alternative: str = "two-sided",
-) -> str: ...
+) -> Result: ...
 def _cohens_h(p1: float, p2: float) -> float: ...
-def _paired_bootstrap_json(
+def _result_types() -> list[str]: ...
+def _result_from_json(text: str) -> Result: ...
+def _paired_bootstrap(
     y_true: _ArrayLike,
     score_champion: _ArrayLike,
     score_challenger: _ArrayLike,
@@ -436,7 +441,7 @@ def _paired_bootstrap_json(
     thresholds: tuple[float, float] | None = None,
     cost: CostMatrix | None = None,
     sample_weight: _ArrayLike | None = None,
-) -> str: ...
+) -> Result: ...
 @final
 class _ShadowAccumulator:
     def __new__(
@@ -463,7 +468,7 @@ class _ShadowAccumulator:
     def labelled(self) -> int: ...
     @property
     def pending(self) -> int: ...
-    def _summary_json(self) -> str: ...
+    def summary(self) -> Result: ...
     def to_json(self) -> str: ...
     @staticmethod
     def from_json(text: str) -> _ShadowAccumulator: ...
@@ -479,48 +484,12 @@ class _SequentialTest:
         successes_challenger: int,
         trials_challenger: int,
     ) -> None: ...
-    def _result_json(self) -> str: ...
+    def result(self) -> Result: ...
     def to_json(self) -> str: ...
     @staticmethod
     def from_json(text: str) -> _SequentialTest: ...
 
 def _bootstrap_multiplicities(n: int, seed: int, n_replicates: int) -> npt.NDArray[np.uint32]: ...
-
-@final
-class KsResult:
-    def __new__(
-        cls,
-        statistic: float,
-        pvalue: float,
-        method: str,
-        statistic_location: float,
-        statistic_sign: int,
-        alternative: str,
-        reference_size: int,
-        current_size: int,
-    ) -> KsResult: ...
-    @property
-    def statistic(self) -> float: ...
-    @property
-    def pvalue(self) -> float: ...
-    @property
-    def method(self) -> str: ...
-    @property
-    def statistic_location(self) -> float: ...
-    @property
-    def statistic_sign(self) -> int: ...
-    @property
-    def alternative(self) -> str: ...
-    @property
-    def reference_size(self) -> int: ...
-    @property
-    def current_size(self) -> int: ...
-    def to_dict(self) -> dict[str, Any]: ...
-    def to_json(self) -> str: ...
-    def __iter__(self) -> Iterator[float]: ...
-    def __reduce__(self) -> tuple[Any, ...]: ...
-    def __eq__(self, other: object, /) -> bool: ...
-    def __ne__(self, other: object, /) -> bool: ...
 
 def ks_2samp(
     reference: _ArrayLike,
@@ -528,7 +497,7 @@ def ks_2samp(
     *,
     alternative: str = "two-sided",
     method: str = "auto",
-) -> KsResult: ...
+) -> Result: ...
 
 def brier_score(
     y_true: _ArrayLike, y_prob: _ArrayLike, sample_weight: _ArrayLike | None = None
@@ -536,13 +505,13 @@ def brier_score(
 def log_loss(
     y_true: _ArrayLike, y_prob: _ArrayLike, sample_weight: _ArrayLike | None = None
 ) -> float: ...
-def _reliability_curve_json(
+def _reliability_curve(
     y_true: _ArrayLike,
     y_prob: _ArrayLike,
     n_bins: int = 5,
     strategy: str = "uniform",
     sample_weight: _ArrayLike | None = None,
-) -> str: ...
+) -> Result: ...
 def _calibration_errors(
     y_true: _ArrayLike,
     y_prob: _ArrayLike,
@@ -634,14 +603,14 @@ def _debiased_squared_ece(
     strategy: str = "quantile",
     sample_weight: _ArrayLike | None = None,
 ) -> float: ...
-def _hosmer_lemeshow_json(
+def _hosmer_lemeshow(
     y_true: _ArrayLike,
     y_prob: _ArrayLike,
     n_groups: int = 10,
     grouping: str = "quantile",
     df: int | None = None,
     sample_weight: _ArrayLike | None = None,
-) -> str: ...
+) -> Result: ...
 def reliability_diagram_svg(
     y_true: _ArrayLike,
     y_prob: _ArrayLike,
@@ -652,10 +621,10 @@ def reliability_diagram_svg(
     sample_weight: _ArrayLike | None = None,
     title: str = "Reliability diagram",
 ) -> str: ...
-def _spiegelhalter_json(
+def _spiegelhalter(
     y_true: _ArrayLike, y_prob: _ArrayLike, sample_weight: _ArrayLike | None = None
-) -> str: ...
-def _calibration_by_group_json(
+) -> Result: ...
+def _calibration_by_group(
     y_true: _ArrayLike,
     y_prob: _ArrayLike,
     groups: Any,
@@ -665,39 +634,39 @@ def _calibration_by_group_json(
     grouping: str = "quantile",
     df: int | None = None,
     sample_weight: _ArrayLike | None = None,
-) -> str: ...
+) -> Result: ...
 
-def _wasserstein_json(
+def _wasserstein(
     reference: _ArrayLike,
     current: _ArrayLike,
     reference_weights: _ArrayLike | None = None,
     current_weights: _ArrayLike | None = None,
-) -> str: ...
-def _psi_json(
+) -> Result: ...
+def _psi(
     reference: _ArrayLike,
     current: _ArrayLike,
     bins: int = 10,
     edges: Sequence[float] | None = None,
     epsilon: float = 0.0001,
-) -> str: ...
-def _categorical_json(
+) -> Result: ...
+def _categorical(
     reference: Sequence[tuple[str, float]],
     current: Sequence[tuple[str, float]],
     epsilon: float = 0.0001,
-) -> str: ...
-def _proportion_json(
+) -> Result: ...
+def _proportion(
     x0: int, n0: int, x: int, n: int, confidence_level: float = 0.95
-) -> str: ...
-def _multipletests_json(
+) -> Result: ...
+def _multipletests(
     pvalues: _ArrayLike, alpha: float = 0.05, method: str = "holm"
-) -> str: ...
+) -> Result: ...
 def _new_report_json(title: str, *, unix_seconds: int | None = None) -> str: ...
 def _report_json(json: str) -> str: ...
 def _render_report_html(json: str) -> str: ...
 def _render_section_html(json: str) -> str: ...
 def _audit_section_json(audit: GroupAudit, title: str) -> str: ...
 def _policy_section_json(policy: ThresholdPolicy, title: str) -> str: ...
-def _drift_section_json(drift_json: str, title: str) -> str: ...
+def _drift_section_json(drift_report: Result, title: str) -> str: ...
 def _fingerprint(name: str, values: Any) -> str: ...
 def _rate_bars_svg(
     pairs: list[tuple[str, float | None, float | None]],
@@ -762,7 +731,7 @@ class _DriftMonitor:
         missing_rate_threshold: float | None = None,
     ) -> _DriftMonitor: ...
     def ingest(self, batch: Any, timestamp: float | None = None) -> None: ...
-    def evaluate_json(self, now: float | None = None) -> str: ...
+    def evaluate(self, now: float | None = None) -> Result: ...
     def record_error(self) -> None: ...
     @property
     def features(self) -> list[str]: ...
@@ -775,7 +744,7 @@ class _DriftMonitor:
     def __copy__(self) -> _DriftMonitor: ...
     def __deepcopy__(self, _memo: Any) -> _DriftMonitor: ...
 
-def _drift_report_json(
+def _drift_report(
     reference: Any,
     current: Any,
     *,
@@ -796,26 +765,26 @@ def _drift_report_json(
     ks_method: str = "auto",
     missing_alpha: float | None = None,
     missing_rate_threshold: float | None = None,
-) -> str: ...
+) -> Result: ...
 def _monitor_defaults_json() -> str: ...
-def _anderson_ksamp_json(
+def _anderson_ksamp(
     samples: Sequence[_ArrayLike],
     variant: str = "midrank",
     method: str = "interpolated",
     resamples: int = 9999,
     seed: int = 0,
-) -> str: ...
-def _cramervonmises_2samp_json(
+) -> Result: ...
+def _cramervonmises_2samp(
     reference: _ArrayLike, current: _ArrayLike, method: str = "auto"
-) -> str: ...
-def _rate_drift_json(
+) -> Result: ...
+def _rate_drift(
     reference_count: int,
     reference_total: int,
     current_count: int,
     current_total: int,
     alternative: str = "two-sided",
-) -> str: ...
-def _numeric_missing_json(reference: _ArrayLike, current: _ArrayLike) -> str: ...
-def _unseen_categories_json(
+) -> Result: ...
+def _numeric_missing(reference: _ArrayLike, current: _ArrayLike) -> Result: ...
+def _unseen_categories(
     reference: Sequence[tuple[str, int]], current: Sequence[tuple[str, int]]
-) -> str: ...
+) -> Result: ...

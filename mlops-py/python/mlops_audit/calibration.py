@@ -35,17 +35,18 @@ from mlops_audit._mlops_audit import (
     HistogramCalibrator,
     IsotonicCalibrator,
     PlattCalibrator,
-    _calibration_by_group_json,
+    _calibration_by_group,
     _calibration_errors,
     _debiased_squared_ece,
-    _hosmer_lemeshow_json,
-    _reliability_curve_json,
-    _spiegelhalter_json,
+    _hosmer_lemeshow,
+    _reliability_curve,
+    _spiegelhalter,
     brier_score,
     log_loss,
     reliability_diagram_svg,
 )
-from mlops_audit.results import TestResult, _group_key
+from mlops_audit import results
+from mlops_audit.results import TestResult, _extends, _group_key, _make
 
 __all__ = [
     "BetaCalibrator",
@@ -69,40 +70,53 @@ __all__ = [
 ]
 
 
-class ReliabilityCurve:
+@_extends("ReliabilityCurve")
+class ReliabilityCurve(results.ReliabilityCurve):  # type: ignore[name-defined,misc]
     """The non-empty bins of a reliability curve, as numpy arrays: ``fraction_positive``,
-    ``mean_predicted``, ``weight`` (rows per bin), ``low`` and ``high`` (bin edges).
+    ``mean_predicted``, ``weight`` (rows per bin), ``low`` and ``high`` (bin edges); and
+    ``strategy``, ``n_bins`` and ``bins`` (one dict per bin) as the library gives them.
 
     Unpacks like scikit-learn's ``calibration_curve``:
     ``prob_true, prob_pred = reliability_curve(...)``.
     """
 
-    def __init__(self, data: dict[str, Any]) -> None:
-        self.strategy: str = data["strategy"]
-        self.n_bins: int = data["n_bins"]
-        bins = data["bins"]
-        self.fraction_positive = np.array([b["fraction_positive"] for b in bins], dtype=float)
-        self.mean_predicted = np.array([b["mean_predicted"] for b in bins], dtype=float)
-        self.weight = np.array([b["weight"] for b in bins], dtype=float)
-        self.low = np.array([b["low"] for b in bins], dtype=float)
-        self.high = np.array([b["high"] for b in bins], dtype=float)
-        self._data = data
+    __slots__ = ()
+
+    def _column(self, name: str) -> np.ndarray:
+        return np.array([b[name] for b in self._fields["bins"]], dtype=float)
+
+    @property
+    def fraction_positive(self) -> np.ndarray:
+        """Observed frequency of positives per bin."""
+        return self._column("fraction_positive")
+
+    @property
+    def mean_predicted(self) -> np.ndarray:
+        """Mean predicted probability per bin."""
+        return self._column("mean_predicted")
+
+    @property
+    def weight(self) -> np.ndarray:
+        """Rows (total weight) per bin."""
+        return self._column("weight")
+
+    @property
+    def low(self) -> np.ndarray:
+        """Lower bin edges."""
+        return self._column("low")
+
+    @property
+    def high(self) -> np.ndarray:
+        """Upper bin edges."""
+        return self._column("high")
 
     def __iter__(self):
         yield self.fraction_positive
         yield self.mean_predicted
 
-    def to_dict(self) -> dict[str, Any]:
-        """Bins as plain data."""
-        return dict(self._data)
-
-    def to_json(self) -> str:
-        """Bins as JSON."""
-        return json.dumps(self._data)
-
     def __repr__(self) -> str:
         return (f"ReliabilityCurve(strategy={self.strategy!r}, n_bins={self.n_bins}, "
-                f"non_empty={len(self.weight)})")
+                f"non_empty={len(self._fields['bins'])})")
 
 
 def reliability_curve(y_true: Any, y_prob: Any, *, n_bins: int = 5, strategy: str = "uniform",
@@ -112,8 +126,7 @@ def reliability_curve(y_true: Any, y_prob: Any, *, n_bins: int = 5, strategy: st
     Matches ``sklearn.calibration.calibration_curve`` to the bit (same edges, same
     right-closed bins; empty bins left out). Weights, when given, weight the means.
     """
-    return ReliabilityCurve(json.loads(
-        _reliability_curve_json(y_true, y_prob, n_bins, strategy, sample_weight)))
+    return _reliability_curve(y_true, y_prob, n_bins, strategy, sample_weight)
 
 
 def expected_calibration_error(y_true: Any, y_prob: Any, *, n_bins: int = 10,
@@ -166,9 +179,7 @@ def hosmer_lemeshow(y_true: Any, y_prob: Any, *, n_groups: int = 10,
     ``expected``). Raises :class:`~mlops_audit.errors.UndefinedMetricError` when a group's
     probabilities are all 0 or all 1, or ``g - 2 < 1``.
     """
-    data = json.loads(_hosmer_lemeshow_json(y_true, y_prob, n_groups, grouping, df,
-                                            sample_weight))
-    return TestResult("HosmerLemeshowResult", data)
+    return _hosmer_lemeshow(y_true, y_prob, n_groups, grouping, df, sample_weight)
 
 
 def spiegelhalter_z(y_true: Any, y_prob: Any, *, sample_weight: Any = None) -> TestResult:
@@ -176,52 +187,53 @@ def spiegelhalter_z(y_true: Any, y_prob: Any, *, sample_weight: Any = None) -> T
     ``Z = sum w (y - p)(1 - 2p) / sqrt(sum w (1 - 2p)^2 p (1 - p))`` and its two-sided
     normal p-value. Raises :class:`~mlops_audit.errors.UndefinedMetricError` when the
     variance is 0 (every probability 0, 1/2 or 1)."""
-    return TestResult("SpiegelhalterResult",
-                      json.loads(_spiegelhalter_json(y_true, y_prob, sample_weight)))
+    return _spiegelhalter(y_true, y_prob, sample_weight)
 
 
-class CalibrationByGroup:
+@_extends("CalibrationByGroup")
+class CalibrationByGroup(results.CalibrationByGroup):  # type: ignore[name-defined,misc]
     """Calibration per group (see :func:`calibration_by_group`).
 
     Dicts are keyed by group: the value itself for one sensitive column (an int stays an
     int), a tuple of values for several. ``groups``: ``{group: {"rows", "weight", "brier",
     "log_loss", "ece", "mce", "debiased_squared_ece", "hosmer_lemeshow", "spiegelhalter"}}``
-    (the two tests as :class:`~mlops_audit.results.TestResult`; these three are ``None``
+    (the two tests as :class:`~mlops_audit.results.Result` objects; these three are ``None``
     where undefined); ``reliability``: ``{group: ReliabilityCurve}``; ``worst``:
     ``{metric: group}`` (largest value, or smallest p-value for the two tests); ``names``:
-    ``{group: name}``, the label shown in tables and legends.
+    ``{group: name}``, the label shown in tables and legends. Item access and
+    :meth:`to_dict` give the library's fields as they are (keys as lists).
     """
 
-    def __init__(self, data: dict[str, Any]) -> None:
-        self._data = data
-        self.columns: list[str] = list(data["columns"])
-        self.groups: dict[Any, dict[str, Any]] = {}
-        self.reliability: dict[Any, ReliabilityCurve] = {}
-        self.names: dict[Any, str] = {}
-        for g in data["groups"]:
-            key = _group_key(g["key"])
+    __slots__ = ()
+
+    @property
+    def groups(self) -> dict[Any, dict[str, Any]]:
+        out = {}
+        for g in self._fields["groups"]:
             entry = {k: v for k, v in g.items() if k not in ("key", "group", "reliability")}
-            hl = entry["hosmer_lemeshow"]
-            entry["hosmer_lemeshow"] = None if hl is None else TestResult(
-                "HosmerLemeshowResult", hl)
-            sz = entry["spiegelhalter"]
-            entry["spiegelhalter"] = None if sz is None else TestResult("SpiegelhalterResult", sz)
-            self.groups[key] = entry
-            self.reliability[key] = ReliabilityCurve(g["reliability"])
-            self.names[key] = g["group"]
-        self.worst: dict[str, Any] = {w["metric"]: _group_key(w["key"]) for w in data["worst"]}
+            for test, kind in (("hosmer_lemeshow", "HosmerLemeshowResult"),
+                               ("spiegelhalter", "SpiegelhalterResult")):
+                if entry[test] is not None:
+                    entry[test] = _make(kind, entry[test])
+            out[_group_key(g["key"])] = entry
+        return out
+
+    @property
+    def reliability(self) -> dict[Any, ReliabilityCurve]:
+        return {_group_key(g["key"]): _make("ReliabilityCurve", g["reliability"])
+                for g in self._fields["groups"]}
+
+    @property
+    def names(self) -> dict[Any, str]:
+        return {_group_key(g["key"]): g["group"] for g in self._fields["groups"]}
+
+    @property
+    def worst(self) -> dict[str, Any]:
+        return {w["metric"]: _group_key(w["key"]) for w in self._fields["worst"]}
 
     def metric(self, name: str) -> dict[Any, Any]:
         """One metric for every group: ``{group: value}``."""
         return {g: entry[name] for g, entry in self.groups.items()}
-
-    def to_dict(self) -> dict[str, Any]:
-        """Everything as plain data."""
-        return json.loads(json.dumps(self._data))
-
-    def to_json(self) -> str:
-        """Everything as JSON."""
-        return json.dumps(self._data)
 
     def __repr__(self) -> str:
         worst = ", ".join(f"{k}={v!r}" for k, v in self.worst.items())
@@ -235,16 +247,17 @@ class CalibrationByGroup:
 
         head = "".join(f"<th>{c}</th>" for c in ["group", *columns, "HL p", "Spiegelhalter p"])
         rows = []
+        names = self.names
         for key, entry in self.groups.items():
             tests = [None if entry[t] is None else entry[t].pvalue
                      for t in ("hosmer_lemeshow", "spiegelhalter")]
             cells = "".join(f"<td>{cell(entry[c])}</td>" for c in columns)
             cells += "".join(f"<td>{cell(v)}</td>" for v in tests)
-            name = html.escape(self.names[key])
+            name = html.escape(names[key])
             rows.append(f"<tr><th style='text-align:left'>{name}</th>{cells}</tr>")
-        worst = ", ".join(f"{html.escape(k)}: {html.escape(self.names[v])}"
+        worst = ", ".join(f"{html.escape(k)}: {html.escape(names[v])}"
                           for k, v in self.worst.items())
-        return (f"<table><caption>Calibration by group (worst: {worst})</caption>"
+        return (f"<table><caption>CalibrationByGroup (worst: {worst})</caption>"
                 f"<tr>{head}</tr>{''.join(rows)}</table>")
 
 
@@ -258,8 +271,8 @@ def calibration_by_group(y_true: Any, y_prob: Any, groups: Any, *, n_bins: int =
     computed on the group's rows exactly as the single-group functions do, and the worst
     group per metric. ``groups`` is a sensitive column or several (as in
     :func:`mlops_audit.fairness.audit`)."""
-    return CalibrationByGroup(json.loads(_calibration_by_group_json(
-        y_true, y_prob, groups, n_bins, strategy, n_groups, grouping, df, sample_weight)))
+    return _calibration_by_group(
+        y_true, y_prob, groups, n_bins, strategy, n_groups, grouping, df, sample_weight)
 
 
 def plot_reliability_diagram(y_true: Any, y_prob: Any, *, n_bins: int = 10,

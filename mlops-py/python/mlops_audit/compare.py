@@ -38,8 +38,6 @@ Paired tests for two models scored on the same rows (shadow mode):
 
 from __future__ import annotations
 
-import json
-import math
 import numbers
 import operator
 from typing import Any
@@ -50,18 +48,18 @@ from mlops_audit._mlops_audit import (
     _SequentialTest,
     _ShadowAccumulator,
     _bootstrap_multiplicities,
-    _paired_bootstrap_json,
+    _paired_bootstrap,
     _cohens_h,
-    _delong_json,
-    _fisher_exact_json,
-    _mann_whitney_json,
-    _mcnemar_json,
-    _paired_ttest_json,
-    _power_json,
-    _sample_size_json,
-    _two_proportion_ztest_json,
-    _welch_ttest_json,
-    _wilcoxon_json,
+    _delong,
+    _fisher_exact,
+    _mann_whitney,
+    _mcnemar,
+    _paired_ttest,
+    _power,
+    _sample_size,
+    _two_proportion_ztest,
+    _welch_ttest,
+    _wilcoxon,
 )
 from mlops_audit.errors import InputTypeError, ParameterError
 from mlops_audit.results import TestResult
@@ -100,8 +98,7 @@ def delong(y_true: Any, score_champion: Any, score_challenger: Any, *,
     identical (standard error 0). Fewer than two positives or negatives raise
     ``UndefinedMetricError``.
     """
-    return TestResult("DelongResult", json.loads(
-        _delong_json(y_true, score_champion, score_challenger, level)))
+    return _delong(y_true, score_champion, score_challenger, level)
 
 
 def mcnemar(y_true: Any, pred_champion: Any, pred_challenger: Any, *, exact: bool = True,
@@ -117,18 +114,7 @@ def mcnemar(y_true: Any, pred_champion: Any, pred_challenger: Any, *, exact: boo
     ``(|b - c| - correction)^2 / (b + c)``. The statistic and the two-sided ``pvalue`` are
     symmetric in the two models. Defaults as ``statsmodels``' ``mcnemar``.
     """
-    return TestResult("McNemarResult", json.loads(
-        _mcnemar_json(y_true, pred_champion, pred_challenger, exact, correction)))
-
-
-def _ttest_result(text: str) -> TestResult:
-    fields = json.loads(text)
-    # JSON has no infinities: one-sided intervals come back open as None.
-    if fields["ci_low"] is None:
-        fields["ci_low"] = -math.inf
-    if fields["ci_high"] is None:
-        fields["ci_high"] = math.inf
-    return TestResult("TTestResult", fields)
+    return _mcnemar(y_true, pred_champion, pred_challenger, exact, correction)
 
 
 def paired_ttest(a: Any, b: Any, *, alternative: str = "two-sided",
@@ -142,7 +128,7 @@ def paired_ttest(a: Any, b: Any, *, alternative: str = "two-sided",
     alternative, as scipy). ``statistic`` and ``pvalue`` are ``None`` when all differences
     are equal. Fewer than two rows raise ``UndefinedMetricError``.
     """
-    return _ttest_result(_paired_ttest_json(a, b, alternative, level))
+    return _paired_ttest(a, b, alternative, level)
 
 
 def welch_ttest(a: Any, b: Any, *, alternative: str = "two-sided",
@@ -150,7 +136,7 @@ def welch_ttest(a: Any, b: Any, *, alternative: str = "two-sided",
     """Welch's t-test of ``mean(a) - mean(b)`` for independent samples, as
     ``scipy.stats.ttest_ind(a, b, equal_var=False)``: the sign is ``a`` minus ``b``, scipy's.
     Fields as :func:`paired_ttest`, with Welch-Satterthwaite ``df``."""
-    return _ttest_result(_welch_ttest_json(a, b, alternative, level))
+    return _welch_ttest(a, b, alternative, level)
 
 
 def wilcoxon(a: Any, b: Any, *, alternative: str = "two-sided",
@@ -165,7 +151,7 @@ def wilcoxon(a: Any, b: Any, *, alternative: str = "two-sided",
     two-sided, ``T+`` otherwise), ``pvalue``, ``r_plus``, ``r_minus``, ``z``,
     ``n_nonzero``, ``n_zero``, ``ties``, ``method`` (the one used).
     """
-    return TestResult("WilcoxonResult", json.loads(_wilcoxon_json(a, b, alternative, method)))
+    return _wilcoxon(a, b, alternative, method)
 
 
 def mann_whitney(a: Any, b: Any, *, alternative: str = "two-sided",
@@ -179,8 +165,7 @@ def mann_whitney(a: Any, b: Any, *, alternative: str = "two-sided",
     ``exact`` says which was used). ``method="exact"`` raises a ``ParameterError`` there.
     Fields: ``statistic`` (U of ``a``), ``pvalue``, ``u_b``, ``z``, ``exact``, ``ties``.
     """
-    return TestResult("MannWhitneyResult",
-                      json.loads(_mann_whitney_json(a, b, alternative, method)))
+    return _mann_whitney(a, b, alternative, method)
 
 
 def two_proportion_ztest(count1: int, nobs1: int, count2: int, nobs2: int, *,
@@ -188,8 +173,7 @@ def two_proportion_ztest(count1: int, nobs1: int, count2: int, nobs2: int, *,
     """Pooled z-test of ``count1/nobs1 - count2/nobs2`` (sample 1 minus sample 2), as
     statsmodels' ``proportions_ztest([count1, count2], [nobs1, nobs2])`` (``alternative`` spelled as scipy:
     ``"greater"`` for statsmodels' ``"larger"``, ``"less"`` for ``"smaller"``)."""
-    return TestResult("ProportionsZTestResult", json.loads(
-        _two_proportion_ztest_json(count1, nobs1, count2, nobs2, alternative)))
+    return _two_proportion_ztest(count1, nobs1, count2, nobs2, alternative)
 
 
 def fisher_exact(table: Any, *, alternative: str = "two-sided") -> TestResult:
@@ -200,10 +184,7 @@ def fisher_exact(table: Any, *, alternative: str = "two-sided") -> TestResult:
     row or column sums to zero, with ``pvalue = 1``).
     """
     (t00, t01), (t10, t11) = _table_2x2(table)
-    fields = json.loads(_fisher_exact_json(t00, t01, t10, t11, alternative))
-    if fields["statistic"] is None and not fields["degenerate"]:
-        fields["statistic"] = math.inf
-    return TestResult("FisherExactResult", fields)
+    return _fisher_exact(t00, t01, t10, t11, alternative)
 
 
 def _table_2x2(table: Any) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -256,8 +237,7 @@ def power(effect_size: float, nobs1: float, *, alpha: float = 0.05, ratio: float
     proportions, ``difference / sd`` for two means) with ``nobs1`` and ``ratio * nobs1``
     rows, as statsmodels' ``NormalIndPower().power`` (``"greater"`` is its ``"larger"``).
     Fields: ``power``, ``effect_size``, ``nobs1``, ``nobs2``, ``ratio``, ``alpha``."""
-    return TestResult("PowerResult",
-                      json.loads(_power_json(effect_size, nobs1, alpha, ratio, alternative)))
+    return _power(effect_size, nobs1, alpha, ratio, alternative)
 
 
 def sample_size(effect_size: float, *, power: float = 0.8, alpha: float = 0.05,
@@ -265,8 +245,7 @@ def sample_size(effect_size: float, *, power: float = 0.8, alpha: float = 0.05,
     """Rows per group for a fixed-horizon two-sample test to reach ``power``, as
     statsmodels' ``NormalIndPower().solve_power(nobs1=None)``; ``nobs1`` is fractional
     (round it up), ``nobs2 = ratio * nobs1``."""
-    return TestResult("PowerResult", json.loads(
-        _sample_size_json(effect_size, power, alpha, ratio, alternative)))
+    return _sample_size(effect_size, power, alpha, ratio, alternative)
 
 
 def paired_bootstrap(y_true: Any, score_champion: Any, score_challenger: Any, *,
@@ -305,10 +284,9 @@ def paired_bootstrap(y_true: Any, score_champion: Any, score_challenger: Any, *,
     intervals); ``replicates``, each replicate's difference (``None`` where degenerate).
     """
     thresholds = _threshold_pair(threshold)
-    fields = json.loads(_paired_bootstrap_json(
+    return _paired_bootstrap(
         y_true, score_champion, score_challenger, metric, n_resamples, seed,
-        confidence_level, groups, thresholds, cost, sample_weight))
-    return TestResult("PairedBootstrapResult", {"statistic": fields["difference"], **fields})
+        confidence_level, groups, thresholds, cost, sample_weight)
 
 
 def _threshold_pair(threshold: float | tuple[float, float] | None) -> tuple[float, float] | None:
@@ -403,7 +381,7 @@ class ShadowAccumulator:
 
     def summary(self) -> TestResult:
         """The paired tests on the labelled rows (see the class documentation)."""
-        return TestResult("ShadowSummary", json.loads(self._inner._summary_json()))
+        return self._inner.summary()
 
     def to_json(self) -> str:
         """The whole state (settings, pending requests, labelled rows, counters) as JSON."""
@@ -478,8 +456,7 @@ class SequentialTest:
 
     def result(self) -> TestResult:
         """Where the test stands (see the class documentation)."""
-        fields = json.loads(self._inner._result_json())
-        return TestResult("SequentialResult", {"statistic": fields["estimate"], **fields})
+        return self._inner.result()
 
     def to_json(self) -> str:
         """The whole state as JSON (to pause and resume the test elsewhere)."""

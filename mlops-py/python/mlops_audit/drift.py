@@ -72,21 +72,21 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from mlops_audit._mlops_audit import (
-    KsResult,
-    _anderson_ksamp_json,
-    _categorical_json,
-    _cramervonmises_2samp_json,
-    _multipletests_json,
-    _numeric_missing_json,
-    _proportion_json,
-    _psi_json,
-    _rate_drift_json,
-    _unseen_categories_json,
-    _wasserstein_json,
+    _anderson_ksamp,
+    _categorical,
+    _cramervonmises_2samp,
+    _multipletests,
+    _numeric_missing,
+    _proportion,
+    _psi,
+    _rate_drift,
+    _unseen_categories,
+    _wasserstein,
     ks_2samp,
 )
 from mlops_audit.errors import InputTypeError
-from mlops_audit.results import TestResult, _group_key
+from mlops_audit import results
+from mlops_audit.results import KsResult, TestResult, _extends, _group_key
 
 __all__: list[str] = [
     "KsResult",
@@ -126,10 +126,7 @@ def wasserstein(
     ``reference_std`` is the weighted population standard deviation; integer weights equal
     repeating each value that many times.
     """
-    return TestResult(
-        "WassersteinResult",
-        json.loads(_wasserstein_json(reference, current, reference_weights, current_weights)),
-    )
+    return _wasserstein(reference, current, reference_weights, current_weights)
 
 
 def psi(
@@ -153,12 +150,7 @@ def psi(
     ``scipy.spatial.distance.jensenshannon`` (natural log) of the raw proportions. Also
     reports ``edges``, per-bin counts and proportions; ``pvalue`` is ``None``.
     """
-    return TestResult(
-        "PsiResult",
-        json.loads(
-            _psi_json(reference, current, bins, None if edges is None else list(edges), epsilon)
-        ),
-    )
+    return _psi(reference, current, bins, None if edges is None else list(edges), epsilon)
 
 
 def _items(counts: Any, name: str) -> list[tuple[Any, Any]]:
@@ -208,12 +200,7 @@ def categorical_drift(
     log), ``total_variation`` and ``cramers_v`` (effect sizes), ``categories``,
     ``unseen_categories`` (in current, not in reference) and the aligned counts.
     """
-    return TestResult(
-        "CategoricalDriftResult",
-        json.loads(
-            _categorical_json(_pairs(reference, "reference"), _pairs(current, "current"), epsilon)
-        ),
-    )
+    return _categorical(_pairs(reference, "reference"), _pairs(current, "current"), epsilon)
 
 
 def proportion_drift(
@@ -230,9 +217,7 @@ def proportion_drift(
     ``None`` when both samples are all 0 or all 1), ``difference`` and ``cohens_h``
     (effect sizes).
     """
-    return TestResult(
-        "ProportionDriftResult", json.loads(_proportion_json(x0, n0, x, n, confidence_level))
-    )
+    return _proportion(x0, n0, x, n, confidence_level)
 
 
 def multipletests(pvalues: Any, *, alpha: float = 0.05, method: str = "holm") -> TestResult:
@@ -241,9 +226,7 @@ def multipletests(pvalues: Any, *, alpha: float = 0.05, method: str = "holm") ->
     ``method`` is ``"bonferroni"``, ``"holm"`` or ``"fdr_bh"``. Fields: ``reject``,
     ``pvalues_corrected`` (in input order), ``method``, ``alpha``.
     """
-    return TestResult(
-        "MultipleTestsResult", json.loads(_multipletests_json(pvalues, alpha, method))
-    )
+    return _multipletests(pvalues, alpha, method)
 
 
 # --------------------------------------------------------------------------------------
@@ -251,7 +234,7 @@ def multipletests(pvalues: Any, *, alpha: float = 0.05, method: str = "holm") ->
 # --------------------------------------------------------------------------------------
 from mlops_audit._mlops_audit import (  # noqa: E402
     ReferenceProfile,
-    _drift_report_json,
+    _drift_report,
     _DriftMonitor,
     _monitor_defaults_json,
 )
@@ -263,7 +246,8 @@ _MONITOR_DEFAULTS: dict[str, Any] = json.loads(_monitor_defaults_json())
 __all__ += ["DriftMonitor", "DriftReport", "ReferenceProfile", "drift_report"]
 
 
-class DriftReport:
+@_extends("DriftReport")
+class DriftReport(results.DriftReport):  # type: ignore[name-defined,misc]
     """The report of :meth:`DriftMonitor.evaluate` or :func:`drift_report`.
 
     Sections (attributes, also in :meth:`to_dict`): ``status`` (``"ok"``, ``"alert"`` or
@@ -287,17 +271,23 @@ class DriftReport:
     :meth:`to_dict` and :meth:`to_json` give the JSON content, where a key is a list.
     """
 
-    def __init__(self, fields: dict[str, Any]) -> None:
-        self._fields = fields
-        for key, value in fields.items():
-            setattr(self, key, value)
-        self.outputs = [{**o, "group": _group_key(o["group"])} for o in fields["outputs"]]
-        predictions = fields["counters"]["predictions"]
-        if predictions is not None:
-            groups = {_group_key(g["key"]): {"positives": g["positives"], "total": g["total"]}
-                      for g in predictions["groups"]}
-            self.counters = {**fields["counters"],
-                             "predictions": {"all": predictions["all"], "groups": groups}}
+    __slots__ = ()
+
+    @property
+    def outputs(self) -> list[dict[str, Any]]:
+        """One section per group, ``group`` its key (a value, or a tuple of values)."""
+        return [{**o, "group": _group_key(o["group"])} for o in self._fields["outputs"]]
+
+    @property
+    def counters(self) -> dict[str, Any]:
+        """The counters, positive predictions per group keyed by group."""
+        counters = self._fields["counters"]
+        predictions = counters["predictions"]
+        if predictions is None:
+            return dict(counters)
+        groups = {_group_key(g["key"]): {"positives": g["positives"], "total": g["total"]}
+                  for g in predictions["groups"]}
+        return {**counters, "predictions": {"all": predictions["all"], "groups": groups}}
 
     @property
     def drifted(self) -> list[str]:
@@ -311,14 +301,6 @@ class DriftReport:
             if f["name"] == name:
                 return dict(f)
         raise KeyError(name)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The whole report as a plain dict."""
-        return json.loads(json.dumps(self._fields))
-
-    def to_json(self) -> str:
-        """The whole report as JSON."""
-        return json.dumps(self._fields)
 
     def __repr__(self) -> str:
         w = self._fields["window"]
@@ -342,7 +324,8 @@ class DriftReport:
         )
         reasons = "".join(f"<li>{html.escape(r)}</li>" for r in self._fields["reasons"])
         return (
-            f"<p>status: <b>{html.escape(self._fields['status'])}</b></p><ul>{reasons}</ul>"
+            "<p><b>DriftReport</b>: status "
+            f"<b>{html.escape(self._fields['status'])}</b></p><ul>{reasons}</ul>"
             "<table><tr><th>feature</th><th>test</th><th>statistic</th>"
             "<th>corrected p</th><th>drifted</th><th>missing share</th>"
             f"<th>missing share rose</th></tr>{rows}</table>"
@@ -445,7 +428,7 @@ class DriftMonitor:
 
     def evaluate(self, *, now: float | None = None) -> DriftReport:
         """The report of the current window (``now`` in seconds for time windows)."""
-        return DriftReport(json.loads(self._inner.evaluate_json(now)))
+        return self._inner.evaluate(now)
 
     def to_json(self) -> str:
         """The monitor's state as JSON: the profile, the configuration, every shard's
@@ -515,30 +498,26 @@ def drift_report(
     ``ks_method``, ``missing_alpha``, ``missing_rate_threshold``), with the same missing-value
     checks and the same refusal of an empty reference.
     """
-    return DriftReport(
-        json.loads(
-            _drift_report_json(
-                reference,
-                current,
-                categorical=None if categorical is None else list(categorical),
-                numeric=None if numeric is None else list(numeric),
-                group=group if group is None or isinstance(group, str) else list(group),
-                prediction=prediction,
-                threshold=threshold,
-                sample_cap=sample_cap,
-                tests=None if tests is None else dict(tests),
-                features=None if features is None else list(features),
-                alpha=alpha,
-                effect_threshold=effect_threshold,
-                psi_threshold=psi_threshold,
-                wasserstein_threshold=wasserstein_threshold,
-                correction=correction,
-                confidence_level=confidence_level,
-                ks_method=ks_method,
-                missing_alpha=missing_alpha,
-                missing_rate_threshold=missing_rate_threshold,
-            )
-        )
+    return _drift_report(
+        reference,
+        current,
+        categorical=None if categorical is None else list(categorical),
+        numeric=None if numeric is None else list(numeric),
+        group=group if group is None or isinstance(group, str) else list(group),
+        prediction=prediction,
+        threshold=threshold,
+        sample_cap=sample_cap,
+        tests=None if tests is None else dict(tests),
+        features=None if features is None else list(features),
+        alpha=alpha,
+        effect_threshold=effect_threshold,
+        psi_threshold=psi_threshold,
+        wasserstein_threshold=wasserstein_threshold,
+        correction=correction,
+        confidence_level=confidence_level,
+        ks_method=ks_method,
+        missing_alpha=missing_alpha,
+        missing_rate_threshold=missing_rate_threshold,
     )
 
 
@@ -575,10 +554,7 @@ def anderson_ksamp(
     ``distance`` (effect size ``a2 / N``: the sample-size-free weighted squared distance
     between each sample's CDF and the pooled one), ``sample_sizes``, ``resamples``, ``seed``.
     """
-    return TestResult(
-        "AndersonKsampResult",
-        json.loads(_anderson_ksamp_json(list(samples), variant, method, resamples, seed)),
-    )
+    return _anderson_ksamp(list(samples), variant, method, resamples, seed)
 
 
 def cramervonmises_2samp(reference: Any, current: Any, *, method: str = "auto") -> TestResult:
@@ -594,9 +570,7 @@ def cramervonmises_2samp(reference: Any, current: Any, *, method: str = "auto") 
     actually computed), ``u`` (Anderson's U), ``distance`` (effect size ``T N / (m n)``,
     the integral of the squared CDF difference over the pooled sample), sample sizes.
     """
-    return TestResult(
-        "CramerVonMisesResult", json.loads(_cramervonmises_2samp_json(reference, current, method))
-    )
+    return _cramervonmises_2samp(reference, current, method)
 
 
 def missing_rate_drift(
@@ -622,14 +596,7 @@ def missing_rate_drift(
     5, else the z-test's), ``alternative``, ``reference_rate``, ``current_rate``,
     ``difference`` and ``cohens_h`` (effect sizes) and the counts.
     """
-    return TestResult(
-        "RateDriftResult",
-        json.loads(
-            _rate_drift_json(
-                reference_count, reference_total, current_count, current_total, alternative
-            )
-        ),
-    )
+    return _rate_drift(reference_count, reference_total, current_count, current_total, alternative)
 
 
 def numeric_missing_drift(reference: Any, current: Any) -> TestResult:
@@ -639,10 +606,7 @@ def numeric_missing_drift(reference: Any, current: Any) -> TestResult:
     :func:`missing_rate_drift`. Sequences are read with ``numpy.asarray(x, dtype=float)``,
     so ``None`` in a list counts as NaN.
     """
-    return TestResult(
-        "MissingDriftResult",
-        json.loads(_numeric_missing_json(_floats_with_nan(reference), _floats_with_nan(current))),
-    )
+    return _numeric_missing(_floats_with_nan(reference), _floats_with_nan(current))
 
 
 def _floats_with_nan(x: Any) -> Any:
@@ -688,11 +652,4 @@ def unseen_category_drift(
     test of ``current_count / current_total`` (rows in unseen categories) against the
     reference's 0, with the fields of :func:`missing_rate_drift`.
     """
-    return TestResult(
-        "UnseenCategoryResult",
-        json.loads(
-            _unseen_categories_json(
-                _int_pairs(reference, "reference"), _int_pairs(current, "current")
-            )
-        ),
-    )
+    return _unseen_categories(_int_pairs(reference, "reference"), _int_pairs(current, "current"))

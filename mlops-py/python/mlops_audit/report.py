@@ -339,7 +339,7 @@ class Report:
                 f"add_drift needs a DriftReport (from mlops_audit.drift), got "
                 f"{type(drift_report).__name__}", input="drift_report")
         return self._add_rust_section(
-            _drift_section_json(drift_report.to_json(), _text(title, "title")), charts)
+            _drift_section_json(drift_report, _text(title, "title")), charts)
 
     def set_gate(self, gate_report: GateReport | None) -> Report:
         """Sets the deployment gate's verdict, shown at the top (``None`` removes it)."""
