@@ -35,7 +35,7 @@ pub mod record;
 pub mod writer;
 
 pub use outcome::{
-    JoinConfig, JoinCounters, Outcome, OutcomeCounts, OutcomeJoiner, PredictionRecord,
+    JoinConfig, JoinCounters, JoinStatus, Outcome, OutcomeCounts, OutcomeJoiner, PredictionRecord,
     RealisedGroup, RealisedWindow,
 };
 pub use reader::{

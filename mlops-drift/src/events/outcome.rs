@@ -281,7 +281,7 @@ impl OutcomeJoiner {
     /// last `capacity` of them, if there are more), and the replay's report.
     ///
     /// # Errors
-    /// The errors of [`OutcomeJoiner::new`] and [`replay`](super::replay);
+    /// The errors of [`OutcomeJoiner::new`] and [`replay`];
     /// [`EventError::InvalidBatch`] for a batch whose values do not fit its schema.
     pub fn from_log(
         dir: impl AsRef<Path>,
