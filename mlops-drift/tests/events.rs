@@ -695,3 +695,23 @@ fn a_monitor_that_needs_a_column_the_events_lack_names_the_batch() {
     }
     assert_eq!(m.counters().errors, 1);
 }
+
+/// The file `tests/python/test_event_log.py` opens with pyarrow and polars: the writer's
+/// output for events 0..12 in batches of 5, byte for byte (Arrow's encoding is
+/// deterministic). Regenerate with `MLOPS_UPDATE_FIXTURES=1`.
+#[test]
+fn the_python_fixture_is_what_the_writer_writes() {
+    let dir = TempDir::new("fixture");
+    write_log(&dir.0, &(0..12).map(event).collect::<Vec<_>>(), 5);
+    let written = std::fs::read(dir.0.join("events-000000000000.arrows")).expect("read");
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/events-000000000000.arrows");
+    if std::env::var_os("MLOPS_UPDATE_FIXTURES").is_some() {
+        std::fs::write(&fixture, &written).expect("write fixture");
+    }
+    let stored = std::fs::read(&fixture).expect("fixture");
+    assert!(
+        stored == written,
+        "the fixture is stale: run with MLOPS_UPDATE_FIXTURES=1"
+    );
+}
