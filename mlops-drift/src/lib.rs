@@ -20,7 +20,9 @@
 //! * [`profile`] and [`sketch`]: mergeable reference profiles of training data (exact
 //!   categories; numeric values exact up to a cap, then a KLL quantile sketch);
 //! * [`monitor`] and [`report`]: the [`DriftMonitor`] a service feeds batches from many
-//!   threads, with windows, alerts and a JSON [`report::DriftReport`].
+//!   threads, with windows, alerts and a JSON [`report::DriftReport`];
+//! * [`events`]: the prediction event log (Arrow IPC files) replayed into a monitor, and
+//!   outcomes joined to it later.
 //!
 //! # Examples
 //! ```
@@ -38,6 +40,7 @@ pub mod anderson;
 pub mod categorical;
 pub mod correction;
 pub mod cvm;
+pub mod events;
 pub mod ks;
 pub mod missing;
 pub mod monitor;
@@ -65,7 +68,10 @@ pub use missing::{
     MissingCounts, MissingDriftResult, RateDriftResult, UnseenCategory, UnseenCategoryResult,
     numeric_missing_drift, rate_drift, rate_test, unseen_category_drift,
 };
-pub use monitor::{DriftMonitor, FeatureTest, MonitorConfig, MonitorState, Window, drift_report};
+pub use monitor::{
+    DriftMonitor, EvaluationHistory, FeatureTest, MonitorConfig, MonitorState, Window,
+    WindowEvaluation, drift_report,
+};
 pub use profile::{
     ColumnKind, OutputCounts, OutputTally, PredictionSpec, ProfileParams, ReferenceProfile,
 };

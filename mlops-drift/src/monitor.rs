@@ -102,7 +102,11 @@ use crate::validate::open_unit;
 use crate::wasserstein::wasserstein;
 use crate::{DriftError, ks_2samp};
 
+pub mod history;
+mod service;
 pub mod state;
+pub use history::{EvaluationHistory, WindowEvaluation};
+pub use service::{DEFAULT_HISTORY_CAPACITY, DEFAULT_REPLICA};
 pub use state::{MONITOR_STATE_FORMAT_VERSION, MonitorState};
 
 /// How rows are grouped into windows (see the [module documentation](self)).
@@ -313,6 +317,8 @@ pub struct DriftMonitor {
     first_window: AtomicU64,
     ignored: Mutex<BTreeSet<String>>,
     hook: Option<AlertHook>,
+    /// The last evaluation and the history ([`DriftMonitor::counters`] and friends).
+    service: service::ServiceState,
 }
 
 impl std::fmt::Debug for DriftMonitor {
@@ -484,6 +490,7 @@ impl DriftMonitor {
             0 => std::thread::available_parallelism().map_or(4, |n| n.get().min(16)),
             n => n,
         };
+        let service = service::ServiceState::new(config.window)?;
         Ok(Self {
             profile,
             config,
@@ -497,6 +504,7 @@ impl DriftMonitor {
             first_window: AtomicU64::new(u64::MAX),
             ignored: Mutex::new(BTreeSet::new()),
             hook: None,
+            service,
         })
     }
 
@@ -808,6 +816,7 @@ impl DriftMonitor {
         }
         drop(parts);
         let report = self.report(window, complete, counters)?;
+        self.service.remember(&report, now);
         if report.status == AlertStatus::Alert
             && let Some(hook) = &self.hook
         {
