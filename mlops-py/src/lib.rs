@@ -172,7 +172,7 @@ fn _mlops_audit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<monitor::PyReferenceProfile>()?;
     m.add_class::<monitor::PyDriftMonitor>()?;
     m.add_function(wrap_pyfunction!(monitor::_drift_report, m)?)?;
-    m.add_function(wrap_pyfunction!(monitor::_monitor_defaults_json, m)?)?;
+    m.add_function(wrap_pyfunction!(monitor::_monitor_defaults, m)?)?;
     m.add_function(wrap_pyfunction!(drift::_anderson_ksamp, m)?)?;
     m.add_function(wrap_pyfunction!(drift::_cramervonmises_2samp, m)?)?;
     m.add_function(wrap_pyfunction!(drift::_rate_drift, m)?)?;

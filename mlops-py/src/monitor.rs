@@ -375,14 +375,6 @@ fn objects<'py>(list: &Bound<'py, PyAny>, name: &str) -> PyResult<Owned<'py>> {
 #[derive(Clone, PartialEq)]
 pub struct PyReferenceProfile(pub ReferenceProfile);
 
-fn to_json<T: serde::Serialize>(v: &T) -> PyResult<String> {
-    serde_json::to_string(v).map_err(|e| {
-        drift_err(DriftError::Serialization {
-            message: e.to_string(),
-        })
-    })
-}
-
 #[allow(clippy::too_many_arguments)]
 fn profile_params(
     categorical: Option<Vec<String>>,
@@ -619,10 +611,10 @@ fn monitor_config(
     })
 }
 
-/// ``MonitorConfig::default()`` as JSON: the defaults the Python signatures show.
+/// ``MonitorConfig::default()`` as a dict: the defaults the Python signatures show.
 #[pyfunction]
-pub fn _monitor_defaults_json() -> PyResult<String> {
-    to_json(&MonitorConfig::default())
+pub fn _monitor_defaults(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    Ok(pythonize::pythonize(py, &MonitorConfig::default())?)
 }
 
 #[pymethods]

@@ -96,7 +96,7 @@ __all__ = [
     "ReferenceProfile",
     "_DriftMonitor",
     "_drift_report",
-    "_monitor_defaults_json",
+    "_monitor_defaults",
 ]
 
 # Anything 1-D: a numpy array, a pandas/polars Series, a pyarrow array, a sequence.
@@ -766,7 +766,7 @@ def _drift_report(
     missing_alpha: float | None = None,
     missing_rate_threshold: float | None = None,
 ) -> Result: ...
-def _monitor_defaults_json() -> str: ...
+def _monitor_defaults() -> dict[str, Any]: ...
 def _anderson_ksamp(
     samples: Sequence[_ArrayLike],
     variant: str = "midrank",

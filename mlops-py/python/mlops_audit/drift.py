@@ -66,7 +66,6 @@ Production monitoring:
 
 from __future__ import annotations
 
-import json
 import operator
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -236,12 +235,12 @@ from mlops_audit._mlops_audit import (  # noqa: E402
     ReferenceProfile,
     _drift_report,
     _DriftMonitor,
-    _monitor_defaults_json,
+    _monitor_defaults,
 )
 
 #: ``MonitorConfig::default()`` of the Rust core: the defaults of the missing-value checks in
 #: the signatures below come from here, so they are defined once.
-_MONITOR_DEFAULTS: dict[str, Any] = json.loads(_monitor_defaults_json())
+_MONITOR_DEFAULTS: dict[str, Any] = _monitor_defaults()
 
 __all__ += ["DriftMonitor", "DriftReport", "ReferenceProfile", "drift_report"]
 
