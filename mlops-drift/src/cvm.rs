@@ -43,10 +43,9 @@
 //! * Csörgő, S. and Faraway, J. J. (1996). The exact and asymptotic distributions of
 //!   Cramér-von Mises statistics. *JRSS B* 58(1), 221-234.
 
-use std::fmt;
-use std::str::FromStr;
-
+use mlops_core::CoreError;
 use serde::{Deserialize, Serialize};
+use strum::{Display, EnumIter, EnumString, IntoStaticStr, VariantNames};
 
 use crate::DriftError;
 use crate::ks::names;
@@ -62,6 +61,12 @@ pub const EXACT_MAX_STATES: u64 = 300_000_000;
 /// How the p-value is to be computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[derive(Display, EnumString, IntoStaticStr, EnumIter, VariantNames)]
+#[strum(
+    serialize_all = "lowercase",
+    parse_err_ty = DriftError,
+    parse_err_fn = CvmMethod::unknown
+)]
 pub enum CvmMethod {
     /// Exact when both samples have at most [`AUTO_EXACT_MAX_SIZE`] observations.
     #[default]
@@ -73,36 +78,8 @@ pub enum CvmMethod {
 }
 
 impl CvmMethod {
-    /// SciPy's name: `"auto"`, `"exact"` or `"asymptotic"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Auto => "auto",
-            Self::Exact => "exact",
-            Self::Asymptotic => "asymptotic",
-        }
-    }
-}
-
-impl fmt::Display for CvmMethod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for CvmMethod {
-    type Err = DriftError;
-
-    fn from_str(s: &str) -> Result<Self, DriftError> {
-        match s {
-            "auto" => Ok(Self::Auto),
-            "exact" => Ok(Self::Exact),
-            "asymptotic" => Ok(Self::Asymptotic),
-            _ => Err(DriftError::invalid_parameter(
-                "method",
-                s,
-                "expected \"auto\", \"exact\" or \"asymptotic\"",
-            )),
-        }
+    fn unknown(given: &str) -> DriftError {
+        CoreError::unknown_choice("method", given, Self::VARIANTS).into()
     }
 }
 

@@ -27,6 +27,7 @@ use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
+use strum::{Display, EnumIter, IntoStaticStr};
 
 use mlops_core::state::{Checker, MAX_COUNT};
 use mlops_core::{GroupKey, GroupValue};
@@ -88,21 +89,13 @@ impl Default for ProfileParams {
 /// Whether a column is numeric or categorical.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(Display, IntoStaticStr, EnumIter)]
+#[strum(serialize_all = "snake_case")]
 pub enum ColumnKind {
     /// Numbers.
     Numeric,
     /// Categories.
     Categorical,
-}
-
-impl ColumnKind {
-    /// `"numeric"` or `"categorical"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Numeric => "numeric",
-            Self::Categorical => "categorical",
-        }
-    }
 }
 
 /// The values of a numeric column: exact while few, a sketch beyond the cap.
@@ -743,8 +736,8 @@ impl ColumnSummary {
                 column: name.to_owned(),
                 reason: format!(
                     "it is {} in one profile and {} in the other",
-                    a.kind().name(),
-                    b.kind().name()
+                    a.kind(),
+                    b.kind()
                 ),
             }),
         }
@@ -766,7 +759,7 @@ pub(crate) fn check_fits(
     {
         return Err(DriftError::ColumnTypeMismatch {
             column: name.to_owned(),
-            expected: kind.name().to_owned(),
+            expected: kind.to_string(),
             found: col.kind_name().to_owned(),
         });
     }
@@ -1256,7 +1249,7 @@ impl ReferenceProfile {
                     format!("{field}[{i}]"),
                     || match found {
                         None => format!("names {name:?}, which is not a profiled column"),
-                        Some(k) => format!("names {name:?}, which is profiled as {}", k.name()),
+                        Some(k) => format!("names {name:?}, which is profiled as {}", k),
                     },
                 )?;
             }

@@ -544,7 +544,7 @@ impl PyReferenceProfile {
         self.0
             .columns
             .iter()
-            .map(|c| (c.name.clone(), c.summary.kind().name()))
+            .map(|c| (c.name.clone(), c.summary.kind().into()))
             .collect()
     }
 
@@ -555,7 +555,7 @@ impl PyReferenceProfile {
             self.0
                 .columns
                 .iter()
-                .map(|c| format!("{}: {}", c.name, c.summary.kind().name()))
+                .map(|c| format!("{}: {}", c.name, c.summary.kind()))
                 .collect::<Vec<_>>()
                 .join(", ")
         )

@@ -364,9 +364,9 @@ impl DriftMonitor {
                             here,
                             format!(
                                 "is {} but feature `{}` is {} in the profile",
-                                summary.kind().name(),
+                                summary.kind(),
                                 self.names[k],
-                                reference.kind().name()
+                                reference.kind()
                             ),
                         )
                         .into());
