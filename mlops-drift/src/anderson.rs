@@ -209,16 +209,10 @@ impl Pooled {
         let mut pairs: Vec<(f64, u32)> = Vec::with_capacity(samples.iter().map(|s| s.len()).sum());
         for (i, s) in samples.iter().enumerate() {
             if s.is_empty() {
-                return Err(DriftError::EmptySample {
-                    sample: sample_name(i),
-                });
+                return Err(DriftError::empty(sample_name(i)));
             }
             if let Some((index, &value)) = s.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-                return Err(DriftError::NonFiniteValue {
-                    sample: sample_name(i),
-                    index,
-                    value,
-                });
+                return Err(DriftError::not_finite(sample_name(i), index, value));
             }
             let label = u32::try_from(i).map_err(|_| {
                 DriftError::invalid_parameter(
@@ -551,9 +545,9 @@ fn permutation_pvalue(
 /// ```
 ///
 /// # Errors
-/// [`DriftError::InvalidParameter`] naming `samples` when fewer than two are given or
-/// `resamples` when it is 0; [`DriftError::EmptySample`] and
-/// [`DriftError::NonFiniteValue`] naming the sample (`samples[i]`); and
+/// [`CoreError::InvalidParameter`] naming `samples` when fewer than two are given or
+/// `resamples` when it is 0; [`CoreError::EmptyInput`] and
+/// [`CoreError::NotFinite`] naming the sample (`samples[i]`); and
 /// [`DriftError::NoVariation`] when every observation has the same value.
 pub fn anderson_ksamp(
     samples: &[&[f64]],

@@ -70,8 +70,8 @@ pub struct CorrectionResult {
 /// ```
 ///
 /// # Errors
-/// [`DriftError::PValueOutOfRange`] naming the first p-value that is NaN or outside
-/// `[0, 1]`, [`DriftError::InvalidParameter`] naming `alpha` outside `(0, 1)`. An empty
+/// [`CoreError::OutOfRange`] naming the first p-value that is NaN or outside
+/// `[0, 1]`, [`CoreError::InvalidParameter`] naming `alpha` outside `(0, 1)`. An empty
 /// input gives an empty result.
 pub fn multipletests(
     pvalues: &[f64],
@@ -83,7 +83,14 @@ pub fn multipletests(
         .enumerate()
         .find(|(_, p)| !(0.0..=1.0).contains(*p))
     {
-        return Err(DriftError::PValueOutOfRange { index, value });
+        return Err(CoreError::OutOfRange {
+            input: "pvalues".to_owned(),
+            index,
+            value,
+            low: 0.0,
+            high: 1.0,
+        }
+        .into());
     }
     open_unit("alpha", alpha)?;
     let m = pvalues.len();

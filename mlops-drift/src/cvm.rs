@@ -115,16 +115,10 @@ pub struct CvmResult {
 /// Checks one sample (at least two finite values).
 fn checked(sample: &str, values: &[f64]) -> Result<(), DriftError> {
     if values.is_empty() {
-        return Err(DriftError::EmptySample {
-            sample: sample.to_owned(),
-        });
+        return Err(DriftError::empty(sample));
     }
     if let Some((index, &value)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-        return Err(DriftError::NonFiniteValue {
-            sample: sample.to_owned(),
-            index,
-            value,
-        });
+        return Err(DriftError::not_finite(sample, index, value));
     }
     if values.len() < 2 {
         return Err(DriftError::TooFewObservations {
@@ -352,7 +346,7 @@ fn asymptotic_pvalue(t: f64, m: usize, n: usize) -> f64 {
 /// ```
 ///
 /// # Errors
-/// [`DriftError::EmptySample`], [`DriftError::NonFiniteValue`] and
+/// [`CoreError::EmptyInput`], [`CoreError::NotFinite`] and
 /// [`DriftError::TooFewObservations`] (fewer than two values) naming the sample.
 pub fn cramervonmises_2samp(
     reference: &[f64],

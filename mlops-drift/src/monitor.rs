@@ -346,7 +346,7 @@ impl DriftMonitor {
     ///
     /// # Errors
     /// [`DriftError::UnknownColumn`] for a feature or test naming a column not in the
-    /// profile, [`DriftError::InvalidParameter`] for a test that does not fit the column's
+    /// profile, [`CoreError::InvalidParameter`] for a test that does not fit the column's
     /// kind or an out-of-range threshold, level or size, [`DriftError::EmptyProfile`] for a
     /// profile without rows and [`DriftError::NoReferenceValues`] for a monitored column
     /// without a non-missing value in the profile.
@@ -540,7 +540,7 @@ impl DriftMonitor {
     /// prediction or group columns of a profile with outputs),
     /// [`DriftError::ColumnTypeMismatch`] when a numeric feature holds text,
     /// [`DriftError::InvalidPrediction`] for a prediction that is not a 0/1 label (without
-    /// a threshold), and [`DriftError::InvalidParameter`] naming `timestamp` when `t` is
+    /// a threshold), and [`CoreError::InvalidParameter`] naming `timestamp` when `t` is
     /// not finite and `>= 0` under a time window.
     pub fn ingest_at(&self, batch: &Table<'_>, t: f64) -> Result<(), DriftError> {
         let state = match self.summarise(batch, t) {

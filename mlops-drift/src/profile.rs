@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use strum::{Display, EnumIter, IntoStaticStr};
 
 use mlops_core::state::{Checker, MAX_COUNT};
-use mlops_core::{GroupKey, GroupValue};
+use mlops_core::{CoreError, GroupKey, GroupValue};
 
 use crate::DriftError;
 use crate::sketch::{DEFAULT_SKETCH_K, QuantileSketch};
@@ -432,7 +432,7 @@ impl NumericSummary {
     /// Merges a summary of other rows into this one.
     ///
     /// # Errors
-    /// [`DriftError::InvalidParameter`] when the sketches' `k` differ.
+    /// [`CoreError::InvalidParameter`] when the sketches' `k` differ.
     pub fn merge(&mut self, other: &Self) -> Result<(), DriftError> {
         self.merge_with_cap(other, self.sample_cap)
     }
@@ -1186,11 +1186,11 @@ impl ReferenceProfile {
             });
         }
         check_params(&self.params).map_err(|e| match e {
-            DriftError::InvalidParameter {
+            DriftError::Core(CoreError::InvalidParameter {
                 name,
                 value,
                 reason,
-            } => c
+            }) => c
                 .fail(format!("params.{name}"), format!("is {value}: {reason}"))
                 .into(),
             other => other,
@@ -1293,7 +1293,7 @@ impl ReferenceProfile {
     /// [`DriftError::UnknownColumn`] for a column named in the parameters but absent,
     /// [`DriftError::ColumnTypeMismatch`] for a column forced numeric that holds text,
     /// [`DriftError::InvalidPrediction`] for a prediction that is not a 0/1 label (without a
-    /// threshold), [`DriftError::InvalidParameter`] for a bad `sample_cap` or `sketch_k`,
+    /// threshold), [`CoreError::InvalidParameter`] for a bad `sample_cap` or `sketch_k`,
     /// group columns without a prediction column, or a non-finite threshold.
     pub fn from_table(table: &Table<'_>, params: &ProfileParams) -> Result<Self, DriftError> {
         let mut p = Self::empty(table, params)?;
