@@ -790,7 +790,7 @@ fn monitoring(
         println!(
             "      {name} window ({} loans): {}",
             drift.window.rows,
-            drift.status.name().to_uppercase()
+            drift.status.to_string().to_uppercase()
         );
         for reason in &drift.reasons {
             println!("        - {reason}");

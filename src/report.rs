@@ -723,10 +723,7 @@ pub fn drift_section(d: &mlops_drift::DriftReport, title: &str) -> Section {
     s.paragraphs.push(format!(
         "{} rows monitored against the reference profile (status {}); p-values corrected \
          across features ({:?}, alpha {}).",
-        d.window.rows,
-        d.status.name(),
-        d.correction,
-        d.alpha
+        d.window.rows, d.status, d.correction, d.alpha
     ));
     s.paragraphs.extend(d.reasons.iter().cloned());
     s.tables.push(Table::new(

@@ -5,6 +5,7 @@
 use mlops_audit::datasets::{DatasetError, LendingDrift, simulate_lending};
 use mlops_audit::fairness::{AuditParams, Decision, audit};
 use mlops_audit::{BinaryTask, CostMatrix, Groups, SortedCounts};
+use strum::IntoEnumIterator;
 
 fn mean(v: impl Iterator<Item = f64>) -> f64 {
     let (s, n) = v.fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
@@ -113,13 +114,12 @@ fn drift_scenarios_do_what_they_say() {
 
 #[test]
 fn scenario_names_parse_and_unknown_ones_are_errors() {
-    for d in [
-        LendingDrift::None,
-        LendingDrift::Downturn,
-        LendingDrift::NewProduct,
-        LendingDrift::PipelineFault,
-    ] {
-        assert_eq!(d.name().parse::<LendingDrift>().unwrap(), d);
+    // The names Python passes as `drift=`; the error message lists the same four.
+    let names: Vec<String> = LendingDrift::iter().map(|d| d.to_string()).collect();
+    assert_eq!(names, ["none", "downturn", "new_product", "pipeline_fault"]);
+    for d in LendingDrift::iter() {
+        assert_eq!(d.to_string().parse::<LendingDrift>().unwrap(), d);
+        assert_eq!(<&str>::from(d), d.to_string());
     }
     let err = "recession".parse::<LendingDrift>().unwrap_err();
     assert_eq!(

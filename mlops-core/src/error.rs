@@ -228,6 +228,26 @@ impl CoreError {
         }
     }
 
+    /// A parameter given as text that names none of the `accepted` choices: the message
+    /// quotes the text as given and lists the choices (`expected "a", "b" or "c"`).
+    ///
+    /// # Examples
+    /// ```
+    /// use mlops_core::CoreError;
+    /// let e = CoreError::unknown_choice("method", "fast", &["auto", "exact", "asymp"]);
+    /// assert_eq!(
+    ///     e.to_string(),
+    ///     "parameter `method` = \"fast\" is invalid: expected \"auto\", \"exact\" or \"asymp\""
+    /// );
+    /// ```
+    pub fn unknown_choice(name: impl Into<String>, given: &str, accepted: &[&str]) -> Self {
+        Self::InvalidParameter {
+            name: name.into(),
+            value: format!("{given:?}"),
+            reason: expected_one_of(accepted),
+        }
+    }
+
     /// An invalid-state error: `field` of a deserialised `object` breaks an invariant.
     pub fn invalid_state(
         object: impl Into<String>,
@@ -247,5 +267,15 @@ impl CoreError {
             metric: metric.into(),
             reason: reason.into(),
         }
+    }
+}
+
+/// `expected "a", "b" or "c"`: the accepted spellings of a parameter, quoted.
+pub(crate) fn expected_one_of(accepted: &[&str]) -> String {
+    let quoted: Vec<String> = accepted.iter().map(|a| format!("{a:?}")).collect();
+    match quoted.split_last() {
+        None => "no value is accepted".to_owned(),
+        Some((last, [])) => format!("expected {last}"),
+        Some((last, rest)) => format!("expected {} or {last}", rest.join(", ")),
     }
 }

@@ -44,12 +44,11 @@
 //! * Scholz, F. W. and Stephens, M. A. (1987). K-sample Anderson-Darling tests. *Journal of
 //!   the American Statistical Association* 82(399), 918-924.
 
-use std::fmt;
-use std::str::FromStr;
-
+use mlops_core::CoreError;
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
+use strum::{Display, EnumIter, EnumString, IntoStaticStr, VariantNames};
 
 use crate::DriftError;
 
@@ -67,6 +66,12 @@ const B2: [f64; 7] = [-0.105, -0.305, -0.362, -0.391, -0.396, -0.345, -0.154];
 /// Which form of the statistic (how ties are treated).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[derive(Display, EnumString, IntoStaticStr, EnumIter, VariantNames)]
+#[strum(
+    serialize_all = "lowercase",
+    parse_err_ty = DriftError,
+    parse_err_fn = AdVariant::unknown
+)]
 pub enum AdVariant {
     /// Mid-ranks for tied values (eq. 7; SciPy's default `midrank=True`).
     #[default]
@@ -79,42 +84,20 @@ pub enum AdVariant {
 }
 
 impl AdVariant {
-    /// SciPy's name: `"midrank"`, `"right"` or `"continuous"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Midrank => "midrank",
-            Self::Right => "right",
-            Self::Continuous => "continuous",
-        }
-    }
-}
-
-impl fmt::Display for AdVariant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for AdVariant {
-    type Err = DriftError;
-
-    fn from_str(s: &str) -> Result<Self, DriftError> {
-        match s {
-            "midrank" => Ok(Self::Midrank),
-            "right" => Ok(Self::Right),
-            "continuous" => Ok(Self::Continuous),
-            _ => Err(DriftError::invalid_parameter(
-                "variant",
-                s,
-                "expected \"midrank\", \"right\" or \"continuous\"",
-            )),
-        }
+    fn unknown(given: &str) -> DriftError {
+        CoreError::unknown_choice("variant", given, Self::VARIANTS).into()
     }
 }
 
 /// How the p-value is computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[derive(Display, EnumString, IntoStaticStr, EnumIter, VariantNames)]
+#[strum(
+    serialize_all = "lowercase",
+    parse_err_ty = DriftError,
+    parse_err_fn = AdMethod::unknown
+)]
 pub enum AdMethod {
     /// SciPy's interpolation in the table of critical values (capped to `[0.001, 0.25]`).
     #[default]
@@ -124,34 +107,8 @@ pub enum AdMethod {
 }
 
 impl AdMethod {
-    /// `"interpolated"` or `"permutation"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Interpolated => "interpolated",
-            Self::Permutation => "permutation",
-        }
-    }
-}
-
-impl fmt::Display for AdMethod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for AdMethod {
-    type Err = DriftError;
-
-    fn from_str(s: &str) -> Result<Self, DriftError> {
-        match s {
-            "interpolated" => Ok(Self::Interpolated),
-            "permutation" => Ok(Self::Permutation),
-            _ => Err(DriftError::invalid_parameter(
-                "method",
-                s,
-                "expected \"interpolated\" or \"permutation\"",
-            )),
-        }
+    fn unknown(given: &str) -> DriftError {
+        CoreError::unknown_choice("method", given, Self::VARIANTS).into()
     }
 }
 
@@ -252,16 +209,10 @@ impl Pooled {
         let mut pairs: Vec<(f64, u32)> = Vec::with_capacity(samples.iter().map(|s| s.len()).sum());
         for (i, s) in samples.iter().enumerate() {
             if s.is_empty() {
-                return Err(DriftError::EmptySample {
-                    sample: sample_name(i),
-                });
+                return Err(DriftError::empty(sample_name(i)));
             }
             if let Some((index, &value)) = s.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-                return Err(DriftError::NonFiniteValue {
-                    sample: sample_name(i),
-                    index,
-                    value,
-                });
+                return Err(DriftError::not_finite(sample_name(i), index, value));
             }
             let label = u32::try_from(i).map_err(|_| {
                 DriftError::invalid_parameter(
@@ -594,9 +545,9 @@ fn permutation_pvalue(
 /// ```
 ///
 /// # Errors
-/// [`DriftError::InvalidParameter`] naming `samples` when fewer than two are given or
-/// `resamples` when it is 0; [`DriftError::EmptySample`] and
-/// [`DriftError::NonFiniteValue`] naming the sample (`samples[i]`); and
+/// [`CoreError::InvalidParameter`] naming `samples` when fewer than two are given or
+/// `resamples` when it is 0; [`CoreError::EmptyInput`] and
+/// [`CoreError::NotFinite`] naming the sample (`samples[i]`); and
 /// [`DriftError::NoVariation`] when every observation has the same value.
 pub fn anderson_ksamp(
     samples: &[&[f64]],

@@ -100,9 +100,7 @@ fn checked_counts<S: AsRef<str>>(sample: &str, counts: &[(S, f64)]) -> Result<()
         }
     }
     if counts.iter().map(|(_, v)| v).sum::<f64>() <= 0.0 {
-        return Err(DriftError::EmptySample {
-            sample: sample.to_owned(),
-        });
+        return Err(DriftError::empty(sample));
     }
     Ok(())
 }
@@ -124,8 +122,9 @@ fn checked_counts<S: AsRef<str>>(sample: &str, counts: &[(S, f64)]) -> Result<()
 /// # Errors
 /// [`DriftError::InvalidCount`] for a negative or non-finite count,
 /// [`DriftError::DuplicateCategory`] for a category listed twice in one sample,
-/// [`DriftError::EmptySample`] when a sample's counts sum to zero, and
-/// [`DriftError::InvalidParameter`] naming `epsilon` when it is not finite and positive.
+/// [`CoreError::EmptyInput`](mlops_core::CoreError::EmptyInput) when a sample's counts sum to zero,
+/// and [`CoreError::InvalidParameter`](mlops_core::CoreError::InvalidParameter) naming `epsilon`
+/// when it is not finite and positive.
 pub fn categorical_drift<S: AsRef<str>>(
     reference: &[(S, f64)],
     current: &[(S, f64)],

@@ -13,10 +13,9 @@
 //!   a running minimum from the largest, capped at 1; reject all `p_(j)` with `j <=` the
 //!   largest `i` such that `p_(i) <= α i / m`.
 
-use std::fmt;
-use std::str::FromStr;
-
+use mlops_core::CoreError;
 use serde::{Deserialize, Serialize};
+use strum::{Display, EnumIter, EnumString, IntoStaticStr, VariantNames};
 
 use crate::DriftError;
 use crate::validate::open_unit;
@@ -24,6 +23,12 @@ use crate::validate::open_unit;
 /// The correction method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(Display, EnumString, IntoStaticStr, EnumIter, VariantNames)]
+#[strum(
+    serialize_all = "snake_case",
+    parse_err_ty = DriftError,
+    parse_err_fn = Correction::unknown
+)]
 pub enum Correction {
     /// Bonferroni.
     Bonferroni,
@@ -35,36 +40,8 @@ pub enum Correction {
 }
 
 impl Correction {
-    /// statsmodels' name: `"bonferroni"`, `"holm"` or `"fdr_bh"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Bonferroni => "bonferroni",
-            Self::Holm => "holm",
-            Self::FdrBh => "fdr_bh",
-        }
-    }
-}
-
-impl fmt::Display for Correction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Correction {
-    type Err = DriftError;
-
-    fn from_str(s: &str) -> Result<Self, DriftError> {
-        match s {
-            "bonferroni" => Ok(Self::Bonferroni),
-            "holm" => Ok(Self::Holm),
-            "fdr_bh" => Ok(Self::FdrBh),
-            _ => Err(DriftError::invalid_parameter(
-                "method",
-                s,
-                "expected \"bonferroni\", \"holm\" or \"fdr_bh\"",
-            )),
-        }
+    fn unknown(given: &str) -> DriftError {
+        CoreError::unknown_choice("method", given, Self::VARIANTS).into()
     }
 }
 
@@ -93,8 +70,8 @@ pub struct CorrectionResult {
 /// ```
 ///
 /// # Errors
-/// [`DriftError::PValueOutOfRange`] naming the first p-value that is NaN or outside
-/// `[0, 1]`, [`DriftError::InvalidParameter`] naming `alpha` outside `(0, 1)`. An empty
+/// [`CoreError::OutOfRange`] naming the first p-value that is NaN or outside
+/// `[0, 1]`, [`CoreError::InvalidParameter`] naming `alpha` outside `(0, 1)`. An empty
 /// input gives an empty result.
 pub fn multipletests(
     pvalues: &[f64],
@@ -106,7 +83,14 @@ pub fn multipletests(
         .enumerate()
         .find(|(_, p)| !(0.0..=1.0).contains(*p))
     {
-        return Err(DriftError::PValueOutOfRange { index, value });
+        return Err(CoreError::OutOfRange {
+            input: "pvalues".to_owned(),
+            index,
+            value,
+            low: 0.0,
+            high: 1.0,
+        }
+        .into());
     }
     open_unit("alpha", alpha)?;
     let m = pvalues.len();

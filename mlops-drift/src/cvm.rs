@@ -43,10 +43,9 @@
 //! * Csörgő, S. and Faraway, J. J. (1996). The exact and asymptotic distributions of
 //!   Cramér-von Mises statistics. *JRSS B* 58(1), 221-234.
 
-use std::fmt;
-use std::str::FromStr;
-
+use mlops_core::CoreError;
 use serde::{Deserialize, Serialize};
+use strum::{Display, EnumIter, EnumString, IntoStaticStr, VariantNames};
 
 use crate::DriftError;
 use crate::ks::names;
@@ -62,6 +61,12 @@ pub const EXACT_MAX_STATES: u64 = 300_000_000;
 /// How the p-value is to be computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[derive(Display, EnumString, IntoStaticStr, EnumIter, VariantNames)]
+#[strum(
+    serialize_all = "lowercase",
+    parse_err_ty = DriftError,
+    parse_err_fn = CvmMethod::unknown
+)]
 pub enum CvmMethod {
     /// Exact when both samples have at most [`AUTO_EXACT_MAX_SIZE`] observations.
     #[default]
@@ -73,36 +78,8 @@ pub enum CvmMethod {
 }
 
 impl CvmMethod {
-    /// SciPy's name: `"auto"`, `"exact"` or `"asymptotic"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Auto => "auto",
-            Self::Exact => "exact",
-            Self::Asymptotic => "asymptotic",
-        }
-    }
-}
-
-impl fmt::Display for CvmMethod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for CvmMethod {
-    type Err = DriftError;
-
-    fn from_str(s: &str) -> Result<Self, DriftError> {
-        match s {
-            "auto" => Ok(Self::Auto),
-            "exact" => Ok(Self::Exact),
-            "asymptotic" => Ok(Self::Asymptotic),
-            _ => Err(DriftError::invalid_parameter(
-                "method",
-                s,
-                "expected \"auto\", \"exact\" or \"asymptotic\"",
-            )),
-        }
+    fn unknown(given: &str) -> DriftError {
+        CoreError::unknown_choice("method", given, Self::VARIANTS).into()
     }
 }
 
@@ -138,16 +115,10 @@ pub struct CvmResult {
 /// Checks one sample (at least two finite values).
 fn checked(sample: &str, values: &[f64]) -> Result<(), DriftError> {
     if values.is_empty() {
-        return Err(DriftError::EmptySample {
-            sample: sample.to_owned(),
-        });
+        return Err(DriftError::empty(sample));
     }
     if let Some((index, &value)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-        return Err(DriftError::NonFiniteValue {
-            sample: sample.to_owned(),
-            index,
-            value,
-        });
+        return Err(DriftError::not_finite(sample, index, value));
     }
     if values.len() < 2 {
         return Err(DriftError::TooFewObservations {
@@ -375,7 +346,7 @@ fn asymptotic_pvalue(t: f64, m: usize, n: usize) -> f64 {
 /// ```
 ///
 /// # Errors
-/// [`DriftError::EmptySample`], [`DriftError::NonFiniteValue`] and
+/// [`CoreError::EmptyInput`], [`CoreError::NotFinite`] and
 /// [`DriftError::TooFewObservations`] (fewer than two values) naming the sample.
 pub fn cramervonmises_2samp(
     reference: &[f64],

@@ -232,7 +232,8 @@ impl KsParams {
     /// Parameters from SciPy's names.
     ///
     /// # Errors
-    /// [`DriftError::InvalidParameter`] naming `alternative` or `method`.
+    /// [`CoreError::InvalidParameter`](mlops_core::CoreError::InvalidParameter) naming
+    /// `alternative` or `method`.
     pub fn parse(alternative: &str, method: &str) -> Result<Self, DriftError> {
         Ok(Self::new(alternative.parse()?, method.parse()?))
     }
@@ -288,9 +289,10 @@ pub struct KsResult {
 /// ```
 ///
 /// # Errors
-/// [`DriftError::EmptySample`] when either sample is empty, and
-/// [`DriftError::NonFiniteValue`] naming the sample and the index of the first NaN or
-/// infinite value (missing values must be handled before the test).
+/// [`CoreError::EmptyInput`](mlops_core::CoreError::EmptyInput) when either sample is
+/// empty, and [`CoreError::NotFinite`](mlops_core::CoreError::NotFinite) naming the sample
+/// and the index of the first NaN or infinite value (missing values must be handled before
+/// the test).
 pub fn ks_2samp(
     reference: &[f64],
     current: &[f64],
@@ -1561,7 +1563,8 @@ mod tests {
             let err = ks_2samp(&ys, &xs, KsParams::default()).unwrap_err();
             assert!(matches!(
                 err,
-                DriftError::NonFiniteValue { ref sample, index: 12_345, .. } if sample == names::CURRENT
+                DriftError::Core(mlops_core::CoreError::NotFinite { ref input, index: 12_345, .. })
+                    if input == names::CURRENT
             ));
         }
     }

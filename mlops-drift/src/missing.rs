@@ -91,9 +91,7 @@ fn two_sided() -> Alternative {
 
 fn checked(sample: &str, x: u64, n: u64) -> Result<(), DriftError> {
     if n == 0 {
-        return Err(DriftError::EmptySample {
-            sample: sample.to_owned(),
-        });
+        return Err(DriftError::empty(sample));
     }
     if x > n {
         return Err(DriftError::SuccessesExceedTrials {
@@ -122,8 +120,9 @@ fn checked(sample: &str, x: u64, n: u64) -> Result<(), DriftError> {
 /// ```
 ///
 /// # Errors
-/// [`DriftError::EmptySample`] when a total is 0 and [`DriftError::SuccessesExceedTrials`]
-/// when a count exceeds its total, naming `reference` or `current`.
+/// [`CoreError::EmptyInput`](mlops_core::CoreError::EmptyInput) when a total is 0 and
+/// [`DriftError::SuccessesExceedTrials`] when a count exceeds its total, naming `reference` or
+/// `current`.
 pub fn rate_drift(
     reference_count: u64,
     reference_total: u64,
@@ -277,7 +276,7 @@ pub struct MissingDriftResult {
 /// ```
 ///
 /// # Errors
-/// [`DriftError::EmptySample`] naming an empty sample.
+/// [`CoreError::EmptyInput`](mlops_core::CoreError::EmptyInput) naming an empty sample.
 pub fn numeric_missing_drift(
     reference: &[f64],
     current: &[f64],
@@ -330,9 +329,7 @@ fn checked_counts<S: AsRef<str>>(sample: &str, counts: &[(S, u64)]) -> Result<u6
             })?;
     }
     if total == 0 {
-        return Err(DriftError::EmptySample {
-            sample: sample.to_owned(),
-        });
+        return Err(DriftError::empty(sample));
     }
     Ok(total)
 }
@@ -355,8 +352,8 @@ fn checked_counts<S: AsRef<str>>(sample: &str, counts: &[(S, u64)]) -> Result<u6
 ///
 /// # Errors
 /// [`DriftError::DuplicateCategory`] for a category listed twice in one sample,
-/// [`DriftError::EmptySample`] when a sample's counts sum to 0, and
-/// [`DriftError::InvalidCount`] when they overflow.
+/// [`CoreError::EmptyInput`](mlops_core::CoreError::EmptyInput) when a sample's counts sum to 0,
+/// and [`DriftError::InvalidCount`] when they overflow.
 pub fn unseen_category_drift<S: AsRef<str>>(
     reference: &[(S, u64)],
     current: &[(S, u64)],

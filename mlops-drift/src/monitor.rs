@@ -76,13 +76,13 @@
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
-use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use mlops_core::GroupKey;
+use mlops_core::{CoreError, GroupKey};
 use serde::{Deserialize, Serialize};
+use strum::{Display, EnumIter, EnumString, IntoStaticStr, VariantNames};
 
 use crate::categorical::{CategoricalParams, categorical_drift};
 use crate::correction::{Correction, multipletests};
@@ -125,6 +125,12 @@ pub enum Window {
 /// The test of one feature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(Display, EnumString, IntoStaticStr, EnumIter, VariantNames)]
+#[strum(
+    serialize_all = "snake_case",
+    parse_err_ty = DriftError,
+    parse_err_fn = FeatureTest::unknown
+)]
 pub enum FeatureTest {
     /// KS for numeric features, chi-square for categorical ones.
     #[default]
@@ -142,16 +148,8 @@ pub enum FeatureTest {
 }
 
 impl FeatureTest {
-    /// The name used in reports and parsed by [`FromStr`].
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Auto => "auto",
-            Self::Ks => "ks",
-            Self::Psi => "psi",
-            Self::Wasserstein => "wasserstein",
-            Self::ChiSquare => "chi_square",
-            Self::GTest => "g_test",
-        }
+    fn unknown(given: &str) -> DriftError {
+        CoreError::unknown_choice("test", given, Self::VARIANTS).into()
     }
 
     fn resolve(self, kind: ColumnKind) -> Self {
@@ -168,30 +166,6 @@ impl FeatureTest {
             Self::Ks | Self::Psi | Self::Wasserstein => kind == ColumnKind::Numeric,
             Self::ChiSquare | Self::GTest => kind == ColumnKind::Categorical,
         }
-    }
-}
-
-impl FromStr for FeatureTest {
-    type Err = DriftError;
-
-    fn from_str(s: &str) -> Result<Self, DriftError> {
-        [
-            Self::Auto,
-            Self::Ks,
-            Self::Psi,
-            Self::Wasserstein,
-            Self::ChiSquare,
-            Self::GTest,
-        ]
-        .into_iter()
-        .find(|t| t.name() == s)
-        .ok_or_else(|| {
-            DriftError::invalid_parameter(
-                "test",
-                s,
-                "expected \"auto\", \"ks\", \"psi\", \"wasserstein\", \"chi_square\" or \"g_test\"",
-            )
-        })
     }
 }
 
@@ -378,7 +352,7 @@ impl DriftMonitor {
     ///
     /// # Errors
     /// [`DriftError::UnknownColumn`] for a feature or test naming a column not in the
-    /// profile, [`DriftError::InvalidParameter`] for a test that does not fit the column's
+    /// profile, [`CoreError::InvalidParameter`] for a test that does not fit the column's
     /// kind or an out-of-range threshold, level or size, [`DriftError::EmptyProfile`] for a
     /// profile without rows and [`DriftError::NoReferenceValues`] for a monitored column
     /// without a non-missing value in the profile.
@@ -464,11 +438,11 @@ impl DriftMonitor {
             if !t.fits(c.summary.kind()) {
                 return Err(DriftError::invalid_parameter(
                     "tests",
-                    format!("{n}: {}", t.name()),
+                    format!("{n}: {}", t),
                     format!(
                         "`{n}` is {}; numeric features take ks, psi or wasserstein, \
                          categorical ones chi_square or g_test",
-                        c.summary.kind().name()
+                        c.summary.kind()
                     ),
                 ));
             }
@@ -574,7 +548,7 @@ impl DriftMonitor {
     /// prediction or group columns of a profile with outputs),
     /// [`DriftError::ColumnTypeMismatch`] when a numeric feature holds text,
     /// [`DriftError::InvalidPrediction`] for a prediction that is not a 0/1 label (without
-    /// a threshold), and [`DriftError::InvalidParameter`] naming `timestamp` when `t` is
+    /// a threshold), and [`CoreError::InvalidParameter`] naming `timestamp` when `t` is
     /// not finite and `>= 0` under a time window.
     pub fn ingest_at(&self, batch: &Table<'_>, t: f64) -> Result<(), DriftError> {
         let state = match self.summarise(batch, t) {
@@ -1255,7 +1229,7 @@ fn numeric_test(
 ) -> Result<(), DriftError> {
     let exact = r.is_exact() && c.is_exact();
     f.approximate = !exact;
-    f.test = Some(test.name().to_owned());
+    f.test = Some(test.to_string());
     match test {
         FeatureTest::Psi | FeatureTest::Wasserstein => {
             let (rv, _) = as_sample(r);

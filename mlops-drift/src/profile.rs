@@ -27,9 +27,10 @@ use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
+use strum::{Display, EnumIter, IntoStaticStr};
 
 use mlops_core::state::{Checker, MAX_COUNT};
-use mlops_core::{GroupKey, GroupValue};
+use mlops_core::{CoreError, GroupKey, GroupValue};
 
 use crate::DriftError;
 use crate::sketch::{DEFAULT_SKETCH_K, QuantileSketch};
@@ -88,21 +89,13 @@ impl Default for ProfileParams {
 /// Whether a column is numeric or categorical.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(Display, IntoStaticStr, EnumIter)]
+#[strum(serialize_all = "snake_case")]
 pub enum ColumnKind {
     /// Numbers.
     Numeric,
     /// Categories.
     Categorical,
-}
-
-impl ColumnKind {
-    /// `"numeric"` or `"categorical"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Numeric => "numeric",
-            Self::Categorical => "categorical",
-        }
-    }
 }
 
 /// The values of a numeric column: exact while few, a sketch beyond the cap.
@@ -439,7 +432,7 @@ impl NumericSummary {
     /// Merges a summary of other rows into this one.
     ///
     /// # Errors
-    /// [`DriftError::InvalidParameter`] when the sketches' `k` differ.
+    /// [`CoreError::InvalidParameter`] when the sketches' `k` differ.
     pub fn merge(&mut self, other: &Self) -> Result<(), DriftError> {
         self.merge_with_cap(other, self.sample_cap)
     }
@@ -743,8 +736,8 @@ impl ColumnSummary {
                 column: name.to_owned(),
                 reason: format!(
                     "it is {} in one profile and {} in the other",
-                    a.kind().name(),
-                    b.kind().name()
+                    a.kind(),
+                    b.kind()
                 ),
             }),
         }
@@ -766,7 +759,7 @@ pub(crate) fn check_fits(
     {
         return Err(DriftError::ColumnTypeMismatch {
             column: name.to_owned(),
-            expected: kind.name().to_owned(),
+            expected: kind.to_string(),
             found: col.kind_name().to_owned(),
         });
     }
@@ -1193,11 +1186,11 @@ impl ReferenceProfile {
             });
         }
         check_params(&self.params).map_err(|e| match e {
-            DriftError::InvalidParameter {
+            DriftError::Core(CoreError::InvalidParameter {
                 name,
                 value,
                 reason,
-            } => c
+            }) => c
                 .fail(format!("params.{name}"), format!("is {value}: {reason}"))
                 .into(),
             other => other,
@@ -1256,7 +1249,7 @@ impl ReferenceProfile {
                     format!("{field}[{i}]"),
                     || match found {
                         None => format!("names {name:?}, which is not a profiled column"),
-                        Some(k) => format!("names {name:?}, which is profiled as {}", k.name()),
+                        Some(k) => format!("names {name:?}, which is profiled as {}", k),
                     },
                 )?;
             }
@@ -1300,7 +1293,7 @@ impl ReferenceProfile {
     /// [`DriftError::UnknownColumn`] for a column named in the parameters but absent,
     /// [`DriftError::ColumnTypeMismatch`] for a column forced numeric that holds text,
     /// [`DriftError::InvalidPrediction`] for a prediction that is not a 0/1 label (without a
-    /// threshold), [`DriftError::InvalidParameter`] for a bad `sample_cap` or `sketch_k`,
+    /// threshold), [`CoreError::InvalidParameter`] for a bad `sample_cap` or `sketch_k`,
     /// group columns without a prediction column, or a non-finite threshold.
     pub fn from_table(table: &Table<'_>, params: &ProfileParams) -> Result<Self, DriftError> {
         let mut p = Self::empty(table, params)?;

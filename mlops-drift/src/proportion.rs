@@ -65,9 +65,7 @@ pub struct ProportionResult {
 
 fn checked(sample: &str, x: u64, n: u64) -> Result<(), DriftError> {
     if n == 0 {
-        return Err(DriftError::EmptySample {
-            sample: sample.to_owned(),
-        });
+        return Err(DriftError::empty(sample));
     }
     if x > n {
         return Err(DriftError::SuccessesExceedTrials {
@@ -148,8 +146,9 @@ pub fn exact_interval(x: u64, n: u64, confidence_level: f64) -> (f64, f64) {
 /// ```
 ///
 /// # Errors
-/// [`DriftError::EmptySample`] when `n0` or `n` is 0, [`DriftError::SuccessesExceedTrials`]
-/// when `x0 > n0` or `x > n`, and [`DriftError::InvalidParameter`] naming
+/// [`CoreError::EmptyInput`](mlops_core::CoreError::EmptyInput) when `n0` or `n` is 0,
+/// [`DriftError::SuccessesExceedTrials`] when `x0 > n0` or `x > n`, and
+/// [`CoreError::InvalidParameter`](mlops_core::CoreError::InvalidParameter) naming
 /// `confidence_level` outside `(0, 1)`.
 pub fn proportion_drift(
     x0: u64,

@@ -110,9 +110,11 @@ pub struct PsiResult {
 /// ```
 ///
 /// # Errors
-/// [`DriftError::EmptySample`] / [`DriftError::NonFiniteValue`] for a bad sample;
-/// [`DriftError::InvalidParameter`] naming `bins` (zero), `edges` (fewer than two, not
-/// finite or not strictly increasing) or `epsilon` (not finite and positive).
+/// [`CoreError::EmptyInput`](mlops_core::CoreError::EmptyInput) /
+/// [`CoreError::NotFinite`](mlops_core::CoreError::NotFinite) for a bad sample;
+/// [`CoreError::InvalidParameter`](mlops_core::CoreError::InvalidParameter) naming `bins` (zero),
+/// `edges` (fewer than two, not finite or not strictly increasing) or `epsilon` (not finite and
+/// positive).
 pub fn psi(reference: &[f64], current: &[f64], params: PsiParams) -> Result<PsiResult, DriftError> {
     finite_sample(names::REFERENCE, reference)?;
     finite_sample(names::CURRENT, current)?;

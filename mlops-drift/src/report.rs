@@ -2,6 +2,7 @@
 
 use mlops_core::GroupKey;
 use serde::{Deserialize, Serialize};
+use strum::{Display, EnumIter, IntoStaticStr};
 
 use crate::DriftError;
 use crate::correction::Correction;
@@ -12,6 +13,8 @@ use crate::proportion::ProportionResult;
 /// The overall verdict of a report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(Display, IntoStaticStr, EnumIter)]
+#[strum(serialize_all = "snake_case")]
 pub enum AlertStatus {
     /// Nothing drifted.
     Ok,
@@ -20,17 +23,6 @@ pub enum AlertStatus {
     Alert,
     /// The window holds no rows: nothing could be tested.
     NoData,
-}
-
-impl AlertStatus {
-    /// `"ok"`, `"alert"` or `"no_data"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Ok => "ok",
-            Self::Alert => "alert",
-            Self::NoData => "no_data",
-        }
-    }
 }
 
 /// The window a report covers.

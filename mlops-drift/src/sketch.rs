@@ -170,7 +170,8 @@ impl QuantileSketch {
     /// ```
     ///
     /// # Errors
-    /// [`DriftError::InvalidParameter`] naming `sketch_k` when `k < 8`.
+    /// [`CoreError::InvalidParameter`](mlops_core::CoreError::InvalidParameter) naming `sketch_k`
+    /// when `k < 8`.
     pub fn new(k: u16, seed: u64) -> Result<Self, DriftError> {
         if k < 8 {
             return Err(DriftError::invalid_parameter(
@@ -302,8 +303,9 @@ impl QuantileSketch {
     /// Merges `other` into `self`: the result summarises both streams.
     ///
     /// # Errors
-    /// [`DriftError::InvalidParameter`] naming `sketch_k` when the two sketches were made
-    /// with different `k`, or `other` when the merged count would pass `2^53`.
+    /// [`CoreError::InvalidParameter`](mlops_core::CoreError::InvalidParameter) naming `sketch_k`
+    /// when the two sketches were made with different `k`, or `other` when the merged count would
+    /// pass `2^53`.
     pub fn merge(&mut self, other: &Self) -> Result<(), DriftError> {
         if self.k != other.k {
             return Err(DriftError::invalid_parameter(

@@ -17,6 +17,7 @@ use arrow_array::types::{
 };
 use arrow_array::{Array, ArrayRef, LargeStringArray, RecordBatch, StringArray, StringViewArray};
 use arrow_schema::DataType;
+use mlops_core::CoreError;
 
 use crate::DriftError;
 
@@ -220,8 +221,8 @@ impl<'a> Table<'a> {
     ///
     /// # Errors
     /// [`DriftError::DuplicateColumn`] for a name given twice,
-    /// [`DriftError::ColumnLengthMismatch`] when a column's length differs from the first's,
-    /// and [`DriftError::InvalidParameter`] for a null mask of the wrong length.
+    /// [`CoreError::LengthMismatch`] when a column's length differs from the first's,
+    /// and [`CoreError::InvalidParameter`] for a null mask of the wrong length.
     pub fn new(columns: Vec<(String, ColumnData<'a>)>) -> Result<Self, DriftError> {
         let mut seen = HashSet::new();
         let rows = columns.first().map_or(0, |(_, c)| c.len());
@@ -233,12 +234,13 @@ impl<'a> Table<'a> {
                 });
             }
             if col.len() != rows {
-                return Err(DriftError::ColumnLengthMismatch {
-                    column: name.clone(),
+                return Err(CoreError::LengthMismatch {
+                    input: name.clone(),
                     reference: first,
                     expected: rows,
                     found: col.len(),
-                });
+                }
+                .into());
             }
             if let ColumnData::Factorized { codes, levels } = col
                 && let Some(i) = codes

@@ -6,16 +6,10 @@ use crate::DriftError;
 /// `values` is non-empty and finite.
 pub(crate) fn finite_sample(sample: &str, values: &[f64]) -> Result<(), DriftError> {
     if values.is_empty() {
-        return Err(DriftError::EmptySample {
-            sample: sample.to_owned(),
-        });
+        return Err(DriftError::empty(sample));
     }
     if let Some((index, &value)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-        return Err(DriftError::NonFiniteValue {
-            sample: sample.to_owned(),
-            index,
-            value,
-        });
+        return Err(DriftError::not_finite(sample, index, value));
     }
     Ok(())
 }

@@ -70,9 +70,9 @@ pub struct WassersteinResult {
 /// ```
 ///
 /// # Errors
-/// [`DriftError::EmptySample`] when either sample is empty, and
-/// [`DriftError::NonFiniteValue`] naming the sample and the index of the first NaN or
-/// infinite value.
+/// [`CoreError::EmptyInput`](mlops_core::CoreError::EmptyInput) when either sample is empty, and
+/// [`CoreError::NotFinite`](mlops_core::CoreError::NotFinite) naming the sample and the index of
+/// the first NaN or infinite value.
 pub fn wasserstein(reference: &[f64], current: &[f64]) -> Result<WassersteinResult, DriftError> {
     finite_sample(names::REFERENCE, reference)?;
     finite_sample(names::CURRENT, current)?;

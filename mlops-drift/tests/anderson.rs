@@ -3,6 +3,7 @@
 
 mod common;
 use common::{assert_rel, tol};
+use mlops_core::CoreError;
 use mlops_drift::anderson::{PValueLimit, sample_name};
 use mlops_drift::{
     AdMethod, AdPValueMethod, AdVariant, AndersonParams, DriftError, anderson_ksamp,
@@ -98,17 +99,17 @@ fn bad_input_names_the_culprit() {
     let p = AndersonParams::default();
     assert!(matches!(
         anderson_ksamp(&[&A[..]], p),
-        Err(DriftError::InvalidParameter { .. })
+        Err(DriftError::Core(CoreError::InvalidParameter { .. }))
     ));
     assert_eq!(
         anderson_ksamp(&[&A[..], &[][..]], p),
-        Err(DriftError::EmptySample {
-            sample: sample_name(1)
-        })
+        Err(DriftError::Core(CoreError::EmptyInput {
+            input: sample_name(1)
+        }))
     );
     assert!(matches!(
         anderson_ksamp(&[&A[..], &[1.0, f64::NAN][..]], p),
-        Err(DriftError::NonFiniteValue { index: 1, .. })
+        Err(DriftError::Core(CoreError::NotFinite { index: 1, .. }))
     ));
     assert_eq!(
         anderson_ksamp(&[&[2.0, 2.0][..], &[2.0][..]], p),

@@ -4,6 +4,7 @@
 
 mod common;
 use common::{assert_rel, tol};
+use mlops_core::CoreError;
 use mlops_drift::{CategoricalParams, DriftError, categorical_drift};
 
 fn example() -> mlops_drift::CategoricalResult {
@@ -100,9 +101,9 @@ fn bad_input_names_the_culprit() {
     );
     assert_eq!(
         categorical_drift(&[("a", 0.0)], &[("a", 1.0)], p),
-        Err(DriftError::EmptySample {
-            sample: "reference".into()
-        })
+        Err(DriftError::Core(CoreError::EmptyInput {
+            input: "reference".into()
+        }))
     );
     let nan = categorical_drift(&[("a", f64::NAN)], &[("a", 1.0)], p);
     assert!(matches!(nan, Err(DriftError::InvalidCount { .. })));
@@ -111,5 +112,8 @@ fn bad_input_names_the_culprit() {
         &[("a", 1.0)],
         CategoricalParams { epsilon: -1.0 },
     );
-    assert!(matches!(eps, Err(DriftError::InvalidParameter { .. })));
+    assert!(matches!(
+        eps,
+        Err(DriftError::Core(CoreError::InvalidParameter { .. }))
+    ));
 }

@@ -1,6 +1,7 @@
 //! Multiple-testing corrections against statsmodels' `multipletests` and brute force.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+use mlops_core::CoreError;
 use mlops_drift::{Correction, DriftError, multipletests};
 use proptest::prelude::*;
 
@@ -35,19 +36,22 @@ fn empty_and_bad_input() {
     assert!(r.reject.is_empty());
     assert_eq!(
         multipletests(&[0.1, 1.5], 0.05, Correction::Holm),
-        Err(DriftError::PValueOutOfRange {
+        Err(DriftError::Core(CoreError::OutOfRange {
+            input: "pvalues".into(),
             index: 1,
-            value: 1.5
-        })
+            value: 1.5,
+            low: 0.0,
+            high: 1.0
+        }))
     );
     assert!(matches!(
         multipletests(&[f64::NAN], 0.05, Correction::Holm),
-        Err(DriftError::PValueOutOfRange { index: 0, .. })
+        Err(DriftError::Core(CoreError::OutOfRange { index: 0, .. }))
     ));
     for alpha in [0.0, 1.0, -0.1, f64::NAN] {
         assert!(matches!(
             multipletests(&[0.1], alpha, Correction::FdrBh),
-            Err(DriftError::InvalidParameter { .. })
+            Err(DriftError::Core(CoreError::InvalidParameter { .. }))
         ));
     }
     assert!("hommel".parse::<Correction>().is_err());

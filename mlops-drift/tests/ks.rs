@@ -3,6 +3,7 @@
 //! exact p-value by enumerating every interleaving), and properties.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)] // test code: fail loudly
 
+use mlops_core::CoreError;
 use mlops_drift::{
     Alternative, DriftError, KsMethod, KsParams, KsResult, PValueMethod, ks_2samp, ksone_sf,
     kstwo_sf,
@@ -511,22 +512,22 @@ fn errors_name_the_sample_and_index() {
     let p = KsParams::default();
     assert_eq!(
         ks_2samp(&[], &[1.0], p),
-        Err(DriftError::EmptySample {
-            sample: "reference".into()
-        })
+        Err(DriftError::Core(CoreError::EmptyInput {
+            input: "reference".into()
+        }))
     );
     assert_eq!(
         ks_2samp(&[1.0], &[], p),
-        Err(DriftError::EmptySample {
-            sample: "current".into()
-        })
+        Err(DriftError::Core(CoreError::EmptyInput {
+            input: "current".into()
+        }))
     );
     match ks_2samp(&[1.0, 2.0], &[0.5, 1.0, 2.0, f64::NAN], p) {
-        Err(DriftError::NonFiniteValue {
-            sample,
+        Err(DriftError::Core(CoreError::NotFinite {
+            input: sample,
             index,
             value,
-        }) => {
+        })) => {
             assert_eq!((sample.as_str(), index), ("current", 3));
             assert!(value.is_nan());
         }
@@ -534,14 +535,14 @@ fn errors_name_the_sample_and_index() {
     }
     assert_eq!(
         ks_2samp(&[1.0, f64::NEG_INFINITY], &[1.0], p),
-        Err(DriftError::NonFiniteValue {
-            sample: "reference".into(),
+        Err(DriftError::Core(CoreError::NotFinite {
+            input: "reference".into(),
             index: 1,
             value: f64::NEG_INFINITY
-        })
+        }))
     );
     match KsParams::parse("two_sided", "auto") {
-        Err(DriftError::InvalidParameter { name, value, .. }) => {
+        Err(DriftError::Core(CoreError::InvalidParameter { name, value, .. })) => {
             assert_eq!(
                 (name.as_str(), value.as_str()),
                 ("alternative", "two_sided")
@@ -551,7 +552,7 @@ fn errors_name_the_sample_and_index() {
     }
     assert!(matches!(
         KsParams::parse("less", "permutation"),
-        Err(DriftError::InvalidParameter { name, .. }) if name == "method"
+        Err(DriftError::Core(CoreError::InvalidParameter { name, .. })) if name == "method"
     ));
     let message = ks_2samp(&[1.0], &[f64::INFINITY], p)
         .unwrap_err()

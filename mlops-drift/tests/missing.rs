@@ -3,6 +3,7 @@
 
 mod common;
 use common::{assert_rel, tol};
+use mlops_core::CoreError;
 use mlops_drift::missing::RateTest;
 use mlops_drift::{DriftError, numeric_missing_drift, rate_drift, unseen_category_drift};
 
@@ -50,9 +51,9 @@ fn numeric_missing_counts_each_kind() {
     );
     assert_eq!(
         numeric_missing_drift(&[], &[1.0]).unwrap_err(),
-        DriftError::EmptySample {
-            sample: "reference".into()
-        }
+        DriftError::Core(CoreError::EmptyInput {
+            input: "reference".into()
+        })
     );
 }
 

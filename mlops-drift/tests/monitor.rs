@@ -5,6 +5,7 @@
 
 mod common;
 
+use mlops_core::CoreError;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -579,7 +580,7 @@ fn bad_input_gives_typed_errors_or_documented_results() {
             tests: [("housing".to_owned(), FeatureTest::Ks)].into(),
             ..MonitorConfig::default()
         }),
-        Some(DriftError::InvalidParameter { .. })
+        Some(DriftError::Core(CoreError::InvalidParameter { .. }))
     ));
     assert!(matches!(
         cfg(MonitorConfig {
@@ -593,21 +594,21 @@ fn bad_input_gives_typed_errors_or_documented_results() {
             alpha: 1.5,
             ..MonitorConfig::default()
         }),
-        Some(DriftError::InvalidParameter { .. })
+        Some(DriftError::Core(CoreError::InvalidParameter { .. }))
     ));
     assert!(matches!(
         cfg(MonitorConfig {
             window: Window::Count(0),
             ..MonitorConfig::default()
         }),
-        Some(DriftError::InvalidParameter { .. })
+        Some(DriftError::Core(CoreError::InvalidParameter { .. }))
     ));
     assert!(matches!(
         cfg(MonitorConfig {
             window: Window::Time(-1.0),
             ..MonitorConfig::default()
         }),
-        Some(DriftError::InvalidParameter { .. })
+        Some(DriftError::Core(CoreError::InvalidParameter { .. }))
     ));
 }
 

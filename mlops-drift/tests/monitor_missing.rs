@@ -7,6 +7,7 @@
 
 mod common;
 
+use mlops_core::CoreError;
 use std::borrow::Cow;
 
 use common::{assert_rel, tol};
@@ -329,7 +330,7 @@ fn missing_parameters_are_checked() {
     let profile =
         ReferenceProfile::from_table(&table(&rx, &rh), &ProfileParams::default()).unwrap();
     let name = |config: MonitorConfig| match DriftMonitor::new(profile.clone(), config) {
-        Err(DriftError::InvalidParameter { name, .. }) => name,
+        Err(DriftError::Core(CoreError::InvalidParameter { name, .. })) => name,
         other => panic!("{other:?}"),
     };
     for a in [0.0, 1.0, f64::NAN, -0.1] {

@@ -5,6 +5,7 @@
 
 mod common;
 
+use mlops_core::CoreError;
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -244,7 +245,7 @@ fn sketch_quantiles_and_exactness_before_compaction() {
     other.update(1.0);
     assert!(matches!(
         sk.merge(&other),
-        Err(DriftError::InvalidParameter { .. })
+        Err(DriftError::Core(CoreError::InvalidParameter { .. }))
     ));
     assert_eq!(QuantileSketch::new(200, 0).unwrap().quantile(0.5), None);
 }
@@ -359,7 +360,7 @@ fn overrides_types_and_bad_tables() {
     };
     assert!(matches!(
         ReferenceProfile::from_table(&t, &zero_cap),
-        Err(DriftError::InvalidParameter { .. })
+        Err(DriftError::Core(CoreError::InvalidParameter { .. }))
     ));
     // Lengths and duplicate names.
     let short = [1.0];
@@ -368,11 +369,11 @@ fn overrides_types_and_bad_tables() {
             ("a".into(), ColumnData::numeric(&codes)),
             ("b".into(), ColumnData::numeric(&short)),
         ]),
-        Err(DriftError::ColumnLengthMismatch {
+        Err(DriftError::Core(CoreError::LengthMismatch {
             expected: 5,
             found: 1,
             ..
-        })
+        }))
     ));
     assert!(matches!(
         Table::new(vec![
@@ -579,7 +580,10 @@ fn dictionaries_and_factorized_columns_count_like_text() {
             levels,
         },
     )]);
-    assert!(matches!(bad, Err(DriftError::InvalidParameter { .. })));
+    assert!(matches!(
+        bad,
+        Err(DriftError::Core(CoreError::InvalidParameter { .. }))
+    ));
 }
 
 proptest! {
@@ -619,6 +623,6 @@ fn group_columns_need_a_prediction() {
     };
     assert!(matches!(
         ReferenceProfile::from_table(&t, &params),
-        Err(DriftError::InvalidParameter { ref name, .. }) if name == "group_columns"
+        Err(DriftError::Core(CoreError::InvalidParameter { ref name, .. })) if name == "group_columns"
     ));
 }

@@ -4,6 +4,7 @@
 
 mod common;
 use common::{assert_rel, tol};
+use mlops_core::CoreError;
 use mlops_drift::{DriftError, proportion_drift};
 
 #[test]
@@ -51,9 +52,9 @@ fn exact_interval_covers_by_definition() {
 fn bad_input_names_the_culprit() {
     assert_eq!(
         proportion_drift(1, 0, 1, 2, 0.95),
-        Err(DriftError::EmptySample {
-            sample: "training".into()
-        })
+        Err(DriftError::Core(CoreError::EmptyInput {
+            input: "training".into()
+        }))
     );
     assert_eq!(
         proportion_drift(1, 2, 5, 4, 0.95),
@@ -66,7 +67,7 @@ fn bad_input_names_the_culprit() {
     for level in [0.0, 1.0, f64::NAN] {
         assert!(matches!(
             proportion_drift(1, 2, 1, 2, level),
-            Err(DriftError::InvalidParameter { .. })
+            Err(DriftError::Core(CoreError::InvalidParameter { .. }))
         ));
     }
 }

@@ -4,6 +4,7 @@
 
 mod common;
 use common::{assert_rel, tol};
+use mlops_core::CoreError;
 use mlops_drift::{Binning, DriftError, PsiParams, psi};
 use proptest::prelude::*;
 
@@ -89,7 +90,7 @@ fn constant_reference_gives_one_interior_bin() {
 #[test]
 fn bad_parameters_are_named() {
     let name = |e: DriftError| match e {
-        DriftError::InvalidParameter { name, .. } => name,
+        DriftError::Core(CoreError::InvalidParameter { name, .. }) => name,
         other => panic!("{other:?}"),
     };
     let ps = |binning, epsilon| PsiParams { binning, epsilon };
@@ -115,11 +116,11 @@ fn bad_parameters_are_named() {
     );
     assert!(matches!(
         psi(&[1.0], &[], PsiParams::default()),
-        Err(DriftError::EmptySample { .. })
+        Err(DriftError::Core(CoreError::EmptyInput { .. }))
     ));
     assert!(matches!(
         psi(&[f64::NEG_INFINITY], &[1.0], PsiParams::default()),
-        Err(DriftError::NonFiniteValue { .. })
+        Err(DriftError::Core(CoreError::NotFinite { .. }))
     ));
 }
 

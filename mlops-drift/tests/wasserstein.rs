@@ -40,12 +40,16 @@ fn constant_reference_has_no_normalized_value() {
 fn bad_input_names_the_culprit() {
     assert_eq!(
         wasserstein(&[], &[1.0]),
-        Err(DriftError::EmptySample {
-            sample: "reference".into()
-        })
+        Err(DriftError::Core(CoreError::EmptyInput {
+            input: "reference".into()
+        }))
     );
     match wasserstein(&[1.0], &[0.0, f64::NAN]) {
-        Err(DriftError::NonFiniteValue { sample, index, .. }) => {
+        Err(DriftError::Core(CoreError::NotFinite {
+            input: sample,
+            index,
+            ..
+        })) => {
             assert_eq!((sample.as_str(), index), ("current", 1));
         }
         other => panic!("{other:?}"),
@@ -150,9 +154,9 @@ fn weight_errors_name_the_parameter() {
     // The samples are checked first, as in the unweighted function.
     assert_eq!(
         wasserstein_weighted(&[], &[1.0], Some(&[]), None).unwrap_err(),
-        DriftError::EmptySample {
-            sample: "reference".into()
-        }
+        DriftError::Core(CoreError::EmptyInput {
+            input: "reference".into()
+        })
     );
 }
 

@@ -402,9 +402,7 @@ impl GroupAudit {
         CHECK.ensure(self.max_gap == expected.max_gap, "max_gap", || {
             format!(
                 "is {:?} but the groups' {} rates give {:?}",
-                self.max_gap,
-                p.constraint.name(),
-                expected.max_gap
+                self.max_gap, p.constraint, expected.max_gap
             )
         })?;
         CHECK.ensure(self.passed == expected.passed, "passed", || {

@@ -7,12 +7,12 @@
 //! with the lowest total cost, exactly.
 
 use std::fmt;
-use std::str::FromStr;
 
 use mlops_core::{
-    BinaryTask, ConfusionMatrix, CostMatrix, GroupKey, GroupValue, Groups, SortedCounts,
+    BinaryTask, ConfusionMatrix, CoreError, CostMatrix, GroupKey, GroupValue, Groups, SortedCounts,
 };
 use serde::{Deserialize, Serialize};
+use strum::{Display, EnumIter, EnumString, IntoStaticStr, VariantNames};
 
 use crate::error::{FairnessError, Result};
 use crate::hull::{Mix, hull_search};
@@ -32,6 +32,12 @@ pub const DEFAULT_MAX_GROUPS: usize = 1000;
 /// The rate that must be equal (within the tolerance) across groups.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(Display, EnumString, IntoStaticStr, EnumIter, VariantNames)]
+#[strum(
+    serialize_all = "snake_case",
+    parse_err_ty = FairnessError,
+    parse_err_fn = Constraint::unknown
+)]
 #[non_exhaustive]
 pub enum Constraint {
     /// False-positive rate: those who would repay are flagged equally (punitive flag).
@@ -47,14 +53,8 @@ pub enum Constraint {
 }
 
 impl Constraint {
-    /// The name used in parameters and reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Fpr => "fpr",
-            Self::Tpr => "tpr",
-            Self::SelectionRate => "selection_rate",
-            Self::EqualizedOdds => "equalized_odds",
-        }
+    fn unknown(given: &str) -> FairnessError {
+        CoreError::unknown_choice("constraint", given, Self::VARIANTS).into()
     }
 
     /// The names of the rates held equal (as in [`crate::RATE_NAMES`]).
@@ -88,29 +88,6 @@ impl Constraint {
                     .filter_map(|cm| crate::audit::rate_by_name(&cm.rates(), name)))
             })
             .fold(0.0, f64::max)
-    }
-}
-
-impl fmt::Display for Constraint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Constraint {
-    type Err = FairnessError;
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "fpr" => Ok(Self::Fpr),
-            "tpr" => Ok(Self::Tpr),
-            "selection_rate" => Ok(Self::SelectionRate),
-            "equalized_odds" => Ok(Self::EqualizedOdds),
-            other => Err(FairnessError::invalid_parameter(
-                "constraint",
-                format!("{other:?}"),
-                "expected \"fpr\", \"tpr\", \"selection_rate\" or \"equalized_odds\"",
-            )),
-        }
     }
 }
 
@@ -550,7 +527,7 @@ impl ThresholdSearch {
 
     pub(crate) fn infeasible_at(&self, curves: &[Curve], tolerance: f64) -> FairnessError {
         FairnessError::Infeasible {
-            rate: self.constraint.name().to_owned(),
+            rate: self.constraint.to_string(),
             tolerance,
             smallest_gap: smallest_gap(curves),
         }

@@ -231,22 +231,9 @@ pub fn drift_err(e: DriftError) -> PyErr {
     let message = e.to_string();
     Python::attach(|py| {
         let (class, details): (&str, Vec<(&str, Py<PyAny>)>) = match e {
+            // Empty or non-finite samples, misaligned columns, p-values outside [0, 1] and
+            // bad parameters are core errors: one mapping for every crate.
             DriftError::Core(core) => return core_err(core),
-            DriftError::EmptySample { sample } => {
-                ("EmptyInputError", vec![("input", obj(py, sample))])
-            }
-            DriftError::NonFiniteValue {
-                sample,
-                index,
-                value,
-            } => (
-                "NonFiniteError",
-                vec![
-                    ("input", obj(py, sample)),
-                    ("index", obj(py, index)),
-                    ("value", obj(py, value)),
-                ],
-            ),
             DriftError::InvalidCount {
                 sample,
                 category,
@@ -264,16 +251,6 @@ pub fn drift_err(e: DriftError) -> PyErr {
                 "InputError",
                 vec![("input", obj(py, sample)), ("category", obj(py, category))],
             ),
-            DriftError::PValueOutOfRange { index, value } => (
-                "OutOfRangeError",
-                vec![
-                    ("input", obj(py, "pvalues")),
-                    ("index", obj(py, index)),
-                    ("value", obj(py, value)),
-                    ("low", obj(py, 0.0)),
-                    ("high", obj(py, 1.0)),
-                ],
-            ),
             DriftError::SuccessesExceedTrials {
                 sample,
                 successes,
@@ -285,32 +262,6 @@ pub fn drift_err(e: DriftError) -> PyErr {
                     ("value", obj(py, successes)),
                     ("low", obj(py, 0)),
                     ("high", obj(py, trials)),
-                ],
-            ),
-            DriftError::InvalidParameter {
-                name,
-                value,
-                reason,
-            } => (
-                "ParameterError",
-                vec![
-                    ("name", obj(py, name)),
-                    ("value", obj(py, value)),
-                    ("reason", obj(py, reason)),
-                ],
-            ),
-            DriftError::ColumnLengthMismatch {
-                column,
-                reference,
-                expected,
-                found,
-            } => (
-                "LengthMismatchError",
-                vec![
-                    ("input", obj(py, column)),
-                    ("reference", obj(py, reference)),
-                    ("expected", obj(py, expected)),
-                    ("found", obj(py, found)),
                 ],
             ),
             DriftError::DuplicateColumn { column } | DriftError::MissingColumn { column } => {

@@ -205,7 +205,7 @@ impl PyThresholdPolicy {
     /// The constraint: ``"fpr"``, ``"tpr"``, ``"selection_rate"`` or ``"equalized_odds"``.
     #[getter]
     fn constraint(&self) -> &'static str {
-        self.0.params.constraint.name()
+        self.0.params.constraint.into()
     }
     /// The tolerance the policy was fitted with.
     #[getter]
@@ -424,7 +424,7 @@ impl PyThresholdPolicy {
         format!(
             "ThresholdPolicy(constraint={:?}, tolerance={}, randomized={}, rules={{{}}}, \
              max_gap={:.6}, total_cost={}, price_of_fairness={})",
-            p.params.constraint.name(),
+            <&str>::from(p.params.constraint),
             p.params.tolerance,
             if p.params.randomized { "True" } else { "False" },
             rules.join(", "),
@@ -530,7 +530,7 @@ impl PyGroupAudit {
     /// The constrained rate of the core test.
     #[getter]
     fn constraint(&self) -> &'static str {
-        self.0.params.constraint.name()
+        self.0.params.constraint.into()
     }
     /// The tolerance of the core test.
     #[getter]
@@ -618,7 +618,7 @@ impl PyGroupAudit {
         format!(
             "GroupAudit({} groups, {} gap {} (tolerance {}): {}, {} warnings)",
             a.groups.len(),
-            a.params.constraint.name(),
+            <&str>::from(a.params.constraint),
             a.max_gap
                 .map_or_else(|| "undefined".to_owned(), |g| format!("{g:.4}")),
             a.params.tolerance,

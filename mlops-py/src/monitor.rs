@@ -535,7 +535,7 @@ impl PyReferenceProfile {
         self.0
             .columns
             .iter()
-            .map(|c| (c.name.clone(), c.summary.kind().name()))
+            .map(|c| (c.name.clone(), c.summary.kind().into()))
             .collect()
     }
 
@@ -546,7 +546,7 @@ impl PyReferenceProfile {
             self.0
                 .columns
                 .iter()
-                .map(|c| format!("{}: {}", c.name, c.summary.kind().name()))
+                .map(|c| format!("{}: {}", c.name, c.summary.kind()))
                 .collect::<Vec<_>>()
                 .join(", ")
         )

@@ -18,15 +18,21 @@
 //! Every number below is a constant of this simulator, chosen to look like a consumer-loan
 //! book; none is estimated from real data.
 
-use std::str::FromStr;
-
 use rand::{Rng, RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
+use strum::{Display, EnumIter, EnumString, IntoStaticStr};
 
 use super::DatasetError;
 
 /// A production window's drift scenario.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Display, EnumString, IntoStaticStr, EnumIter,
+)]
+#[strum(
+    serialize_all = "snake_case",
+    parse_err_ty = DatasetError,
+    parse_err_fn = LendingDrift::unknown
+)]
 #[non_exhaustive]
 pub enum LendingDrift {
     /// The training distribution.
@@ -43,28 +49,9 @@ pub enum LendingDrift {
 }
 
 impl LendingDrift {
-    /// The scenario's name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::Downturn => "downturn",
-            Self::NewProduct => "new_product",
-            Self::PipelineFault => "pipeline_fault",
-        }
-    }
-}
-
-impl FromStr for LendingDrift {
-    type Err = DatasetError;
-    fn from_str(s: &str) -> Result<Self, DatasetError> {
-        match s {
-            "none" => Ok(Self::None),
-            "downturn" => Ok(Self::Downturn),
-            "new_product" => Ok(Self::NewProduct),
-            "pipeline_fault" => Ok(Self::PipelineFault),
-            other => Err(DatasetError::UnknownScenario {
-                name: other.to_owned(),
-            }),
+    fn unknown(given: &str) -> DatasetError {
+        DatasetError::UnknownScenario {
+            name: given.to_owned(),
         }
     }
 }

@@ -28,6 +28,7 @@ use std::collections::BTreeSet;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use mlops_core::CoreError;
 use mlops_core::state::Checker;
 use serde::{Deserialize, Serialize};
 
@@ -191,11 +192,11 @@ impl DriftMonitor {
             ..s.config
         };
         let mut monitor = Self::new(s.profile, config).map_err(|e| match e {
-            DriftError::InvalidParameter {
+            DriftError::Core(CoreError::InvalidParameter {
                 name,
                 value,
                 reason,
-            } => CHECK
+            }) => CHECK
                 .fail(format!("config.{name}"), format!("is {value}: {reason}"))
                 .into(),
             other => DriftError::from(CHECK.fail("config", other.to_string())),
@@ -364,9 +365,9 @@ impl DriftMonitor {
                             here,
                             format!(
                                 "is {} but feature `{}` is {} in the profile",
-                                summary.kind().name(),
+                                summary.kind(),
                                 self.names[k],
-                                reference.kind().name()
+                                reference.kind()
                             ),
                         )
                         .into());
