@@ -19,6 +19,7 @@
 //! # Ok::<(), mlops_core::CoreError>(())
 //! ```
 
+pub mod alternative;
 pub mod bound;
 pub mod calibration;
 pub mod cancel;
@@ -28,6 +29,7 @@ pub mod cost;
 pub mod error;
 pub mod groups;
 pub mod input;
+pub mod integer;
 pub mod merge;
 pub mod parallel;
 pub mod quantile;
@@ -39,6 +41,7 @@ pub mod sorted;
 pub mod special;
 pub mod state;
 
+pub use alternative::Alternative;
 pub use confusion::{ConfusionMatrix, Rates};
 pub use cost::{CostMatrix, CostOptimum};
 pub use error::{CoreError, Result};

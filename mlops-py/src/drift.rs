@@ -68,7 +68,7 @@ impl PyKsResult {
             method,
             statistic_location,
             statistic_sign,
-            alternative: parse::<Alternative>(alternative)?,
+            alternative: Alternative::parse(alternative).map_err(crate::errors::core_err)?,
             reference_size,
             current_size,
         }))
