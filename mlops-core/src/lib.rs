@@ -19,6 +19,7 @@
 //! # Ok::<(), mlops_core::CoreError>(())
 //! ```
 
+pub mod alternative;
 pub mod bound;
 pub mod calibration;
 pub mod cancel;
@@ -28,15 +29,19 @@ pub mod cost;
 pub mod error;
 pub mod groups;
 pub mod input;
+pub mod integer;
 pub mod merge;
 pub mod parallel;
+pub mod quantile;
 pub mod radix;
+pub mod rng;
 pub mod roc;
 pub mod serde_float;
 pub mod sorted;
 pub mod special;
 pub mod state;
 
+pub use alternative::Alternative;
 pub use confusion::{ConfusionMatrix, Rates};
 pub use cost::{CostMatrix, CostOptimum};
 pub use error::{CoreError, Result};

@@ -16,14 +16,25 @@
 /// Below this length a comparison sort is faster.
 const RADIX_MIN: usize = 2048;
 
+/// A `u64` that orders like `x` under `<` (flip every bit of a negative number, only the
+/// sign bit of a positive one): a finite or infinite `x` with `-0.0` folded into `0.0`
+/// sorts by its key, and buckets of keys are ranges of floats.
+///
+/// # Examples
+/// ```
+/// use mlops_core::radix::{from_order_key, order_key};
+/// assert!(order_key(-2.0) < order_key(-1.0) && order_key(-1.0) < order_key(0.5));
+/// assert_eq!(from_order_key(order_key(-1.25)), -1.25);
+/// ```
 #[inline]
-pub(crate) fn key(x: f64) -> u64 {
+pub fn order_key(x: f64) -> u64 {
     let b = x.to_bits();
     if b >> 63 == 1 { !b } else { b | (1 << 63) }
 }
 
+/// The float of an [`order_key`].
 #[inline]
-fn unkey(k: u64) -> f64 {
+pub fn from_order_key(k: u64) -> f64 {
     f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
 }
 
@@ -86,10 +97,10 @@ pub fn sort_desc(v: &mut [f64]) {
         return;
     }
     // Descending: sort the complemented keys ascending.
-    let descending = |x: &f64| !key(*x);
+    let descending = |x: &f64| !order_key(*x);
     if let Some(keys) = bucket_sort(v, descending, descending, |&k| k) {
         for (out, &k) in v.iter_mut().zip(&keys) {
-            *out = unkey(!k);
+            *out = from_order_key(!k);
         }
     }
 }
@@ -100,10 +111,15 @@ pub fn sort_pairs_desc(v: &mut [(f64, f64)]) {
         v.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
         return;
     }
-    let sorted = bucket_sort(v, |&(s, _)| !key(s), |&(s, w)| (!key(s), w), |i| i.0);
+    let sorted = bucket_sort(
+        v,
+        |&(s, _)| !order_key(s),
+        |&(s, w)| (!order_key(s), w),
+        |i| i.0,
+    );
     if let Some(items) = sorted {
         for (out, &(k, w)) in v.iter_mut().zip(&items) {
-            *out = (unkey(!k), w);
+            *out = (from_order_key(!k), w);
         }
     }
 }
@@ -171,7 +187,7 @@ pub fn tie_blocks_asc<R: TaggedRow>(scores: &[f64], tags: &[bool], mut block: im
             .iter()
             .zip(tags.iter().copied().chain(std::iter::repeat(false)))
             .enumerate()
-            .map(|(i, (&s, t))| (key(s + 0.0), R::new(i, t)))
+            .map(|(i, (&s, t))| (order_key(s + 0.0), R::new(i, t)))
     };
     let mut pairs: Vec<(u64, R)> = Vec::new();
     if n < RADIX_MIN {
@@ -180,7 +196,7 @@ pub fn tie_blocks_asc<R: TaggedRow>(scores: &[f64], tags: &[bool], mut block: im
         return;
     }
     let (lo, hi) = scores.iter().fold((u64::MAX, 0u64), |(lo, hi), &s| {
-        let k = key(s + 0.0);
+        let k = order_key(s + 0.0);
         (lo.min(k), hi.max(k))
     });
     if lo == hi {
@@ -196,7 +212,7 @@ pub fn tie_blocks_asc<R: TaggedRow>(scores: &[f64], tags: &[bool], mut block: im
     let buckets = 1usize << bits;
     let mut starts = vec![0usize; buckets + 1];
     for &s in scores {
-        starts[digit(key(s + 0.0)) + 1] += 1;
+        starts[digit(order_key(s + 0.0)) + 1] += 1;
     }
     for b in 0..buckets {
         starts[b + 1] += starts[b];
@@ -294,10 +310,10 @@ mod tests {
             f64::INFINITY,
         ];
         for w in xs.windows(2) {
-            assert!(key(w[0]) < key(w[1]), "{} vs {}", w[0], w[1]);
+            assert!(order_key(w[0]) < order_key(w[1]), "{} vs {}", w[0], w[1]);
         }
         for &x in &xs {
-            assert_eq!(unkey(key(x)).to_bits(), x.to_bits());
+            assert_eq!(from_order_key(order_key(x)).to_bits(), x.to_bits());
         }
     }
 

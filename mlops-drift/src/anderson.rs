@@ -45,8 +45,7 @@
 //!   the American Statistical Association* 82(399), 918-924.
 
 use mlops_core::CoreError;
-use rand::{RngExt, SeedableRng};
-use rand_xoshiro::Xoshiro256PlusPlus;
+use mlops_core::rng::{replicate_rng, shuffle};
 use serde::{Deserialize, Serialize};
 use strum::{Display, EnumIter, EnumString, IntoStaticStr, VariantNames};
 
@@ -458,23 +457,6 @@ fn next_arrangement(v: &mut [u32]) -> bool {
     v.swap(pivot, j);
     v[i..].reverse();
     true
-}
-
-/// A uniform stream per replicate, independent of the number of threads (SplitMix64 of the
-/// seed and the replicate's index).
-pub(crate) fn replicate_rng(seed: u64, replicate: usize) -> Xoshiro256PlusPlus {
-    let mut z = seed ^ (replicate as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    Xoshiro256PlusPlus::seed_from_u64(z ^ (z >> 31))
-}
-
-/// Fisher-Yates shuffle.
-pub(crate) fn shuffle<T>(v: &mut [T], rng: &mut Xoshiro256PlusPlus) {
-    for i in (1..v.len()).rev() {
-        let j = rng.random_range(0..=i);
-        v.swap(i, j);
-    }
 }
 
 /// Counts permuted statistics at or above `observed` (within SciPy's tolerance) and

@@ -44,6 +44,7 @@
 //!   Cramér-von Mises statistics. *JRSS B* 58(1), 221-234.
 
 use mlops_core::CoreError;
+use mlops_core::integer::gcd;
 use serde::{Deserialize, Serialize};
 use strum::{Display, EnumIter, EnumString, IntoStaticStr, VariantNames};
 
@@ -161,13 +162,6 @@ fn rank_statistic(reference: &[f64], current: &[f64]) -> f64 {
         start = end;
     }
     reference.len() as f64 * sx + current.len() as f64 * sy
-}
-
-fn gcd(mut a: u64, mut b: u64) -> u64 {
-    while b != 0 {
-        (a, b) = (b, a % b);
-    }
-    a
 }
 
 /// `a // b` for floats, as Python and NumPy compute it (fmod-based, rounded to the nearest

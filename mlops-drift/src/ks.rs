@@ -43,6 +43,9 @@
 use std::fmt;
 use std::str::FromStr;
 
+pub use mlops_core::Alternative;
+use mlops_core::integer::gcd;
+use mlops_core::radix::{from_order_key, order_key};
 use serde::{Deserialize, Serialize};
 
 use crate::DriftError;
@@ -77,54 +80,6 @@ pub(crate) const PARALLEL_MIN: usize = 1 << 16;
 
 /// About how many values a fine bucket of [`Sweep::bucketed`] holds where data are dense.
 const VALUES_PER_BUCKET: usize = 32;
-
-/// The alternative hypothesis, about the CDFs `F` (reference) and `G` (current).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Alternative {
-    /// `F != G`; the statistic is `max |F - G|`.
-    #[default]
-    TwoSided,
-    /// `F < G` somewhere (reference values tend to be larger); the statistic is `max(G - F)`.
-    Less,
-    /// `F > G` somewhere (reference values tend to be smaller); the statistic is
-    /// `max(F - G)`.
-    Greater,
-}
-
-impl Alternative {
-    /// SciPy's name: `"two-sided"`, `"less"` or `"greater"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::TwoSided => "two-sided",
-            Self::Less => "less",
-            Self::Greater => "greater",
-        }
-    }
-}
-
-impl fmt::Display for Alternative {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Alternative {
-    type Err = DriftError;
-
-    fn from_str(s: &str) -> Result<Self, DriftError> {
-        match s {
-            "two-sided" => Ok(Self::TwoSided),
-            "less" => Ok(Self::Less),
-            "greater" => Ok(Self::Greater),
-            _ => Err(DriftError::invalid_parameter(
-                "alternative",
-                s,
-                "expected \"two-sided\", \"less\" or \"greater\"",
-            )),
-        }
-    }
-}
 
 /// How the p-value is to be computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -235,7 +190,8 @@ impl KsParams {
     /// [`CoreError::InvalidParameter`](mlops_core::CoreError::InvalidParameter) naming
     /// `alternative` or `method`.
     pub fn parse(alternative: &str, method: &str) -> Result<Self, DriftError> {
-        Ok(Self::new(alternative.parse()?, method.parse()?))
+        let alternative = Alternative::parse(alternative)?;
+        Ok(Self::new(alternative, method.parse()?))
     }
 }
 
@@ -391,19 +347,6 @@ pub(crate) fn sorted(values: &[f64]) -> Vec<f64> {
 #[inline]
 fn fold_zero(v: f64) -> f64 {
     if v == 0.0 { 0.0 } else { v }
-}
-
-/// A `u64` that orders like the (finite, zero-folded) float.
-#[inline]
-fn order_key(x: f64) -> u64 {
-    let b = x.to_bits();
-    if b >> 63 == 1 { !b } else { b | (1 << 63) }
-}
-
-/// The float of an [`order_key`].
-#[inline]
-fn from_order_key(k: u64) -> f64 {
-    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
 }
 
 /// Where a difference of the empirical CDFs is extreme.
@@ -665,13 +608,6 @@ impl Sweep {
         }
         Some(Self::pick_sides(max, min))
     }
-}
-
-fn gcd(mut a: u64, mut b: u64) -> u64 {
-    while b != 0 {
-        (a, b) = (b, a % b);
-    }
-    a
 }
 
 /// The lattice of interleavings of `m` reference and `n` current observations. A path

@@ -30,6 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::DriftError;
 use crate::ks::names;
+use crate::validate::successes;
 
 /// The smallest expected cell count at which the z-test's p-value is reported instead of
 /// Fisher's (Cochran 1954).
@@ -87,20 +88,6 @@ pub struct RateDriftResult {
 
 fn two_sided() -> Alternative {
     Alternative::TwoSided
-}
-
-fn checked(sample: &str, x: u64, n: u64) -> Result<(), DriftError> {
-    if n == 0 {
-        return Err(DriftError::empty(sample));
-    }
-    if x > n {
-        return Err(DriftError::SuccessesExceedTrials {
-            sample: sample.to_owned(),
-            successes: x,
-            trials: n,
-        });
-    }
-    Ok(())
 }
 
 /// Has the rate `x / n` in `current` moved from `x0 / n0` in `reference`? Two-sided: see
@@ -163,8 +150,8 @@ pub fn rate_test(
     current_total: u64,
     alternative: Alternative,
 ) -> Result<RateDriftResult, DriftError> {
-    checked(names::REFERENCE, reference_count, reference_total)?;
-    checked(names::CURRENT, current_count, current_total)?;
+    successes(names::REFERENCE, reference_count, reference_total)?;
+    successes(names::CURRENT, current_count, current_total)?;
     let z = two_proportion_ztest(
         current_count,
         current_total,

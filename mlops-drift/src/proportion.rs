@@ -15,14 +15,16 @@
 //!   unlikely under the training proportion);
 //! * the two-proportion z-test with pooled variance, `z = (p - p0) / sqrt(P (1 - P) (1/n +
 //!   1/n0))` with `P = (x + x0) / (n + n0)`, two-sided p-value `2 Φ(-|z|)` (statsmodels'
-//!   `proportions_ztest([x, x0], [n, n0])`); `None` when `P` is 0 or 1;
+//!   `proportions_ztest([x, x0], [n, n0])`, computed by
+//!   [`mlops_core::compare::two_proportion_ztest`]); `None` when `P` is 0 or 1;
 //! * effect sizes: the difference `p - p0` and Cohen's `h = 2 asin √p - 2 asin √p0`.
 
+use mlops_core::compare::{Alternative, two_proportion_ztest};
 use serde::{Deserialize, Serialize};
 
 use crate::DriftError;
-use crate::special::{beta_isf, beta_ppf, normal_isf, normal_sf};
-use crate::validate::open_unit;
+use crate::special::{beta_isf, beta_ppf, normal_isf};
+use crate::validate::{open_unit, successes};
 
 /// Sample names used in errors.
 pub mod names {
@@ -61,20 +63,6 @@ pub struct ProportionResult {
     pub out_of_exact_interval: bool,
     /// The intervals' confidence level.
     pub confidence_level: f64,
-}
-
-fn checked(sample: &str, x: u64, n: u64) -> Result<(), DriftError> {
-    if n == 0 {
-        return Err(DriftError::empty(sample));
-    }
-    if x > n {
-        return Err(DriftError::SuccessesExceedTrials {
-            sample: sample.to_owned(),
-            successes: x,
-            trials: n,
-        });
-    }
-    Ok(())
 }
 
 /// The Wilson score interval of `x / n` (Newcombe 1998, as scipy's `method="wilson"`): the
@@ -157,24 +145,18 @@ pub fn proportion_drift(
     n: u64,
     confidence_level: f64,
 ) -> Result<ProportionResult, DriftError> {
-    checked(names::TRAINING, x0, n0)?;
-    checked(names::PRODUCTION, x, n)?;
+    successes(names::TRAINING, x0, n0)?;
+    successes(names::PRODUCTION, x, n)?;
     open_unit("confidence_level", confidence_level)?;
     let p0 = x0 as f64 / n0 as f64;
     let p = x as f64 / n as f64;
     let (wilson_low, wilson_high) = wilson_interval(x, n, confidence_level);
     let (exact_low, exact_high) = exact_interval(x, n, confidence_level);
-    let pooled = (x + x0) as f64 / (n + n0) as f64;
-    let var = pooled * (1.0 - pooled) * (1.0 / n as f64 + 1.0 / n0 as f64);
-    let (statistic, pvalue) = if var > 0.0 {
-        let z = (p - p0) / var.sqrt();
-        (Some(z), Some((2.0 * normal_sf(z.abs())).min(1.0)))
-    } else {
-        (None, None)
-    };
+    // The counts are checked above, so the shared z-test cannot fail here.
+    let z = two_proportion_ztest(x, n, x0, n0, Alternative::TwoSided)?;
     Ok(ProportionResult {
-        statistic,
-        pvalue,
+        statistic: z.statistic,
+        pvalue: z.pvalue,
         training_proportion: p0,
         production_proportion: p,
         difference: p - p0,

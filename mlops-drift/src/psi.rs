@@ -25,6 +25,7 @@
 //!   (unsmoothed) proportions, as `scipy.spatial.distance.jensenshannon(r, c)` (whose
 //!   default `base=None` is the natural log); in `[0, sqrt(ln 2)]`.
 
+use mlops_core::quantile::quantile_linear;
 use serde::{Deserialize, Serialize};
 
 use crate::DriftError;
@@ -160,29 +161,12 @@ fn quantile_edges(reference: &[f64], k: usize) -> Result<Vec<f64>, DriftError> {
     }
     let mut xs = reference.to_vec();
     xs.sort_unstable_by(f64::total_cmp);
+    // `reference` is validated non-empty, so every level in [0, 1] has its quantile.
     let mut edges: Vec<f64> = (0..=k)
-        .map(|i| quantile_linear(&xs, i as f64 / k as f64))
+        .filter_map(|i| quantile_linear(&xs, i as f64 / k as f64))
         .collect();
     edges.dedup();
     Ok(edges)
-}
-
-/// `numpy.quantile(xs, q)` (linear method) on sorted `xs`, with numpy's two-sided lerp.
-pub(crate) fn quantile_linear(xs: &[f64], q: f64) -> f64 {
-    let h = (xs.len() - 1) as f64 * q;
-    let lo = h.floor();
-    let i = lo as usize;
-    let t = h - lo;
-    if i + 1 >= xs.len() {
-        return xs[xs.len() - 1];
-    }
-    let (a, b) = (xs[i], xs[i + 1]);
-    let diff = b - a;
-    if t >= 0.5 {
-        b - diff * (1.0 - t)
-    } else {
-        a + diff * t
-    }
 }
 
 fn checked_edges(edges: &[f64]) -> Result<Vec<f64>, DriftError> {

@@ -26,3 +26,18 @@ pub(crate) fn open_unit(name: &str, value: f64) -> Result<(), DriftError> {
         ))
     }
 }
+
+/// `x` successes of `n` trials: `n >= 1` and `x <= n`.
+pub(crate) fn successes(sample: &str, x: u64, n: u64) -> Result<(), DriftError> {
+    if n == 0 {
+        return Err(DriftError::empty(sample));
+    }
+    if x > n {
+        return Err(DriftError::SuccessesExceedTrials {
+            sample: sample.to_owned(),
+            successes: x,
+            trials: n,
+        });
+    }
+    Ok(())
+}

@@ -2,10 +2,12 @@
 //! bootstrap intervals that say how much of it is noise.
 
 use mlops_core::{BinaryTask, ConfusionMatrix, GroupKey, Groups, Rates, SortedCounts};
-use rand::{RngExt, SeedableRng};
+use rand::RngExt;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
+use mlops_core::quantile::quantile_linear;
+use mlops_core::rng::replicate_rng;
 use mlops_core::state::Checker;
 
 use crate::error::{FairnessError, Result};
@@ -712,14 +714,6 @@ fn summarise(
     }
 }
 
-/// A uniform `u64` stream per replicate, independent of the number of threads.
-fn replicate_rng(seed: u64, replicate: usize) -> Xoshiro256PlusPlus {
-    let mut z = seed ^ (replicate as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    Xoshiro256PlusPlus::seed_from_u64(z ^ (z >> 31))
-}
-
 /// One group's rows for the bootstrap: `(confusion cell, weight)` each.
 ///
 /// A replicate needs only the weight drawn into each confusion cell. When the rows come in
@@ -787,23 +781,12 @@ impl GroupSampler {
     }
 }
 
-/// The `q`-quantile of sorted values, interpolating linearly (numpy's default rule).
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    let pos = q * (sorted.len() - 1) as f64;
-    let lo = pos.floor() as usize;
-    let hi = pos.ceil() as usize;
-    sorted[lo] + (pos - lo as f64) * (sorted[hi] - sorted[lo])
-}
-
 fn interval(mut values: Vec<f64>, level: f64) -> Option<Interval> {
-    if values.is_empty() {
-        return None;
-    }
     values.sort_unstable_by(f64::total_cmp);
     let a = (1.0 - level) / 2.0;
     Some(Interval {
-        low: quantile(&values, a),
-        high: quantile(&values, 1.0 - a),
+        low: quantile_linear(&values, a)?,
+        high: quantile_linear(&values, 1.0 - a)?,
         replicates: values.len(),
     })
 }

@@ -8,6 +8,7 @@
 
 use std::fmt;
 
+use mlops_core::rng::{GOLDEN_GAMMA, mix64};
 use mlops_core::{
     BinaryTask, ConfusionMatrix, CoreError, CostMatrix, GroupKey, GroupValue, Groups, SortedCounts,
 };
@@ -874,13 +875,6 @@ impl ThresholdPolicy {
     }
 }
 
-/// SplitMix64's finaliser: a well-mixed 64-bit hash.
-fn mix64(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 fn unit(z: u64) -> f64 {
     // The top 53 bits as a fraction in [0, 1).
     #[allow(clippy::cast_precision_loss)]
@@ -888,11 +882,12 @@ fn unit(z: u64) -> f64 {
     u
 }
 
-/// A reproducible uniform draw for row `index` from `seed` (depends on row order).
+/// A reproducible uniform draw for row `index` from `seed` (depends on row order): output
+/// `index` of SplitMix64 started at state `seed`.
 pub fn uniform_from_seed(seed: u64, index: usize) -> f64 {
-    unit(mix64(seed.wrapping_add(
-        (index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
-    )))
+    unit(mix64(
+        seed.wrapping_add((index as u64 + 1).wrapping_mul(GOLDEN_GAMMA)),
+    ))
 }
 
 /// A reproducible uniform draw from a caller's row key (an application id, say): the same

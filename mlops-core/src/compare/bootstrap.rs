@@ -19,8 +19,7 @@
 //! biased sampling distributions, which BCa corrects to second order and the basic interval
 //! does not; the percentile interval is kept for comparison with other tools.
 
-use rand::{RngExt, SeedableRng};
-use rand_xoshiro::Xoshiro256PlusPlus;
+use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 use crate::compare::{normal_quantile, normal_sf};
@@ -28,6 +27,8 @@ use crate::cost::CostMatrix;
 use crate::error::{CoreError, Result};
 use crate::groups::Groups;
 use crate::input::{BinaryLabel, check_finite, check_len, check_weights, names, to_labels};
+use crate::quantile::quantile_linear;
+use crate::rng::replicate_rng;
 
 /// Largest number of resamples accepted (a guard against a typo allocating for ever).
 pub const MAX_RESAMPLES: usize = 1_000_000;
@@ -484,18 +485,6 @@ fn gap(fp: &[f64], neg: &[f64]) -> Option<f64> {
     (hi >= lo).then_some(hi - lo)
 }
 
-/// A generator per replicate, independent of the number of threads: the seed and the
-/// replicate index are mixed by SplitMix64's finaliser (Steele, Lea & Flood 2014).
-fn replicate_rng(seed: u64, replicate: usize) -> Xoshiro256PlusPlus {
-    let mut z = seed
-        ^ (replicate as u64)
-            .wrapping_add(1)
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    Xoshiro256PlusPlus::seed_from_u64(z ^ (z >> 31))
-}
-
 /// Fills `m` with the multiplicities of replicate `replicate`: `m.len()` uniform draws of a
 /// row with replacement.
 fn fill_multiplicities(m: &mut [u32], seed: u64, replicate: usize) {
@@ -521,21 +510,6 @@ pub fn bootstrap_multiplicities(n: usize, seed: u64, replicate: usize) -> Vec<u3
     let mut m = vec![0; n];
     fill_multiplicities(&mut m, seed, replicate);
     m
-}
-
-/// The `q`-quantile of sorted values with linear interpolation (numpy's default).
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    let pos = q * (sorted.len() - 1) as f64;
-    let lo = pos.floor() as usize;
-    let hi = (lo + 1).min(sorted.len() - 1);
-    let t = pos - lo as f64;
-    let (a, b) = (sorted[lo], sorted[hi]);
-    // numpy's `_lerp`: exact at both ends.
-    if t >= 0.5 {
-        b - (b - a) * (1.0 - t)
-    } else {
-        a + (b - a) * t
-    }
 }
 
 fn normal_cdf(z: f64) -> f64 {
@@ -731,14 +705,10 @@ pub fn paired_bootstrap<'a, L: BinaryLabel + 'a>(
         (valid.iter().map(|d| (d - mean) * (d - mean)).sum::<f64>() / (bv - 1) as f64).sqrt()
     });
     let alpha = (1.0 - params.confidence_level) / 2.0;
-    let (percentile_low, percentile_high) = if bv > 0 {
-        (
-            Some(quantile(&valid, alpha)),
-            Some(quantile(&valid, 1.0 - alpha)),
-        )
-    } else {
-        (None, None)
-    };
+    let (percentile_low, percentile_high) = (
+        quantile_linear(&valid, alpha),
+        quantile_linear(&valid, 1.0 - alpha),
+    );
     let pvalue = (bv > 0).then(|| {
         let below = valid.iter().filter(|&&d| d <= 0.0).count();
         let above = valid.iter().filter(|&&d| d >= 0.0).count();
@@ -774,8 +744,8 @@ pub fn paired_bootstrap<'a, L: BinaryLabel + 'a>(
                     let za = normal_quantile(alpha);
                     let (a1, a2) = (adjusted(za), adjusted(-za));
                     if a1.is_finite() && a2.is_finite() {
-                        bca_low = Some(quantile(&valid, a1));
-                        bca_high = Some(quantile(&valid, a2));
+                        bca_low = quantile_linear(&valid, a1);
+                        bca_high = quantile_linear(&valid, a2);
                     }
                 }
             }
@@ -807,15 +777,6 @@ pub fn paired_bootstrap<'a, L: BinaryLabel + 'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quantile_matches_numpy_linear_rule() {
-        let v = [1.0, 2.0, 4.0, 8.0];
-        assert_eq!(quantile(&v, 0.0), 1.0);
-        assert_eq!(quantile(&v, 1.0), 8.0);
-        // numpy.percentile([1, 2, 4, 8], 50) == 3.0
-        assert_eq!(quantile(&v, 0.5), 3.0);
-    }
 
     #[test]
     fn jackknife_auc_equals_recomputation() {

@@ -1,5 +1,5 @@
-//! Shared plumbing of the two-sample and paired tests: parsing of the alternative and the
-//! method, checked samples, and average ranks with their tie counts.
+//! Shared plumbing of the two-sample and paired tests: parsing of the method, checked
+//! samples, and average ranks with their tie counts.
 
 use ndarray::ArrayView1;
 use serde::{Deserialize, Serialize};
@@ -7,33 +7,6 @@ use serde::{Deserialize, Serialize};
 use crate::compare::Alternative;
 use crate::error::{CoreError, Result};
 use crate::input::{check_finite, check_len};
-
-impl Alternative {
-    /// Parses `"two-sided"`, `"greater"` or `"less"` (scipy's spelling).
-    ///
-    /// # Errors
-    /// [`CoreError::InvalidParameter`] for anything else.
-    ///
-    /// # Examples
-    /// ```
-    /// use mlops_core::compare::Alternative;
-    /// assert_eq!(Alternative::parse("less")?, Alternative::Less);
-    /// assert!(Alternative::parse("smaller").is_err());
-    /// # Ok::<(), mlops_core::CoreError>(())
-    /// ```
-    pub fn parse(s: &str) -> Result<Self> {
-        match s {
-            "two-sided" => Ok(Self::TwoSided),
-            "greater" => Ok(Self::Greater),
-            "less" => Ok(Self::Less),
-            other => Err(CoreError::invalid_parameter(
-                "alternative",
-                other,
-                "must be \"two-sided\", \"greater\" or \"less\"",
-            )),
-        }
-    }
-}
 
 /// How the p-value of a rank test is computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,6 +15,7 @@ pub mod tdist;
 pub mod ttest;
 pub mod wilcoxon;
 
+pub use crate::alternative::Alternative;
 pub use accumulator::{ShadowAccumulator, ShadowConfig, ShadowGroupCounts, ShadowSummary};
 pub use bootstrap::{
     BootstrapMetric, BootstrapParams, MAX_RESAMPLES, PairedBootstrapResult,
@@ -35,18 +36,6 @@ pub use sequential::{
 pub use tdist::{student_t_quantile, student_t_sf};
 pub use ttest::{TTestResult, paired_ttest, welch_ttest};
 pub use wilcoxon::{WILCOXON_EXACT_MAX, WilcoxonMethod, WilcoxonResult, wilcoxon};
-
-/// The alternative hypothesis of a test about `a - b`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Alternative {
-    /// `a != b`.
-    TwoSided,
-    /// `a > b`.
-    Greater,
-    /// `a < b`.
-    Less,
-}
 
 /// The normal tail and quantile used by every test here ([`crate::special`]).
 pub(crate) use crate::special::{normal_ppf as normal_quantile, normal_sf};

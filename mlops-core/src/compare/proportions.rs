@@ -226,3 +226,78 @@ pub fn fisher_exact(table: [[u64; 2]; 2], alternative: Alternative) -> Result<Fi
         alternative,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `statsmodels.stats.proportion.proportions_ztest(count, nobs, alternative=...)`
+    /// (statsmodels 0.15.0; its "larger" and "smaller" are `Greater` and `Less`).
+    #[test]
+    fn pooled_z_test_matches_statsmodels() {
+        let cases = [
+            // (count1, nobs1, count2, nobs2), z, p two-sided, p greater, p less
+            (
+                (5, 83, 12, 99),
+                -1.407_830_415_125_878_7,
+                0.159_181_291_811_569_92,
+                0.920_409_354_094_215_1,
+                0.079_590_645_905_784_96,
+            ),
+            (
+                (180, 400, 300, 1000),
+                5.341_592_337_089_398,
+                9.213_366_505_442_789e-8,
+                4.606_683_252_721_394_4e-8,
+                0.999_999_953_933_167_4,
+            ),
+            (
+                (0, 10, 3, 10),
+                -1.878_672_873_255_448_3,
+                0.060_289_173_990_602_164,
+                0.969_855_413_004_698_9,
+                0.030_144_586_995_301_082,
+            ),
+        ];
+        let close =
+            |got: Option<f64>, want: f64| got.is_some_and(|g| (g / want - 1.0).abs() < 1e-13);
+        for ((c1, n1, c2, n2), z, two, greater, less) in cases {
+            for (alt, p) in [
+                (Alternative::TwoSided, two),
+                (Alternative::Greater, greater),
+                (Alternative::Less, less),
+            ] {
+                let Ok(r) = two_proportion_ztest(c1, n1, c2, n2, alt) else {
+                    panic!("valid counts refused");
+                };
+                assert!(close(r.statistic, z), "{c1}/{n1} vs {c2}/{n2}: {r:?}");
+                assert!(close(r.pvalue, p), "{c1}/{n1} vs {c2}/{n2} {alt}: {r:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn pooled_proportion_of_zero_or_one_has_no_statistic() {
+        for (c1, c2) in [(0, 0), (7, 9)] {
+            let Ok(r) = two_proportion_ztest(c1, 7, c2, 9, Alternative::TwoSided) else {
+                panic!("valid counts refused");
+            };
+            assert_eq!((r.statistic, r.pvalue), (None, None));
+        }
+    }
+
+    #[test]
+    fn bad_counts_name_the_parameter() {
+        for ((c1, n1, c2, n2), culprit) in [
+            ((0, 0, 1, 2), "nobs1"),
+            ((3, 2, 1, 2), "count1"),
+            ((1, 2, 0, 0), "nobs2"),
+            ((1, 2, 5, 4), "count2"),
+        ] {
+            assert!(matches!(
+                two_proportion_ztest(c1, n1, c2, n2, Alternative::TwoSided),
+                Err(CoreError::InvalidParameter { ref name, .. }) if name == culprit
+            ));
+        }
+    }
+}
