@@ -4,7 +4,7 @@
 
 use mlops_core::BinaryTask;
 use mlops_core::calibration::{
-    BinStrategy, IsotonicCalibrator, brier_score, calibration_error, reliability_curve,
+    BinStrategy, Calibrator, IsotonicCalibrator, brier_score, calibration_error, reliability_curve,
 };
 use proptest::prelude::*;
 

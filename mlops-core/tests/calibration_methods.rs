@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)] // test code: fail loudly
 
 use mlops_core::calibration::{
-    BetaCalibrator, BinStrategy, CalibrationByGroupParams, HistogramCalibrator,
+    BetaCalibrator, BinStrategy, CalibrationByGroupParams, Calibrator, HistogramCalibrator,
     HosmerLemeshowParams, brier_score, calibration_by_group, debiased_squared_calibration_error,
     hosmer_lemeshow, spiegelhalter_z,
 };

@@ -11,7 +11,8 @@ mod json_fuzz;
 
 use json_fuzz::{apply, arbitrary_json, assert_probability, edits};
 use mlops_core::calibration::{
-    BetaCalibrator, BinStrategy, HistogramCalibrator, IsotonicCalibrator, PlattCalibrator,
+    BetaCalibrator, BinStrategy, Calibrator, HistogramCalibrator, IsotonicCalibrator,
+    PlattCalibrator,
 };
 use mlops_core::compare::{SequentialKind, SequentialTest, ShadowAccumulator, ShadowConfig};
 use mlops_core::{BinaryTask, CoreError, CostMatrix};

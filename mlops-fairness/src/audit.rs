@@ -1,7 +1,7 @@
 //! Group audits: how a decision rule treats each group, the largest disparities, and
 //! bootstrap intervals that say how much of it is noise.
 
-use mlops_core::{BinaryTask, ConfusionMatrix, GroupKey, Groups, Rates, SortedCounts};
+use mlops_core::{BinaryTask, ConfusionMatrix, CoreError, GroupKey, Groups, Rates, SortedCounts};
 use rand::RngExt;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
@@ -470,19 +470,54 @@ impl GroupAudit {
     }
 }
 
-/// Rate names, in report order.
+/// Rate names, in report order: the rates whose gaps between groups an audit reports.
 pub const RATE_NAMES: [&str; 6] = ["tpr", "fpr", "tnr", "fnr", "precision", "selection_rate"];
 
-pub(crate) fn rate_by_name(r: &Rates, name: &str) -> Option<f64> {
-    match name {
+/// One rate of `r` by name: any of [`RATE_NAMES`], or `"accuracy"` (reported per group,
+/// but not compared across groups). `None` where the rate is undefined (its denominator
+/// is 0).
+///
+/// Public so that a binding or report reads a rate by name with the names and the
+/// undefined cases the audit itself uses, rather than matching the fields again.
+///
+/// # Errors
+/// [`FairnessError::Core`] ([`mlops_core::CoreError::InvalidParameter`] naming `name`)
+/// for any other name.
+///
+/// # Examples
+/// ```
+/// use mlops_core::ConfusionMatrix;
+/// use mlops_fairness::rate_by_name;
+/// let rates = ConfusionMatrix { tp: 3.0, fp: 1.0, tn: 0.0, fn_: 1.0 }.rates();
+/// assert_eq!(rate_by_name(&rates, "tpr")?, Some(0.75));
+/// assert_eq!(rate_by_name(&rates, "accuracy")?, Some(0.6));
+/// assert!(rate_by_name(&rates, "f1").is_err());
+/// # Ok::<(), mlops_fairness::FairnessError>(())
+/// ```
+pub fn rate_by_name(r: &Rates, name: &str) -> Result<Option<f64>> {
+    Ok(match name {
         "tpr" => r.tpr,
         "fpr" => r.fpr,
         "tnr" => r.tnr,
         "fnr" => r.fnr,
         "precision" => r.precision,
         "selection_rate" => r.selection_rate,
-        _ => None,
-    }
+        "accuracy" => r.accuracy,
+        _ => {
+            return Err(CoreError::invalid_parameter(
+                "name",
+                name,
+                format!("expected one of {RATE_NAMES:?} or \"accuracy\""),
+            )
+            .into());
+        }
+    })
+}
+
+/// [`rate_by_name`] for the names the audit itself passes ([`RATE_NAMES`] and the
+/// constraints' rates), which always exist.
+pub(crate) fn known_rate(r: &Rates, name: &str) -> Option<f64> {
+    rate_by_name(r, name).ok().flatten()
 }
 
 fn disparity(rate: &str, groups: &[GroupMetrics]) -> Disparity {
@@ -490,7 +525,7 @@ fn disparity(rate: &str, groups: &[GroupMetrics]) -> Disparity {
     let mut lo: Option<(f64, &str)> = None;
     let mut undefined_in = Vec::new();
     for g in groups {
-        match rate_by_name(&g.rates, rate) {
+        match known_rate(&g.rates, rate) {
             Some(v) => {
                 if hi.is_none_or(|(h, _)| v > h) {
                     hi = Some((v, &g.name));
@@ -693,7 +728,7 @@ fn summarise(
             ));
         }
         for &name in params.constraint.rate_names() {
-            if rate_by_name(&g.confusion.rates(), name).is_none() {
+            if known_rate(&g.confusion.rates(), name).is_none() {
                 warnings.push(format!(
                     "group `{}` has an undefined {name}: it is left out of the gap",
                     g.name
@@ -872,7 +907,7 @@ impl GroupAudit {
                     .map(|&name| {
                         let values: Vec<f64> = draws
                             .iter()
-                            .filter_map(|d| rate_by_name(&d[g], name))
+                            .filter_map(|d| known_rate(&d[g], name))
                             .collect();
                         (name.to_owned(), interval(values, level))
                     })
@@ -887,7 +922,7 @@ impl GroupAudit {
                     .iter()
                     .filter_map(|&name| {
                         let rates: Vec<f64> =
-                            d.iter().filter_map(|r| rate_by_name(r, name)).collect();
+                            d.iter().filter_map(|r| known_rate(r, name)).collect();
                         (rates.len() >= 2).then(|| {
                             rates.iter().copied().fold(f64::NEG_INFINITY, f64::max)
                                 - rates.iter().copied().fold(f64::INFINITY, f64::min)
@@ -926,6 +961,43 @@ pub(crate) mod opt_float {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every name reads its own field (distinct values, so a crossed arm shows), an
+    /// undefined rate is `None`, and an unknown name is an error naming `name`.
+    #[test]
+    fn rate_by_name_reads_each_field_and_refuses_unknown_names() {
+        let r = Rates {
+            tpr: Some(0.1),
+            fpr: Some(0.2),
+            tnr: Some(0.3),
+            fnr: Some(0.4),
+            precision: None,
+            selection_rate: Some(0.6),
+            accuracy: Some(0.7),
+        };
+        let want = [
+            ("tpr", Some(0.1)),
+            ("fpr", Some(0.2)),
+            ("tnr", Some(0.3)),
+            ("fnr", Some(0.4)),
+            ("precision", None),
+            ("selection_rate", Some(0.6)),
+            ("accuracy", Some(0.7)),
+        ];
+        for (name, value) in want {
+            assert_eq!(rate_by_name(&r, name).unwrap(), value, "{name}");
+        }
+        for name in ["f1", "", "FPR", "fpr "] {
+            match rate_by_name(&r, name) {
+                Err(FairnessError::Core(CoreError::InvalidParameter {
+                    name: n, value, ..
+                })) => {
+                    assert_eq!((n.as_str(), value.as_str()), ("name", name));
+                }
+                other => panic!("{name:?}: {other:?}"),
+            }
+        }
+    }
 
     /// Drawing the kinds' counts (binomial chain) and drawing rows one by one give the same
     /// multinomial: each cell's mean `n p` and variance `n p (1 - p)`, within 5 standard

@@ -16,7 +16,7 @@ mod threshold;
 
 pub use audit::{
     AuditParams, BootstrapIntervals, Decision, Disparity, GroupAudit, GroupMetrics, Interval,
-    RATE_NAMES, audit,
+    RATE_NAMES, audit, rate_by_name,
 };
 pub use curves::{DEFAULT_FRONTIER, FrontierPoint, GroupRoc, OperatingPoint, roc_by_group};
 pub use error::{FairnessError, Result};

@@ -86,7 +86,7 @@ impl Constraint {
             .map(|&name| {
                 gap(cms
                     .iter()
-                    .filter_map(|cm| crate::audit::rate_by_name(&cm.rates(), name)))
+                    .filter_map(|cm| crate::audit::known_rate(&cm.rates(), name)))
             })
             .fold(0.0, f64::max)
     }

@@ -1,15 +1,16 @@
 //! `mlops_audit.calibration`: calibration metrics and calibrators.
 
 use mlops_core::calibration::{
-    BetaCalibrator, BinStrategy, CalibrationByGroupParams, HistogramCalibrator,
-    HosmerLemeshowParams, IsotonicCalibrator, PlattCalibrator, brier_score, calibration_by_group,
-    calibration_error, debiased_squared_calibration_error, hosmer_lemeshow, log_loss,
-    reliability_curve, spiegelhalter_z,
+    BetaCalibrator, BinStrategy, CalibrationByGroupParams, Calibrator, HistogramCalibrator,
+    HistogramParams, HosmerLemeshowParams, IsotonicCalibrator, NoParams, PlattCalibrator,
+    brier_score, calibration_by_group, calibration_error, debiased_squared_calibration_error,
+    hosmer_lemeshow, log_loss, reliability_curve, spiegelhalter_z,
 };
 
 use numpy::{IntoPyArray, PyArray1};
+use pyo3::exceptions::PyAttributeError;
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
+use pyo3::types::{PyDict, PyTuple, PyType};
 
 use crate::convert::{TaskInputs, extract_column, with_task};
 use crate::detach;
@@ -85,198 +86,6 @@ pub fn _calibration_errors(
     with_task(py, y_true, y_prob, sample_weight, |t| {
         reliability_curve(t, n_bins, strategy).map(|c| calibration_error(&c))
     })
-}
-
-/// Isotonic calibration (pool-adjacent-violators), as scikit-learn's
-/// ``IsotonicRegression(out_of_bounds="clip")``: ``fit(y_score, y_true, sample_weight=None)``,
-/// ``transform(y_score)``; JSON and pickle round trips.
-#[pyclass(name = "IsotonicCalibrator", module = "mlops_audit.calibration")]
-#[derive(Default)]
-pub struct PyIsotonicCalibrator(Option<IsotonicCalibrator>);
-
-impl PyIsotonicCalibrator {
-    fn fitted(&self) -> PyResult<&IsotonicCalibrator> {
-        self.0.as_ref().ok_or_else(|| {
-            pyo3::exceptions::PyAttributeError::new_err(
-                "IsotonicCalibrator is not fitted yet: call fit() first",
-            )
-        })
-    }
-}
-
-#[pymethods]
-impl PyIsotonicCalibrator {
-    #[new]
-    fn new() -> Self {
-        Self(None)
-    }
-    /// Fits on scores and binary labels; returns ``self``.
-    #[pyo3(signature = (y_score, y_true, sample_weight=None))]
-    fn fit<'py>(
-        mut slf: PyRefMut<'py, Self>,
-        y_score: &Bound<'py, PyAny>,
-        y_true: &Bound<'py, PyAny>,
-        sample_weight: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<PyRefMut<'py, Self>> {
-        let py = slf.py();
-        let cal = with_task(py, y_true, y_score, sample_weight, IsotonicCalibrator::fit)?;
-        slf.0 = Some(cal);
-        Ok(slf)
-    }
-    /// Calibrated probabilities for new scores.
-    fn transform<'py>(
-        &self,
-        py: Python<'py>,
-        y_score: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let cal = self.fitted()?;
-        let s = extract_column(y_score, "y_score")?;
-        let s = s.floats("y_score")?;
-        let out = detach(py, || cal.transform(s.view()))?;
-        Ok(out.into_pyarray(py))
-    }
-    /// Same as :meth:`transform` (scikit-learn's ``predict``).
-    fn predict<'py>(
-        &self,
-        py: Python<'py>,
-        y_score: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        self.transform(py, y_score)
-    }
-    /// Fitted step points (scikit-learn's ``X_thresholds_``).
-    #[getter]
-    fn x_thresholds<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        Ok(self.fitted()?.x_thresholds.clone().into_pyarray(py))
-    }
-    /// Fitted values (scikit-learn's ``y_thresholds_``).
-    #[getter]
-    fn y_thresholds<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        Ok(self.fitted()?.y_thresholds.clone().into_pyarray(py))
-    }
-    /// The fitted calibrator as JSON.
-    fn to_json(&self) -> PyResult<String> {
-        serde_json::to_string(self.fitted()?).map_err(|e| parameter_error("json", e.to_string()))
-    }
-    /// Reads a calibrator written by :meth:`to_json`.
-    #[staticmethod]
-    fn from_json(json: &str) -> PyResult<Self> {
-        let cal = IsotonicCalibrator::from_json(json).map_err(core_err)?;
-        Ok(Self(Some(cal)))
-    }
-    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        match &self.0 {
-            Some(_) => (
-                py.get_type::<Self>().getattr("from_json")?,
-                (self.to_json()?,),
-            )
-                .into_pyobject(py),
-            None => (py.get_type::<Self>(), ()).into_pyobject(py),
-        }
-    }
-    fn __repr__(&self) -> String {
-        match &self.0 {
-            Some(c) => format!("IsotonicCalibrator({} thresholds)", c.x_thresholds.len()),
-            None => "IsotonicCalibrator(unfitted)".to_owned(),
-        }
-    }
-}
-
-/// Platt scaling, as scikit-learn's sigmoid calibration: ``P(y=1 | s) = 1 / (1 + exp(a s + b))``
-/// fitted on Platt's smoothed targets. ``fit(y_score, y_true, sample_weight=None)``,
-/// ``transform(y_score)``; ``a`` and ``b`` as scikit-learn's ``a_`` and ``b_``.
-#[pyclass(name = "PlattCalibrator", module = "mlops_audit.calibration")]
-#[derive(Default)]
-pub struct PyPlattCalibrator(Option<PlattCalibrator>);
-
-impl PyPlattCalibrator {
-    fn fitted(&self) -> PyResult<&PlattCalibrator> {
-        self.0.as_ref().ok_or_else(|| {
-            pyo3::exceptions::PyAttributeError::new_err(
-                "PlattCalibrator is not fitted yet: call fit() first",
-            )
-        })
-    }
-}
-
-#[pymethods]
-impl PyPlattCalibrator {
-    #[new]
-    fn new() -> Self {
-        Self(None)
-    }
-    /// Fits ``a`` and ``b`` on scores and binary labels; returns ``self``.
-    #[pyo3(signature = (y_score, y_true, sample_weight=None))]
-    fn fit<'py>(
-        mut slf: PyRefMut<'py, Self>,
-        y_score: &Bound<'py, PyAny>,
-        y_true: &Bound<'py, PyAny>,
-        sample_weight: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<PyRefMut<'py, Self>> {
-        let py = slf.py();
-        let cal = with_task(py, y_true, y_score, sample_weight, PlattCalibrator::fit)?;
-        slf.0 = Some(cal);
-        Ok(slf)
-    }
-    /// Calibrated probabilities for new scores.
-    fn transform<'py>(
-        &self,
-        py: Python<'py>,
-        y_score: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let cal = *self.fitted()?;
-        let s = extract_column(y_score, "y_score")?;
-        let s = s.floats("y_score")?;
-        let out = detach(py, || cal.transform(s.view()))?;
-        Ok(out.into_pyarray(py))
-    }
-    /// Same as :meth:`transform`.
-    fn predict<'py>(
-        &self,
-        py: Python<'py>,
-        y_score: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        self.transform(py, y_score)
-    }
-    /// The slope.
-    #[getter]
-    fn a(&self) -> PyResult<f64> {
-        Ok(self.fitted()?.a)
-    }
-    /// The intercept.
-    #[getter]
-    fn b(&self) -> PyResult<f64> {
-        Ok(self.fitted()?.b)
-    }
-    /// The fitted calibrator as JSON.
-    fn to_json(&self) -> PyResult<String> {
-        serde_json::to_string(self.fitted()?).map_err(|e| parameter_error("json", e.to_string()))
-    }
-    /// Reads a calibrator written by :meth:`to_json`.
-    #[staticmethod]
-    fn from_json(json: &str) -> PyResult<Self> {
-        let cal = PlattCalibrator::from_json(json).map_err(core_err)?;
-        Ok(Self(Some(cal)))
-    }
-    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        match &self.0 {
-            Some(_) => (
-                py.get_type::<Self>().getattr("from_json")?,
-                (self.to_json()?,),
-            )
-                .into_pyobject(py),
-            None => (py.get_type::<Self>(), ()).into_pyobject(py),
-        }
-    }
-    fn __repr__(&self) -> String {
-        match &self.0 {
-            Some(c) => format!("PlattCalibrator(a={}, b={})", c.a, c.b),
-            None => "PlattCalibrator(unfitted)".to_owned(),
-        }
-    }
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> PyResult<String> {
-    serde_json::to_string(value).map_err(|e| parameter_error("json", e.to_string()))
 }
 
 fn strategy_name(s: BinStrategy) -> &'static str {
@@ -376,243 +185,6 @@ pub fn _calibration_by_group(
     crate::results::to_py(py, &r)
 }
 
-/// Histogram binning: each bin of the scores maps to the weighted mean label of its
-/// training rows. ``HistogramCalibrator(n_bins=10, strategy="uniform")``, then
-/// ``fit(y_score, y_true, sample_weight=None)``, ``transform(y_score)``.
-#[pyclass(name = "HistogramCalibrator", module = "mlops_audit.calibration")]
-pub struct PyHistogramCalibrator {
-    n_bins: usize,
-    strategy: BinStrategy,
-    fitted: Option<HistogramCalibrator>,
-}
-
-impl PyHistogramCalibrator {
-    fn fitted(&self) -> PyResult<&HistogramCalibrator> {
-        self.fitted.as_ref().ok_or_else(|| {
-            pyo3::exceptions::PyAttributeError::new_err(
-                "HistogramCalibrator is not fitted yet: call fit() first",
-            )
-        })
-    }
-}
-
-#[pymethods]
-impl PyHistogramCalibrator {
-    #[new]
-    #[pyo3(signature = (n_bins=10, strategy="uniform"))]
-    fn new(
-        #[pyo3(from_py_with = crate::args::usizes::n_bins)] n_bins: usize,
-        strategy: &str,
-    ) -> PyResult<Self> {
-        mlops_core::calibration::check_bins("n_bins", n_bins, 1).map_err(core_err)?;
-        Ok(Self {
-            n_bins,
-            strategy: self::strategy(strategy)?,
-            fitted: None,
-        })
-    }
-    /// Fits the bins on scores and binary labels; returns ``self``.
-    #[pyo3(signature = (y_score, y_true, sample_weight=None))]
-    fn fit<'py>(
-        mut slf: PyRefMut<'py, Self>,
-        y_score: &Bound<'py, PyAny>,
-        y_true: &Bound<'py, PyAny>,
-        sample_weight: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<PyRefMut<'py, Self>> {
-        let py = slf.py();
-        let (n_bins, strategy) = (slf.n_bins, slf.strategy);
-        let cal = with_task(py, y_true, y_score, sample_weight, |t| {
-            HistogramCalibrator::fit(t, n_bins, strategy)
-        })?;
-        slf.fitted = Some(cal);
-        Ok(slf)
-    }
-    /// Calibrated probabilities for new scores (clipped into the first/last bin).
-    fn transform<'py>(
-        &self,
-        py: Python<'py>,
-        y_score: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let cal = self.fitted()?;
-        let s = extract_column(y_score, "y_score")?;
-        let s = s.floats("y_score")?;
-        let out = detach(py, || cal.transform(s.view()))?;
-        Ok(out.into_pyarray(py))
-    }
-    /// Same as :meth:`transform`.
-    fn predict<'py>(
-        &self,
-        py: Python<'py>,
-        y_score: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        self.transform(py, y_score)
-    }
-    /// The number of bins.
-    #[getter]
-    fn n_bins(&self) -> usize {
-        self.n_bins
-    }
-    /// ``"uniform"`` or ``"quantile"``.
-    #[getter]
-    fn strategy(&self) -> &'static str {
-        strategy_name(self.strategy)
-    }
-    /// The ``n_bins + 1`` fitted bin edges.
-    #[getter]
-    fn edges<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        Ok(self.fitted()?.edges.clone().into_pyarray(py))
-    }
-    /// The calibrated value of each bin.
-    #[getter]
-    fn values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        Ok(self.fitted()?.values.clone().into_pyarray(py))
-    }
-    /// The training weight in each bin (0 for an empty bin).
-    #[getter]
-    fn bin_weight<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        Ok(self.fitted()?.bin_weight.clone().into_pyarray(py))
-    }
-    /// The fitted calibrator as JSON.
-    fn to_json(&self) -> PyResult<String> {
-        to_json(self.fitted()?)
-    }
-    /// Reads a calibrator written by :meth:`to_json`.
-    #[staticmethod]
-    fn from_json(json: &str) -> PyResult<Self> {
-        let cal = HistogramCalibrator::from_json(json).map_err(core_err)?;
-        Ok(Self {
-            n_bins: cal.values.len(),
-            strategy: cal.strategy,
-            fitted: Some(cal),
-        })
-    }
-    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        match &self.fitted {
-            Some(_) => (
-                py.get_type::<Self>().getattr("from_json")?,
-                (self.to_json()?,),
-            )
-                .into_pyobject(py),
-            None => (
-                py.get_type::<Self>(),
-                (self.n_bins, strategy_name(self.strategy)),
-            )
-                .into_pyobject(py),
-        }
-    }
-    fn __repr__(&self) -> String {
-        let state = if self.fitted.is_some() {
-            "fitted"
-        } else {
-            "unfitted"
-        };
-        format!(
-            "HistogramCalibrator(n_bins={}, strategy={:?}, {state})",
-            self.n_bins,
-            strategy_name(self.strategy)
-        )
-    }
-}
-
-/// Beta calibration (Kull, Silva Filho & Flach 2017):
-/// ``logit q = a ln s - b ln(1 - s) + c``, fitted by unpenalised weighted logistic
-/// regression; a negative ``a`` or ``b`` is fixed at 0 and the model refitted.
-#[pyclass(name = "BetaCalibrator", module = "mlops_audit.calibration")]
-#[derive(Default)]
-pub struct PyBetaCalibrator(Option<BetaCalibrator>);
-
-impl PyBetaCalibrator {
-    fn fitted(&self) -> PyResult<&BetaCalibrator> {
-        self.0.as_ref().ok_or_else(|| {
-            pyo3::exceptions::PyAttributeError::new_err(
-                "BetaCalibrator is not fitted yet: call fit() first",
-            )
-        })
-    }
-}
-
-#[pymethods]
-impl PyBetaCalibrator {
-    #[new]
-    fn new() -> Self {
-        Self(None)
-    }
-    /// Fits ``a``, ``b`` and ``c`` on probabilities and binary labels; returns ``self``.
-    #[pyo3(signature = (y_score, y_true, sample_weight=None))]
-    fn fit<'py>(
-        mut slf: PyRefMut<'py, Self>,
-        y_score: &Bound<'py, PyAny>,
-        y_true: &Bound<'py, PyAny>,
-        sample_weight: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<PyRefMut<'py, Self>> {
-        let py = slf.py();
-        let cal = with_task(py, y_true, y_score, sample_weight, BetaCalibrator::fit)?;
-        slf.0 = Some(cal);
-        Ok(slf)
-    }
-    /// Calibrated probabilities for new probabilities.
-    fn transform<'py>(
-        &self,
-        py: Python<'py>,
-        y_score: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let cal = *self.fitted()?;
-        let s = extract_column(y_score, "y_score")?;
-        let s = s.floats("y_score")?;
-        let out = detach(py, || cal.transform(s.view()))?;
-        Ok(out.into_pyarray(py))
-    }
-    /// Same as :meth:`transform`.
-    fn predict<'py>(
-        &self,
-        py: Python<'py>,
-        y_score: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        self.transform(py, y_score)
-    }
-    /// Coefficient of ``ln s``.
-    #[getter]
-    fn a(&self) -> PyResult<f64> {
-        Ok(self.fitted()?.a)
-    }
-    /// Coefficient of ``-ln(1 - s)``.
-    #[getter]
-    fn b(&self) -> PyResult<f64> {
-        Ok(self.fitted()?.b)
-    }
-    /// The intercept.
-    #[getter]
-    fn c(&self) -> PyResult<f64> {
-        Ok(self.fitted()?.c)
-    }
-    /// The fitted calibrator as JSON.
-    fn to_json(&self) -> PyResult<String> {
-        to_json(self.fitted()?)
-    }
-    /// Reads a calibrator written by :meth:`to_json`.
-    #[staticmethod]
-    fn from_json(json: &str) -> PyResult<Self> {
-        let cal = BetaCalibrator::from_json(json).map_err(core_err)?;
-        Ok(Self(Some(cal)))
-    }
-    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        match &self.0 {
-            Some(_) => (
-                py.get_type::<Self>().getattr("from_json")?,
-                (self.to_json()?,),
-            )
-                .into_pyobject(py),
-            None => (py.get_type::<Self>(), ()).into_pyobject(py),
-        }
-    }
-    fn __repr__(&self) -> String {
-        match &self.0 {
-            Some(c) => format!("BetaCalibrator(a={}, b={}, c={})", c.a, c.b, c.c),
-            None => "BetaCalibrator(unfitted)".to_owned(),
-        }
-    }
-}
-
 /// A reliability diagram as a self-contained SVG string: one curve for all rows, or one
 /// per group when ``groups`` is given (``mlops_audit.plot``'s style and colours).
 #[pyfunction]
@@ -658,4 +230,287 @@ pub fn reliability_diagram_svg(
             }
         }
     })
+}
+
+// Calibrators: one generic implementation over the core's `Calibrator` trait, and a macro
+// that declares each Python class over it (a pyo3 class cannot be generic).
+
+/// What every calibrator class holds: the parameters it fits with, and the fit.
+pub struct Fitted<C: Calibrator> {
+    params: C::Params,
+    fit: Option<C>,
+}
+
+impl<C: Calibrator> Fitted<C> {
+    fn unfitted(params: C::Params) -> Self {
+        Self { params, fit: None }
+    }
+
+    /// The fit, or an `AttributeError` (as scikit-learn's fitted attributes).
+    fn get(&self) -> PyResult<&C> {
+        self.fit.as_ref().ok_or_else(|| {
+            PyAttributeError::new_err(format!("{} is not fitted yet: call fit() first", C::NAME))
+        })
+    }
+
+    fn fit(
+        &mut self,
+        py: Python<'_>,
+        y_score: &Bound<'_, PyAny>,
+        y_true: &Bound<'_, PyAny>,
+        sample_weight: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let params = &self.params;
+        let fit = with_task(py, y_true, y_score, sample_weight, |t| C::fit(t, params))?;
+        self.fit = Some(fit);
+        Ok(())
+    }
+
+    fn transform<'py>(
+        &self,
+        py: Python<'py>,
+        y_score: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        let cal = self.get()?;
+        let s = extract_column(y_score, "y_score")?;
+        let s = s.floats("y_score")?;
+        Ok(detach(py, || cal.transform(s.view()))?.into_pyarray(py))
+    }
+
+    fn to_json(&self) -> PyResult<String> {
+        self.get()?.to_json().map_err(core_err)
+    }
+
+    /// A fitted calibrator read from checked JSON, with the parameters it records.
+    fn from_json(json: &str) -> PyResult<Self> {
+        let fit = C::from_json(json).map_err(core_err)?;
+        Ok(Self {
+            params: fit.params(),
+            fit: Some(fit),
+        })
+    }
+
+    /// The parameters as keyword arguments of the constructor (their serde names).
+    fn kwargs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        Ok(pythonize::pythonize(py, &self.params)?.cast_into::<PyDict>()?)
+    }
+
+    /// Fitted: `cls.from_json(json)`, so that a tampered pickle is checked like any JSON.
+    /// Unfitted: `cls(**params)`.
+    fn reduce<'py>(&self, cls: &Bound<'py, PyType>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = cls.py();
+        match &self.fit {
+            Some(_) => (cls.getattr("from_json")?, (self.to_json()?,)).into_pyobject(py),
+            None => {
+                let partial = py.import("functools")?.getattr("partial")?;
+                let make = partial.call((cls,), Some(&self.kwargs(py)?))?;
+                (make, ()).into_pyobject(py)
+            }
+        }
+    }
+
+    /// `Name(param=value, ..., unfitted)` or `Name(param=value, ..., fitted: <summary>)`.
+    fn repr(&self, py: Python<'_>, summary: impl FnOnce(&C) -> String) -> PyResult<String> {
+        let mut parts = Vec::new();
+        for (k, v) in self.kwargs(py)?.iter() {
+            parts.push(format!("{k}={}", v.repr()?));
+        }
+        parts.push(match &self.fit {
+            Some(c) => format!("fitted: {}", summary(c)),
+            None => "unfitted".to_owned(),
+        });
+        Ok(format!("{}({})", C::NAME, parts.join(", ")))
+    }
+}
+
+/// Declares the Python class `$name` over [`Fitted`]`<$core>`: the methods every calibrator
+/// has (``fit``, ``transform``, ``predict``, ``to_json``, ``from_json``, pickling and
+/// ``repr``), plus the class's own constructor and getters, given in the braces.
+macro_rules! calibrator_class {
+    (
+        $(#[$doc:meta])*
+        $name:literal => $py:ident($core:ty), summary = $summary:expr,
+        { $($own:tt)* }
+    ) => {
+        $(#[$doc])*
+        #[pyclass(name = $name, module = "mlops_audit.calibration")]
+        pub struct $py(Fitted<$core>);
+
+        #[pymethods]
+        impl $py {
+            $($own)*
+
+            /// Fits on scores and binary labels (and weights); returns ``self``.
+            #[pyo3(signature = (y_score, y_true, sample_weight=None))]
+            fn fit<'py>(
+                mut slf: PyRefMut<'py, Self>,
+                y_score: &Bound<'py, PyAny>,
+                y_true: &Bound<'py, PyAny>,
+                sample_weight: Option<&Bound<'py, PyAny>>,
+            ) -> PyResult<PyRefMut<'py, Self>> {
+                let py = slf.py();
+                slf.0.fit(py, y_score, y_true, sample_weight)?;
+                Ok(slf)
+            }
+            /// Calibrated probabilities for new scores.
+            fn transform<'py>(
+                &self,
+                py: Python<'py>,
+                y_score: &Bound<'py, PyAny>,
+            ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+                self.0.transform(py, y_score)
+            }
+            /// Same as :meth:`transform` (scikit-learn's ``predict``).
+            fn predict<'py>(
+                &self,
+                py: Python<'py>,
+                y_score: &Bound<'py, PyAny>,
+            ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+                self.0.transform(py, y_score)
+            }
+            /// The fitted calibrator as JSON.
+            fn to_json(&self) -> PyResult<String> {
+                self.0.to_json()
+            }
+            /// Reads a calibrator written by :meth:`to_json`, checked: a tampered or
+            /// corrupted text raises ``StateError``.
+            #[staticmethod]
+            fn from_json(json: &str) -> PyResult<Self> {
+                Fitted::from_json(json).map(Self)
+            }
+            /// Pickles through the checked JSON (an unfitted calibrator, through its
+            /// parameters).
+            fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+                self.0.reduce(&py.get_type::<Self>())
+            }
+            fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+                self.0.repr(py, $summary)
+            }
+        }
+    };
+}
+
+calibrator_class! {
+    /// Isotonic calibration (pool-adjacent-violators), as scikit-learn's
+    /// ``IsotonicRegression(out_of_bounds="clip")``: ``fit(y_score, y_true, sample_weight=None)``,
+    /// ``transform(y_score)``; JSON and pickle round trips.
+    "IsotonicCalibrator" => PyIsotonicCalibrator(IsotonicCalibrator),
+    summary = |c: &IsotonicCalibrator| format!("{} thresholds", c.x_thresholds.len()),
+    {
+        #[new]
+        fn new() -> Self {
+            Self(Fitted::unfitted(NoParams {}))
+        }
+        /// Fitted step points (scikit-learn's ``X_thresholds_``).
+        #[getter]
+        fn x_thresholds<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+            Ok(self.0.get()?.x_thresholds.clone().into_pyarray(py))
+        }
+        /// Fitted values (scikit-learn's ``y_thresholds_``).
+        #[getter]
+        fn y_thresholds<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+            Ok(self.0.get()?.y_thresholds.clone().into_pyarray(py))
+        }
+    }
+}
+
+calibrator_class! {
+    /// Platt scaling, as scikit-learn's sigmoid calibration: ``P(y=1 | s) = 1 / (1 + exp(a s + b))``
+    /// fitted on Platt's smoothed targets. ``fit(y_score, y_true, sample_weight=None)``,
+    /// ``transform(y_score)``; ``a`` and ``b`` as scikit-learn's ``a_`` and ``b_``.
+    "PlattCalibrator" => PyPlattCalibrator(PlattCalibrator),
+    summary = |c: &PlattCalibrator| format!("a={:?}, b={:?}", c.a, c.b),
+    {
+        #[new]
+        fn new() -> Self {
+            Self(Fitted::unfitted(NoParams {}))
+        }
+        /// The slope.
+        #[getter]
+        fn a(&self) -> PyResult<f64> {
+            Ok(self.0.get()?.a)
+        }
+        /// The intercept.
+        #[getter]
+        fn b(&self) -> PyResult<f64> {
+            Ok(self.0.get()?.b)
+        }
+    }
+}
+
+calibrator_class! {
+    /// Histogram binning: each bin of the scores maps to the weighted mean label of its
+    /// training rows. ``HistogramCalibrator(n_bins=10, strategy="uniform")``, then
+    /// ``fit(y_score, y_true, sample_weight=None)``, ``transform(y_score)`` (scores outside
+    /// the edges are clipped into the first/last bin).
+    "HistogramCalibrator" => PyHistogramCalibrator(HistogramCalibrator),
+    summary = |c: &HistogramCalibrator| {
+        let empty = c.bin_weight.iter().filter(|&&w| w <= 0.0).count();
+        format!("{empty} empty bins")
+    },
+    {
+        #[new]
+        #[pyo3(signature = (n_bins=10, strategy="uniform"))]
+        fn new(
+            #[pyo3(from_py_with = crate::args::usizes::n_bins)] n_bins: usize,
+            strategy: &str,
+        ) -> PyResult<Self> {
+            let params = HistogramParams::new(n_bins, self::strategy(strategy)?).map_err(core_err)?;
+            Ok(Self(Fitted::unfitted(params)))
+        }
+        /// The number of bins.
+        #[getter]
+        fn n_bins(&self) -> usize {
+            self.0.params.n_bins
+        }
+        /// ``"uniform"`` or ``"quantile"``.
+        #[getter]
+        fn strategy(&self) -> &'static str {
+            strategy_name(self.0.params.strategy)
+        }
+        /// The ``n_bins + 1`` fitted bin edges.
+        #[getter]
+        fn edges<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+            Ok(self.0.get()?.edges.clone().into_pyarray(py))
+        }
+        /// The calibrated value of each bin.
+        #[getter]
+        fn values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+            Ok(self.0.get()?.values.clone().into_pyarray(py))
+        }
+        /// The training weight in each bin (0 for an empty bin).
+        #[getter]
+        fn bin_weight<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+            Ok(self.0.get()?.bin_weight.clone().into_pyarray(py))
+        }
+    }
+}
+
+calibrator_class! {
+    /// Beta calibration (Kull, Silva Filho & Flach 2017):
+    /// ``logit q = a ln s - b ln(1 - s) + c``, fitted by unpenalised weighted logistic
+    /// regression; a negative ``a`` or ``b`` is fixed at 0 and the model refitted.
+    "BetaCalibrator" => PyBetaCalibrator(BetaCalibrator),
+    summary = |c: &BetaCalibrator| format!("a={:?}, b={:?}, c={:?}", c.a, c.b, c.c),
+    {
+        #[new]
+        fn new() -> Self {
+            Self(Fitted::unfitted(NoParams {}))
+        }
+        /// Coefficient of ``ln s``.
+        #[getter]
+        fn a(&self) -> PyResult<f64> {
+            Ok(self.0.get()?.a)
+        }
+        /// Coefficient of ``-ln(1 - s)``.
+        #[getter]
+        fn b(&self) -> PyResult<f64> {
+            Ok(self.0.get()?.b)
+        }
+        /// The intercept.
+        #[getter]
+        fn c(&self) -> PyResult<f64> {
+            Ok(self.0.get()?.c)
+        }
+    }
 }

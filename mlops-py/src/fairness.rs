@@ -4,7 +4,7 @@ use mlops_core::CostMatrix;
 use mlops_core::Groups;
 use mlops_fairness::{
     AuditParams, Constraint, Decision, FairnessError, GroupAudit, GroupMetrics, GroupRule,
-    RATE_NAMES, ThresholdPolicy, ThresholdSearch, audit as run_audit, key_from_bytes,
+    ThresholdPolicy, ThresholdSearch, audit as run_audit, key_from_bytes, rate_by_name,
     uniform_from_key, uniform_from_seed,
 };
 use numpy::{IntoPyArray, PyArray1, PyArrayMethods};
@@ -556,24 +556,11 @@ impl PyGroupAudit {
     /// ``{group: value}`` of one rate (``"fpr"``, ``"tpr"``, ...), keyed as :attr:`group_keys`;
     /// ``None`` where undefined.
     fn rate<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyDict>> {
-        if !RATE_NAMES.contains(&name) && name != "accuracy" {
-            return Err(crate::errors::parameter_error(
-                "name",
-                format!("expected one of {RATE_NAMES:?} or \"accuracy\", got {name:?}"),
-            ));
-        }
+        // The name is checked on the overall rates, so that it is checked with no group too.
+        rate_by_name(&self.0.overall.rates, name).map_err(fairness_err)?;
         let d = PyDict::new(py);
         for g in &self.0.groups {
-            let r = g.rates;
-            let v = match name {
-                "tpr" => r.tpr,
-                "fpr" => r.fpr,
-                "tnr" => r.tnr,
-                "fnr" => r.fnr,
-                "precision" => r.precision,
-                "selection_rate" => r.selection_rate,
-                _ => r.accuracy,
-            };
+            let v = rate_by_name(&g.rates, name).map_err(fairness_err)?;
             d.set_item(audit_key(py, g)?, v)?;
         }
         Ok(d)

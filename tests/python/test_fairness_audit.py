@@ -12,13 +12,17 @@ from mlops_audit import errors
 from mlops_audit.fairness import audit, equal_opportunity
 
 fairlearn_metrics = pytest.importorskip("fairlearn.metrics")
+sklearn_metrics = pytest.importorskip("sklearn.metrics")
 MetricFrame = fairlearn_metrics.MetricFrame
+# Every name GroupAudit.rate accepts (fairness.RATE_NAMES and "accuracy").
 RATES = {
     "fpr": fairlearn_metrics.false_positive_rate,
     "tpr": fairlearn_metrics.true_positive_rate,
     "fnr": fairlearn_metrics.false_negative_rate,
     "tnr": fairlearn_metrics.true_negative_rate,
     "selection_rate": fairlearn_metrics.selection_rate,
+    "precision": sklearn_metrics.precision_score,
+    "accuracy": sklearn_metrics.accuracy_score,
 }
 
 

@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::calibration::{check_probabilities, sigmoid, softplus};
+use crate::calibration::{Calibrator, NoParams, check_probabilities, sigmoid, softplus};
 use crate::error::{CoreError, Result};
 use crate::input::BinaryTask;
 use crate::state::Checker;
@@ -22,7 +22,7 @@ pub const BETA_EPS: f64 = f64::EPSILON;
 ///
 /// # Examples
 /// ```
-/// use mlops_core::{BinaryTask, calibration::BetaCalibrator};
+/// use mlops_core::{BinaryTask, calibration::{Calibrator, BetaCalibrator}};
 /// let s = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 /// let y = [0, 0, 1, 0, 0, 1, 0, 1, 1, 1];
 /// let cal = BetaCalibrator::fit(&BinaryTask::new(&s[..], &y[..])?)?;
@@ -396,6 +396,20 @@ impl BetaCalibrator {
         };
         Ok(Self { a, b, c })
     }
+}
+
+impl Calibrator for BetaCalibrator {
+    const NAME: &'static str = "BetaCalibrator";
+    type Params = NoParams;
+
+    /// [`BetaCalibrator::fit`]: the method has no parameters.
+    fn fit(task: &BinaryTask<'_>, _params: &NoParams) -> Result<Self> {
+        BetaCalibrator::fit(task)
+    }
+
+    fn params(&self) -> NoParams {
+        NoParams {}
+    }
 
     /// Checks what a fit guarantees and [`BetaCalibrator::transform`] relies on: `a` and `b`
     /// in `[0, BETA_MAX_COEFFICIENT]` (so the map is non-decreasing), `c` finite with
@@ -403,8 +417,8 @@ impl BetaCalibrator {
     ///
     /// # Errors
     /// [`CoreError::InvalidState`] naming the offending coefficient.
-    pub fn check(&self) -> Result<()> {
-        let k = Checker::new("BetaCalibrator");
+    fn check(&self) -> Result<()> {
+        let k = Checker::new(Self::NAME);
         k.within("a", self.a, 0.0, BETA_MAX_COEFFICIENT)?;
         k.within("b", self.b, 0.0, BETA_MAX_COEFFICIENT)?;
         k.within("c", self.c, -BETA_MAX_COEFFICIENT, BETA_MAX_COEFFICIENT)
@@ -415,16 +429,8 @@ impl BetaCalibrator {
     ///
     /// # Errors
     /// [`CoreError::InvalidState`] for malformed JSON or a calibrator that fails its check.
-    pub fn from_json(text: &str) -> Result<Self> {
-        crate::state::from_json::<RawBeta, _, _>("BetaCalibrator", text)
-    }
-
-    /// The calibrator as JSON.
-    ///
-    /// # Errors
-    /// [`CoreError::InvalidState`] if serde fails.
-    pub fn to_json(&self) -> Result<String> {
-        crate::state::to_json("BetaCalibrator", self)
+    fn from_json(text: &str) -> Result<Self> {
+        crate::state::from_json::<RawBeta, _, _>(Self::NAME, text)
     }
 
     /// Calibrated probabilities `sigmoid(a ln s - b ln(1 - s) + c)`, scores clipped to
@@ -434,10 +440,7 @@ impl BetaCalibrator {
     /// [`CoreError::NotFinite`] for a NaN or infinite score; [`CoreError::OutOfRange`] for
     /// a score outside `[0, 1]`; [`CoreError::InvalidState`] for coefficients that fail
     /// [`BetaCalibrator::check`].
-    pub fn transform<'a>(
-        &self,
-        scores: impl Into<ndarray::ArrayView1<'a, f64>>,
-    ) -> Result<Vec<f64>> {
+    fn transform<'a>(&self, scores: impl Into<ndarray::ArrayView1<'a, f64>>) -> Result<Vec<f64>> {
         let scores = scores.into();
         crate::input::check_finite(crate::input::names::Y_SCORE, &scores)?;
         self.check()?;

@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::calibration::check_probabilities;
 use crate::calibration::metrics::{BinStrategy, bin_edges, bin_index};
+use crate::calibration::{Calibrator, check_probabilities};
 use crate::error::{CoreError, Result};
 use crate::input::BinaryTask;
 use crate::state::Checker;
@@ -28,6 +28,7 @@ use crate::state::Checker;
 /// ```
 /// use mlops_core::{BinaryTask, calibration::{BinStrategy, HistogramCalibrator}};
 /// let task = BinaryTask::new(&[0.1, 0.2, 0.3, 0.8, 0.9][..], &[0, 0, 1, 1, 1][..])?;
+/// use mlops_core::calibration::Calibrator; // transform
 /// let cal = HistogramCalibrator::fit(&task, 2, BinStrategy::Uniform)?;
 /// // (0, 0.5] holds 0.1, 0.2, 0.3 (one event in three), (0.5, 1] holds 0.8 and 0.9.
 /// assert_eq!(cal.transform(&[0.0, 0.4, 0.6, 1.5][..])?, vec![1.0 / 3.0, 1.0 / 3.0, 1.0, 1.0]);
@@ -70,6 +71,62 @@ impl TryFrom<RawHistogram> for HistogramCalibrator {
     }
 }
 
+/// Checked parameters of a [`HistogramCalibrator`] fit: `n_bins` bins laid out by
+/// `strategy`; by default 10 uniform bins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RawHistogramParams")]
+pub struct HistogramParams {
+    /// The number of bins, `1..=MAX_BINS`.
+    pub n_bins: usize,
+    /// How the edges are laid out.
+    pub strategy: BinStrategy,
+}
+
+impl HistogramParams {
+    /// Checks the parameters.
+    ///
+    /// # Errors
+    /// [`CoreError::InvalidParameter`] for `n_bins` outside `1..=MAX_BINS`.
+    pub fn new(n_bins: usize, strategy: BinStrategy) -> Result<Self> {
+        crate::calibration::check_bins("n_bins", n_bins, 1)?;
+        Ok(Self { n_bins, strategy })
+    }
+}
+
+impl Default for HistogramParams {
+    /// Ten equal-width bins on `[0, 1]`.
+    fn default() -> Self {
+        Self {
+            n_bins: 10,
+            strategy: BinStrategy::Uniform,
+        }
+    }
+}
+
+/// The serialised form of [`HistogramParams`]: missing fields take their defaults, and
+/// the values are checked.
+#[derive(Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawHistogramParams {
+    n_bins: usize,
+    strategy: BinStrategy,
+}
+
+impl Default for RawHistogramParams {
+    fn default() -> Self {
+        let HistogramParams { n_bins, strategy } = HistogramParams::default();
+        Self { n_bins, strategy }
+    }
+}
+
+impl TryFrom<RawHistogramParams> for HistogramParams {
+    type Error = CoreError;
+
+    fn try_from(r: RawHistogramParams) -> Result<Self> {
+        Self::new(r.n_bins, r.strategy)
+    }
+}
+
 impl HistogramCalibrator {
     /// Fits `n_bins` bins on scores and labels (and weights, when the task has them).
     ///
@@ -101,6 +158,28 @@ impl HistogramCalibrator {
         })
     }
 
+    /// Number of bins.
+    pub fn n_bins(&self) -> usize {
+        self.values.len()
+    }
+}
+
+impl Calibrator for HistogramCalibrator {
+    const NAME: &'static str = "HistogramCalibrator";
+    type Params = HistogramParams;
+
+    /// [`HistogramCalibrator::fit`] with `params.n_bins` and `params.strategy`.
+    fn fit(task: &BinaryTask<'_>, params: &HistogramParams) -> Result<Self> {
+        HistogramCalibrator::fit(task, params.n_bins, params.strategy)
+    }
+
+    fn params(&self) -> HistogramParams {
+        HistogramParams {
+            n_bins: self.n_bins(),
+            strategy: self.strategy,
+        }
+    }
+
     /// Checks what [`HistogramCalibrator::transform`] relies on, and what a fit produces:
     /// `1..=MAX_BINS` values, all probabilities; `n_bins + 1` finite edges in ascending
     /// order (from 0 to 1 for `Uniform` bins); one finite, non-negative training weight per
@@ -109,8 +188,8 @@ impl HistogramCalibrator {
     ///
     /// # Errors
     /// [`CoreError::InvalidState`] naming the first offending field and index.
-    pub fn check(&self) -> Result<()> {
-        let c = Checker::new("HistogramCalibrator");
+    fn check(&self) -> Result<()> {
+        let c = Checker::new(Self::NAME);
         let n = self.values.len();
         c.ensure(
             (1..=crate::calibration::MAX_BINS).contains(&n),
@@ -152,21 +231,8 @@ impl HistogramCalibrator {
     ///
     /// # Errors
     /// [`CoreError::InvalidState`] for malformed JSON or a calibrator that fails its check.
-    pub fn from_json(text: &str) -> Result<Self> {
-        crate::state::from_json::<RawHistogram, _, _>("HistogramCalibrator", text)
-    }
-
-    /// The calibrator as JSON.
-    ///
-    /// # Errors
-    /// [`CoreError::InvalidState`] if serde fails.
-    pub fn to_json(&self) -> Result<String> {
-        crate::state::to_json("HistogramCalibrator", self)
-    }
-
-    /// Number of bins.
-    pub fn n_bins(&self) -> usize {
-        self.values.len()
+    fn from_json(text: &str) -> Result<Self> {
+        crate::state::from_json::<RawHistogram, _, _>(Self::NAME, text)
     }
 
     /// Calibrated probabilities: the value of each score's bin.
@@ -175,10 +241,7 @@ impl HistogramCalibrator {
     /// [`CoreError::NotFinite`] for a NaN or infinite score;
     /// [`CoreError::InvalidState`] for a calibrator that fails
     /// [`HistogramCalibrator::check`].
-    pub fn transform<'a>(
-        &self,
-        scores: impl Into<ndarray::ArrayView1<'a, f64>>,
-    ) -> Result<Vec<f64>> {
+    fn transform<'a>(&self, scores: impl Into<ndarray::ArrayView1<'a, f64>>) -> Result<Vec<f64>> {
         let scores = scores.into();
         crate::input::check_finite(crate::input::names::Y_SCORE, &scores)?;
         self.check()?;

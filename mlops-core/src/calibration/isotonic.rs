@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::calibration::{Calibrator, NoParams};
 use crate::error::{CoreError, Result};
 use crate::input::BinaryTask;
 use crate::sorted::SortedCounts;
@@ -13,7 +14,7 @@ use crate::state::Checker;
 ///
 /// # Examples
 /// ```
-/// use mlops_core::{BinaryTask, calibration::IsotonicCalibrator};
+/// use mlops_core::{BinaryTask, calibration::{Calibrator, IsotonicCalibrator}};
 /// let task = BinaryTask::new(&[0.1, 0.2, 0.3, 0.4][..], &[0, 1, 0, 1][..])?;
 /// let cal = IsotonicCalibrator::fit(&task)?;
 /// // 0.2 and 0.3 violate the order and are pooled to 0.5.
@@ -81,6 +82,20 @@ impl IsotonicCalibrator {
             y_thresholds,
         })
     }
+}
+
+impl Calibrator for IsotonicCalibrator {
+    const NAME: &'static str = "IsotonicCalibrator";
+    type Params = NoParams;
+
+    /// [`IsotonicCalibrator::fit`]: the method has no parameters.
+    fn fit(task: &BinaryTask<'_>, _params: &NoParams) -> Result<Self> {
+        IsotonicCalibrator::fit(task)
+    }
+
+    fn params(&self) -> NoParams {
+        NoParams {}
+    }
 
     /// Checks what [`IsotonicCalibrator::transform`] relies on: at least one threshold,
     /// `x_thresholds` finite and strictly ascending, `y_thresholds` as many, probabilities,
@@ -89,8 +104,8 @@ impl IsotonicCalibrator {
     ///
     /// # Errors
     /// [`CoreError::InvalidState`] naming the first offending field and index.
-    pub fn check(&self) -> Result<()> {
-        let c = Checker::new("IsotonicCalibrator");
+    fn check(&self) -> Result<()> {
+        let c = Checker::new(Self::NAME);
         let (xs, ys) = (&self.x_thresholds, &self.y_thresholds);
         c.ensure(!xs.is_empty(), "x_thresholds", || {
             "is empty; a fitted calibrator has at least one threshold".to_owned()
@@ -107,16 +122,8 @@ impl IsotonicCalibrator {
     ///
     /// # Errors
     /// [`CoreError::InvalidState`] for malformed JSON or a calibrator that fails its check.
-    pub fn from_json(text: &str) -> Result<Self> {
-        crate::state::from_json::<RawIsotonic, _, _>("IsotonicCalibrator", text)
-    }
-
-    /// The calibrator as JSON.
-    ///
-    /// # Errors
-    /// [`CoreError::InvalidState`] if serde fails.
-    pub fn to_json(&self) -> Result<String> {
-        crate::state::to_json("IsotonicCalibrator", self)
+    fn from_json(text: &str) -> Result<Self> {
+        crate::state::from_json::<RawIsotonic, _, _>(Self::NAME, text)
     }
 
     /// Calibrated probabilities: linear interpolation between the thresholds, clipped to
@@ -125,10 +132,7 @@ impl IsotonicCalibrator {
     /// # Errors
     /// [`CoreError::NotFinite`] for a NaN or infinite score; [`CoreError::InvalidState`]
     /// for a calibrator that fails [`IsotonicCalibrator::check`].
-    pub fn transform<'a>(
-        &self,
-        scores: impl Into<ndarray::ArrayView1<'a, f64>>,
-    ) -> Result<Vec<f64>> {
+    fn transform<'a>(&self, scores: impl Into<ndarray::ArrayView1<'a, f64>>) -> Result<Vec<f64>> {
         let scores = scores.into();
         crate::input::check_finite(crate::input::names::Y_SCORE, &scores)?;
         self.check()?;

@@ -3,10 +3,11 @@
 //!
 //! Metrics (Brier score, log loss, reliability curve, ECE, MCE, debiased squared ECE),
 //! tests (Hosmer-Lemeshow, Spiegelhalter), per-group reports and calibrators (isotonic,
-//! Platt, histogram binning, beta).
+//! Platt, histogram binning, beta), which share the [`Calibrator`] trait.
 
 pub mod beta;
 pub mod by_group;
+pub mod calibrator;
 pub mod histogram;
 pub mod hosmer_lemeshow;
 pub mod isotonic;
@@ -26,7 +27,8 @@ pub use by_group::{
     CalibrationByGroup, CalibrationByGroupParams, GroupCalibration, WorstGroup,
     calibration_by_group,
 };
-pub use histogram::HistogramCalibrator;
+pub use calibrator::{Calibrator, NoParams};
+pub use histogram::{HistogramCalibrator, HistogramParams};
 pub use hosmer_lemeshow::{
     HosmerLemeshowGroup, HosmerLemeshowParams, HosmerLemeshowResult, hosmer_lemeshow,
 };

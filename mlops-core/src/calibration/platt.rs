@@ -18,6 +18,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::calibration::{Calibrator, NoParams};
 use crate::error::{CoreError, Result};
 use crate::input::BinaryTask;
 use crate::state::Checker;
@@ -26,7 +27,7 @@ use crate::state::Checker;
 ///
 /// # Examples
 /// ```
-/// use mlops_core::{BinaryTask, calibration::PlattCalibrator};
+/// use mlops_core::{BinaryTask, calibration::{Calibrator, PlattCalibrator}};
 /// let scores = [-2.0, -1.0, -0.5, 0.3, 0.8, 1.5, 2.2, -0.1];
 /// let labels = [0, 0, 1, 0, 1, 1, 1, 0];
 /// let cal = PlattCalibrator::fit(&BinaryTask::new(&scores[..], &labels[..])?)?;
@@ -309,13 +310,27 @@ impl PlattCalibrator {
         let slope = a / half;
         fitted(slope, b - slope * centre)
     }
+}
+
+impl Calibrator for PlattCalibrator {
+    const NAME: &'static str = "PlattCalibrator";
+    type Params = NoParams;
+
+    /// [`PlattCalibrator::fit`]: the method has no parameters.
+    fn fit(task: &BinaryTask<'_>, _params: &NoParams) -> Result<Self> {
+        PlattCalibrator::fit(task)
+    }
+
+    fn params(&self) -> NoParams {
+        NoParams {}
+    }
 
     /// Checks that `A` and `B` are finite (a fitted calibrator's always are).
     ///
     /// # Errors
     /// [`CoreError::InvalidState`] naming the non-finite coefficient.
-    pub fn check(&self) -> Result<()> {
-        let c = Checker::new("PlattCalibrator");
+    fn check(&self) -> Result<()> {
+        let c = Checker::new(Self::NAME);
         c.finite("a", self.a)?;
         c.finite("b", self.b)
     }
@@ -325,16 +340,8 @@ impl PlattCalibrator {
     ///
     /// # Errors
     /// [`CoreError::InvalidState`] for malformed JSON or a calibrator that fails its check.
-    pub fn from_json(text: &str) -> Result<Self> {
-        crate::state::from_json::<RawPlatt, _, _>("PlattCalibrator", text)
-    }
-
-    /// The calibrator as JSON.
-    ///
-    /// # Errors
-    /// [`CoreError::InvalidState`] if serde fails.
-    pub fn to_json(&self) -> Result<String> {
-        crate::state::to_json("PlattCalibrator", self)
+    fn from_json(text: &str) -> Result<Self> {
+        crate::state::from_json::<RawPlatt, _, _>(Self::NAME, text)
     }
 
     /// Calibrated probabilities `1 / (1 + exp(A s + B))`.
@@ -342,10 +349,7 @@ impl PlattCalibrator {
     /// # Errors
     /// [`CoreError::NotFinite`] for a NaN or infinite score; [`CoreError::InvalidState`]
     /// for non-finite coefficients.
-    pub fn transform<'a>(
-        &self,
-        scores: impl Into<ndarray::ArrayView1<'a, f64>>,
-    ) -> Result<Vec<f64>> {
+    fn transform<'a>(&self, scores: impl Into<ndarray::ArrayView1<'a, f64>>) -> Result<Vec<f64>> {
         let scores = scores.into();
         crate::input::check_finite(crate::input::names::Y_SCORE, &scores)?;
         self.check()?;
