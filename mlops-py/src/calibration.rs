@@ -13,14 +13,14 @@ use pyo3::types::PyTuple;
 
 use crate::convert::{TaskInputs, extract_column, with_task};
 use crate::detach;
-use crate::errors::{core_err, parameter_error};
+use crate::errors::{BindError, BindResult};
 use crate::groups::extract_groups;
 
-fn strategy(s: &str) -> PyResult<BinStrategy> {
+fn strategy(s: &str) -> BindResult<BinStrategy> {
     match s {
         "uniform" => Ok(BinStrategy::Uniform),
         "quantile" => Ok(BinStrategy::Quantile),
-        other => Err(parameter_error(
+        other => Err(BindError::parameter(
             "strategy",
             format!("expected \"uniform\" or \"quantile\", got {other:?}"),
         )),
@@ -35,7 +35,7 @@ pub fn brier_score_(
     y_true: &Bound<'_, PyAny>,
     y_prob: &Bound<'_, PyAny>,
     sample_weight: Option<&Bound<'_, PyAny>>,
-) -> PyResult<f64> {
+) -> BindResult<f64> {
     with_task(py, y_true, y_prob, sample_weight, brier_score)
 }
 
@@ -48,7 +48,7 @@ pub fn log_loss_(
     y_true: &Bound<'_, PyAny>,
     y_prob: &Bound<'_, PyAny>,
     sample_weight: Option<&Bound<'_, PyAny>>,
-) -> PyResult<f64> {
+) -> BindResult<f64> {
     with_task(py, y_true, y_prob, sample_weight, log_loss)
 }
 
@@ -62,12 +62,12 @@ pub fn _reliability_curve_json(
     #[pyo3(from_py_with = crate::args::usizes::n_bins)] n_bins: usize,
     strategy: &str,
     sample_weight: Option<&Bound<'_, PyAny>>,
-) -> PyResult<String> {
+) -> BindResult<String> {
     let strategy = self::strategy(strategy)?;
     let curve = with_task(py, y_true, y_prob, sample_weight, |t| {
         reliability_curve(t, n_bins, strategy)
     })?;
-    serde_json::to_string(&curve).map_err(|e| parameter_error("curve", e.to_string()))
+    serde_json::to_string(&curve).map_err(|e| BindError::parameter("curve", e.to_string()))
 }
 
 /// ``(ece, mce)`` over the reliability bins (see ``expected_calibration_error``).
@@ -80,7 +80,7 @@ pub fn _calibration_errors(
     #[pyo3(from_py_with = crate::args::usizes::n_bins)] n_bins: usize,
     strategy: &str,
     sample_weight: Option<&Bound<'_, PyAny>>,
-) -> PyResult<(f64, f64)> {
+) -> BindResult<(f64, f64)> {
     let strategy = self::strategy(strategy)?;
     with_task(py, y_true, y_prob, sample_weight, |t| {
         reliability_curve(t, n_bins, strategy).map(|c| calibration_error(&c))
@@ -117,7 +117,7 @@ impl PyIsotonicCalibrator {
         y_score: &Bound<'py, PyAny>,
         y_true: &Bound<'py, PyAny>,
         sample_weight: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<PyRefMut<'py, Self>> {
+    ) -> BindResult<PyRefMut<'py, Self>> {
         let py = slf.py();
         let cal = with_task(py, y_true, y_score, sample_weight, IsotonicCalibrator::fit)?;
         slf.0 = Some(cal);
@@ -128,7 +128,7 @@ impl PyIsotonicCalibrator {
         &self,
         py: Python<'py>,
         y_score: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    ) -> BindResult<Bound<'py, PyArray1<f64>>> {
         let cal = self.fitted()?;
         let s = extract_column(y_score, "y_score")?;
         let s = s.floats("y_score")?;
@@ -140,27 +140,28 @@ impl PyIsotonicCalibrator {
         &self,
         py: Python<'py>,
         y_score: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    ) -> BindResult<Bound<'py, PyArray1<f64>>> {
         self.transform(py, y_score)
     }
     /// Fitted step points (scikit-learn's ``X_thresholds_``).
     #[getter]
-    fn x_thresholds<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    fn x_thresholds<'py>(&self, py: Python<'py>) -> BindResult<Bound<'py, PyArray1<f64>>> {
         Ok(self.fitted()?.x_thresholds.clone().into_pyarray(py))
     }
     /// Fitted values (scikit-learn's ``y_thresholds_``).
     #[getter]
-    fn y_thresholds<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    fn y_thresholds<'py>(&self, py: Python<'py>) -> BindResult<Bound<'py, PyArray1<f64>>> {
         Ok(self.fitted()?.y_thresholds.clone().into_pyarray(py))
     }
     /// The fitted calibrator as JSON.
-    fn to_json(&self) -> PyResult<String> {
-        serde_json::to_string(self.fitted()?).map_err(|e| parameter_error("json", e.to_string()))
+    fn to_json(&self) -> BindResult<String> {
+        serde_json::to_string(self.fitted()?)
+            .map_err(|e| BindError::parameter("json", e.to_string()))
     }
     /// Reads a calibrator written by :meth:`to_json`.
     #[staticmethod]
-    fn from_json(json: &str) -> PyResult<Self> {
-        let cal = IsotonicCalibrator::from_json(json).map_err(core_err)?;
+    fn from_json(json: &str) -> BindResult<Self> {
+        let cal = IsotonicCalibrator::from_json(json)?;
         Ok(Self(Some(cal)))
     }
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
@@ -211,7 +212,7 @@ impl PyPlattCalibrator {
         y_score: &Bound<'py, PyAny>,
         y_true: &Bound<'py, PyAny>,
         sample_weight: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<PyRefMut<'py, Self>> {
+    ) -> BindResult<PyRefMut<'py, Self>> {
         let py = slf.py();
         let cal = with_task(py, y_true, y_score, sample_weight, PlattCalibrator::fit)?;
         slf.0 = Some(cal);
@@ -222,7 +223,7 @@ impl PyPlattCalibrator {
         &self,
         py: Python<'py>,
         y_score: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    ) -> BindResult<Bound<'py, PyArray1<f64>>> {
         let cal = *self.fitted()?;
         let s = extract_column(y_score, "y_score")?;
         let s = s.floats("y_score")?;
@@ -234,27 +235,28 @@ impl PyPlattCalibrator {
         &self,
         py: Python<'py>,
         y_score: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    ) -> BindResult<Bound<'py, PyArray1<f64>>> {
         self.transform(py, y_score)
     }
     /// The slope.
     #[getter]
-    fn a(&self) -> PyResult<f64> {
+    fn a(&self) -> BindResult<f64> {
         Ok(self.fitted()?.a)
     }
     /// The intercept.
     #[getter]
-    fn b(&self) -> PyResult<f64> {
+    fn b(&self) -> BindResult<f64> {
         Ok(self.fitted()?.b)
     }
     /// The fitted calibrator as JSON.
-    fn to_json(&self) -> PyResult<String> {
-        serde_json::to_string(self.fitted()?).map_err(|e| parameter_error("json", e.to_string()))
+    fn to_json(&self) -> BindResult<String> {
+        serde_json::to_string(self.fitted()?)
+            .map_err(|e| BindError::parameter("json", e.to_string()))
     }
     /// Reads a calibrator written by :meth:`to_json`.
     #[staticmethod]
-    fn from_json(json: &str) -> PyResult<Self> {
-        let cal = PlattCalibrator::from_json(json).map_err(core_err)?;
+    fn from_json(json: &str) -> BindResult<Self> {
+        let cal = PlattCalibrator::from_json(json)?;
         Ok(Self(Some(cal)))
     }
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
@@ -275,8 +277,8 @@ impl PyPlattCalibrator {
     }
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> PyResult<String> {
-    serde_json::to_string(value).map_err(|e| parameter_error("json", e.to_string()))
+fn to_json<T: serde::Serialize>(value: &T) -> BindResult<String> {
+    serde_json::to_string(value).map_err(|e| BindError::parameter("json", e.to_string()))
 }
 
 fn strategy_name(s: BinStrategy) -> &'static str {
@@ -296,21 +298,25 @@ pub fn _debiased_squared_ece(
     #[pyo3(from_py_with = crate::args::usizes::n_bins)] n_bins: usize,
     strategy: &str,
     sample_weight: Option<&Bound<'_, PyAny>>,
-) -> PyResult<f64> {
+) -> BindResult<f64> {
     let strategy = self::strategy(strategy)?;
     with_task(py, y_true, y_prob, sample_weight, |t| {
         debiased_squared_calibration_error(t, n_bins, strategy)
     })
 }
 
-fn hl_params(n_groups: usize, grouping: &str, df: Option<usize>) -> PyResult<HosmerLemeshowParams> {
+fn hl_params(
+    n_groups: usize,
+    grouping: &str,
+    df: Option<usize>,
+) -> BindResult<HosmerLemeshowParams> {
     let grouping = strategy(grouping).map_err(|_| {
-        parameter_error(
+        BindError::parameter(
             "grouping",
             format!("expected \"quantile\" or \"uniform\", got {grouping:?}"),
         )
     })?;
-    HosmerLemeshowParams::new(n_groups, grouping, df).map_err(core_err)
+    Ok(HosmerLemeshowParams::new(n_groups, grouping, df)?)
 }
 
 /// The Hosmer-Lemeshow test as JSON.
@@ -324,7 +330,7 @@ pub fn _hosmer_lemeshow_json(
     grouping: &str,
     #[pyo3(from_py_with = crate::args::opt_usizes::df)] df: Option<usize>,
     sample_weight: Option<&Bound<'_, PyAny>>,
-) -> PyResult<String> {
+) -> BindResult<String> {
     let params = hl_params(n_groups, grouping, df)?;
     let r = with_task(py, y_true, y_prob, sample_weight, |t| {
         hosmer_lemeshow(t, &params)
@@ -340,7 +346,7 @@ pub fn _spiegelhalter_json(
     y_true: &Bound<'_, PyAny>,
     y_prob: &Bound<'_, PyAny>,
     sample_weight: Option<&Bound<'_, PyAny>>,
-) -> PyResult<String> {
+) -> BindResult<String> {
     let r = with_task(py, y_true, y_prob, sample_weight, spiegelhalter_z)?;
     to_json(&r)
 }
@@ -360,13 +366,12 @@ pub fn _calibration_by_group_json(
     grouping: &str,
     #[pyo3(from_py_with = crate::args::opt_usizes::df)] df: Option<usize>,
     sample_weight: Option<&Bound<'_, PyAny>>,
-) -> PyResult<String> {
+) -> BindResult<String> {
     let params = CalibrationByGroupParams::new(
         n_bins,
         self::strategy(strategy)?,
         hl_params(n_groups, grouping, df)?,
-    )
-    .map_err(core_err)?;
+    )?;
     let inputs = TaskInputs::read(y_true, y_prob, sample_weight)?;
     let views = inputs.views()?;
     let groups = extract_groups(groups)?;
@@ -403,8 +408,8 @@ impl PyHistogramCalibrator {
     fn new(
         #[pyo3(from_py_with = crate::args::usizes::n_bins)] n_bins: usize,
         strategy: &str,
-    ) -> PyResult<Self> {
-        mlops_core::calibration::check_bins("n_bins", n_bins, 1).map_err(core_err)?;
+    ) -> BindResult<Self> {
+        mlops_core::calibration::check_bins("n_bins", n_bins, 1)?;
         Ok(Self {
             n_bins,
             strategy: self::strategy(strategy)?,
@@ -418,7 +423,7 @@ impl PyHistogramCalibrator {
         y_score: &Bound<'py, PyAny>,
         y_true: &Bound<'py, PyAny>,
         sample_weight: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<PyRefMut<'py, Self>> {
+    ) -> BindResult<PyRefMut<'py, Self>> {
         let py = slf.py();
         let (n_bins, strategy) = (slf.n_bins, slf.strategy);
         let cal = with_task(py, y_true, y_score, sample_weight, |t| {
@@ -432,7 +437,7 @@ impl PyHistogramCalibrator {
         &self,
         py: Python<'py>,
         y_score: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    ) -> BindResult<Bound<'py, PyArray1<f64>>> {
         let cal = self.fitted()?;
         let s = extract_column(y_score, "y_score")?;
         let s = s.floats("y_score")?;
@@ -444,7 +449,7 @@ impl PyHistogramCalibrator {
         &self,
         py: Python<'py>,
         y_score: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    ) -> BindResult<Bound<'py, PyArray1<f64>>> {
         self.transform(py, y_score)
     }
     /// The number of bins.
@@ -459,27 +464,27 @@ impl PyHistogramCalibrator {
     }
     /// The ``n_bins + 1`` fitted bin edges.
     #[getter]
-    fn edges<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    fn edges<'py>(&self, py: Python<'py>) -> BindResult<Bound<'py, PyArray1<f64>>> {
         Ok(self.fitted()?.edges.clone().into_pyarray(py))
     }
     /// The calibrated value of each bin.
     #[getter]
-    fn values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    fn values<'py>(&self, py: Python<'py>) -> BindResult<Bound<'py, PyArray1<f64>>> {
         Ok(self.fitted()?.values.clone().into_pyarray(py))
     }
     /// The training weight in each bin (0 for an empty bin).
     #[getter]
-    fn bin_weight<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    fn bin_weight<'py>(&self, py: Python<'py>) -> BindResult<Bound<'py, PyArray1<f64>>> {
         Ok(self.fitted()?.bin_weight.clone().into_pyarray(py))
     }
     /// The fitted calibrator as JSON.
-    fn to_json(&self) -> PyResult<String> {
+    fn to_json(&self) -> BindResult<String> {
         to_json(self.fitted()?)
     }
     /// Reads a calibrator written by :meth:`to_json`.
     #[staticmethod]
-    fn from_json(json: &str) -> PyResult<Self> {
-        let cal = HistogramCalibrator::from_json(json).map_err(core_err)?;
+    fn from_json(json: &str) -> BindResult<Self> {
+        let cal = HistogramCalibrator::from_json(json)?;
         Ok(Self {
             n_bins: cal.values.len(),
             strategy: cal.strategy,
@@ -544,7 +549,7 @@ impl PyBetaCalibrator {
         y_score: &Bound<'py, PyAny>,
         y_true: &Bound<'py, PyAny>,
         sample_weight: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<PyRefMut<'py, Self>> {
+    ) -> BindResult<PyRefMut<'py, Self>> {
         let py = slf.py();
         let cal = with_task(py, y_true, y_score, sample_weight, BetaCalibrator::fit)?;
         slf.0 = Some(cal);
@@ -555,7 +560,7 @@ impl PyBetaCalibrator {
         &self,
         py: Python<'py>,
         y_score: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    ) -> BindResult<Bound<'py, PyArray1<f64>>> {
         let cal = *self.fitted()?;
         let s = extract_column(y_score, "y_score")?;
         let s = s.floats("y_score")?;
@@ -567,32 +572,32 @@ impl PyBetaCalibrator {
         &self,
         py: Python<'py>,
         y_score: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    ) -> BindResult<Bound<'py, PyArray1<f64>>> {
         self.transform(py, y_score)
     }
     /// Coefficient of ``ln s``.
     #[getter]
-    fn a(&self) -> PyResult<f64> {
+    fn a(&self) -> BindResult<f64> {
         Ok(self.fitted()?.a)
     }
     /// Coefficient of ``-ln(1 - s)``.
     #[getter]
-    fn b(&self) -> PyResult<f64> {
+    fn b(&self) -> BindResult<f64> {
         Ok(self.fitted()?.b)
     }
     /// The intercept.
     #[getter]
-    fn c(&self) -> PyResult<f64> {
+    fn c(&self) -> BindResult<f64> {
         Ok(self.fitted()?.c)
     }
     /// The fitted calibrator as JSON.
-    fn to_json(&self) -> PyResult<String> {
+    fn to_json(&self) -> BindResult<String> {
         to_json(self.fitted()?)
     }
     /// Reads a calibrator written by :meth:`to_json`.
     #[staticmethod]
-    fn from_json(json: &str) -> PyResult<Self> {
-        let cal = BetaCalibrator::from_json(json).map_err(core_err)?;
+    fn from_json(json: &str) -> BindResult<Self> {
+        let cal = BetaCalibrator::from_json(json)?;
         Ok(Self(Some(cal)))
     }
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
@@ -627,12 +632,12 @@ pub fn reliability_diagram_svg(
     groups: Option<&Bound<'_, PyAny>>,
     sample_weight: Option<&Bound<'_, PyAny>>,
     title: &str,
-) -> PyResult<String> {
+) -> BindResult<String> {
     let strategy = self::strategy(strategy)?;
     let inputs = TaskInputs::read(y_true, y_prob, sample_weight)?;
     let views = inputs.views()?;
     let groups = groups.map(extract_groups).transpose()?;
-    detach(py, || {
+    detach(py, || -> Result<String, mlops_core::CoreError> {
         let task = views.task()?;
         match &groups {
             Some(groups) => {

@@ -21,7 +21,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyRange, PyTuple};
 use pyo3_arrow::input::AnyArray;
 
-use crate::errors::{core_err, input_type_error};
+use crate::errors::{BindError, BindResult};
 
 /// A 1-D column from Python.
 pub enum Column<'py> {
@@ -44,7 +44,7 @@ macro_rules! try_numpy {
     ($obj:expr, $($t:ty => $variant:ident),*) => {$(
         if let Ok(a) = $obj.cast::<PyArray1<$t>>() {
             return Ok(Some(Column::$variant(a.try_readonly().map_err(|e| {
-                input_type_error(format!("cannot borrow the array: {e}"), None)
+                BindError::input_type(format!("cannot borrow the array: {e}"), None)
             })?)));
         }
     )*};
@@ -65,7 +65,7 @@ pub fn is_numpy_dtype(dtype: &Bound<'_, PyAny>) -> bool {
 fn normalise_numpy<'py>(
     obj: &Bound<'py, PyAny>,
     name: &str,
-) -> PyResult<Option<Bound<'py, PyAny>>> {
+) -> BindResult<Option<Bound<'py, PyAny>>> {
     if obj.cast::<PyUntypedArray>().is_err() {
         return Ok(None);
     }
@@ -79,7 +79,7 @@ fn normalise_numpy<'py>(
             .call_method0("ravel")?;
         if mask.call_method0("any")?.extract::<bool>()? {
             let index: usize = mask.call_method0("argmax")?.extract()?;
-            return Err(core_err(CoreError::MissingValue {
+            return Err(BindError::from(CoreError::MissingValue {
                 input: name.to_owned(),
                 index,
             }));
@@ -101,13 +101,13 @@ fn normalise_numpy<'py>(
     Ok(Some(arr))
 }
 
-fn from_numpy<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Option<Column<'py>>> {
+fn from_numpy<'py>(obj: &Bound<'py, PyAny>, name: &str) -> BindResult<Option<Column<'py>>> {
     let Some(obj) = normalise_numpy(obj, name)? else {
         return Ok(None);
     };
     let untyped = obj.cast::<PyUntypedArray>()?;
     if untyped.ndim() != 1 {
-        return Err(input_type_error(
+        return Err(BindError::input_type(
             format!(
                 "`{name}` must be 1-D, got an array of shape ({})",
                 untyped
@@ -124,7 +124,7 @@ fn from_numpy<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Option<Colum
         f64 => F64, f32 => F32, i64 => I64, i32 => I32, i16 => I16, i8 => I8,
         u64 => U64, u32 => U32, u16 => U16, u8 => U8, bool => Bool);
     let dtype = untyped.dtype().str()?.to_string();
-    Err(input_type_error(
+    Err(BindError::input_type(
         format!(
             "`{name}` has dtype {dtype}, which does not convert losslessly to numbers; \
              pass a boolean, integer or float array (e.g. np.asarray(x, dtype=float))"
@@ -133,9 +133,9 @@ fn from_numpy<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Option<Colum
     ))
 }
 
-fn from_arrow(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Column<'static>> {
+fn from_arrow(obj: &Bound<'_, PyAny>, name: &str) -> BindResult<Column<'static>> {
     let any: AnyArray = obj.extract().map_err(|e| {
-        input_type_error(
+        BindError::input_type(
             format!("`{name}` could not be read through the Arrow interface: {e}"),
             Some(name),
         )
@@ -149,7 +149,7 @@ fn has_attr(obj: &Bound<'_, PyAny>, attr: &str) -> bool {
 }
 
 /// Reads any supported Python object as a 1-D column.
-pub fn extract_column<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Column<'py>> {
+pub fn extract_column<'py>(obj: &Bound<'py, PyAny>, name: &str) -> BindResult<Column<'py>> {
     if let Some(c) = from_numpy(obj, name)? {
         return Ok(c);
     }
@@ -170,7 +170,7 @@ pub fn extract_column<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Colu
         }
         let arr = obj.call_method0("to_numpy")?;
         return from_numpy(&arr, name)?.ok_or_else(|| {
-            input_type_error(format!("`{name}`: to_numpy() gave no array"), Some(name))
+            BindError::input_type(format!("`{name}`: to_numpy() gave no array"), Some(name))
         });
     }
     if has_attr(obj, "__arrow_c_array__") || has_attr(obj, "__arrow_c_stream__") {
@@ -184,10 +184,10 @@ pub fn extract_column<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Colu
         let np = obj.py().import("numpy")?;
         let arr = np.call_method1("asarray", (obj,))?;
         return from_numpy(&arr, name)?.ok_or_else(|| {
-            input_type_error(format!("`{name}`: numpy.asarray gave no array"), Some(name))
+            BindError::input_type(format!("`{name}`: numpy.asarray gave no array"), Some(name))
         });
     }
-    Err(input_type_error(
+    Err(BindError::input_type(
         format!(
             "`{name}` must be a 1-D numpy array, pandas/polars Series, pyarrow array or \
              sequence, got {}",
@@ -201,7 +201,7 @@ pub fn extract_column<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Colu
 pub fn extract_optional<'py>(
     obj: Option<&Bound<'py, PyAny>>,
     name: &str,
-) -> PyResult<Option<Column<'py>>> {
+) -> BindResult<Option<Column<'py>>> {
     match obj {
         Some(o) if !o.is_none() => extract_column(o, name).map(Some),
         _ => Ok(None),
@@ -270,7 +270,7 @@ fn lossless_view<T: LosslessF64>(
 impl Column<'_> {
     /// The column as `f64`, borrowed when it already is (any strides), converted exactly
     /// otherwise.
-    pub fn floats(&self, name: &str) -> PyResult<CowArray<'_, f64, Ix1>> {
+    pub fn floats(&self, name: &str) -> BindResult<CowArray<'_, f64, Ix1>> {
         let out: Result<CowArray<'_, f64, Ix1>, CoreError> = match self {
             Self::F64(a) => Ok(CowArray::from(a.as_array())),
             Self::F32(a) => lossless_view(name, a.as_array()),
@@ -285,11 +285,11 @@ impl Column<'_> {
             Self::Bool(a) => Ok(CowArray::from(a.as_array().mapv(f64::from))),
             Self::Arrow(chunks) => return arrow_floats(chunks, name),
         };
-        out.map_err(core_err)
+        Ok(out?)
     }
 
     /// The column as binary labels, borrowed when it is boolean, converted otherwise.
-    pub fn labels(&self, name: &str) -> PyResult<CowArray<'_, bool, Ix1>> {
+    pub fn labels(&self, name: &str) -> BindResult<CowArray<'_, bool, Ix1>> {
         fn conv<'a, L: BinaryLabel + 'a>(
             name: &str,
             v: ArrayView1<'a, L>,
@@ -310,7 +310,7 @@ impl Column<'_> {
             Self::Bool(a) => conv(name, a.as_array()),
             Self::Arrow(chunks) => return arrow_labels(chunks, name),
         };
-        out.map_err(core_err)
+        Ok(out?)
     }
 }
 
@@ -319,11 +319,11 @@ macro_rules! arrow_dispatch {
         let dt = arrow_type($chunks);
         match dt {
             $(ref d if *d == <$t>::DATA_TYPE => {
-                let v = arrow_values::<$t>($chunks, $name).map_err(core_err)?;
-                $f($name, ArrayView1::from(v.as_ref())).map_err(core_err)
+                let v = arrow_values::<$t>($chunks, $name)?;
+                Ok($f($name, ArrayView1::from(v.as_ref()))?)
             })*
             DataType::Boolean => $bool_case,
-            other => Err(input_type_error(
+            other => Err(BindError::input_type(
                 format!("`{}` has Arrow type {other}, which does not convert losslessly to numbers", $name),
                 Some($name),
             )),
@@ -331,9 +331,9 @@ macro_rules! arrow_dispatch {
     }};
 }
 
-fn arrow_floats<'a>(chunks: &'a [ArrayRef], name: &str) -> PyResult<CowArray<'a, f64, Ix1>> {
+fn arrow_floats<'a>(chunks: &'a [ArrayRef], name: &str) -> BindResult<CowArray<'a, f64, Ix1>> {
     if arrow_type(chunks) == DataType::Float64 {
-        return match arrow_values::<Float64Type>(chunks, name).map_err(core_err)? {
+        return match arrow_values::<Float64Type>(chunks, name)? {
             Cow::Borrowed(s) => Ok(CowArray::from(ArrayView1::from(s))),
             Cow::Owned(v) => Ok(CowArray::from(Array1::from(v))),
         };
@@ -349,7 +349,7 @@ fn arrow_floats<'a>(chunks: &'a [ArrayRef], name: &str) -> PyResult<CowArray<'a,
         name,
         conv,
         {
-            let b = arrow_bools(chunks, name).map_err(core_err)?;
+            let b = arrow_bools(chunks, name)?;
             Ok(CowArray::from(Array1::from_iter(
                 b.into_iter().map(f64::from),
             )))
@@ -366,7 +366,7 @@ fn arrow_floats<'a>(chunks: &'a [ArrayRef], name: &str) -> PyResult<CowArray<'a,
     )
 }
 
-fn arrow_labels<'a>(chunks: &'a [ArrayRef], name: &str) -> PyResult<CowArray<'a, bool, Ix1>> {
+fn arrow_labels<'a>(chunks: &'a [ArrayRef], name: &str) -> BindResult<CowArray<'a, bool, Ix1>> {
     fn conv<L: BinaryLabel>(
         name: &str,
         v: ArrayView1<'_, L>,
@@ -378,7 +378,7 @@ fn arrow_labels<'a>(chunks: &'a [ArrayRef], name: &str) -> PyResult<CowArray<'a,
         name,
         conv,
         {
-            let b = arrow_bools(chunks, name).map_err(core_err)?;
+            let b = arrow_bools(chunks, name)?;
             Ok(CowArray::from(Array1::from(b)))
         },
         Float64Type,
@@ -397,13 +397,13 @@ fn arrow_labels<'a>(chunks: &'a [ArrayRef], name: &str) -> PyResult<CowArray<'a,
 /// How a column would reach the core: `"borrowed"` (no copy) or `"converted"` (copied once),
 /// for `kind` `"scores"` or `"labels"`. Lets the tests check the zero-copy claims.
 #[pyfunction]
-pub fn _column_info(obj: &Bound<'_, PyAny>, kind: &str) -> PyResult<&'static str> {
+pub fn _column_info(obj: &Bound<'_, PyAny>, kind: &str) -> BindResult<&'static str> {
     let col = extract_column(obj, "x")?;
     let borrowed = match kind {
         "scores" => col.floats("x")?.is_view(),
         "labels" => col.labels("x")?.is_view(),
         other => {
-            return Err(input_type_error(
+            return Err(BindError::input_type(
                 format!("kind must be 'scores' or 'labels', got {other:?}"),
                 None,
             ));
@@ -432,7 +432,7 @@ impl<'py> TaskInputs<'py> {
         y_true: &Bound<'py, PyAny>,
         y_score: &Bound<'py, PyAny>,
         sample_weight: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Self> {
+    ) -> BindResult<Self> {
         Ok(Self {
             labels: extract_column(y_true, "y_true")?,
             scores: extract_column(y_score, "y_score")?,
@@ -441,7 +441,7 @@ impl<'py> TaskInputs<'py> {
     }
 
     /// Converts labels, scores and weights (copying only what cannot be borrowed).
-    pub fn views(&self) -> PyResult<TaskViews<'_>> {
+    pub fn views(&self) -> BindResult<TaskViews<'_>> {
         Ok(TaskViews {
             labels: self.labels.labels("y_true")?,
             scores: self.scores.floats("y_score")?,
@@ -470,7 +470,7 @@ pub fn with_task<T: Send>(
     y_score: &Bound<'_, PyAny>,
     sample_weight: Option<&Bound<'_, PyAny>>,
     f: impl FnOnce(&mlops_core::BinaryTask<'_>) -> Result<T, CoreError> + Send,
-) -> PyResult<T> {
+) -> BindResult<T> {
     let inputs = TaskInputs::read(y_true, y_score, sample_weight)?;
     let views = inputs.views()?;
     crate::detach(py, || f(&views.task()?))

@@ -7,15 +7,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
 use crate::convert::extract_column;
-use crate::errors::{drift_err, parameter_error};
-
-/// Runs `f` with the GIL released and maps its error to the `mlops_audit.errors` class.
-fn detach_drift<T: Send>(
-    py: Python<'_>,
-    f: impl FnOnce() -> Result<T, DriftError> + Send,
-) -> PyResult<T> {
-    py.detach(f).map_err(drift_err)
-}
+use crate::detach;
+use crate::errors::{BindError, BindResult};
 
 /// The result of :func:`ks_2samp`, with the fields of ``scipy.stats.ks_2samp``'s result.
 ///
@@ -24,8 +17,8 @@ fn detach_drift<T: Send>(
 #[derive(Clone, PartialEq)]
 pub struct PyKsResult(KsResult);
 
-fn parse<T: std::str::FromStr<Err = DriftError>>(value: &str) -> PyResult<T> {
-    value.parse().map_err(drift_err)
+fn parse<T: std::str::FromStr<Err = DriftError>>(value: &str) -> BindResult<T> {
+    Ok(value.parse()?)
 }
 
 #[pymethods]
@@ -45,19 +38,19 @@ impl PyKsResult {
         alternative: &str,
         #[pyo3(from_py_with = crate::args::usizes::reference_size)] reference_size: usize,
         #[pyo3(from_py_with = crate::args::usizes::current_size)] current_size: usize,
-    ) -> PyResult<Self> {
+    ) -> BindResult<Self> {
         let method = match method {
             "exact" => PValueMethod::Exact,
             "asymp" => PValueMethod::Asymp,
             other => {
-                return Err(parameter_error(
+                return Err(BindError::parameter(
                     "method",
                     format!("expected \"exact\" or \"asymp\", got {other:?}"),
                 ));
             }
         };
         if statistic_sign != 1 && statistic_sign != -1 {
-            return Err(parameter_error(
+            return Err(BindError::parameter(
                 "statistic_sign",
                 format!("expected 1 or -1, got {statistic_sign}"),
             ));
@@ -130,8 +123,8 @@ impl PyKsResult {
         Ok(d)
     }
     /// Every field as JSON (the content of :meth:`to_dict`).
-    fn to_json(&self) -> PyResult<String> {
-        serde_json::to_string(&self.0).map_err(|e| parameter_error("json", e.to_string()))
+    fn to_json(&self) -> BindResult<String> {
+        serde_json::to_string(&self.0).map_err(|e| BindError::parameter("json", e.to_string()))
     }
     fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         PyTuple::new(py, [self.0.statistic, self.0.pvalue])?
@@ -204,8 +197,8 @@ pub fn ks_2samp(
     current: &Bound<'_, PyAny>,
     alternative: &str,
     method: &str,
-) -> PyResult<PyKsResult> {
-    let params = KsParams::parse(alternative, method).map_err(drift_err)?;
+) -> BindResult<PyKsResult> {
+    let params = KsParams::parse(alternative, method)?;
     let reference_col = extract_column(reference, mlops_drift::ks::names::REFERENCE)?;
     let current_col = extract_column(current, mlops_drift::ks::names::CURRENT)?;
     let reference = reference_col.floats(mlops_drift::ks::names::REFERENCE)?;
@@ -217,15 +210,15 @@ pub fn ks_2samp(
     let current: Cow<'_, [f64]> = current
         .as_slice()
         .map_or_else(|| Cow::Owned(current.to_vec()), Cow::Borrowed);
-    detach_drift(py, || mlops_drift::ks_2samp(&reference, &current, params)).map(PyKsResult)
+    detach(py, || mlops_drift::ks_2samp(&reference, &current, params)).map(PyKsResult)
 }
 
-fn to_json<T: serde::Serialize>(v: &T) -> PyResult<String> {
-    serde_json::to_string(v).map_err(|e| parameter_error("result", e.to_string()))
+fn to_json<T: serde::Serialize>(v: &T) -> BindResult<String> {
+    serde_json::to_string(v).map_err(|e| BindError::parameter("result", e.to_string()))
 }
 
 /// One numeric sample as an owned vector (the core functions copy and sort anyway).
-fn float_sample(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<f64>> {
+fn float_sample(obj: &Bound<'_, PyAny>, name: &str) -> BindResult<Vec<f64>> {
     let col = extract_column(obj, name)?;
     let values = col.floats(name)?;
     Ok(values.to_vec())
@@ -240,7 +233,7 @@ pub fn _wasserstein_json(
     current: &Bound<'_, PyAny>,
     reference_weights: Option<&Bound<'_, PyAny>>,
     current_weights: Option<&Bound<'_, PyAny>>,
-) -> PyResult<String> {
+) -> BindResult<String> {
     use mlops_drift::wasserstein::weight_names;
     if reference_weights.is_some() || current_weights.is_some() {
         let reference = float_sample(reference, mlops_drift::ks::names::REFERENCE)?;
@@ -249,7 +242,7 @@ pub fn _wasserstein_json(
             |w: Option<&Bound<'_, PyAny>>, name: &str| w.map(|w| float_sample(w, name)).transpose();
         let rw = weights(reference_weights, weight_names::REFERENCE)?;
         let cw = weights(current_weights, weight_names::CURRENT)?;
-        let r = detach_drift(py, || {
+        let r = detach(py, || {
             mlops_drift::wasserstein_weighted(&reference, &current, rw.as_deref(), cw.as_deref())
         })?;
         return to_json(&r);
@@ -265,7 +258,7 @@ pub fn _wasserstein_json(
     let current: Cow<'_, [f64]> = current
         .as_slice()
         .map_or_else(|| Cow::Owned(current.to_vec()), Cow::Borrowed);
-    let r = detach_drift(py, || mlops_drift::wasserstein(&reference, &current))?;
+    let r = detach(py, || mlops_drift::wasserstein(&reference, &current))?;
     to_json(&r)
 }
 
@@ -279,7 +272,7 @@ pub fn _psi_json(
     #[pyo3(from_py_with = crate::args::usizes::bins)] bins: usize,
     edges: Option<Vec<f64>>,
     epsilon: f64,
-) -> PyResult<String> {
+) -> BindResult<String> {
     let reference = float_sample(reference, mlops_drift::ks::names::REFERENCE)?;
     let current = float_sample(current, mlops_drift::ks::names::CURRENT)?;
     let binning = match edges {
@@ -287,7 +280,7 @@ pub fn _psi_json(
         None => mlops_drift::Binning::Quantiles(bins),
     };
     let params = mlops_drift::PsiParams { binning, epsilon };
-    let r = detach_drift(py, || mlops_drift::psi(&reference, &current, params))?;
+    let r = detach(py, || mlops_drift::psi(&reference, &current, params))?;
     to_json(&r)
 }
 
@@ -299,18 +292,18 @@ pub fn _categorical_json(
     reference: Vec<(String, f64)>,
     current: Vec<(String, f64)>,
     epsilon: f64,
-) -> PyResult<String> {
+) -> BindResult<String> {
     let params = mlops_drift::CategoricalParams { epsilon };
-    let r = detach_drift(py, || {
+    let r = detach(py, || {
         mlops_drift::categorical_drift(&reference, &current, params)
     })?;
     to_json(&r)
 }
 
 /// A count from Python: negative values are refused with the count's name.
-fn count(sample: &str, name: &str, value: i64) -> PyResult<u64> {
+fn count(sample: &str, name: &str, value: i64) -> BindResult<u64> {
     u64::try_from(value).map_err(|_| {
-        drift_err(DriftError::InvalidCount {
+        BindError::from(DriftError::InvalidCount {
             sample: sample.to_owned(),
             category: name.to_owned(),
             value: value as f64,
@@ -328,11 +321,11 @@ pub fn _proportion_json(
     #[pyo3(from_py_with = crate::args::i64s::x)] x: i64,
     #[pyo3(from_py_with = crate::args::i64s::n)] n: i64,
     confidence_level: f64,
-) -> PyResult<String> {
+) -> BindResult<String> {
     use mlops_drift::proportion::names::{PRODUCTION, TRAINING};
     let (x0, n0) = (count(TRAINING, "x0", x0)?, count(TRAINING, "n0", n0)?);
     let (x, n) = (count(PRODUCTION, "x", x)?, count(PRODUCTION, "n", n)?);
-    let r = detach_drift(py, || {
+    let r = detach(py, || {
         mlops_drift::proportion_drift(x0, n0, x, n, confidence_level)
     })?;
     to_json(&r)
@@ -346,10 +339,10 @@ pub fn _multipletests_json(
     pvalues: &Bound<'_, PyAny>,
     alpha: f64,
     method: &str,
-) -> PyResult<String> {
+) -> BindResult<String> {
     let method: mlops_drift::Correction = parse(method)?;
     let pvalues = float_sample(pvalues, "pvalues")?;
-    let r = detach_drift(py, || mlops_drift::multipletests(&pvalues, alpha, method))?;
+    let r = detach(py, || mlops_drift::multipletests(&pvalues, alpha, method))?;
     to_json(&r)
 }
 
@@ -363,7 +356,7 @@ pub fn _anderson_ksamp_json(
     method: &str,
     #[pyo3(from_py_with = crate::args::usizes::resamples)] resamples: usize,
     #[pyo3(from_py_with = crate::args::u64s::seed)] seed: u64,
-) -> PyResult<String> {
+) -> BindResult<String> {
     let params = mlops_drift::AndersonParams {
         variant: parse(variant)?,
         method: parse(method)?,
@@ -374,8 +367,8 @@ pub fn _anderson_ksamp_json(
         .iter()
         .enumerate()
         .map(|(i, s)| float_sample(s, &mlops_drift::anderson::sample_name(i)))
-        .collect::<PyResult<Vec<Vec<f64>>>>()?;
-    let r = detach_drift(py, || {
+        .collect::<BindResult<Vec<Vec<f64>>>>()?;
+    let r = detach(py, || {
         let views: Vec<&[f64]> = owned.iter().map(Vec::as_slice).collect();
         mlops_drift::anderson_ksamp(&views, params)
     })?;
@@ -390,11 +383,11 @@ pub fn _cramervonmises_2samp_json(
     reference: &Bound<'_, PyAny>,
     current: &Bound<'_, PyAny>,
     method: &str,
-) -> PyResult<String> {
+) -> BindResult<String> {
     let method: mlops_drift::CvmMethod = parse(method)?;
     let reference = float_sample(reference, mlops_drift::ks::names::REFERENCE)?;
     let current = float_sample(current, mlops_drift::ks::names::CURRENT)?;
-    let r = detach_drift(py, || {
+    let r = detach(py, || {
         mlops_drift::cramervonmises_2samp(&reference, &current, method)
     })?;
     to_json(&r)
@@ -413,9 +406,8 @@ pub fn _rate_drift_json(
     #[pyo3(from_py_with = crate::args::i64s::current_count)] current_count: i64,
     #[pyo3(from_py_with = crate::args::i64s::current_total)] current_total: i64,
     alternative: &str,
-) -> PyResult<String> {
-    let alternative =
-        mlops_drift::missing::Alternative::parse(alternative).map_err(crate::errors::core_err)?;
+) -> BindResult<String> {
+    let alternative = mlops_drift::missing::Alternative::parse(alternative)?;
     use mlops_drift::ks::names::{CURRENT, REFERENCE};
     let (x0, n0) = (
         count(REFERENCE, "reference_count", reference_count)?,
@@ -425,7 +417,7 @@ pub fn _rate_drift_json(
         count(CURRENT, "current_count", current_count)?,
         count(CURRENT, "current_total", current_total)?,
     );
-    let r = detach_drift(py, || mlops_drift::rate_test(x0, n0, x, n, alternative))?;
+    let r = detach(py, || mlops_drift::rate_test(x0, n0, x, n, alternative))?;
     to_json(&r)
 }
 
@@ -436,7 +428,7 @@ pub fn _numeric_missing_json(
     py: Python<'_>,
     reference: &Bound<'_, PyAny>,
     current: &Bound<'_, PyAny>,
-) -> PyResult<String> {
+) -> BindResult<String> {
     use mlops_drift::ks::names::{CURRENT, REFERENCE};
     let reference_col = extract_column(reference, REFERENCE)?;
     let current_col = extract_column(current, CURRENT)?;
@@ -448,7 +440,7 @@ pub fn _numeric_missing_json(
     let current: Cow<'_, [f64]> = current
         .as_slice()
         .map_or_else(|| Cow::Owned(current.to_vec()), Cow::Borrowed);
-    let r = detach_drift(py, || {
+    let r = detach(py, || {
         mlops_drift::numeric_missing_drift(&reference, &current)
     })?;
     to_json(&r)
@@ -461,9 +453,9 @@ pub fn _unseen_categories_json(
     py: Python<'_>,
     reference: Vec<(String, i64)>,
     current: Vec<(String, i64)>,
-) -> PyResult<String> {
+) -> BindResult<String> {
     use mlops_drift::ks::names::{CURRENT, REFERENCE};
-    let convert = |sample: &str, pairs: Vec<(String, i64)>| -> PyResult<Vec<(String, u64)>> {
+    let convert = |sample: &str, pairs: Vec<(String, i64)>| -> BindResult<Vec<(String, u64)>> {
         pairs
             .into_iter()
             .map(|(k, v)| count(sample, &k, v).map(|v| (k, v)))
@@ -471,7 +463,7 @@ pub fn _unseen_categories_json(
     };
     let reference = convert(REFERENCE, reference)?;
     let current = convert(CURRENT, current)?;
-    let r = detach_drift(py, || {
+    let r = detach(py, || {
         mlops_drift::unseen_category_drift(&reference, &current)
     })?;
     to_json(&r)

@@ -20,10 +20,10 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyList, PyString, PyTuple};
 use pyo3_arrow::input::AnyArray;
 
-use crate::errors::{core_err, input_type_error};
+use crate::errors::{BindError, BindResult};
 
-fn missing(column: &str, index: usize) -> PyErr {
-    core_err(CoreError::MissingValue {
+fn missing(column: &str, index: usize) -> BindError {
+    BindError::from(CoreError::MissingValue {
         input: column.to_owned(),
         index,
     })
@@ -44,7 +44,7 @@ fn module_of(obj: &Bound<'_, PyAny>) -> String {
 }
 
 /// One Python scalar as a group level.
-fn scalar(obj: &Bound<'_, PyAny>, column: &str, index: usize) -> PyResult<GroupValue> {
+fn scalar(obj: &Bound<'_, PyAny>, column: &str, index: usize) -> BindResult<GroupValue> {
     if let Ok(s) = obj.cast::<PyString>() {
         return Ok(GroupValue::Str(s.to_str()?.to_owned()));
     }
@@ -59,7 +59,7 @@ fn scalar(obj: &Bound<'_, PyAny>, column: &str, index: usize) -> PyResult<GroupV
     if obj.is_none() || obj.extract::<f64>().is_ok_and(f64::is_nan) || type_name(obj) == "NAType" {
         return Err(missing(column, index));
     }
-    Err(input_type_error(
+    Err(BindError::input_type(
         format!(
             "group column `{column}` holds a {} at index {index}; group keys must be strings \
              or integers",
@@ -69,7 +69,7 @@ fn scalar(obj: &Bound<'_, PyAny>, column: &str, index: usize) -> PyResult<GroupV
     ))
 }
 
-fn from_values(column: &str, values: Vec<GroupValue>) -> PyResult<GroupColumn> {
+fn from_values(column: &str, values: Vec<GroupValue>) -> BindResult<GroupColumn> {
     // Factorise by value; levels keep their type (an int 1 and a str "1" are different).
     let mut index = std::collections::HashMap::new();
     let mut levels = Vec::new();
@@ -82,10 +82,10 @@ fn from_values(column: &str, values: Vec<GroupValue>) -> PyResult<GroupColumn> {
         });
         codes.push(code);
     }
-    GroupColumn::from_codes(column, codes, levels).map_err(core_err)
+    GroupColumn::from_codes(column, codes, levels).map_err(BindError::from)
 }
 
-fn from_py_sequence(obj: &Bound<'_, PyAny>, column: &str) -> PyResult<GroupColumn> {
+fn from_py_sequence(obj: &Bound<'_, PyAny>, column: &str) -> BindResult<GroupColumn> {
     let mut values = Vec::new();
     for (i, item) in obj.try_iter()?.enumerate() {
         values.push(scalar(&item?, column, i)?);
@@ -96,25 +96,25 @@ fn from_py_sequence(obj: &Bound<'_, PyAny>, column: &str) -> PyResult<GroupColum
 macro_rules! numpy_ints {
     ($obj:expr, $column:expr, $($t:ty),*) => {$(
         if let Ok(a) = $obj.cast::<PyArray1<$t>>() {
-            let ro = a.try_readonly().map_err(|e| input_type_error(e.to_string(), Some($column)))?;
+            let ro = a.try_readonly().map_err(|e| BindError::input_type(e.to_string(), Some($column)))?;
             let mut out = Vec::with_capacity(ro.len());
             for (i, &v) in ro.as_array().iter().enumerate() {
-                out.push(i64::try_from(v).map_err(|_| input_type_error(
+                out.push(i64::try_from(v).map_err(|_| BindError::input_type(
                     format!("group column `{}` has {v} at index {i}, beyond the int64 range", $column),
                     Some($column),
                 ))?);
             }
-            return GroupColumn::from_ints($column, &out).map(Some).map_err(core_err);
+            return GroupColumn::from_ints($column, &out).map(Some).map_err(BindError::from);
         }
     )*};
 }
 
-fn from_numpy(obj: &Bound<'_, PyAny>, column: &str) -> PyResult<Option<GroupColumn>> {
+fn from_numpy(obj: &Bound<'_, PyAny>, column: &str) -> BindResult<Option<GroupColumn>> {
     let Ok(untyped) = obj.cast::<PyUntypedArray>() else {
         return Ok(None);
     };
     if untyped.ndim() != 1 {
-        return Err(input_type_error(
+        return Err(BindError::input_type(
             format!("group column `{column}` must be 1-D"),
             Some(column),
         ));
@@ -123,11 +123,11 @@ fn from_numpy(obj: &Bound<'_, PyAny>, column: &str) -> PyResult<Option<GroupColu
     if let Ok(a) = obj.cast::<PyArray1<bool>>() {
         let ro = a
             .try_readonly()
-            .map_err(|e| input_type_error(e.to_string(), Some(column)))?;
+            .map_err(|e| BindError::input_type(e.to_string(), Some(column)))?;
         let out: Vec<i64> = ro.as_array().iter().map(|&b| i64::from(b)).collect();
         return GroupColumn::from_ints(column, &out)
             .map(Some)
-            .map_err(core_err);
+            .map_err(BindError::from);
     }
     let kind: String = untyped.dtype().getattr("kind")?.extract()?;
     match kind.as_str() {
@@ -143,17 +143,15 @@ fn from_numpy(obj: &Bound<'_, PyAny>, column: &str) -> PyResult<Option<GroupColu
             let flat = flat
                 .cast::<PyArray1<u32>>()?
                 .try_readonly()
-                .map_err(|e| input_type_error(e.to_string(), Some(column)))?;
+                .map_err(|e| BindError::input_type(e.to_string(), Some(column)))?;
             let data = flat
                 .as_slice()
-                .map_err(|e| input_type_error(e.to_string(), Some(column)))?;
-            GroupColumn::from_utf32(column, data, width.max(1))
-                .map(Some)
-                .map_err(core_err)
+                .map_err(|e| BindError::input_type(e.to_string(), Some(column)))?;
+            Ok(GroupColumn::from_utf32(column, data, width.max(1)).map(Some)?)
         }
         // Objects (str, int, None, NaN mixed): read element by element.
         "O" => from_py_sequence(obj, column).map(Some),
-        _ => Err(input_type_error(
+        _ => Err(BindError::input_type(
             format!(
                 "group column `{column}` has dtype {}; group keys must be strings or integers \
                  (bin a numeric column first)",
@@ -167,7 +165,7 @@ fn from_numpy(obj: &Bound<'_, PyAny>, column: &str) -> PyResult<Option<GroupColu
 fn arrow_ints<T: arrow_array::ArrowPrimitiveType>(
     chunks: &[ArrayRef],
     column: &str,
-) -> PyResult<GroupColumn>
+) -> BindResult<GroupColumn>
 where
     T::Native: TryInto<i64> + Copy + std::fmt::Display,
 {
@@ -180,21 +178,21 @@ where
             }
             let v = a.value(i);
             out.push(v.try_into().map_err(|_| {
-                input_type_error(
+                BindError::input_type(
                     format!("group column `{column}` has {v}, beyond the int64 range"),
                     Some(column),
                 )
             })?);
         }
     }
-    GroupColumn::from_ints(column, &out).map_err(core_err)
+    GroupColumn::from_ints(column, &out).map_err(BindError::from)
 }
 
-fn arrow_strings(chunks: &[ArrayRef], column: &str) -> PyResult<GroupColumn> {
+fn arrow_strings(chunks: &[ArrayRef], column: &str) -> BindResult<GroupColumn> {
     let mut index: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
     let mut levels = Vec::new();
     let mut codes = Vec::new();
-    let mut push = |v: Option<&str>, row: usize| -> PyResult<()> {
+    let mut push = |v: Option<&str>, row: usize| -> BindResult<()> {
         let v = v.ok_or_else(|| missing(column, row))?;
         let next = levels.len() as u32;
         let code = match index.get(v) {
@@ -230,17 +228,17 @@ fn arrow_strings(chunks: &[ArrayRef], column: &str) -> PyResult<GroupColumn> {
                 }
             }
             other => {
-                return Err(input_type_error(
+                return Err(BindError::input_type(
                     format!("group column `{column}` has Arrow type {other}"),
                     Some(column),
                 ));
             }
         }
     }
-    GroupColumn::from_codes(column, codes, levels).map_err(core_err)
+    GroupColumn::from_codes(column, codes, levels).map_err(BindError::from)
 }
 
-fn from_arrow(obj: &Bound<'_, PyAny>, column: &str) -> PyResult<GroupColumn> {
+fn from_arrow(obj: &Bound<'_, PyAny>, column: &str) -> BindResult<GroupColumn> {
     let any: AnyArray = obj.extract()?;
     let (chunks, field) = any.into_chunked_array()?.into_inner();
     // Dictionaries (categoricals) are decoded to their values first.
@@ -248,11 +246,11 @@ fn from_arrow(obj: &Bound<'_, PyAny>, column: &str) -> PyResult<GroupColumn> {
         .into_iter()
         .map(|c| match c.data_type() {
             DataType::Dictionary(_, _) => {
-                decode_dictionary(&c).map_err(|e| input_type_error(e, Some(column)))
+                decode_dictionary(&c).map_err(|e| BindError::input_type(e, Some(column)))
             }
             _ => Ok(c),
         })
-        .collect::<PyResult<_>>()?;
+        .collect::<BindResult<_>>()?;
     let dt = chunks
         .first()
         .map_or_else(|| field.data_type().clone(), |c| c.data_type().clone());
@@ -273,9 +271,9 @@ fn from_arrow(obj: &Bound<'_, PyAny>, column: &str) -> PyResult<GroupColumn> {
                     out.push(i64::from(v.ok_or_else(|| missing(column, out.len()))?));
                 }
             }
-            GroupColumn::from_ints(column, &out).map_err(core_err)
+            GroupColumn::from_ints(column, &out).map_err(BindError::from)
         }
-        other => Err(input_type_error(
+        other => Err(BindError::input_type(
             format!(
                 "group column `{column}` has Arrow type {other}; group keys must be strings or \
                  integers"
@@ -301,7 +299,7 @@ fn decode_dictionary(c: &ArrayRef) -> Result<ArrayRef, String> {
 }
 
 /// One sensitive column.
-pub fn extract_group_column(obj: &Bound<'_, PyAny>, column: &str) -> PyResult<GroupColumn> {
+pub fn extract_group_column(obj: &Bound<'_, PyAny>, column: &str) -> BindResult<GroupColumn> {
     if let Some(c) = from_numpy(obj, column)? {
         return Ok(c);
     }
@@ -323,7 +321,7 @@ pub fn extract_group_column(obj: &Bound<'_, PyAny>, column: &str) -> PyResult<Gr
             let codes_arr = codes_i64
                 .cast::<PyArray1<i64>>()?
                 .try_readonly()
-                .map_err(|e| input_type_error(e.to_string(), Some(column)))?;
+                .map_err(|e| BindError::input_type(e.to_string(), Some(column)))?;
             let mut codes = Vec::with_capacity(codes_arr.len());
             for (i, &c) in codes_arr.as_array().iter().enumerate() {
                 if c < 0 {
@@ -336,7 +334,7 @@ pub fn extract_group_column(obj: &Bound<'_, PyAny>, column: &str) -> PyResult<Gr
             for (i, item) in categories.try_iter()?.enumerate() {
                 levels.push(scalar(&item?, column, i)?);
             }
-            return GroupColumn::from_codes(column, codes, levels).map_err(core_err);
+            return GroupColumn::from_codes(column, codes, levels).map_err(BindError::from);
         }
         let numpy_backed = crate::convert::is_numpy_dtype(&dtype);
         if !numpy_backed && obj.hasattr("__arrow_c_stream__")? {
@@ -344,7 +342,7 @@ pub fn extract_group_column(obj: &Bound<'_, PyAny>, column: &str) -> PyResult<Gr
         }
         let arr = obj.call_method0("to_numpy")?;
         return from_numpy(&arr, column)?
-            .ok_or_else(|| input_type_error("to_numpy() gave no array".into(), Some(column)));
+            .ok_or_else(|| BindError::input_type("to_numpy() gave no array", Some(column)));
     }
     if obj.hasattr("__arrow_c_array__")? || obj.hasattr("__arrow_c_stream__")? {
         return from_arrow(obj, column);
@@ -352,7 +350,7 @@ pub fn extract_group_column(obj: &Bound<'_, PyAny>, column: &str) -> PyResult<Gr
     if obj.cast::<PyList>().is_ok() || obj.cast::<PyTuple>().is_ok() {
         return from_py_sequence(obj, column);
     }
-    Err(input_type_error(
+    Err(BindError::input_type(
         format!(
             "group column `{column}` must be a 1-D array, Series or list of strings or integers, \
              got {}",
@@ -371,7 +369,7 @@ fn carried_name(obj: &Bound<'_, PyAny>) -> Option<String> {
 }
 
 /// Is this a sequence of columns (rather than one column given as a list of scalars)?
-fn is_list_of_columns(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+fn is_list_of_columns(obj: &Bound<'_, PyAny>) -> BindResult<bool> {
     let seq = if let Ok(l) = obj.cast::<PyList>() {
         l.as_any().clone()
     } else if let Ok(t) = obj.cast::<PyTuple>() {
@@ -407,7 +405,7 @@ pub fn key_to_py<'py>(py: Python<'py>, key: &GroupKey) -> PyResult<Bound<'py, Py
 }
 
 /// Reads `groups`: one column, or several combined into intersectional groups.
-pub fn extract_groups(obj: &Bound<'_, PyAny>) -> PyResult<Groups> {
+pub fn extract_groups(obj: &Bound<'_, PyAny>) -> BindResult<Groups> {
     let mut columns = Vec::new();
     if let Ok(d) = obj.cast::<PyDict>() {
         for (k, v) in d.iter() {
@@ -431,5 +429,5 @@ pub fn extract_groups(obj: &Bound<'_, PyAny>) -> PyResult<Groups> {
         let name = carried_name(obj).unwrap_or_else(|| "groups".to_owned());
         columns.push(extract_group_column(obj, &name)?);
     }
-    Groups::new(columns).map_err(core_err)
+    Groups::new(columns).map_err(BindError::from)
 }

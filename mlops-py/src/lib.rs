@@ -3,8 +3,9 @@
 //! A thin layer: convert Python inputs (borrowing numpy/Arrow memory), release the GIL,
 //! call the pure-Rust crates, convert results and errors. No statistics live here.
 
-use mlops_core::CoreError;
 use pyo3::prelude::*;
+
+use crate::errors::{BindError, BindResult};
 
 mod args;
 mod calibration;
@@ -21,12 +22,13 @@ mod monitor;
 mod plots;
 mod report;
 
-/// Runs `f` with the GIL released and maps its error to the `mlops_audit.errors` class.
-pub(crate) fn detach<T: Send>(
+/// Runs `f` with the GIL released; its error, of any core error type, becomes a
+/// [`BindError`] (raised as its `mlops_audit.errors` class when it reaches Python).
+pub(crate) fn detach<T: Send, E: Into<BindError> + Send>(
     py: Python<'_>,
-    f: impl FnOnce() -> Result<T, CoreError> + Send,
-) -> PyResult<T> {
-    py.detach(f).map_err(errors::core_err)
+    f: impl FnOnce() -> Result<T, E> + Send,
+) -> BindResult<T> {
+    py.detach(f).map_err(Into::into)
 }
 
 /// How often a long call looks for signals (Ctrl-C) while it runs.
@@ -39,13 +41,12 @@ const SIGNAL_POLL: std::time::Duration = std::time::Duration::from_millis(50);
 /// signal handlers (`check_signals`). When a handler raises (KeyboardInterrupt for
 /// Ctrl-C), the token is cancelled, the helper stops at its next checkpoint (about one
 /// replicate), and that exception is raised; `f`'s result, incomplete, is dropped. Without
-/// a signal, `f`'s result or error (through `map_err`) is returned as soon as it is ready.
+/// a signal, `f`'s result or error is returned as soon as it is ready.
 /// Worth a thread only for calls that can last seconds: the bootstraps.
-pub(crate) fn detach_interruptible<T: Send, E: Send>(
+pub(crate) fn detach_interruptible<T: Send, E: Into<BindError> + Send>(
     py: Python<'_>,
     f: impl FnOnce() -> Result<T, E> + Send,
-    map_err: impl FnOnce(E) -> PyErr,
-) -> PyResult<T> {
+) -> BindResult<T> {
     use std::sync::atomic::{AtomicBool, Ordering};
     let token = mlops_core::cancel::CancelToken::new();
     let done = AtomicBool::new(false);
@@ -79,13 +80,14 @@ pub(crate) fn detach_interruptible<T: Send, E: Send>(
         }
         let joined = py.detach(|| worker.join());
         if let Some(signal) = interrupted {
-            return Err(signal);
+            return Err(signal.into());
         }
         match joined {
-            Ok(out) => out.map_err(map_err),
+            Ok(out) => out.map_err(Into::into),
             Err(_) => Err(pyo3::exceptions::PyRuntimeError::new_err(
                 "the computation panicked (a bug in mlops_audit: please report it)",
-            )),
+            )
+            .into()),
         }
     })
 }

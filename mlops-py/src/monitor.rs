@@ -27,7 +27,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
 use pyo3_arrow::input::{AnyArray, AnyRecordBatch};
 
-use crate::errors::{drift_err, input_type_error, parameter_error};
+use crate::detach;
+use crate::errors::{BindError, BindResult};
 
 /// One column read from Python, owning (or borrowing from numpy) its values.
 enum Owned<'py> {
@@ -93,7 +94,7 @@ fn has(obj: &Bound<'_, PyAny>, attr: &str) -> bool {
 }
 
 /// Reads a table: a dict of columns, a pandas DataFrame, or an Arrow-capable table.
-fn read_table<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<OwnedTable<'py>> {
+fn read_table<'py>(obj: &Bound<'py, PyAny>, what: &str) -> BindResult<OwnedTable<'py>> {
     if let Ok(d) = obj.cast::<PyDict>() {
         let mut cols = Vec::with_capacity(d.len());
         for (k, v) in d.iter() {
@@ -114,7 +115,7 @@ fn read_table<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<OwnedTable<'
     }
     if has(obj, "__arrow_c_stream__") || has(obj, "__arrow_c_array__") {
         let any: AnyRecordBatch = obj.extract().map_err(|e| {
-            input_type_error(
+            BindError::input_type(
                 format!("`{what}` could not be read as an Arrow table: {e}"),
                 Some(what),
             )
@@ -123,12 +124,12 @@ fn read_table<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<OwnedTable<'
         let schema = reader.schema();
         let batches = reader
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| input_type_error(format!("`{what}`: {e}"), Some(what)))?;
+            .map_err(|e| BindError::input_type(format!("`{what}`: {e}"), Some(what)))?;
         let batch = arrow_select::concat::concat_batches(&schema, &batches)
-            .map_err(|e| input_type_error(format!("`{what}`: {e}"), Some(what)))?;
+            .map_err(|e| BindError::input_type(format!("`{what}`: {e}"), Some(what)))?;
         return Ok(OwnedTable::Batch(batch));
     }
-    Err(input_type_error(
+    Err(BindError::input_type(
         format!(
             "`{what}` must be a pandas or polars DataFrame, a pyarrow Table or RecordBatch, \
              or a dict of columns; got {}",
@@ -139,7 +140,7 @@ fn read_table<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<OwnedTable<'
 }
 
 /// Reads one column.
-fn read_column<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Owned<'py>> {
+fn read_column<'py>(obj: &Bound<'py, PyAny>, name: &str) -> BindResult<Owned<'py>> {
     let py = obj.py();
     let np = py.import("numpy")?;
     let mut obj = obj.clone();
@@ -169,7 +170,7 @@ fn read_column<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Owned<'py>>
     }
     let arr = obj.cast::<PyUntypedArray>()?;
     if arr.ndim() != 1 {
-        return Err(input_type_error(
+        return Err(BindError::input_type(
             format!("column `{name}` must be 1-D"),
             Some(name),
         ));
@@ -180,9 +181,9 @@ fn read_column<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Owned<'py>>
             let f64_arr = np.call_method1("asarray", (&obj, "float64"))?;
             let a = f64_arr
                 .cast::<numpy::PyArray1<f64>>()
-                .map_err(|e| input_type_error(format!("column `{name}`: {e}"), Some(name)))?;
+                .map_err(|e| BindError::input_type(format!("column `{name}`: {e}"), Some(name)))?;
             Ok(Owned::F64(a.try_readonly().map_err(|e| {
-                input_type_error(format!("cannot borrow column `{name}`: {e}"), Some(name))
+                BindError::input_type(format!("cannot borrow column `{name}`: {e}"), Some(name))
             })?))
         }
         "b" => {
@@ -200,7 +201,7 @@ fn read_column<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Owned<'py>>
             None => objects(&obj.call_method0("tolist")?, name),
         },
         "U" | "S" => objects(&obj.call_method0("tolist")?, name),
-        other => Err(input_type_error(
+        other => Err(BindError::input_type(
             format!(
                 "column `{name}` has numpy dtype kind {other:?}, which is neither numeric nor \
                  categorical; cast it to numbers or strings"
@@ -212,7 +213,7 @@ fn read_column<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Owned<'py>>
 
 /// A numpy fixed-width string array factorised from its UTF-32 memory in one pass (no
 /// Python `str` per row): rows become codes into the distinct strings.
-fn fixed_width_text<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Owned<'py>> {
+fn fixed_width_text<'py>(obj: &Bound<'py, PyAny>, name: &str) -> BindResult<Owned<'py>> {
     let np = obj.py().import("numpy")?;
     let arr = obj.cast::<PyUntypedArray>()?;
     let itemsize: usize = arr.dtype().getattr("itemsize")?.extract()?;
@@ -222,16 +223,18 @@ fn fixed_width_text<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Owned<
     let flat = contiguous.call_method1("view", ("<u4",))?;
     let flat = flat
         .cast::<numpy::PyArray1<u32>>()
-        .map_err(|e| input_type_error(format!("column `{name}`: {e}"), Some(name)))?
+        .map_err(|e| BindError::input_type(format!("column `{name}`: {e}"), Some(name)))?
         .try_readonly()
-        .map_err(|e| input_type_error(format!("cannot borrow column `{name}`: {e}"), Some(name)))?;
+        .map_err(|e| {
+            BindError::input_type(format!("cannot borrow column `{name}`: {e}"), Some(name))
+        })?;
     let data = flat
         .as_slice()
-        .map_err(|e| input_type_error(format!("column `{name}`: {e}"), Some(name)))?;
+        .map_err(|e| BindError::input_type(format!("column `{name}`: {e}"), Some(name)))?;
     let groups = obj
         .py()
         .detach(|| GroupColumn::from_utf32(name, data, width).and_then(|c| Groups::new(vec![c])))
-        .map_err(|e| input_type_error(format!("column `{name}`: {e}"), Some(name)))?;
+        .map_err(|e| BindError::input_type(format!("column `{name}`: {e}"), Some(name)))?;
     Ok(Owned::Factorized {
         codes: groups.ids().to_vec(),
         // The raw strings (not the keys' labels, which quote some of them).
@@ -251,7 +254,7 @@ fn fixed_width_text<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Owned<
 /// place: `None` when pyarrow is not installed or the column is anything else (numbers,
 /// booleans, mixed types, all missing), which [`objects`] then reads item by item, with
 /// its rules and errors.
-fn text_through_arrow<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Option<Owned<'py>>> {
+fn text_through_arrow<'py>(obj: &Bound<'py, PyAny>, name: &str) -> BindResult<Option<Owned<'py>>> {
     let py = obj.py();
     let Ok(pa) = py.import("pyarrow") else {
         return Ok(None);
@@ -275,9 +278,9 @@ fn text_through_arrow<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Opti
     arrow_of(&array, name).map(Some)
 }
 
-fn arrow_of<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Owned<'py>> {
+fn arrow_of<'py>(obj: &Bound<'py, PyAny>, name: &str) -> BindResult<Owned<'py>> {
     let any: AnyArray = obj.extract().map_err(|e| {
-        input_type_error(
+        BindError::input_type(
             format!("column `{name}` could not be read through Arrow: {e}"),
             Some(name),
         )
@@ -287,14 +290,14 @@ fn arrow_of<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Owned<'py>> {
     let array = match chunks.as_slice() {
         [one] => one.clone(),
         _ => arrow_select::concat::concat(&refs)
-            .map_err(|e| input_type_error(format!("column `{name}`: {e}"), Some(name)))?,
+            .map_err(|e| BindError::input_type(format!("column `{name}`: {e}"), Some(name)))?,
     };
     Ok(Owned::Arrow(array))
 }
 
 /// Python objects item by item: all text (or missing) is categorical, all numbers (or
 /// missing) numeric, a mix is an error naming the first row of the other type.
-fn objects<'py>(list: &Bound<'py, PyAny>, name: &str) -> PyResult<Owned<'py>> {
+fn objects<'py>(list: &Bound<'py, PyAny>, name: &str) -> BindResult<Owned<'py>> {
     #[derive(Clone, Copy, PartialEq)]
     enum K {
         Text,
@@ -319,7 +322,7 @@ fn objects<'py>(list: &Bound<'py, PyAny>, name: &str) -> PyResult<Owned<'py>> {
         } else if item.cast::<PyBool>().is_ok() {
             Some(K::Text)
         } else {
-            return Err(input_type_error(
+            return Err(BindError::input_type(
                 format!(
                     "column `{name}` holds a {} at row {i}: use numbers, strings or None",
                     item.get_type().name()?
@@ -331,7 +334,7 @@ fn objects<'py>(list: &Bound<'py, PyAny>, name: &str) -> PyResult<Owned<'py>> {
             && f != k
         {
             let label = |k: K| if k == K::Text { "text" } else { "numbers" };
-            return Err(drift_err(DriftError::MixedTypes {
+            return Err(BindError::from(DriftError::MixedTypes {
                 column: name.to_owned(),
                 index: i,
                 expected: label(f).to_owned(),
@@ -375,9 +378,9 @@ fn objects<'py>(list: &Bound<'py, PyAny>, name: &str) -> PyResult<Owned<'py>> {
 #[derive(Clone, PartialEq)]
 pub struct PyReferenceProfile(pub ReferenceProfile);
 
-fn to_json<T: serde::Serialize>(v: &T) -> PyResult<String> {
+fn to_json<T: serde::Serialize>(v: &T) -> BindResult<String> {
     serde_json::to_string(v).map_err(|e| {
-        drift_err(DriftError::Serialization {
+        BindError::from(DriftError::Serialization {
             message: e.to_string(),
         })
     })
@@ -393,7 +396,7 @@ fn profile_params(
     group: Option<&Bound<'_, PyAny>>,
     prediction: Option<String>,
     threshold: Option<f64>,
-) -> PyResult<ProfileParams> {
+) -> BindResult<ProfileParams> {
     let group_columns = match group {
         None => Vec::new(),
         Some(g) if g.is_none() => Vec::new(),
@@ -402,21 +405,21 @@ fn profile_params(
                 vec![s]
             } else {
                 g.extract::<Vec<String>>().map_err(|_| {
-                    parameter_error("group", "expected a column name or a list of names".into())
+                    BindError::parameter("group", "expected a column name or a list of names")
                 })?
             }
         }
     };
     if threshold.is_some_and(|t| !t.is_finite()) {
-        return Err(parameter_error(
+        return Err(BindError::parameter(
             "threshold",
-            "expected a finite number".into(),
+            "expected a finite number",
         ));
     }
     if threshold.is_some() && prediction.is_none() {
-        return Err(parameter_error(
+        return Err(BindError::parameter(
             "threshold",
-            "a threshold needs a prediction column".into(),
+            "a threshold needs a prediction column",
         ));
     }
     Ok(ProfileParams {
@@ -462,7 +465,7 @@ impl PyReferenceProfile {
         group: Option<&Bound<'_, PyAny>>,
         prediction: Option<String>,
         threshold: Option<f64>,
-    ) -> PyResult<Self> {
+    ) -> BindResult<Self> {
         let params = profile_params(
             categorical,
             numeric,
@@ -474,33 +477,30 @@ impl PyReferenceProfile {
             threshold,
         )?;
         let owned = read_table(table, "table")?;
-        let table = owned.table().map_err(drift_err)?;
-        py.detach(|| ReferenceProfile::from_table(&table, &params))
-            .map(Self)
-            .map_err(drift_err)
+        let table = owned.table()?;
+        Ok(Self(detach(py, || {
+            ReferenceProfile::from_table(&table, &params)
+        })?))
     }
 
     /// The profile of both partitions (``self`` and ``other`` profile disjoint rows).
-    fn merge(&self, py: Python<'_>, other: &Self) -> PyResult<Self> {
-        py.detach(|| {
+    fn merge(&self, py: Python<'_>, other: &Self) -> BindResult<Self> {
+        detach(py, || {
             let mut m = self.0.clone();
             m.merge(&other.0).map(|()| m)
         })
         .map(Self)
-        .map_err(drift_err)
     }
 
     /// The profile as JSON (with its ``format_version``).
-    fn to_json(&self) -> PyResult<String> {
-        self.0.to_json().map_err(drift_err)
+    fn to_json(&self) -> BindResult<String> {
+        Ok(self.0.to_json()?)
     }
 
     /// Reads a profile written by :meth:`to_json`.
     #[staticmethod]
-    fn from_json(json: &str) -> PyResult<Self> {
-        ReferenceProfile::from_json(json)
-            .map(Self)
-            .map_err(drift_err)
+    fn from_json(json: &str) -> BindResult<Self> {
+        Ok(Self(ReferenceProfile::from_json(json)?))
     }
 
     /// Pickles through the checked JSON: a tampered payload raises ``StateError``.
@@ -582,16 +582,16 @@ fn monitor_config(
     ks_method: &str,
     missing_alpha: Option<f64>,
     missing_rate_threshold: Option<f64>,
-) -> PyResult<MonitorConfig> {
+) -> BindResult<MonitorConfig> {
     let defaults = MonitorConfig::default();
     let window = match (window_rows, window_seconds) {
         (None, None) => Window::Cumulative,
         (Some(n), None) => Window::Count(n),
         (None, Some(s)) => Window::Time(s),
         (Some(_), Some(_)) => {
-            return Err(parameter_error(
+            return Err(BindError::parameter(
                 "window_rows",
-                "give window_rows or window_seconds, not both".into(),
+                "give window_rows or window_seconds, not both",
             ));
         }
     };
@@ -599,8 +599,7 @@ fn monitor_config(
         .unwrap_or_default()
         .into_iter()
         .map(|(k, v)| v.parse::<FeatureTest>().map(|t| (k, t)))
-        .collect::<Result<_, _>>()
-        .map_err(drift_err)?;
+        .collect::<Result<_, _>>()?;
     Ok(MonitorConfig {
         tests,
         features,
@@ -608,12 +607,12 @@ fn monitor_config(
         effect_threshold,
         psi_threshold,
         wasserstein_threshold,
-        correction: correction.parse::<Correction>().map_err(drift_err)?,
+        correction: correction.parse::<Correction>()?,
         confidence_level,
         window,
         window_sample_cap: window_sample_cap.unwrap_or(usize::MAX),
         shards,
-        ks: KsParams::parse("two-sided", ks_method).map_err(drift_err)?,
+        ks: KsParams::parse("two-sided", ks_method)?,
         missing_alpha: missing_alpha.or(defaults.missing_alpha),
         missing_rate_threshold: missing_rate_threshold.unwrap_or(defaults.missing_rate_threshold),
     })
@@ -621,7 +620,7 @@ fn monitor_config(
 
 /// ``MonitorConfig::default()`` as JSON: the defaults the Python signatures show.
 #[pyfunction]
-pub fn _monitor_defaults_json() -> PyResult<String> {
+pub fn _monitor_defaults_json() -> BindResult<String> {
     to_json(&MonitorConfig::default())
 }
 
@@ -658,7 +657,7 @@ impl PyDriftMonitor {
         ks_method: &str,
         missing_alpha: Option<f64>,
         missing_rate_threshold: Option<f64>,
-    ) -> PyResult<Self> {
+    ) -> BindResult<Self> {
         let config = monitor_config(
             tests,
             features,
@@ -676,9 +675,7 @@ impl PyDriftMonitor {
             missing_alpha,
             missing_rate_threshold,
         )?;
-        DriftMonitor::new(profile.0.clone(), config)
-            .map(Self)
-            .map_err(drift_err)
+        Ok(Self(DriftMonitor::new(profile.0.clone(), config)?))
     }
 
     /// Ingests a batch (GIL released while it is summarised and merged).
@@ -688,7 +685,7 @@ impl PyDriftMonitor {
         py: Python<'_>,
         batch: &Bound<'_, PyAny>,
         timestamp: Option<f64>,
-    ) -> PyResult<()> {
+    ) -> BindResult<()> {
         let owned = match read_table(batch, "batch") {
             Ok(o) => o,
             Err(e) => {
@@ -700,25 +697,22 @@ impl PyDriftMonitor {
             Ok(t) => t,
             Err(e) => {
                 self.0.record_error();
-                return Err(drift_err(e));
+                return Err(BindError::from(e));
             }
         };
-        py.detach(|| match timestamp {
+        detach(py, || match timestamp {
             Some(t) => self.0.ingest_at(&table, t),
             None => self.0.ingest(&table),
         })
-        .map_err(drift_err)
     }
 
     /// The report of the current window, as JSON.
     #[pyo3(signature = (now=None))]
-    fn evaluate_json(&self, py: Python<'_>, now: Option<f64>) -> PyResult<String> {
-        let report = py
-            .detach(|| match now {
-                Some(t) => self.0.evaluate_at(t),
-                None => self.0.evaluate(),
-            })
-            .map_err(drift_err)?;
+    fn evaluate_json(&self, py: Python<'_>, now: Option<f64>) -> BindResult<String> {
+        let report = detach(py, || match now {
+            Some(t) => self.0.evaluate_at(t),
+            None => self.0.evaluate(),
+        })?;
         to_json(&report)
     }
 
@@ -741,16 +735,14 @@ impl PyDriftMonitor {
 
     /// The monitor's whole state but its alert hook, as JSON (see
     /// ``mlops_drift::monitor::MonitorState``).
-    fn to_json(&self, py: Python<'_>) -> PyResult<String> {
-        py.detach(|| self.0.to_json()).map_err(drift_err)
+    fn to_json(&self, py: Python<'_>) -> BindResult<String> {
+        detach(py, || self.0.to_json())
     }
 
     /// A monitor from :meth:`to_json` text, checked.
     #[staticmethod]
-    fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
-        py.detach(|| DriftMonitor::from_json(text))
-            .map(Self)
-            .map_err(drift_err)
+    fn from_json(py: Python<'_>, text: &str) -> BindResult<Self> {
+        Ok(Self(detach(py, || DriftMonitor::from_json(text))?))
     }
 
     /// Pickles through the checked JSON.
@@ -762,13 +754,13 @@ impl PyDriftMonitor {
     }
 
     /// An independent monitor with the same state (no JSON on the way).
-    fn __copy__(&self, py: Python<'_>) -> PyResult<Self> {
-        py.detach(|| DriftMonitor::from_state(self.0.state()))
-            .map(Self)
-            .map_err(drift_err)
+    fn __copy__(&self, py: Python<'_>) -> BindResult<Self> {
+        Ok(Self(detach(py, || {
+            DriftMonitor::from_state(self.0.state())
+        })?))
     }
 
-    fn __deepcopy__(&self, py: Python<'_>, _memo: &Bound<'_, PyAny>) -> PyResult<Self> {
+    fn __deepcopy__(&self, py: Python<'_>, _memo: &Bound<'_, PyAny>) -> BindResult<Self> {
         self.__copy__(py)
     }
 }
@@ -803,7 +795,7 @@ pub fn _drift_report_json(
     ks_method: &str,
     missing_alpha: Option<f64>,
     missing_rate_threshold: Option<f64>,
-) -> PyResult<String> {
+) -> BindResult<String> {
     let cap = sample_cap;
     let params = profile_params(
         categorical,
@@ -834,9 +826,7 @@ pub fn _drift_report_json(
     )?;
     let r = read_table(reference, "reference")?;
     let c = read_table(current, "current")?;
-    let (rt, ct) = (r.table().map_err(drift_err)?, c.table().map_err(drift_err)?);
-    let report = py
-        .detach(|| drift_report(&rt, &ct, &params, config))
-        .map_err(drift_err)?;
+    let (rt, ct) = (r.table()?, c.table()?);
+    let report = detach(py, || drift_report(&rt, &ct, &params, config))?;
     to_json(&report)
 }
