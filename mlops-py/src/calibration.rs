@@ -11,10 +11,10 @@ use numpy::{IntoPyArray, PyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
-use crate::convert::{TaskInputs, extract_column, with_task};
 use crate::detach;
 use crate::errors::{BindError, BindResult};
-use crate::groups::extract_groups;
+use crate::input::extract_groups;
+use crate::input::{TaskInputs, extract_column, with_task};
 
 fn strategy(s: &str) -> BindResult<BinStrategy> {
     match s {

@@ -12,8 +12,8 @@ use pyo3::prelude::*;
 
 use crate::errors::{BindError, BindResult};
 
-use crate::convert::extract_column;
 use crate::detach;
+use crate::input::extract_column;
 
 fn to_json<T: serde::Serialize>(v: &T) -> BindResult<String> {
     serde_json::to_string(v).map_err(|e| BindError::parameter("result", e.to_string()))
@@ -302,8 +302,8 @@ pub fn _paired_bootstrap_json(
     let y = extract_column(y_true, "y_true")?;
     let a = extract_column(score_champion, "score_champion")?;
     let b = extract_column(score_challenger, "score_challenger")?;
-    let w = crate::convert::extract_optional(sample_weight, "sample_weight")?;
-    let groups = groups.map(crate::groups::extract_groups).transpose()?;
+    let w = crate::input::extract_optional(sample_weight, "sample_weight")?;
+    let groups = groups.map(crate::input::extract_groups).transpose()?;
     let (y, a, b) = (
         y.labels("y_true")?,
         a.floats("score_champion")?,
@@ -393,8 +393,8 @@ impl PyShadowAccumulator {
         challenger: &Bound<'_, PyAny>,
         groups: Option<Vec<String>>,
     ) -> BindResult<()> {
-        let champion_col = crate::convert::extract_column(champion, "champion")?;
-        let challenger_col = crate::convert::extract_column(challenger, "challenger")?;
+        let champion_col = crate::input::extract_column(champion, "champion")?;
+        let challenger_col = crate::input::extract_column(challenger, "challenger")?;
         let champion = champion_col.floats("champion")?;
         let challenger = challenger_col.floats("challenger")?;
         let n = request_ids.len();

@@ -6,9 +6,9 @@ use mlops_drift::{Alternative, DriftError, KsParams, KsResult, PValueMethod};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
-use crate::convert::extract_column;
 use crate::detach;
 use crate::errors::{BindError, BindResult};
+use crate::input::extract_column;
 
 /// The result of :func:`ks_2samp`, with the fields of ``scipy.stats.ks_2samp``'s result.
 ///

@@ -11,10 +11,10 @@ use numpy::{IntoPyArray, PyArray1, PyArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::{TaskInputs, extract_column, extract_optional};
 use crate::detach;
 use crate::errors::{BindError, BindResult};
-use crate::groups::{extract_groups, key_to_py};
+use crate::input::{TaskInputs, extract_column, extract_optional};
+use crate::input::{extract_groups, key_to_py};
 use crate::metrics::PyCostMatrix;
 
 fn json_err(e: serde_json::Error) -> BindError {

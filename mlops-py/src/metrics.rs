@@ -8,8 +8,8 @@ use pyo3::prelude::*;
 use crate::errors::BindResult;
 use pyo3::types::{PyDict, PyTuple};
 
-use crate::convert::{extract_column, extract_optional, with_task};
 use crate::detach;
+use crate::input::{extract_column, extract_optional, with_task};
 
 /// Three arrays of one curve, as scikit-learn returns them.
 type Curve<'py> = (

@@ -12,11 +12,11 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use std::borrow::Cow;
 
-use crate::convert::{TaskInputs, extract_optional};
 use crate::detach;
 use crate::errors::{BindError, BindResult};
 use crate::fairness::PyThresholdPolicy;
-use crate::groups::extract_groups;
+use crate::input::extract_groups;
+use crate::input::{TaskInputs, extract_optional};
 
 /// Runs `f` on the task built from the Python inputs, with the GIL released.
 fn with_task<T: Send>(

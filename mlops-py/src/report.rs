@@ -11,9 +11,9 @@ use mlops_audit::report::{
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString, PyTuple};
 
-use crate::convert::extract_column;
 use crate::errors::{BindError, BindResult};
 use crate::fairness::{PyGroupAudit, PyThresholdPolicy};
+use crate::input::extract_column;
 
 fn json_err(what: &str, e: serde_json::Error) -> BindError {
     BindError::parameter(what, format!("not a valid {what}: {e}"))

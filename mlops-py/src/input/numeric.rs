@@ -1,9 +1,10 @@
-//! Python objects to 1-D columns, borrowed wherever the memory allows.
+//! Numbers in: scores, labels and weights as 1-D columns, borrowed wherever the memory
+//! allows.
 //!
-//! Accepted: numpy arrays of any real or boolean dtype (any strides, no copy for `float64`
-//! scores or `bool` labels), pandas Series (through `to_numpy()` for numpy-backed dtypes,
-//! through Arrow for extension dtypes), polars Series and pyarrow arrays (through the Arrow
-//! PyCapsule interface), and Python sequences (through `numpy.asarray`).
+//! Accepted: whatever [`source`] finds, of a real or boolean type: numpy arrays (any
+//! strides, no copy for `float64` scores or `bool` labels), pandas, polars and pyarrow
+//! columns, and Python sequences (through `numpy.asarray`). A missing value is a
+//! `MissingValueError` naming the row.
 
 use std::borrow::Cow;
 
@@ -16,11 +17,10 @@ use arrow_array::{Array, ArrayRef};
 use arrow_schema::DataType;
 use mlops_core::{BinaryLabel, CoreError, LosslessF64, to_f64_lossless, to_labels};
 use ndarray::{Array1, ArrayView1, CowArray, Ix1};
-use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1, PyUntypedArray, PyUntypedArrayMethods};
+use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1, PyUntypedArrayMethods};
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyRange, PyTuple};
-use pyo3_arrow::input::AnyArray;
 
+use super::{Categories, Numpy, Source, source};
 use crate::errors::{BindError, BindResult};
 
 /// A 1-D column from Python.
@@ -41,89 +41,24 @@ pub enum Column<'py> {
 }
 
 macro_rules! try_numpy {
-    ($obj:expr, $($t:ty => $variant:ident),*) => {$(
-        if let Ok(a) = $obj.cast::<PyArray1<$t>>() {
-            return Ok(Some(Column::$variant(a.try_readonly().map_err(|e| {
+    ($array:expr, $($t:ty => $variant:ident),*) => {$(
+        if let Ok(a) = $array.cast::<PyArray1<$t>>() {
+            return Ok(Column::$variant(a.try_readonly().map_err(|e| {
                 BindError::input_type(format!("cannot borrow the array: {e}"), None)
-            })?)));
+            })?));
         }
     )*};
 }
 
-/// Is `dtype` a numpy dtype (as opposed to a pandas extension dtype)?
-pub fn is_numpy_dtype(dtype: &Bound<'_, PyAny>) -> bool {
-    let py = dtype.py();
-    py.import("numpy")
-        .and_then(|np| np.getattr("dtype"))
-        .and_then(|t| dtype.is_instance(&t))
-        .unwrap_or(false)
-}
-
-/// Makes a numpy array safe to borrow: masked values are missing, and arrays that are
-/// not aligned (packed record fields, odd buffer offsets) or not in native byte order are
-/// copied once into an aligned native array. Returns `None` for non-arrays.
-fn normalise_numpy<'py>(
-    obj: &Bound<'py, PyAny>,
-    name: &str,
-) -> BindResult<Option<Bound<'py, PyAny>>> {
-    if obj.cast::<PyUntypedArray>().is_err() {
-        return Ok(None);
+fn from_numpy<'py>(numpy: Numpy<'py>, name: &str) -> BindResult<Column<'py>> {
+    if let Some(index) = numpy.first_missing() {
+        return Err(BindError::missing(name, index));
     }
-    let py = obj.py();
-    let np = py.import("numpy")?;
-    let mut arr = obj.clone();
-    if arr.is_instance(&np.getattr("ma")?.getattr("MaskedArray")?)? {
-        let mask = np
-            .getattr("ma")?
-            .call_method1("getmaskarray", (&arr,))?
-            .call_method0("ravel")?;
-        if mask.call_method0("any")?.extract::<bool>()? {
-            let index: usize = mask.call_method0("argmax")?.extract()?;
-            return Err(BindError::from(CoreError::MissingValue {
-                input: name.to_owned(),
-                index,
-            }));
-        }
-        arr = arr.getattr("data")?;
-    }
-    let dtype = arr.getattr("dtype")?;
-    let native = dtype.getattr("isnative")?.extract::<bool>()?;
-    let aligned = arr
-        .getattr("flags")?
-        .getattr("aligned")?
-        .extract::<bool>()?;
-    if !native {
-        let native_dtype = dtype.call_method1("newbyteorder", ("=",))?;
-        arr = np.call_method1("ascontiguousarray", (&arr, native_dtype))?;
-    } else if !aligned {
-        arr = np.call_method1("ascontiguousarray", (&arr,))?;
-    }
-    Ok(Some(arr))
-}
-
-fn from_numpy<'py>(obj: &Bound<'py, PyAny>, name: &str) -> BindResult<Option<Column<'py>>> {
-    let Some(obj) = normalise_numpy(obj, name)? else {
-        return Ok(None);
-    };
-    let untyped = obj.cast::<PyUntypedArray>()?;
-    if untyped.ndim() != 1 {
-        return Err(BindError::input_type(
-            format!(
-                "`{name}` must be 1-D, got an array of shape ({})",
-                untyped
-                    .shape()
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            Some(name),
-        ));
-    }
-    try_numpy!(obj,
+    let array = numpy.array;
+    try_numpy!(array,
         f64 => F64, f32 => F32, i64 => I64, i32 => I32, i16 => I16, i8 => I8,
         u64 => U64, u32 => U32, u16 => U16, u8 => U8, bool => Bool);
-    let dtype = untyped.dtype().str()?.to_string();
+    let dtype = array.dtype().str()?.to_string();
     Err(BindError::input_type(
         format!(
             "`{name}` has dtype {dtype}, which does not convert losslessly to numbers; \
@@ -133,68 +68,24 @@ fn from_numpy<'py>(obj: &Bound<'py, PyAny>, name: &str) -> BindResult<Option<Col
     ))
 }
 
-fn from_arrow(obj: &Bound<'_, PyAny>, name: &str) -> BindResult<Column<'static>> {
-    let any: AnyArray = obj.extract().map_err(|e| {
-        BindError::input_type(
-            format!("`{name}` could not be read through the Arrow interface: {e}"),
-            Some(name),
-        )
-    })?;
-    let (chunks, _field) = any.into_chunked_array()?.into_inner();
-    Ok(Column::Arrow(chunks))
-}
-
-fn has_attr(obj: &Bound<'_, PyAny>, attr: &str) -> bool {
-    obj.hasattr(attr).unwrap_or(false)
-}
-
 /// Reads any supported Python object as a 1-D column.
 pub fn extract_column<'py>(obj: &Bound<'py, PyAny>, name: &str) -> BindResult<Column<'py>> {
-    if let Some(c) = from_numpy(obj, name)? {
-        return Ok(c);
-    }
-    let module: String = obj
-        .get_type()
-        .getattr("__module__")
-        .and_then(|m| m.extract())
-        .unwrap_or_default();
-    if module.starts_with("pandas") && has_attr(obj, "to_numpy") {
-        // numpy-backed pandas dtypes convert without copy; extension dtypes (nullable
-        // integers, Arrow-backed) go through Arrow so that missing values stay missing.
-        let numpy_backed = obj.getattr("dtype").is_ok_and(|d| is_numpy_dtype(&d));
-        if !numpy_backed
-            && has_attr(obj, "__arrow_c_stream__")
-            && let Ok(c) = from_arrow(obj, name)
-        {
-            return Ok(c);
+    match source(obj, name, Categories::AsValues)? {
+        Source::Numpy(numpy) => from_numpy(numpy, name),
+        Source::Arrow { chunks, .. } => Ok(Column::Arrow(chunks)),
+        // Numbers in a list: numpy finds their common dtype.
+        Source::Objects(items) => {
+            let array = obj
+                .py()
+                .import("numpy")?
+                .call_method1("asarray", (items,))?;
+            from_numpy(super::numpy(&array, name, None)?, name)
         }
-        let arr = obj.call_method0("to_numpy")?;
-        return from_numpy(&arr, name)?.ok_or_else(|| {
-            BindError::input_type(format!("`{name}`: to_numpy() gave no array"), Some(name))
-        });
+        Source::Categorical { .. } => Err(BindError::input_type(
+            format!("`{name}` is categorical; pass numbers"),
+            Some(name),
+        )),
     }
-    if has_attr(obj, "__arrow_c_array__") || has_attr(obj, "__arrow_c_stream__") {
-        return from_arrow(obj, name);
-    }
-    let sequence = obj.cast::<PyList>().is_ok()
-        || obj.cast::<PyTuple>().is_ok()
-        || obj.cast::<PyRange>().is_ok()
-        || has_attr(obj, "__array__");
-    if sequence {
-        let np = obj.py().import("numpy")?;
-        let arr = np.call_method1("asarray", (obj,))?;
-        return from_numpy(&arr, name)?.ok_or_else(|| {
-            BindError::input_type(format!("`{name}`: numpy.asarray gave no array"), Some(name))
-        });
-    }
-    Err(BindError::input_type(
-        format!(
-            "`{name}` must be a 1-D numpy array, pandas/polars Series, pyarrow array or \
-             sequence, got {}",
-            obj.get_type().name()?
-        ),
-        Some(name),
-    ))
 }
 
 /// Reads an optional column.

@@ -1,11 +1,11 @@
 //! Python objects to [`Groups`]: one sensitive column or several (intersectional).
 //!
-//! A column may be a numpy array (integers, booleans, strings or objects holding str/int),
-//! a pandas Series (categoricals keep their codes), a polars Series or pyarrow array
-//! (strings, dictionaries, integers), or a list of str/int. Several columns arrive as a
-//! list/tuple of columns, a dict `{name: column}`, or a pandas/polars DataFrame. A missing
-//! key (None, NaN, null) is an error naming the column and row: silently dropping rows
-//! from a fairness audit would hide exactly the people it is about.
+//! A column is whatever [`source`] finds: a numpy array (integers, booleans, strings or
+//! objects holding str/int), a pandas Series (categoricals keep their codes), a polars
+//! Series or pyarrow array (strings, dictionaries, integers), or a list of str/int. Several
+//! columns arrive as a list/tuple of columns, a dict `{name: column}`, or a pandas/polars
+//! DataFrame. A missing key (see [`is_missing`]) is an error naming the column and row:
+//! silently dropping rows from a fairness audit would hide exactly the people it is about.
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
@@ -13,35 +13,14 @@ use arrow_array::types::{
 };
 use arrow_array::{Array, ArrayRef};
 use arrow_schema::DataType;
-use mlops_core::{CoreError, GroupColumn, GroupKey, GroupValue, Groups};
-use numpy::{PyArray1, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
+use mlops_core::{GroupColumn, GroupKey, GroupValue, Groups};
+use numpy::{PyArray1, PyArrayDescrMethods, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyList, PyString, PyTuple};
-use pyo3_arrow::input::AnyArray;
 
+use super::{Categories, Numpy, Source, is_missing, source, type_name};
 use crate::errors::{BindError, BindResult};
-
-fn missing(column: &str, index: usize) -> BindError {
-    BindError::from(CoreError::MissingValue {
-        input: column.to_owned(),
-        index,
-    })
-}
-
-fn type_name(obj: &Bound<'_, PyAny>) -> String {
-    obj.get_type()
-        .name()
-        .map(|n| n.to_string())
-        .unwrap_or_else(|_| "?".to_owned())
-}
-
-fn module_of(obj: &Bound<'_, PyAny>) -> String {
-    obj.get_type()
-        .getattr("__module__")
-        .and_then(|m| m.extract())
-        .unwrap_or_default()
-}
 
 /// One Python scalar as a group level.
 fn scalar(obj: &Bound<'_, PyAny>, column: &str, index: usize) -> BindResult<GroupValue> {
@@ -56,8 +35,8 @@ fn scalar(obj: &Bound<'_, PyAny>, column: &str, index: usize) -> BindResult<Grou
     {
         return Ok(GroupValue::Int(v));
     }
-    if obj.is_none() || obj.extract::<f64>().is_ok_and(f64::is_nan) || type_name(obj) == "NAType" {
-        return Err(missing(column, index));
+    if is_missing(obj) {
+        return Err(BindError::missing(column, index));
     }
     Err(BindError::input_type(
         format!(
@@ -85,7 +64,7 @@ fn from_values(column: &str, values: Vec<GroupValue>) -> BindResult<GroupColumn>
     GroupColumn::from_codes(column, codes, levels).map_err(BindError::from)
 }
 
-fn from_py_sequence(obj: &Bound<'_, PyAny>, column: &str) -> BindResult<GroupColumn> {
+fn from_objects(obj: &Bound<'_, PyAny>, column: &str) -> BindResult<GroupColumn> {
     let mut values = Vec::new();
     for (i, item) in obj.try_iter()?.enumerate() {
         values.push(scalar(&item?, column, i)?);
@@ -104,53 +83,37 @@ macro_rules! numpy_ints {
                     Some($column),
                 ))?);
             }
-            return GroupColumn::from_ints($column, &out).map(Some).map_err(BindError::from);
+            return Ok(GroupColumn::from_ints($column, &out)?);
         }
     )*};
 }
 
-fn from_numpy(obj: &Bound<'_, PyAny>, column: &str) -> BindResult<Option<GroupColumn>> {
-    let Ok(untyped) = obj.cast::<PyUntypedArray>() else {
-        return Ok(None);
-    };
-    if untyped.ndim() != 1 {
-        return Err(BindError::input_type(
-            format!("group column `{column}` must be 1-D"),
-            Some(column),
-        ));
+fn from_numpy(numpy: Numpy<'_>, column: &str) -> BindResult<GroupColumn> {
+    if let Some(index) = numpy.first_missing() {
+        return Err(BindError::missing(column, index));
     }
+    let obj = numpy.array.as_any();
+    let untyped = &numpy.array;
     numpy_ints!(obj, column, i64, i32, i16, i8, u64, u32, u16, u8);
     if let Ok(a) = obj.cast::<PyArray1<bool>>() {
         let ro = a
             .try_readonly()
             .map_err(|e| BindError::input_type(e.to_string(), Some(column)))?;
         let out: Vec<i64> = ro.as_array().iter().map(|&b| i64::from(b)).collect();
-        return GroupColumn::from_ints(column, &out)
-            .map(Some)
-            .map_err(BindError::from);
+        return Ok(GroupColumn::from_ints(column, &out)?);
     }
-    let kind: String = untyped.dtype().getattr("kind")?.extract()?;
-    match kind.as_str() {
-        // Fixed-width strings: their UTF-32 memory, read as rows of `width` code points,
-        // factorised in one pass in the core (no Python str per row, no sort).
-        "U" => {
-            let np = obj.py().import("numpy")?;
-            let itemsize: usize = untyped.dtype().getattr("itemsize")?.extract()?;
-            let width = itemsize / 4;
-            // Native little-endian, contiguous (a copy only when it is not already so).
-            let arr = np.call_method1("ascontiguousarray", (obj, format!("<U{}", width.max(1))))?;
-            let flat = arr.call_method1("view", ("<u4",))?;
-            let flat = flat
-                .cast::<PyArray1<u32>>()?
-                .try_readonly()
-                .map_err(|e| BindError::input_type(e.to_string(), Some(column)))?;
+    match untyped.dtype().kind() {
+        // Fixed-width strings: their UTF-32 memory, factorised in one pass in the core (no
+        // Python str per row, no sort).
+        b'U' => {
+            let (flat, width) = super::utf32(untyped, column)?;
             let data = flat
                 .as_slice()
                 .map_err(|e| BindError::input_type(e.to_string(), Some(column)))?;
-            Ok(GroupColumn::from_utf32(column, data, width.max(1)).map(Some)?)
+            Ok(GroupColumn::from_utf32(column, data, width)?)
         }
         // Objects (str, int, None, NaN mixed): read element by element.
-        "O" => from_py_sequence(obj, column).map(Some),
+        b'O' => from_objects(obj, column),
         _ => Err(BindError::input_type(
             format!(
                 "group column `{column}` has dtype {}; group keys must be strings or integers \
@@ -174,7 +137,7 @@ where
         let a = c.as_primitive::<T>();
         for i in 0..a.len() {
             if a.is_null(i) {
-                return Err(missing(column, out.len()));
+                return Err(BindError::missing(column, out.len()));
             }
             let v = a.value(i);
             out.push(v.try_into().map_err(|_| {
@@ -193,7 +156,7 @@ fn arrow_strings(chunks: &[ArrayRef], column: &str) -> BindResult<GroupColumn> {
     let mut levels = Vec::new();
     let mut codes = Vec::new();
     let mut push = |v: Option<&str>, row: usize| -> BindResult<()> {
-        let v = v.ok_or_else(|| missing(column, row))?;
+        let v = v.ok_or_else(|| BindError::missing(column, row))?;
         let next = levels.len() as u32;
         let code = match index.get(v) {
             Some(&c) => c,
@@ -238,9 +201,11 @@ fn arrow_strings(chunks: &[ArrayRef], column: &str) -> BindResult<GroupColumn> {
     GroupColumn::from_codes(column, codes, levels).map_err(BindError::from)
 }
 
-fn from_arrow(obj: &Bound<'_, PyAny>, column: &str) -> BindResult<GroupColumn> {
-    let any: AnyArray = obj.extract()?;
-    let (chunks, field) = any.into_chunked_array()?.into_inner();
+fn from_arrow(
+    chunks: Vec<ArrayRef>,
+    field: &arrow_schema::Field,
+    column: &str,
+) -> BindResult<GroupColumn> {
     // Dictionaries (categoricals) are decoded to their values first.
     let chunks: Vec<ArrayRef> = chunks
         .into_iter()
@@ -268,7 +233,9 @@ fn from_arrow(obj: &Bound<'_, PyAny>, column: &str) -> BindResult<GroupColumn> {
             let mut out = Vec::new();
             for c in &chunks {
                 for v in c.as_boolean() {
-                    out.push(i64::from(v.ok_or_else(|| missing(column, out.len()))?));
+                    out.push(i64::from(
+                        v.ok_or_else(|| BindError::missing(column, out.len()))?,
+                    ));
                 }
             }
             GroupColumn::from_ints(column, &out).map_err(BindError::from)
@@ -300,64 +267,38 @@ fn decode_dictionary(c: &ArrayRef) -> Result<ArrayRef, String> {
 
 /// One sensitive column.
 pub fn extract_group_column(obj: &Bound<'_, PyAny>, column: &str) -> BindResult<GroupColumn> {
-    if let Some(c) = from_numpy(obj, column)? {
-        return Ok(c);
+    match source(obj, column, Categories::AsCodes)? {
+        Source::Numpy(numpy) => from_numpy(numpy, column),
+        Source::Arrow { chunks, field } => from_arrow(chunks, &field, column),
+        Source::Categorical { codes, categories } => from_categorical(&codes, &categories, column),
+        Source::Objects(items) => from_objects(&items, column),
     }
-    if module_of(obj).starts_with("pandas") {
-        let dtype = obj.getattr("dtype")?;
-        if dtype.getattr("name")?.extract::<String>()? == "category" {
-            // A Series of category dtype has `.cat`; a bare `pd.Categorical` has `.codes`
-            // and `.categories` itself.
-            let cat = if obj.hasattr("cat")? {
-                obj.getattr("cat")?
-            } else {
-                obj.clone()
-            };
-            let codes_obj = cat.getattr("codes")?;
-            let codes_i64 = obj
-                .py()
-                .import("numpy")?
-                .call_method1("asarray", (codes_obj, "int64"))?;
-            let codes_arr = codes_i64
-                .cast::<PyArray1<i64>>()?
-                .try_readonly()
-                .map_err(|e| BindError::input_type(e.to_string(), Some(column)))?;
-            let mut codes = Vec::with_capacity(codes_arr.len());
-            for (i, &c) in codes_arr.as_array().iter().enumerate() {
-                if c < 0 {
-                    return Err(missing(column, i));
-                }
-                codes.push(c as u32);
-            }
-            let categories = cat.getattr("categories")?.call_method0("tolist")?;
-            let mut levels = Vec::new();
-            for (i, item) in categories.try_iter()?.enumerate() {
-                levels.push(scalar(&item?, column, i)?);
-            }
-            return GroupColumn::from_codes(column, codes, levels).map_err(BindError::from);
-        }
-        let numpy_backed = crate::convert::is_numpy_dtype(&dtype);
-        if !numpy_backed && obj.hasattr("__arrow_c_stream__")? {
-            return from_arrow(obj, column);
-        }
-        let arr = obj.call_method0("to_numpy")?;
-        return from_numpy(&arr, column)?
-            .ok_or_else(|| BindError::input_type("to_numpy() gave no array", Some(column)));
+}
+
+/// A pandas categorical: its codes (`-1` is missing) and its categories as the levels.
+fn from_categorical(
+    codes: &Bound<'_, PyAny>,
+    categories: &Bound<'_, PyAny>,
+    column: &str,
+) -> BindResult<GroupColumn> {
+    let codes_i64 = codes
+        .py()
+        .import("numpy")?
+        .call_method1("asarray", (codes, "int64"))?;
+    let codes_arr = codes_i64
+        .cast::<PyArray1<i64>>()?
+        .try_readonly()
+        .map_err(|e| BindError::input_type(e.to_string(), Some(column)))?;
+    let mut out = Vec::with_capacity(codes_arr.len());
+    for (i, &c) in codes_arr.as_array().iter().enumerate() {
+        let code = u32::try_from(c).map_err(|_| BindError::missing(column, i))?;
+        out.push(code);
     }
-    if obj.hasattr("__arrow_c_array__")? || obj.hasattr("__arrow_c_stream__")? {
-        return from_arrow(obj, column);
+    let mut levels = Vec::new();
+    for (i, item) in categories.call_method0("tolist")?.try_iter()?.enumerate() {
+        levels.push(scalar(&item?, column, i)?);
     }
-    if obj.cast::<PyList>().is_ok() || obj.cast::<PyTuple>().is_ok() {
-        return from_py_sequence(obj, column);
-    }
-    Err(BindError::input_type(
-        format!(
-            "group column `{column}` must be a 1-D array, Series or list of strings or integers, \
-             got {}",
-            type_name(obj)
-        ),
-        Some(column),
-    ))
+    Ok(GroupColumn::from_codes(column, out, levels)?)
 }
 
 /// The name a column carries (a pandas/polars Series name), if it is a string.
