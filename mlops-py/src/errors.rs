@@ -118,9 +118,17 @@ impl From<pyo3_arrow::error::PyArrowError> for BindError {
     }
 }
 
+/// An array whose memory cannot be read as a slice (not contiguous): a wrong shape of input.
 impl From<numpy::AsSliceError> for BindError {
     fn from(e: numpy::AsSliceError) -> Self {
-        Self::Python(e.into())
+        Self::input_type(format!("cannot read the array: {e}"), None)
+    }
+}
+
+/// An array another extension holds mutably borrowed.
+impl From<numpy::BorrowError> for BindError {
+    fn from(e: numpy::BorrowError) -> Self {
+        Self::input_type(format!("cannot borrow the array: {e}"), None)
     }
 }
 

@@ -61,7 +61,7 @@ fn from_values(column: &str, values: Vec<GroupValue>) -> BindResult<GroupColumn>
         });
         codes.push(code);
     }
-    GroupColumn::from_codes(column, codes, levels).map_err(BindError::from)
+    Ok(GroupColumn::from_codes(column, codes, levels)?)
 }
 
 fn from_objects(obj: &Bound<'_, PyAny>, column: &str) -> BindResult<GroupColumn> {
@@ -75,7 +75,7 @@ fn from_objects(obj: &Bound<'_, PyAny>, column: &str) -> BindResult<GroupColumn>
 macro_rules! numpy_ints {
     ($obj:expr, $column:expr, $($t:ty),*) => {$(
         if let Ok(a) = $obj.cast::<PyArray1<$t>>() {
-            let ro = a.try_readonly().map_err(|e| BindError::input_type(e.to_string(), Some($column)))?;
+            let ro = a.try_readonly()?;
             let mut out = Vec::with_capacity(ro.len());
             for (i, &v) in ro.as_array().iter().enumerate() {
                 out.push(i64::try_from(v).map_err(|_| BindError::input_type(
@@ -96,9 +96,7 @@ fn from_numpy(numpy: Numpy<'_>, column: &str) -> BindResult<GroupColumn> {
     let untyped = &numpy.array;
     numpy_ints!(obj, column, i64, i32, i16, i8, u64, u32, u16, u8);
     if let Ok(a) = obj.cast::<PyArray1<bool>>() {
-        let ro = a
-            .try_readonly()
-            .map_err(|e| BindError::input_type(e.to_string(), Some(column)))?;
+        let ro = a.try_readonly()?;
         let out: Vec<i64> = ro.as_array().iter().map(|&b| i64::from(b)).collect();
         return Ok(GroupColumn::from_ints(column, &out)?);
     }
@@ -106,10 +104,8 @@ fn from_numpy(numpy: Numpy<'_>, column: &str) -> BindResult<GroupColumn> {
         // Fixed-width strings: their UTF-32 memory, factorised in one pass in the core (no
         // Python str per row, no sort).
         b'U' => {
-            let (flat, width) = super::utf32(untyped, column)?;
-            let data = flat
-                .as_slice()
-                .map_err(|e| BindError::input_type(e.to_string(), Some(column)))?;
+            let (flat, width) = super::utf32(untyped)?;
+            let data = flat.as_slice()?;
             Ok(GroupColumn::from_utf32(column, data, width)?)
         }
         // Objects (str, int, None, NaN mixed): read element by element.
@@ -148,7 +144,7 @@ where
             })?);
         }
     }
-    GroupColumn::from_ints(column, &out).map_err(BindError::from)
+    Ok(GroupColumn::from_ints(column, &out)?)
 }
 
 fn arrow_strings(chunks: &[ArrayRef], column: &str) -> BindResult<GroupColumn> {
@@ -198,7 +194,7 @@ fn arrow_strings(chunks: &[ArrayRef], column: &str) -> BindResult<GroupColumn> {
             }
         }
     }
-    GroupColumn::from_codes(column, codes, levels).map_err(BindError::from)
+    Ok(GroupColumn::from_codes(column, codes, levels)?)
 }
 
 fn from_arrow(
@@ -238,7 +234,7 @@ fn from_arrow(
                     ));
                 }
             }
-            GroupColumn::from_ints(column, &out).map_err(BindError::from)
+            Ok(GroupColumn::from_ints(column, &out)?)
         }
         other => Err(BindError::input_type(
             format!(
@@ -285,10 +281,7 @@ fn from_categorical(
         .py()
         .import("numpy")?
         .call_method1("asarray", (codes, "int64"))?;
-    let codes_arr = codes_i64
-        .cast::<PyArray1<i64>>()?
-        .try_readonly()
-        .map_err(|e| BindError::input_type(e.to_string(), Some(column)))?;
+    let codes_arr = codes_i64.cast::<PyArray1<i64>>()?.try_readonly()?;
     let mut out = Vec::with_capacity(codes_arr.len());
     for (i, &c) in codes_arr.as_array().iter().enumerate() {
         let code = u32::try_from(c).map_err(|_| BindError::missing(column, i))?;
@@ -370,5 +363,5 @@ pub fn extract_groups(obj: &Bound<'_, PyAny>) -> BindResult<Groups> {
         let name = carried_name(obj).unwrap_or_else(|| "groups".to_owned());
         columns.push(extract_group_column(obj, &name)?);
     }
-    Groups::new(columns).map_err(BindError::from)
+    Ok(Groups::new(columns)?)
 }

@@ -221,7 +221,6 @@ pub fn numpy<'py>(
 /// when it is not already little-endian and contiguous.
 pub fn utf32<'py>(
     array: &Bound<'py, PyUntypedArray>,
-    name: &str,
 ) -> BindResult<(PyReadonlyArray1<'py, u32>, usize)> {
     let itemsize: usize = array.dtype().getattr("itemsize")?.extract()?;
     let width = (itemsize / 4).max(1);
@@ -232,8 +231,7 @@ pub fn utf32<'py>(
     let flat = contiguous
         .call_method1("view", ("<u4",))?
         .cast_into::<PyArray1<u32>>()?
-        .try_readonly()
-        .map_err(|e| BindError::input_type(format!("cannot borrow `{name}`: {e}"), Some(name)))?;
+        .try_readonly()?;
     Ok((flat, width))
 }
 

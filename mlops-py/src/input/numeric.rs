@@ -43,9 +43,7 @@ pub enum Column<'py> {
 macro_rules! try_numpy {
     ($array:expr, $($t:ty => $variant:ident),*) => {$(
         if let Ok(a) = $array.cast::<PyArray1<$t>>() {
-            return Ok(Column::$variant(a.try_readonly().map_err(|e| {
-                BindError::input_type(format!("cannot borrow the array: {e}"), None)
-            })?));
+            return Ok(Column::$variant(a.try_readonly()?));
         }
     )*};
 }

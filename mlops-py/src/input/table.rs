@@ -195,9 +195,7 @@ fn from_numpy<'py>(array: &Bound<'py, PyUntypedArray>, name: &str) -> BindResult
             let a = f64_arr
                 .cast::<numpy::PyArray1<f64>>()
                 .map_err(|e| BindError::input_type(format!("column `{name}`: {e}"), Some(name)))?;
-            let values = a.try_readonly().map_err(|e| {
-                BindError::input_type(format!("cannot borrow column `{name}`: {e}"), Some(name))
-            })?;
+            let values = a.try_readonly()?;
             Ok(Owned::F64 {
                 values,
                 nulls: None,
@@ -232,10 +230,8 @@ fn from_numpy<'py>(array: &Bound<'py, PyUntypedArray>, name: &str) -> BindResult
 /// A numpy fixed-width string array factorised from its UTF-32 memory in one pass (no
 /// Python `str` per row): rows become codes into the distinct strings.
 fn fixed_width_text<'py>(array: &Bound<'py, PyUntypedArray>, name: &str) -> BindResult<Owned<'py>> {
-    let (flat, width) = super::utf32(array, name)?;
-    let data = flat
-        .as_slice()
-        .map_err(|e| BindError::input_type(format!("column `{name}`: {e}"), Some(name)))?;
+    let (flat, width) = super::utf32(array)?;
+    let data = flat.as_slice()?;
     let groups = array
         .py()
         .detach(|| GroupColumn::from_utf32(name, data, width).and_then(|c| Groups::new(vec![c])))
