@@ -11,10 +11,10 @@
 use pyo3::prelude::*;
 use pyo3::types::PyBool;
 
-use crate::errors::{input_type_error, parameter_error};
+use crate::errors::{BindError, BindResult};
 
 /// `obj` as a Python int (through `__index__`), refusing booleans and non-integers.
-fn python_int<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+fn python_int<'py>(obj: &Bound<'py, PyAny>, name: &str) -> BindResult<Bound<'py, PyAny>> {
     let type_name = || {
         obj.get_type()
             .name()
@@ -26,7 +26,7 @@ fn python_int<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Bound<'py, P
         .and_then(|np| np.getattr("bool_"))
         .is_ok_and(|t| obj.is_instance(&t).unwrap_or(false));
     if obj.is_instance_of::<PyBool>() || numpy_bool {
-        return Err(input_type_error(
+        return Err(BindError::input_type(
             format!("parameter `{name}` must be an integer, got a boolean"),
             Some(name),
         ));
@@ -35,7 +35,7 @@ fn python_int<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Bound<'py, P
         .import("operator")?
         .call_method1("index", (obj,))
         .map_err(|_| {
-            input_type_error(
+            BindError::input_type(
                 format!("parameter `{name}` must be an integer, got {}", type_name()),
                 Some(name),
             )
@@ -43,10 +43,10 @@ fn python_int<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Bound<'py, P
 }
 
 /// A non-negative integer that fits `T`.
-pub fn unsigned<T: TryFrom<u64> + Bounded>(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<T> {
+pub fn unsigned<T: TryFrom<u64> + Bounded>(obj: &Bound<'_, PyAny>, name: &str) -> BindResult<T> {
     let int = python_int(obj, name)?;
     if int.lt(0)? {
-        return Err(parameter_error(
+        return Err(BindError::parameter(
             name,
             format!("must be a non-negative integer, got {int}"),
         ));
@@ -54,14 +54,14 @@ pub fn unsigned<T: TryFrom<u64> + Bounded>(obj: &Bound<'_, PyAny>, name: &str) -
     int.extract::<u64>()
         .ok()
         .and_then(|v| T::try_from(v).ok())
-        .ok_or_else(|| parameter_error(name, format!("must be at most {}, got {int}", T::MAX)))
+        .ok_or_else(|| BindError::parameter(name, format!("must be at most {}, got {int}", T::MAX)))
 }
 
 /// [`unsigned`], or `None` for Python's `None`.
 pub fn optional_unsigned<T: TryFrom<u64> + Bounded>(
     obj: &Bound<'_, PyAny>,
     name: &str,
-) -> PyResult<Option<T>> {
+) -> BindResult<Option<T>> {
     if obj.is_none() {
         Ok(None)
     } else {
@@ -70,10 +70,10 @@ pub fn optional_unsigned<T: TryFrom<u64> + Bounded>(
 }
 
 /// A signed 64-bit integer (for counts whose sign the core checks with its own error).
-pub fn signed(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
+pub fn signed(obj: &Bound<'_, PyAny>, name: &str) -> BindResult<i64> {
     let int = python_int(obj, name)?;
     int.extract::<i64>().map_err(|_| {
-        parameter_error(
+        BindError::parameter(
             name,
             format!("must be a 64-bit integer (at most {}), got {int}", i64::MAX),
         )
@@ -82,15 +82,15 @@ pub fn signed(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
 
 /// A sequence of non-negative 64-bit integers; an element's error names it
 /// (`request_ids[3]`).
-pub fn unsigned_list(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<u64>> {
+pub fn unsigned_list(obj: &Bound<'_, PyAny>, name: &str) -> BindResult<Vec<u64>> {
     if obj.is_instance_of::<pyo3::types::PyString>() {
-        return Err(input_type_error(
+        return Err(BindError::input_type(
             format!("parameter `{name}` must be a sequence of integers, got a string"),
             Some(name),
         ));
     }
     let items = obj.try_iter().map_err(|_| {
-        input_type_error(
+        BindError::input_type(
             format!("parameter `{name}` must be a sequence of integers"),
             Some(name),
         )
@@ -127,7 +127,7 @@ macro_rules! readers {
             $(
                 #[doc = concat!("The `", stringify!($name), "` argument.")]
                 pub fn $name(obj: &Bound<'_, PyAny>) -> PyResult<$t> {
-                    super::$reader(obj, stringify!($name))
+                    Ok(super::$reader(obj, stringify!($name))?)
                 }
             )*
         }

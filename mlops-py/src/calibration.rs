@@ -12,16 +12,16 @@ use pyo3::exceptions::PyAttributeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple, PyType};
 
-use crate::convert::{TaskInputs, extract_column, with_task};
 use crate::detach;
-use crate::errors::{core_err, parameter_error};
-use crate::groups::extract_groups;
+use crate::errors::{BindError, BindResult};
+use crate::input::extract_groups;
+use crate::input::{TaskInputs, extract_column, with_task};
 
-fn strategy(s: &str) -> PyResult<BinStrategy> {
+fn strategy(s: &str) -> BindResult<BinStrategy> {
     match s {
         "uniform" => Ok(BinStrategy::Uniform),
         "quantile" => Ok(BinStrategy::Quantile),
-        other => Err(parameter_error(
+        other => Err(BindError::parameter(
             "strategy",
             format!("expected \"uniform\" or \"quantile\", got {other:?}"),
         )),
@@ -36,7 +36,7 @@ pub fn brier_score_(
     y_true: &Bound<'_, PyAny>,
     y_prob: &Bound<'_, PyAny>,
     sample_weight: Option<&Bound<'_, PyAny>>,
-) -> PyResult<f64> {
+) -> BindResult<f64> {
     with_task(py, y_true, y_prob, sample_weight, brier_score)
 }
 
@@ -49,7 +49,7 @@ pub fn log_loss_(
     y_true: &Bound<'_, PyAny>,
     y_prob: &Bound<'_, PyAny>,
     sample_weight: Option<&Bound<'_, PyAny>>,
-) -> PyResult<f64> {
+) -> BindResult<f64> {
     with_task(py, y_true, y_prob, sample_weight, log_loss)
 }
 
@@ -63,7 +63,7 @@ pub fn _reliability_curve(
     #[pyo3(from_py_with = crate::args::usizes::n_bins)] n_bins: usize,
     strategy: &str,
     sample_weight: Option<&Bound<'_, PyAny>>,
-) -> PyResult<Py<PyAny>> {
+) -> BindResult<Py<PyAny>> {
     let strategy = self::strategy(strategy)?;
     let curve = with_task(py, y_true, y_prob, sample_weight, |t| {
         reliability_curve(t, n_bins, strategy)
@@ -81,7 +81,7 @@ pub fn _calibration_errors(
     #[pyo3(from_py_with = crate::args::usizes::n_bins)] n_bins: usize,
     strategy: &str,
     sample_weight: Option<&Bound<'_, PyAny>>,
-) -> PyResult<(f64, f64)> {
+) -> BindResult<(f64, f64)> {
     let strategy = self::strategy(strategy)?;
     with_task(py, y_true, y_prob, sample_weight, |t| {
         reliability_curve(t, n_bins, strategy).map(|c| calibration_error(&c))
@@ -105,21 +105,25 @@ pub fn _debiased_squared_ece(
     #[pyo3(from_py_with = crate::args::usizes::n_bins)] n_bins: usize,
     strategy: &str,
     sample_weight: Option<&Bound<'_, PyAny>>,
-) -> PyResult<f64> {
+) -> BindResult<f64> {
     let strategy = self::strategy(strategy)?;
     with_task(py, y_true, y_prob, sample_weight, |t| {
         debiased_squared_calibration_error(t, n_bins, strategy)
     })
 }
 
-fn hl_params(n_groups: usize, grouping: &str, df: Option<usize>) -> PyResult<HosmerLemeshowParams> {
+fn hl_params(
+    n_groups: usize,
+    grouping: &str,
+    df: Option<usize>,
+) -> BindResult<HosmerLemeshowParams> {
     let grouping = strategy(grouping).map_err(|_| {
-        parameter_error(
+        BindError::parameter(
             "grouping",
             format!("expected \"quantile\" or \"uniform\", got {grouping:?}"),
         )
     })?;
-    HosmerLemeshowParams::new(n_groups, grouping, df).map_err(core_err)
+    Ok(HosmerLemeshowParams::new(n_groups, grouping, df)?)
 }
 
 /// The Hosmer-Lemeshow test.
@@ -133,7 +137,7 @@ pub fn _hosmer_lemeshow(
     grouping: &str,
     #[pyo3(from_py_with = crate::args::opt_usizes::df)] df: Option<usize>,
     sample_weight: Option<&Bound<'_, PyAny>>,
-) -> PyResult<Py<PyAny>> {
+) -> BindResult<Py<PyAny>> {
     let params = hl_params(n_groups, grouping, df)?;
     let r = with_task(py, y_true, y_prob, sample_weight, |t| {
         hosmer_lemeshow(t, &params)
@@ -149,7 +153,7 @@ pub fn _spiegelhalter(
     y_true: &Bound<'_, PyAny>,
     y_prob: &Bound<'_, PyAny>,
     sample_weight: Option<&Bound<'_, PyAny>>,
-) -> PyResult<Py<PyAny>> {
+) -> BindResult<Py<PyAny>> {
     let r = with_task(py, y_true, y_prob, sample_weight, spiegelhalter_z)?;
     crate::results::to_py(py, &r)
 }
@@ -169,13 +173,12 @@ pub fn _calibration_by_group(
     grouping: &str,
     #[pyo3(from_py_with = crate::args::opt_usizes::df)] df: Option<usize>,
     sample_weight: Option<&Bound<'_, PyAny>>,
-) -> PyResult<Py<PyAny>> {
+) -> BindResult<Py<PyAny>> {
     let params = CalibrationByGroupParams::new(
         n_bins,
         self::strategy(strategy)?,
         hl_params(n_groups, grouping, df)?,
-    )
-    .map_err(core_err)?;
+    )?;
     let inputs = TaskInputs::read(y_true, y_prob, sample_weight)?;
     let views = inputs.views()?;
     let groups = extract_groups(groups)?;
@@ -199,12 +202,12 @@ pub fn reliability_diagram_svg(
     groups: Option<&Bound<'_, PyAny>>,
     sample_weight: Option<&Bound<'_, PyAny>>,
     title: &str,
-) -> PyResult<String> {
+) -> BindResult<String> {
     let strategy = self::strategy(strategy)?;
     let inputs = TaskInputs::read(y_true, y_prob, sample_weight)?;
     let views = inputs.views()?;
     let groups = groups.map(extract_groups).transpose()?;
-    detach(py, || {
+    detach(py, || -> Result<String, mlops_core::CoreError> {
         let task = views.task()?;
         match &groups {
             Some(groups) => {
@@ -247,10 +250,10 @@ impl<C: Calibrator> Fitted<C> {
     }
 
     /// The fit, or an `AttributeError` (as scikit-learn's fitted attributes).
-    fn get(&self) -> PyResult<&C> {
-        self.fit.as_ref().ok_or_else(|| {
+    fn get(&self) -> BindResult<&C> {
+        Ok(self.fit.as_ref().ok_or_else(|| {
             PyAttributeError::new_err(format!("{} is not fitted yet: call fit() first", C::NAME))
-        })
+        })?)
     }
 
     fn fit(
@@ -259,7 +262,7 @@ impl<C: Calibrator> Fitted<C> {
         y_score: &Bound<'_, PyAny>,
         y_true: &Bound<'_, PyAny>,
         sample_weight: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<()> {
+    ) -> BindResult<()> {
         let params = &self.params;
         let fit = with_task(py, y_true, y_score, sample_weight, |t| C::fit(t, params))?;
         self.fit = Some(fit);
@@ -270,20 +273,20 @@ impl<C: Calibrator> Fitted<C> {
         &self,
         py: Python<'py>,
         y_score: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    ) -> BindResult<Bound<'py, PyArray1<f64>>> {
         let cal = self.get()?;
         let s = extract_column(y_score, "y_score")?;
         let s = s.floats("y_score")?;
         Ok(detach(py, || cal.transform(s.view()))?.into_pyarray(py))
     }
 
-    fn to_json(&self) -> PyResult<String> {
-        self.get()?.to_json().map_err(core_err)
+    fn to_json(&self) -> BindResult<String> {
+        Ok(self.get()?.to_json()?)
     }
 
     /// A fitted calibrator read from checked JSON, with the parameters it records.
-    fn from_json(json: &str) -> PyResult<Self> {
-        let fit = C::from_json(json).map_err(core_err)?;
+    fn from_json(json: &str) -> BindResult<Self> {
+        let fit = C::from_json(json)?;
         Ok(Self {
             params: fit.params(),
             fit: Some(fit),
@@ -291,26 +294,26 @@ impl<C: Calibrator> Fitted<C> {
     }
 
     /// The parameters as keyword arguments of the constructor (their serde names).
-    fn kwargs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+    fn kwargs<'py>(&self, py: Python<'py>) -> BindResult<Bound<'py, PyDict>> {
         Ok(pythonize::pythonize(py, &self.params)?.cast_into::<PyDict>()?)
     }
 
     /// Fitted: `cls.from_json(json)`, so that a tampered pickle is checked like any JSON.
     /// Unfitted: `cls(**params)`.
-    fn reduce<'py>(&self, cls: &Bound<'py, PyType>) -> PyResult<Bound<'py, PyTuple>> {
+    fn reduce<'py>(&self, cls: &Bound<'py, PyType>) -> BindResult<Bound<'py, PyTuple>> {
         let py = cls.py();
         match &self.fit {
-            Some(_) => (cls.getattr("from_json")?, (self.to_json()?,)).into_pyobject(py),
+            Some(_) => Ok((cls.getattr("from_json")?, (self.to_json()?,)).into_pyobject(py)?),
             None => {
                 let partial = py.import("functools")?.getattr("partial")?;
                 let make = partial.call((cls,), Some(&self.kwargs(py)?))?;
-                (make, ()).into_pyobject(py)
+                Ok((make, ()).into_pyobject(py)?)
             }
         }
     }
 
     /// `Name(param=value, ..., unfitted)` or `Name(param=value, ..., fitted: <summary>)`.
-    fn repr(&self, py: Python<'_>, summary: impl FnOnce(&C) -> String) -> PyResult<String> {
+    fn repr(&self, py: Python<'_>, summary: impl FnOnce(&C) -> String) -> BindResult<String> {
         let mut parts = Vec::new();
         for (k, v) in self.kwargs(py)?.iter() {
             parts.push(format!("{k}={}", v.repr()?));
@@ -347,7 +350,7 @@ macro_rules! calibrator_class {
                 y_score: &Bound<'py, PyAny>,
                 y_true: &Bound<'py, PyAny>,
                 sample_weight: Option<&Bound<'py, PyAny>>,
-            ) -> PyResult<PyRefMut<'py, Self>> {
+            ) -> BindResult<PyRefMut<'py, Self>> {
                 let py = slf.py();
                 slf.0.fit(py, y_score, y_true, sample_weight)?;
                 Ok(slf)
@@ -357,7 +360,7 @@ macro_rules! calibrator_class {
                 &self,
                 py: Python<'py>,
                 y_score: &Bound<'py, PyAny>,
-            ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+            ) -> BindResult<Bound<'py, PyArray1<f64>>> {
                 self.0.transform(py, y_score)
             }
             /// Same as :meth:`transform` (scikit-learn's ``predict``).
@@ -365,25 +368,25 @@ macro_rules! calibrator_class {
                 &self,
                 py: Python<'py>,
                 y_score: &Bound<'py, PyAny>,
-            ) -> PyResult<Bound<'py, PyArray1<f64>>> {
+            ) -> BindResult<Bound<'py, PyArray1<f64>>> {
                 self.0.transform(py, y_score)
             }
             /// The fitted calibrator as JSON.
-            fn to_json(&self) -> PyResult<String> {
+            fn to_json(&self) -> BindResult<String> {
                 self.0.to_json()
             }
             /// Reads a calibrator written by :meth:`to_json`, checked: a tampered or
             /// corrupted text raises ``StateError``.
             #[staticmethod]
-            fn from_json(json: &str) -> PyResult<Self> {
+            fn from_json(json: &str) -> BindResult<Self> {
                 Fitted::from_json(json).map(Self)
             }
             /// Pickles through the checked JSON (an unfitted calibrator, through its
             /// parameters).
-            fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+            fn __reduce__<'py>(&self, py: Python<'py>) -> BindResult<Bound<'py, PyTuple>> {
                 self.0.reduce(&py.get_type::<Self>())
             }
-            fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+            fn __repr__(&self, py: Python<'_>) -> BindResult<String> {
                 self.0.repr(py, $summary)
             }
         }
@@ -403,12 +406,12 @@ calibrator_class! {
         }
         /// Fitted step points (scikit-learn's ``X_thresholds_``).
         #[getter]
-        fn x_thresholds<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        fn x_thresholds<'py>(&self, py: Python<'py>) -> BindResult<Bound<'py, PyArray1<f64>>> {
             Ok(self.0.get()?.x_thresholds.clone().into_pyarray(py))
         }
         /// Fitted values (scikit-learn's ``y_thresholds_``).
         #[getter]
-        fn y_thresholds<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        fn y_thresholds<'py>(&self, py: Python<'py>) -> BindResult<Bound<'py, PyArray1<f64>>> {
             Ok(self.0.get()?.y_thresholds.clone().into_pyarray(py))
         }
     }
@@ -427,12 +430,12 @@ calibrator_class! {
         }
         /// The slope.
         #[getter]
-        fn a(&self) -> PyResult<f64> {
+        fn a(&self) -> BindResult<f64> {
             Ok(self.0.get()?.a)
         }
         /// The intercept.
         #[getter]
-        fn b(&self) -> PyResult<f64> {
+        fn b(&self) -> BindResult<f64> {
             Ok(self.0.get()?.b)
         }
     }
@@ -454,8 +457,8 @@ calibrator_class! {
         fn new(
             #[pyo3(from_py_with = crate::args::usizes::n_bins)] n_bins: usize,
             strategy: &str,
-        ) -> PyResult<Self> {
-            let params = HistogramParams::new(n_bins, self::strategy(strategy)?).map_err(core_err)?;
+        ) -> BindResult<Self> {
+            let params = HistogramParams::new(n_bins, self::strategy(strategy)?).map_err(BindError::from)?;
             Ok(Self(Fitted::unfitted(params)))
         }
         /// The number of bins.
@@ -470,17 +473,17 @@ calibrator_class! {
         }
         /// The ``n_bins + 1`` fitted bin edges.
         #[getter]
-        fn edges<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        fn edges<'py>(&self, py: Python<'py>) -> BindResult<Bound<'py, PyArray1<f64>>> {
             Ok(self.0.get()?.edges.clone().into_pyarray(py))
         }
         /// The calibrated value of each bin.
         #[getter]
-        fn values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        fn values<'py>(&self, py: Python<'py>) -> BindResult<Bound<'py, PyArray1<f64>>> {
             Ok(self.0.get()?.values.clone().into_pyarray(py))
         }
         /// The training weight in each bin (0 for an empty bin).
         #[getter]
-        fn bin_weight<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        fn bin_weight<'py>(&self, py: Python<'py>) -> BindResult<Bound<'py, PyArray1<f64>>> {
             Ok(self.0.get()?.bin_weight.clone().into_pyarray(py))
         }
     }
@@ -499,17 +502,17 @@ calibrator_class! {
         }
         /// Coefficient of ``ln s``.
         #[getter]
-        fn a(&self) -> PyResult<f64> {
+        fn a(&self) -> BindResult<f64> {
             Ok(self.0.get()?.a)
         }
         /// Coefficient of ``-ln(1 - s)``.
         #[getter]
-        fn b(&self) -> PyResult<f64> {
+        fn b(&self) -> BindResult<f64> {
             Ok(self.0.get()?.b)
         }
         /// The intercept.
         #[getter]
-        fn c(&self) -> PyResult<f64> {
+        fn c(&self) -> BindResult<f64> {
             Ok(self.0.get()?.c)
         }
     }

@@ -10,11 +10,13 @@ use mlops_core::compare::{
 use mlops_core::{CoreError, CostMatrix};
 use pyo3::prelude::*;
 
-use crate::convert::extract_column;
-use crate::detach;
+use crate::errors::{BindError, BindResult};
 
-fn to_json<T: serde::Serialize>(v: &T) -> PyResult<String> {
-    serde_json::to_string(v).map_err(|e| crate::errors::parameter_error("result", e.to_string()))
+use crate::detach;
+use crate::input::extract_column;
+
+fn to_json<T: serde::Serialize>(v: &T) -> BindResult<String> {
+    serde_json::to_string(v).map_err(|e| BindError::parameter("result", e.to_string()))
 }
 
 /// DeLong's test of ``AUC(score_challenger) - AUC(score_champion)`` on the same rows.
@@ -26,7 +28,7 @@ pub fn _delong(
     score_champion: &Bound<'_, PyAny>,
     score_challenger: &Bound<'_, PyAny>,
     level: f64,
-) -> PyResult<Py<PyAny>> {
+) -> BindResult<Py<PyAny>> {
     let y = extract_column(y_true, "y_true")?;
     let a = extract_column(score_champion, "score_champion")?;
     let b = extract_column(score_challenger, "score_challenger")?;
@@ -50,7 +52,7 @@ pub fn _mcnemar(
     pred_challenger: &Bound<'_, PyAny>,
     exact: bool,
     correction: bool,
-) -> PyResult<Py<PyAny>> {
+) -> BindResult<Py<PyAny>> {
     let y = extract_column(y_true, "y_true")?;
     let a = extract_column(pred_champion, "pred_champion")?;
     let b = extract_column(pred_challenger, "pred_challenger")?;
@@ -74,7 +76,7 @@ pub fn _paired_ttest(
     b: &Bound<'_, PyAny>,
     alternative: &str,
     level: f64,
-) -> PyResult<Py<PyAny>> {
+) -> BindResult<Py<PyAny>> {
     let (ca, cb) = (extract_column(a, "a")?, extract_column(b, "b")?);
     let (a, b) = (ca.floats("a")?, cb.floats("b")?);
     let r = detach(py, || {
@@ -92,7 +94,7 @@ pub fn _welch_ttest(
     b: &Bound<'_, PyAny>,
     alternative: &str,
     level: f64,
-) -> PyResult<Py<PyAny>> {
+) -> BindResult<Py<PyAny>> {
     let (ca, cb) = (extract_column(a, "a")?, extract_column(b, "b")?);
     let (a, b) = (ca.floats("a")?, cb.floats("b")?);
     let r = detach(py, || {
@@ -110,7 +112,7 @@ pub fn _wilcoxon(
     b: &Bound<'_, PyAny>,
     alternative: &str,
     method: &str,
-) -> PyResult<Py<PyAny>> {
+) -> BindResult<Py<PyAny>> {
     rank_test(py, a, b, alternative, method, |a, b, alt, m| {
         wilcoxon(a, b, alt, m)
     })
@@ -125,7 +127,7 @@ pub fn _mann_whitney(
     b: &Bound<'_, PyAny>,
     alternative: &str,
     method: &str,
-) -> PyResult<Py<PyAny>> {
+) -> BindResult<Py<PyAny>> {
     rank_test(py, a, b, alternative, method, |a, b, alt, m| {
         mann_whitney_u(a, b, alt, m)
     })
@@ -145,7 +147,7 @@ fn rank_test<R: crate::results::ResultType + Send>(
         RankMethod,
     ) -> Result<R, mlops_core::CoreError>
     + Send,
-) -> PyResult<Py<PyAny>> {
+) -> BindResult<Py<PyAny>> {
     let (ca, cb) = (extract_column(a, "a")?, extract_column(b, "b")?);
     let (a, b) = (ca.floats("a")?, cb.floats("b")?);
     let r = detach(py, || {
@@ -169,7 +171,7 @@ pub fn _two_proportion_ztest(
     #[pyo3(from_py_with = crate::args::u64s::count2)] count2: u64,
     #[pyo3(from_py_with = crate::args::u64s::nobs2)] nobs2: u64,
     alternative: &str,
-) -> PyResult<Py<PyAny>> {
+) -> BindResult<Py<PyAny>> {
     let (c1, n1, c2, n2) = (count1, nobs1, count2, nobs2);
     let r = detach(py, || {
         two_proportion_ztest(c1, n1, c2, n2, Alternative::parse(alternative)?)
@@ -187,7 +189,7 @@ pub fn _fisher_exact(
     #[pyo3(from_py_with = crate::args::u64s::t10)] t10: u64,
     #[pyo3(from_py_with = crate::args::u64s::t11)] t11: u64,
     alternative: &str,
-) -> PyResult<Py<PyAny>> {
+) -> BindResult<Py<PyAny>> {
     let table = [[t00, t01], [t10, t11]];
     let r = detach(py, || fisher_exact(table, Alternative::parse(alternative)?))?;
     crate::results::to_py(py, &r)
@@ -203,7 +205,7 @@ pub fn _power(
     alpha: f64,
     ratio: f64,
     alternative: &str,
-) -> PyResult<Py<PyAny>> {
+) -> BindResult<Py<PyAny>> {
     let r = detach(py, || {
         Alternative::parse(alternative).and_then(|alt| power(effect_size, nobs1, alpha, ratio, alt))
     })?;
@@ -220,7 +222,7 @@ pub fn _sample_size(
     alpha: f64,
     ratio: f64,
     alternative: &str,
-) -> PyResult<Py<PyAny>> {
+) -> BindResult<Py<PyAny>> {
     let r = detach(py, || {
         Alternative::parse(alternative)
             .and_then(|alt| sample_size(effect_size, power, alpha, ratio, alt))
@@ -230,8 +232,8 @@ pub fn _sample_size(
 
 /// Cohen's h for two proportions.
 #[pyfunction]
-pub fn _cohens_h(p1: f64, p2: f64) -> PyResult<f64> {
-    cohens_h(p1, p2).map_err(crate::errors::core_err)
+pub fn _cohens_h(p1: f64, p2: f64) -> BindResult<f64> {
+    Ok(cohens_h(p1, p2)?)
 }
 
 /// The metric of a paired bootstrap from its Python spelling and options.
@@ -239,10 +241,10 @@ fn bootstrap_metric(
     metric: &str,
     cost: Option<&crate::metrics::PyCostMatrix>,
     thresholds: Option<(f64, f64)>,
-) -> PyResult<BootstrapMetric> {
+) -> BindResult<BootstrapMetric> {
     let need_thresholds = || {
         thresholds.map(|(a, b)| [a, b]).ok_or_else(|| {
-            crate::errors::parameter_error(
+            BindError::parameter(
                 "threshold",
                 format!(
                     "the {metric} metric needs a threshold (one, or a pair (champion, challenger))"
@@ -251,7 +253,7 @@ fn bootstrap_metric(
         })
     };
     if matches!(metric, "auc" | "brier") && (thresholds.is_some() || cost.is_some()) {
-        return Err(crate::errors::parameter_error(
+        return Err(BindError::parameter(
             "threshold",
             format!("the {metric} metric uses neither a threshold nor a cost matrix: drop them"),
         ));
@@ -269,7 +271,7 @@ fn bootstrap_metric(
         "max_fpr_gap" => Ok(BootstrapMetric::MaxFprGap {
             thresholds: need_thresholds()?,
         }),
-        other => Err(crate::errors::parameter_error(
+        other => Err(BindError::parameter(
             "metric",
             format!("must be \"auc\", \"brier\", \"cost\" or \"max_fpr_gap\", got {other:?}"),
         )),
@@ -293,35 +295,30 @@ pub fn _paired_bootstrap(
     thresholds: Option<(f64, f64)>,
     cost: Option<&crate::metrics::PyCostMatrix>,
     sample_weight: Option<&Bound<'_, PyAny>>,
-) -> PyResult<Py<PyAny>> {
+) -> BindResult<Py<PyAny>> {
     let metric = bootstrap_metric(metric, cost, thresholds)?;
-    let params = BootstrapParams::new(metric, n_resamples, seed, confidence_level)
-        .map_err(crate::errors::core_err)?;
+    let params = BootstrapParams::new(metric, n_resamples, seed, confidence_level)?;
     let y = extract_column(y_true, "y_true")?;
     let a = extract_column(score_champion, "score_champion")?;
     let b = extract_column(score_challenger, "score_challenger")?;
-    let w = crate::convert::extract_optional(sample_weight, "sample_weight")?;
-    let groups = groups.map(crate::groups::extract_groups).transpose()?;
+    let w = crate::input::extract_optional(sample_weight, "sample_weight")?;
+    let groups = groups.map(crate::input::extract_groups).transpose()?;
     let (y, a, b) = (
         y.labels("y_true")?,
         a.floats("score_champion")?,
         b.floats("score_challenger")?,
     );
     let w = w.as_ref().map(|w| w.floats("sample_weight")).transpose()?;
-    let r = crate::detach_interruptible(
-        py,
-        || {
-            paired_bootstrap(
-                y.view(),
-                a.view(),
-                b.view(),
-                w.as_ref().map(|w| w.view()),
-                groups.as_ref(),
-                &params,
-            )
-        },
-        crate::errors::core_err,
-    )?;
+    let r = crate::detach_interruptible(py, || {
+        paired_bootstrap(
+            y.view(),
+            a.view(),
+            b.view(),
+            w.as_ref().map(|w| w.view()),
+            groups.as_ref(),
+            &params,
+        )
+    })?;
     crate::results::to_py(py, &r)
 }
 
@@ -363,15 +360,14 @@ impl PyShadowAccumulator {
         thresholds: Option<(f64, f64)>,
         cost: Option<&crate::metrics::PyCostMatrix>,
         confidence_level: f64,
-    ) -> PyResult<Self> {
+    ) -> BindResult<Self> {
         let cost = cost.map(|c| c.0).unwrap_or_default();
         let config = ShadowConfig::new(
             max_pending,
             thresholds_or_bayes(thresholds, &cost),
             cost,
             confidence_level,
-        )
-        .map_err(crate::errors::core_err)?;
+        )?;
         Ok(Self(ShadowAccumulator::new(config)))
     }
 
@@ -383,10 +379,8 @@ impl PyShadowAccumulator {
         champion: f64,
         challenger: f64,
         group: &str,
-    ) -> PyResult<()> {
-        self.0
-            .record(request_id, champion, challenger, group)
-            .map_err(crate::errors::core_err)
+    ) -> BindResult<()> {
+        Ok(self.0.record(request_id, champion, challenger, group)?)
     }
 
     /// Records many requests; stops at the first bad score (the earlier ones are kept).
@@ -397,9 +391,9 @@ impl PyShadowAccumulator {
         champion: &Bound<'_, PyAny>,
         challenger: &Bound<'_, PyAny>,
         groups: Option<Vec<String>>,
-    ) -> PyResult<()> {
-        let champion_col = crate::convert::extract_column(champion, "champion")?;
-        let challenger_col = crate::convert::extract_column(challenger, "challenger")?;
+    ) -> BindResult<()> {
+        let champion_col = crate::input::extract_column(champion, "champion")?;
+        let challenger_col = crate::input::extract_column(challenger, "challenger")?;
         let champion = champion_col.floats("champion")?;
         let challenger = challenger_col.floats("challenger")?;
         let n = request_ids.len();
@@ -409,21 +403,20 @@ impl PyShadowAccumulator {
                 groups.as_ref().map_or(Ok(()), |g| {
                     mlops_core::check_len("groups", g.len(), "request_ids", n)
                 })
-            })
-            .map_err(crate::errors::core_err)?;
+            })?;
         for i in 0..n {
             let group = groups.as_ref().map_or("all", |g| g[i].as_str());
             self.0
                 .record(request_ids[i], champion[i], challenger[i], group)
                 .map_err(|e| match e {
                     CoreError::NotFinite { input, value, .. } => {
-                        crate::errors::core_err(CoreError::NotFinite {
+                        BindError::from(CoreError::NotFinite {
                             input,
                             index: i,
                             value,
                         })
                     }
-                    other => crate::errors::core_err(other),
+                    other => BindError::from(other),
                 })?;
         }
         Ok(())
@@ -443,9 +436,8 @@ impl PyShadowAccumulator {
         &mut self,
         #[pyo3(from_py_with = crate::args::u64_lists::request_ids)] request_ids: Vec<u64>,
         labels: Vec<bool>,
-    ) -> PyResult<usize> {
-        mlops_core::check_len("labels", labels.len(), "request_ids", request_ids.len())
-            .map_err(crate::errors::core_err)?;
+    ) -> BindResult<usize> {
+        mlops_core::check_len("labels", labels.len(), "request_ids", request_ids.len())?;
         Ok(request_ids
             .iter()
             .zip(&labels)
@@ -454,8 +446,8 @@ impl PyShadowAccumulator {
     }
 
     /// Adds another accumulator's rows, pending requests and counters.
-    fn merge(&mut self, other: &Self) -> PyResult<()> {
-        self.0.merge(&other.0).map_err(crate::errors::core_err)
+    fn merge(&mut self, other: &Self) -> BindResult<()> {
+        Ok(self.0.merge(&other.0)?)
     }
 
     /// Labelled rows.
@@ -471,22 +463,20 @@ impl PyShadowAccumulator {
     }
 
     /// The paired tests on the labelled rows.
-    fn summary(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+    fn summary(&self, py: Python<'_>) -> BindResult<Py<PyAny>> {
         let s = py.detach(|| self.0.summary());
         crate::results::to_py(py, &s)
     }
 
     /// The whole state as JSON text.
-    fn to_json(&self) -> PyResult<String> {
+    fn to_json(&self) -> BindResult<String> {
         to_json(&self.0)
     }
 
     /// An accumulator from :meth:`to_json` text.
     #[staticmethod]
-    fn from_json(text: &str) -> PyResult<Self> {
-        ShadowAccumulator::from_json(text)
-            .map(Self)
-            .map_err(crate::errors::core_err)
+    fn from_json(text: &str) -> BindResult<Self> {
+        Ok(Self(ShadowAccumulator::from_json(text)?))
     }
 }
 
@@ -497,27 +487,23 @@ pub struct PySequentialTest(SequentialTest);
 #[pymethods]
 impl PySequentialTest {
     #[new]
-    fn new(kind: &str, alpha: f64, tau2: f64) -> PyResult<Self> {
+    fn new(kind: &str, alpha: f64, tau2: f64) -> BindResult<Self> {
         let kind = match kind {
             "proportions" => SequentialKind::Proportions,
             "means" => SequentialKind::Means,
             other => {
-                return Err(crate::errors::parameter_error(
+                return Err(BindError::parameter(
                     "kind",
                     format!("must be \"proportions\" or \"means\", got {other:?}"),
                 ));
             }
         };
-        SequentialTest::new(kind, alpha, tau2)
-            .map(Self)
-            .map_err(crate::errors::core_err)
+        Ok(Self(SequentialTest::new(kind, alpha, tau2)?))
     }
 
     /// Adds a batch of values to each arm, then looks.
-    fn update(&mut self, champion: Vec<f64>, challenger: Vec<f64>) -> PyResult<()> {
-        self.0
-            .update(&champion, &challenger)
-            .map_err(crate::errors::core_err)
+    fn update(&mut self, champion: Vec<f64>, challenger: Vec<f64>) -> BindResult<()> {
+        Ok(self.0.update(&champion, &challenger)?)
     }
 
     /// Adds a batch of counts to each arm of a proportions test, then looks.
@@ -527,32 +513,28 @@ impl PySequentialTest {
         #[pyo3(from_py_with = crate::args::u64s::trials_champion)] trials_champion: u64,
         #[pyo3(from_py_with = crate::args::u64s::successes_challenger)] successes_challenger: u64,
         #[pyo3(from_py_with = crate::args::u64s::trials_challenger)] trials_challenger: u64,
-    ) -> PyResult<()> {
-        self.0
-            .update_counts(
-                successes_champion,
-                trials_champion,
-                successes_challenger,
-                trials_challenger,
-            )
-            .map_err(crate::errors::core_err)
+    ) -> BindResult<()> {
+        Ok(self.0.update_counts(
+            successes_champion,
+            trials_champion,
+            successes_challenger,
+            trials_challenger,
+        )?)
     }
 
     /// Where the test stands.
-    fn result(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+    fn result(&self, py: Python<'_>) -> BindResult<Py<PyAny>> {
         crate::results::to_py(py, &self.0.result())
     }
 
     /// The whole state as JSON text.
-    fn to_json(&self) -> PyResult<String> {
+    fn to_json(&self) -> BindResult<String> {
         to_json(&self.0)
     }
 
     /// A test from :meth:`to_json` text.
     #[staticmethod]
-    fn from_json(text: &str) -> PyResult<Self> {
-        SequentialTest::from_json(text)
-            .map(Self)
-            .map_err(crate::errors::core_err)
+    fn from_json(text: &str) -> BindResult<Self> {
+        Ok(Self(SequentialTest::from_json(text)?))
     }
 }

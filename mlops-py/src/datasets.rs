@@ -3,9 +3,10 @@
 use mlops_audit::datasets::german_credit as load_german_credit;
 use mlops_audit::datasets::{LendingDrift, simulate_lending};
 use numpy::IntoPyArray;
-use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+
+use crate::errors::BindResult;
 
 /// The UCI Statlog German Credit data (1,000 loans, 300 bad; CC BY 4.0, donor Hans
 /// Hofmann), as a ``dict`` of columns: numeric features as float64 arrays, categorical
@@ -14,8 +15,8 @@ use pyo3::types::PyDict;
 ///
 /// ``pandas.DataFrame(german_credit())`` gives a table.
 #[pyfunction]
-pub fn german_credit(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
-    let d = load_german_credit().map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+pub fn german_credit(py: Python<'_>) -> BindResult<Bound<'_, PyDict>> {
+    let d = load_german_credit()?;
     let out = PyDict::new(py);
     for (name, values) in d.numeric {
         out.set_item(name, values.into_pyarray(py))?;
@@ -39,13 +40,8 @@ pub fn _simulate_lending<'py>(
     #[pyo3(from_py_with = crate::args::usizes::n)] n: usize,
     #[pyo3(from_py_with = crate::args::u64s::seed)] seed: u64,
     drift: &str,
-) -> PyResult<Bound<'py, PyDict>> {
-    let scenario: LendingDrift =
-        drift
-            .parse()
-            .map_err(|e: mlops_audit::datasets::DatasetError| {
-                crate::errors::parameter_error("drift", e.to_string())
-            })?;
+) -> BindResult<Bound<'py, PyDict>> {
+    let scenario: LendingDrift = drift.parse()?;
     let d = py.detach(|| simulate_lending(n, seed, scenario));
     let out = PyDict::new(py);
     let np = py.import("numpy")?;

@@ -5,19 +5,12 @@ use std::borrow::Cow;
 use mlops_drift::{DriftError, KsParams};
 use pyo3::prelude::*;
 
-use crate::convert::extract_column;
-use crate::errors::drift_err;
+use crate::detach;
+use crate::errors::{BindError, BindResult};
+use crate::input::extract_column;
 
-fn parse<T: std::str::FromStr<Err = DriftError>>(value: &str) -> PyResult<T> {
-    value.parse().map_err(drift_err)
-}
-
-/// Runs `f` with the GIL released and maps its error to the `mlops_audit.errors` class.
-fn detach_drift<T: Send>(
-    py: Python<'_>,
-    f: impl FnOnce() -> Result<T, DriftError> + Send,
-) -> PyResult<T> {
-    py.detach(f).map_err(drift_err)
+fn parse<T: std::str::FromStr<Err = DriftError>>(value: &str) -> BindResult<T> {
+    Ok(value.parse()?)
 }
 
 /// Two-sample Kolmogorov-Smirnov test: has the distribution of a numeric feature drifted
@@ -37,8 +30,8 @@ pub fn ks_2samp(
     current: &Bound<'_, PyAny>,
     alternative: &str,
     method: &str,
-) -> PyResult<Py<PyAny>> {
-    let params = KsParams::parse(alternative, method).map_err(drift_err)?;
+) -> BindResult<Py<PyAny>> {
+    let params = KsParams::parse(alternative, method)?;
     let reference_col = extract_column(reference, mlops_drift::ks::names::REFERENCE)?;
     let current_col = extract_column(current, mlops_drift::ks::names::CURRENT)?;
     let reference = reference_col.floats(mlops_drift::ks::names::REFERENCE)?;
@@ -50,12 +43,12 @@ pub fn ks_2samp(
     let current: Cow<'_, [f64]> = current
         .as_slice()
         .map_or_else(|| Cow::Owned(current.to_vec()), Cow::Borrowed);
-    let r = detach_drift(py, || mlops_drift::ks_2samp(&reference, &current, params))?;
+    let r = detach(py, || mlops_drift::ks_2samp(&reference, &current, params))?;
     crate::results::to_py(py, &r)
 }
 
 /// One numeric sample as an owned vector (the core functions copy and sort anyway).
-fn float_sample(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Vec<f64>> {
+fn float_sample(obj: &Bound<'_, PyAny>, name: &str) -> BindResult<Vec<f64>> {
     let col = extract_column(obj, name)?;
     let values = col.floats(name)?;
     Ok(values.to_vec())
@@ -70,7 +63,7 @@ pub fn _wasserstein(
     current: &Bound<'_, PyAny>,
     reference_weights: Option<&Bound<'_, PyAny>>,
     current_weights: Option<&Bound<'_, PyAny>>,
-) -> PyResult<Py<PyAny>> {
+) -> BindResult<Py<PyAny>> {
     use mlops_drift::wasserstein::weight_names;
     if reference_weights.is_some() || current_weights.is_some() {
         let reference = float_sample(reference, mlops_drift::ks::names::REFERENCE)?;
@@ -79,7 +72,7 @@ pub fn _wasserstein(
             |w: Option<&Bound<'_, PyAny>>, name: &str| w.map(|w| float_sample(w, name)).transpose();
         let rw = weights(reference_weights, weight_names::REFERENCE)?;
         let cw = weights(current_weights, weight_names::CURRENT)?;
-        let r = detach_drift(py, || {
+        let r = detach(py, || {
             mlops_drift::wasserstein_weighted(&reference, &current, rw.as_deref(), cw.as_deref())
         })?;
         return crate::results::to_py(py, &r);
@@ -95,7 +88,7 @@ pub fn _wasserstein(
     let current: Cow<'_, [f64]> = current
         .as_slice()
         .map_or_else(|| Cow::Owned(current.to_vec()), Cow::Borrowed);
-    let r = detach_drift(py, || mlops_drift::wasserstein(&reference, &current))?;
+    let r = detach(py, || mlops_drift::wasserstein(&reference, &current))?;
     crate::results::to_py(py, &r)
 }
 
@@ -109,7 +102,7 @@ pub fn _psi(
     #[pyo3(from_py_with = crate::args::usizes::bins)] bins: usize,
     edges: Option<Vec<f64>>,
     epsilon: f64,
-) -> PyResult<Py<PyAny>> {
+) -> BindResult<Py<PyAny>> {
     let reference = float_sample(reference, mlops_drift::ks::names::REFERENCE)?;
     let current = float_sample(current, mlops_drift::ks::names::CURRENT)?;
     let binning = match edges {
@@ -117,7 +110,7 @@ pub fn _psi(
         None => mlops_drift::Binning::Quantiles(bins),
     };
     let params = mlops_drift::PsiParams { binning, epsilon };
-    let r = detach_drift(py, || mlops_drift::psi(&reference, &current, params))?;
+    let r = detach(py, || mlops_drift::psi(&reference, &current, params))?;
     crate::results::to_py(py, &r)
 }
 
@@ -129,18 +122,18 @@ pub fn _categorical(
     reference: Vec<(String, f64)>,
     current: Vec<(String, f64)>,
     epsilon: f64,
-) -> PyResult<Py<PyAny>> {
+) -> BindResult<Py<PyAny>> {
     let params = mlops_drift::CategoricalParams { epsilon };
-    let r = detach_drift(py, || {
+    let r = detach(py, || {
         mlops_drift::categorical_drift(&reference, &current, params)
     })?;
     crate::results::to_py(py, &r)
 }
 
 /// A count from Python: negative values are refused with the count's name.
-fn count(sample: &str, name: &str, value: i64) -> PyResult<u64> {
+fn count(sample: &str, name: &str, value: i64) -> BindResult<u64> {
     u64::try_from(value).map_err(|_| {
-        drift_err(DriftError::InvalidCount {
+        BindError::from(DriftError::InvalidCount {
             sample: sample.to_owned(),
             category: name.to_owned(),
             value: value as f64,
@@ -158,11 +151,11 @@ pub fn _proportion(
     #[pyo3(from_py_with = crate::args::i64s::x)] x: i64,
     #[pyo3(from_py_with = crate::args::i64s::n)] n: i64,
     confidence_level: f64,
-) -> PyResult<Py<PyAny>> {
+) -> BindResult<Py<PyAny>> {
     use mlops_drift::proportion::names::{PRODUCTION, TRAINING};
     let (x0, n0) = (count(TRAINING, "x0", x0)?, count(TRAINING, "n0", n0)?);
     let (x, n) = (count(PRODUCTION, "x", x)?, count(PRODUCTION, "n", n)?);
-    let r = detach_drift(py, || {
+    let r = detach(py, || {
         mlops_drift::proportion_drift(x0, n0, x, n, confidence_level)
     })?;
     crate::results::to_py(py, &r)
@@ -176,10 +169,10 @@ pub fn _multipletests(
     pvalues: &Bound<'_, PyAny>,
     alpha: f64,
     method: &str,
-) -> PyResult<Py<PyAny>> {
+) -> BindResult<Py<PyAny>> {
     let method: mlops_drift::Correction = parse(method)?;
     let pvalues = float_sample(pvalues, "pvalues")?;
-    let r = detach_drift(py, || mlops_drift::multipletests(&pvalues, alpha, method))?;
+    let r = detach(py, || mlops_drift::multipletests(&pvalues, alpha, method))?;
     crate::results::to_py(py, &r)
 }
 
@@ -193,7 +186,7 @@ pub fn _anderson_ksamp(
     method: &str,
     #[pyo3(from_py_with = crate::args::usizes::resamples)] resamples: usize,
     #[pyo3(from_py_with = crate::args::u64s::seed)] seed: u64,
-) -> PyResult<Py<PyAny>> {
+) -> BindResult<Py<PyAny>> {
     let params = mlops_drift::AndersonParams {
         variant: parse(variant)?,
         method: parse(method)?,
@@ -204,8 +197,8 @@ pub fn _anderson_ksamp(
         .iter()
         .enumerate()
         .map(|(i, s)| float_sample(s, &mlops_drift::anderson::sample_name(i)))
-        .collect::<PyResult<Vec<Vec<f64>>>>()?;
-    let r = detach_drift(py, || {
+        .collect::<BindResult<Vec<Vec<f64>>>>()?;
+    let r = detach(py, || {
         let views: Vec<&[f64]> = owned.iter().map(Vec::as_slice).collect();
         mlops_drift::anderson_ksamp(&views, params)
     })?;
@@ -220,11 +213,11 @@ pub fn _cramervonmises_2samp(
     reference: &Bound<'_, PyAny>,
     current: &Bound<'_, PyAny>,
     method: &str,
-) -> PyResult<Py<PyAny>> {
+) -> BindResult<Py<PyAny>> {
     let method: mlops_drift::CvmMethod = parse(method)?;
     let reference = float_sample(reference, mlops_drift::ks::names::REFERENCE)?;
     let current = float_sample(current, mlops_drift::ks::names::CURRENT)?;
-    let r = detach_drift(py, || {
+    let r = detach(py, || {
         mlops_drift::cramervonmises_2samp(&reference, &current, method)
     })?;
     crate::results::to_py(py, &r)
@@ -243,9 +236,8 @@ pub fn _rate_drift(
     #[pyo3(from_py_with = crate::args::i64s::current_count)] current_count: i64,
     #[pyo3(from_py_with = crate::args::i64s::current_total)] current_total: i64,
     alternative: &str,
-) -> PyResult<Py<PyAny>> {
-    let alternative =
-        mlops_drift::missing::Alternative::parse(alternative).map_err(crate::errors::core_err)?;
+) -> BindResult<Py<PyAny>> {
+    let alternative = mlops_drift::missing::Alternative::parse(alternative)?;
     use mlops_drift::ks::names::{CURRENT, REFERENCE};
     let (x0, n0) = (
         count(REFERENCE, "reference_count", reference_count)?,
@@ -255,7 +247,7 @@ pub fn _rate_drift(
         count(CURRENT, "current_count", current_count)?,
         count(CURRENT, "current_total", current_total)?,
     );
-    let r = detach_drift(py, || mlops_drift::rate_test(x0, n0, x, n, alternative))?;
+    let r = detach(py, || mlops_drift::rate_test(x0, n0, x, n, alternative))?;
     crate::results::to_py(py, &r)
 }
 
@@ -265,7 +257,7 @@ pub fn _numeric_missing(
     py: Python<'_>,
     reference: &Bound<'_, PyAny>,
     current: &Bound<'_, PyAny>,
-) -> PyResult<Py<PyAny>> {
+) -> BindResult<Py<PyAny>> {
     use mlops_drift::ks::names::{CURRENT, REFERENCE};
     let reference_col = extract_column(reference, REFERENCE)?;
     let current_col = extract_column(current, CURRENT)?;
@@ -277,7 +269,7 @@ pub fn _numeric_missing(
     let current: Cow<'_, [f64]> = current
         .as_slice()
         .map_or_else(|| Cow::Owned(current.to_vec()), Cow::Borrowed);
-    let r = detach_drift(py, || {
+    let r = detach(py, || {
         mlops_drift::numeric_missing_drift(&reference, &current)
     })?;
     crate::results::to_py(py, &r)
@@ -290,9 +282,9 @@ pub fn _unseen_categories(
     py: Python<'_>,
     reference: Vec<(String, i64)>,
     current: Vec<(String, i64)>,
-) -> PyResult<Py<PyAny>> {
+) -> BindResult<Py<PyAny>> {
     use mlops_drift::ks::names::{CURRENT, REFERENCE};
-    let convert = |sample: &str, pairs: Vec<(String, i64)>| -> PyResult<Vec<(String, u64)>> {
+    let convert = |sample: &str, pairs: Vec<(String, i64)>| -> BindResult<Vec<(String, u64)>> {
         pairs
             .into_iter()
             .map(|(k, v)| count(sample, &k, v).map(|v| (k, v)))
@@ -300,7 +292,7 @@ pub fn _unseen_categories(
     };
     let reference = convert(REFERENCE, reference)?;
     let current = convert(CURRENT, current)?;
-    let r = detach_drift(py, || {
+    let r = detach(py, || {
         mlops_drift::unseen_category_drift(&reference, &current)
     })?;
     crate::results::to_py(py, &r)

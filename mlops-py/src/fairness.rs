@@ -11,13 +11,14 @@ use numpy::{IntoPyArray, PyArray1, PyArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::{TaskInputs, extract_column, extract_optional};
-use crate::errors::{core_err, fairness_err, input_type_error};
-use crate::groups::{extract_groups, key_to_py};
+use crate::detach;
+use crate::errors::{BindError, BindResult};
+use crate::input::{TaskInputs, extract_column, extract_optional};
+use crate::input::{extract_groups, key_to_py};
 use crate::metrics::PyCostMatrix;
 
-fn json_err(e: serde_json::Error) -> PyErr {
-    crate::errors::parameter_error("json", e.to_string())
+fn json_err(e: serde_json::Error) -> BindError {
+    BindError::parameter("json", e.to_string())
 }
 
 /// What one `row_key` holds.
@@ -38,16 +39,16 @@ impl KeyKind {
     }
 }
 
-fn row_key_type_error(message: String) -> PyErr {
-    input_type_error(format!("row_key: {message}"), Some("row_key"))
+fn row_key_type_error(message: String) -> BindError {
+    BindError::input_type(format!("row_key: {message}"), Some("row_key"))
 }
 
 /// One key of `row_key` (see `ThresholdPolicy.predict`): an integer modulo 2^64, or the
 /// stable hash of a string's UTF-8 bytes or of bytes.
-fn row_key_of(item: &Bound<'_, PyAny>, index: usize) -> PyResult<(KeyKind, u64)> {
+fn row_key_of(item: &Bound<'_, PyAny>, index: usize) -> BindResult<(KeyKind, u64)> {
     use pyo3::types::{PyBool, PyBytes, PyFloat, PyString};
     if item.is_none() {
-        return Err(core_err(mlops_core::CoreError::MissingValue {
+        return Err(BindError::from(mlops_core::CoreError::MissingValue {
             input: "row_key".to_owned(),
             index,
         }));
@@ -96,7 +97,7 @@ fn row_key_of(item: &Bound<'_, PyAny>, index: usize) -> PyResult<(KeyKind, u64)>
         return Ok((KeyKind::Integer, v));
     }
     #[allow(clippy::cast_precision_loss)]
-    Err(core_err(mlops_core::CoreError::OutOfRange {
+    Err(BindError::from(mlops_core::CoreError::OutOfRange {
         input: "row_key".to_owned(),
         index,
         value: int.extract::<f64>().unwrap_or(f64::NAN),
@@ -108,7 +109,7 @@ fn row_key_of(item: &Bound<'_, PyAny>, index: usize) -> PyResult<(KeyKind, u64)>
 /// The keys of `row_key`: a numpy array of any integer dtype, or of strings or bytes, a
 /// pandas, polars or pyarrow column, or a sequence. Sequences are read element by element
 /// (numpy would turn `[1, "a"]` into strings); columns through `numpy.asarray`.
-fn row_keys(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Vec<u64>> {
+fn row_keys(py: Python<'_>, obj: &Bound<'_, PyAny>) -> BindResult<Vec<u64>> {
     use pyo3::types::{PyList, PyTuple};
     let items = if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
         obj.clone()
@@ -184,9 +185,9 @@ fn rule_tuple(r: GroupRule) -> (f64, f64) {
 
 impl PyThresholdPolicy {
     /// An error for views that cannot describe rules with a band.
-    fn no_bands(&self, what: &str) -> PyResult<()> {
+    fn no_bands(&self, what: &str) -> BindResult<()> {
         match self.0.groups.iter().find(|g| g.rule.band.is_some()) {
-            Some(g) => Err(crate::errors::parameter_error(
+            Some(g) => Err(BindError::parameter(
                 what,
                 format!(
                     "group {:?} has a rule that also flags scores below its threshold at \
@@ -221,7 +222,7 @@ impl PyThresholdPolicy {
     /// randomized rule the boundary score (see :attr:`rules`). Rules with a band (mixes of
     /// non-adjacent thresholds, equalized odds) are not one threshold: read :attr:`steps`.
     #[getter]
-    fn thresholds<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+    fn thresholds<'py>(&self, py: Python<'py>) -> BindResult<Bound<'py, PyDict>> {
         self.no_bands("thresholds")?;
         let d = PyDict::new(py);
         for g in &self.0.groups {
@@ -233,7 +234,7 @@ impl PyThresholdPolicy {
     /// ``score == threshold`` with probability ``p`` (1 for a deterministic rule).
     /// Rules with a band also randomize below the threshold: read :attr:`steps`.
     #[getter]
-    fn rules<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+    fn rules<'py>(&self, py: Python<'py>) -> BindResult<Bound<'py, PyDict>> {
         self.no_bands("rules")?;
         let d = PyDict::new(py);
         for g in &self.0.groups {
@@ -245,7 +246,7 @@ impl PyThresholdPolicy {
     /// ascending, the first ``-inf``: a score from ``cut`` up to the next cut is flagged
     /// with probability ``p``. Complete for every kind of policy.
     #[getter]
-    fn steps<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+    fn steps<'py>(&self, py: Python<'py>) -> BindResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
         for g in &self.0.groups {
             d.set_item(key_to_py(py, &g.key)?, g.rule.steps())?;
@@ -255,7 +256,7 @@ impl PyThresholdPolicy {
     /// ``{group: (fpr, tpr)}``: both rates each group reaches on the fit data (expected
     /// values for randomized rules).
     #[getter]
-    fn group_rates<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+    fn group_rates<'py>(&self, py: Python<'py>) -> BindResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
         for g in &self.0.groups {
             d.set_item(
@@ -268,7 +269,7 @@ impl PyThresholdPolicy {
     /// ``{group: rate}``: the constrained rate each group reaches on the fit data (the FPR
     /// for equalized odds; both rates are in :attr:`group_rates`).
     #[getter]
-    fn rates<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+    fn rates<'py>(&self, py: Python<'py>) -> BindResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
         for g in &self.0.groups {
             d.set_item(key_to_py(py, &g.key)?, g.rate)?;
@@ -296,14 +297,14 @@ impl PyThresholdPolicy {
         py.import("json")?.call_method1("loads", (json,))
     }
     /// JSON with a format version, the parameters, per-group fits and baselines.
-    fn to_json(&self) -> PyResult<String> {
+    fn to_json(&self) -> BindResult<String> {
         serde_json::to_string(&self.0).map_err(json_err)
     }
     /// Reads a policy written by :meth:`to_json`.
     #[staticmethod]
     /// The policy's invariants are checked as it is read (see ``ThresholdPolicy::check``
     /// in the Rust core): a tampered or corrupted file raises ``ParameterError``.
-    fn from_json(json: &str) -> PyResult<Self> {
+    fn from_json(json: &str) -> BindResult<Self> {
         serde_json::from_str(json).map(Self).map_err(json_err)
     }
     /// Flags (a bool array) for new scores and their groups.
@@ -326,7 +327,7 @@ impl PyThresholdPolicy {
         fallback: Option<&Bound<'py, PyAny>>,
         #[pyo3(from_py_with = crate::args::u64s::seed)] seed: u64,
         row_key: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyArray1<bool>>> {
+    ) -> BindResult<Bound<'py, PyArray1<bool>>> {
         let scores_col = extract_column(y_score, "y_score")?;
         let scores = scores_col.floats("y_score")?;
         let groups = extract_groups(groups)?;
@@ -336,7 +337,7 @@ impl PyThresholdPolicy {
             Some(f) => {
                 if let Ok(name) = f.extract::<String>() {
                     if name != "single_threshold" {
-                        return Err(crate::errors::parameter_error(
+                        return Err(BindError::parameter(
                             "fallback",
                             format!("expected a threshold or \"single_threshold\", got {name:?}"),
                         ));
@@ -353,7 +354,7 @@ impl PyThresholdPolicy {
                 } else {
                     let t: f64 = f.extract()?;
                     if t.is_nan() {
-                        return Err(crate::errors::parameter_error(
+                        return Err(BindError::parameter(
                             "fallback",
                             "must not be NaN".to_owned(),
                         ));
@@ -365,22 +366,17 @@ impl PyThresholdPolicy {
         let keys: Option<Vec<u64>> = match row_key {
             Some(k) if !k.is_none() => {
                 let v = row_keys(py, k)?;
-                mlops_core::check_len("row_key", v.len(), "y_score", scores.len())
-                    .map_err(core_err)?;
+                mlops_core::check_len("row_key", v.len(), "y_score", scores.len())?;
                 Some(v)
             }
             _ => None,
         };
         let policy = &self.0;
         let view = scores.view();
-        let flags = py
-            .detach(|| match &keys {
-                Some(k) => {
-                    policy.predict(view, &groups, fallback, |i| uniform_from_key(seed, k[i]))
-                }
-                None => policy.predict(view, &groups, fallback, |i| uniform_from_seed(seed, i)),
-            })
-            .map_err(fairness_err)?;
+        let flags = detach(py, || match &keys {
+            Some(k) => policy.predict(view, &groups, fallback, |i| uniform_from_key(seed, k[i])),
+            None => policy.predict(view, &groups, fallback, |i| uniform_from_seed(seed, i)),
+        })?;
         Ok(flags.into_pyarray(py))
     }
     /// Pickles through the JSON format.
@@ -474,11 +470,11 @@ pub fn equal_opportunity(
     sample_weight: Option<&Bound<'_, PyAny>>,
     cost: Option<&PyCostMatrix>,
     #[pyo3(from_py_with = crate::args::usizes::max_groups)] max_groups: usize,
-) -> PyResult<PyThresholdPolicy> {
-    let constraint: Constraint = constraint.parse().map_err(fairness_err)?;
+) -> BindResult<PyThresholdPolicy> {
+    let constraint: Constraint = constraint.parse()?;
     let cost = match cost {
         Some(c) => c.0,
-        None => CostMatrix::new(fn_cost, fp_cost).map_err(core_err)?,
+        None => CostMatrix::new(fn_cost, fp_cost)?,
     };
     let inputs = TaskInputs::read(y_true, y_score, sample_weight)?;
     let views = inputs.views()?;
@@ -489,20 +485,18 @@ pub fn equal_opportunity(
         .tolerance(tolerance)
         .randomized(randomized)
         .max_groups(max_groups);
-    let policy = py
-        .detach(|| -> Result<ThresholdPolicy, FairnessError> {
-            let task = views.task()?;
-            search.fit(&task, &groups)
-        })
-        .map_err(fairness_err)?;
+    let policy = detach(py, || -> Result<ThresholdPolicy, FairnessError> {
+        let task = views.task()?;
+        search.fit(&task, &groups)
+    })?;
     Ok(PyThresholdPolicy(policy))
 }
 
 /// The Python key of an audited group (every group has a key; only the overall row has none).
-fn audit_key<'py>(py: Python<'py>, g: &GroupMetrics) -> PyResult<Bound<'py, PyAny>> {
+fn audit_key<'py>(py: Python<'py>, g: &GroupMetrics) -> BindResult<Bound<'py, PyAny>> {
     match &g.key {
-        Some(k) => key_to_py(py, k),
-        None => Err(crate::errors::parameter_error(
+        Some(k) => Ok(key_to_py(py, k)?),
+        None => Err(BindError::parameter(
             "audit",
             format!("group {:?} has no key", g.name),
         )),
@@ -550,17 +544,17 @@ impl PyGroupAudit {
     /// Group keys, in report order: the keys of :meth:`rate` (the value itself for one
     /// sensitive column, a tuple of values for several).
     #[getter]
-    fn group_keys<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    fn group_keys<'py>(&self, py: Python<'py>) -> BindResult<Vec<Bound<'py, PyAny>>> {
         self.0.groups.iter().map(|g| audit_key(py, g)).collect()
     }
     /// ``{group: value}`` of one rate (``"fpr"``, ``"tpr"``, ...), keyed as :attr:`group_keys`;
     /// ``None`` where undefined.
-    fn rate<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyDict>> {
+    fn rate<'py>(&self, py: Python<'py>, name: &str) -> BindResult<Bound<'py, PyDict>> {
         // The name is checked on the overall rates, so that it is checked with no group too.
-        rate_by_name(&self.0.overall.rates, name).map_err(fairness_err)?;
+        rate_by_name(&self.0.overall.rates, name)?;
         let d = PyDict::new(py);
         for g in &self.0.groups {
-            let v = rate_by_name(&g.rates, name).map_err(fairness_err)?;
+            let v = rate_by_name(&g.rates, name)?;
             d.set_item(audit_key(py, g)?, v)?;
         }
         Ok(d)
@@ -570,14 +564,14 @@ impl PyGroupAudit {
         py.import("json")?.call_method1("loads", (self.to_json()?,))
     }
     /// The audit as JSON.
-    fn to_json(&self) -> PyResult<String> {
-        self.0.to_json().map_err(fairness_err)
+    fn to_json(&self) -> BindResult<String> {
+        Ok(self.0.to_json()?)
     }
     /// Reads an audit written by :meth:`to_json`, checked (counts, rates, disparities,
     /// verdict and warnings must agree with the groups).
     #[staticmethod]
-    fn from_json(json: &str) -> PyResult<Self> {
-        GroupAudit::from_json(json).map(Self).map_err(fairness_err)
+    fn from_json(json: &str) -> BindResult<Self> {
+        Ok(Self(GroupAudit::from_json(json)?))
     }
     /// Pickles through the checked JSON: a tampered payload raises ``StateError``.
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
@@ -645,11 +639,11 @@ pub fn audit<'py>(
     #[pyo3(from_py_with = crate::args::usizes::bootstrap)] bootstrap: usize,
     level: f64,
     #[pyo3(from_py_with = crate::args::u64s::seed)] seed: u64,
-) -> PyResult<PyGroupAudit> {
-    let constraint: Constraint = constraint.parse().map_err(fairness_err)?;
+) -> BindResult<PyGroupAudit> {
+    let constraint: Constraint = constraint.parse()?;
     let given = [threshold.is_some(), thresholds.is_some(), y_pred.is_some()];
     if given.iter().filter(|&&b| b).count() != 1 {
-        return Err(crate::errors::parameter_error(
+        return Err(BindError::parameter(
             "threshold",
             "give exactly one of threshold=, thresholds= or y_pred=".to_owned(),
         ));
@@ -689,21 +683,21 @@ pub fn audit<'py>(
     };
     // The bootstrap can run for minutes: Ctrl-C must reach it.
     let report = if bootstrap > 0 {
-        crate::detach_interruptible(py, audit, fairness_err)?
+        crate::detach_interruptible(py, audit)?
     } else {
-        py.detach(audit).map_err(fairness_err)?
+        detach(py, audit)?
     };
     Ok(PyGroupAudit(report))
 }
 
 /// Per-group thresholds from a dict `{group: threshold}` (keyed as the policy's and audit's
 /// views are: the value for one column, a tuple for several) or a deterministic policy.
-fn thresholds_by_group(obj: &Bound<'_, PyAny>, groups: &Groups) -> PyResult<Vec<f64>> {
+fn thresholds_by_group(obj: &Bound<'_, PyAny>, groups: &Groups) -> BindResult<Vec<f64>> {
     let missing = |key: &mlops_core::GroupKey| {
         let python = key_to_py(obj.py(), key)
             .and_then(|k| k.repr())
             .map_or_else(|_| key.to_string(), |r| r.to_string());
-        crate::errors::parameter_error(
+        BindError::parameter(
             "thresholds",
             format!("no threshold for group {python} (keys are the groups' values)"),
         )
@@ -711,7 +705,7 @@ fn thresholds_by_group(obj: &Bound<'_, PyAny>, groups: &Groups) -> PyResult<Vec<
     if let Ok(policy) = obj.cast::<PyThresholdPolicy>() {
         let p = &policy.get().0;
         if p.params.randomized {
-            return Err(crate::errors::parameter_error(
+            return Err(BindError::parameter(
                 "thresholds",
                 "a randomized policy has no single threshold per group; audit its \
                  decisions with y_pred=policy.predict(...)"
@@ -725,8 +719,8 @@ fn thresholds_by_group(obj: &Bound<'_, PyAny>, groups: &Groups) -> PyResult<Vec<
             .collect();
     }
     let dict = obj.cast::<PyDict>().map_err(|_| {
-        input_type_error(
-            "thresholds must be a dict {group: threshold} or a ThresholdPolicy".into(),
+        BindError::input_type(
+            "thresholds must be a dict {group: threshold} or a ThresholdPolicy",
             Some("thresholds"),
         )
     })?;
@@ -738,7 +732,7 @@ fn thresholds_by_group(obj: &Bound<'_, PyAny>, groups: &Groups) -> PyResult<Vec<
                 .get_item(key_to_py(obj.py(), k)?)?
                 .ok_or_else(|| missing(k))?;
             t.extract::<f64>().map_err(|_| {
-                input_type_error(
+                BindError::input_type(
                     format!("the threshold of group {k} must be a number"),
                     Some("thresholds"),
                 )

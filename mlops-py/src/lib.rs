@@ -3,31 +3,32 @@
 //! A thin layer: convert Python inputs (borrowing numpy/Arrow memory), release the GIL,
 //! call the pure-Rust crates, convert results and errors. No statistics live here.
 
-use mlops_core::CoreError;
 use pyo3::prelude::*;
+
+use crate::errors::{BindError, BindResult};
 
 mod args;
 mod calibration;
 mod compare;
-mod convert;
 mod datasets;
 mod drift;
 mod errors;
 mod fairness;
 mod gate;
-mod groups;
+mod input;
 mod metrics;
 mod monitor;
 mod plots;
 mod report;
 mod results;
 
-/// Runs `f` with the GIL released and maps its error to the `mlops_audit.errors` class.
-pub(crate) fn detach<T: Send>(
+/// Runs `f` with the GIL released; its error, of any core error type, becomes a
+/// [`BindError`] (raised as its `mlops_audit.errors` class when it reaches Python).
+pub(crate) fn detach<T: Send, E: Into<BindError> + Send>(
     py: Python<'_>,
-    f: impl FnOnce() -> Result<T, CoreError> + Send,
-) -> PyResult<T> {
-    py.detach(f).map_err(errors::core_err)
+    f: impl FnOnce() -> Result<T, E> + Send,
+) -> BindResult<T> {
+    py.detach(f).map_err(Into::into)
 }
 
 /// How often a long call looks for signals (Ctrl-C) while it runs.
@@ -40,13 +41,12 @@ const SIGNAL_POLL: std::time::Duration = std::time::Duration::from_millis(50);
 /// signal handlers (`check_signals`). When a handler raises (KeyboardInterrupt for
 /// Ctrl-C), the token is cancelled, the helper stops at its next checkpoint (about one
 /// replicate), and that exception is raised; `f`'s result, incomplete, is dropped. Without
-/// a signal, `f`'s result or error (through `map_err`) is returned as soon as it is ready.
+/// a signal, `f`'s result or error is returned as soon as it is ready.
 /// Worth a thread only for calls that can last seconds: the bootstraps.
-pub(crate) fn detach_interruptible<T: Send, E: Send>(
+pub(crate) fn detach_interruptible<T: Send, E: Into<BindError> + Send>(
     py: Python<'_>,
     f: impl FnOnce() -> Result<T, E> + Send,
-    map_err: impl FnOnce(E) -> PyErr,
-) -> PyResult<T> {
+) -> BindResult<T> {
     use std::sync::atomic::{AtomicBool, Ordering};
     let token = mlops_core::cancel::CancelToken::new();
     let done = AtomicBool::new(false);
@@ -80,13 +80,14 @@ pub(crate) fn detach_interruptible<T: Send, E: Send>(
         }
         let joined = py.detach(|| worker.join());
         if let Some(signal) = interrupted {
-            return Err(signal);
+            return Err(signal.into());
         }
         match joined {
-            Ok(out) => out.map_err(map_err),
+            Ok(out) => out.map_err(Into::into),
             Err(_) => Err(pyo3::exceptions::PyRuntimeError::new_err(
                 "the computation panicked (a bug in mlops_audit: please report it)",
-            )),
+            )
+            .into()),
         }
     })
 }
@@ -126,7 +127,7 @@ fn _mlops_audit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_sort_lower_bound, m)?)?;
     m.add_function(wrap_pyfunction!(results::_result_types, m)?)?;
     m.add_function(wrap_pyfunction!(results::_result_from_json, m)?)?;
-    m.add_function(wrap_pyfunction!(convert::_column_info, m)?)?;
+    m.add_function(wrap_pyfunction!(input::_column_info, m)?)?;
     m.add_function(wrap_pyfunction!(datasets::german_credit, m)?)?;
     m.add_function(wrap_pyfunction!(datasets::_simulate_lending, m)?)?;
     m.add_function(wrap_pyfunction!(gate::_gate_requirements, m)?)?;

@@ -4,10 +4,12 @@ use mlops_core::input::names::SAMPLE_WEIGHT;
 use mlops_core::{ConfusionMatrix, CostMatrix, CostOptimum, Rates, SortedCounts};
 use numpy::{IntoPyArray, PyArray1, PyArray2};
 use pyo3::prelude::*;
+
+use crate::errors::BindResult;
 use pyo3::types::{PyDict, PyTuple};
 
-use crate::convert::{extract_column, extract_optional, with_task};
 use crate::detach;
+use crate::input::{extract_column, extract_optional, with_task};
 
 /// Three arrays of one curve, as scikit-learn returns them.
 type Curve<'py> = (
@@ -45,9 +47,9 @@ impl PyConfusionMatrix {
 impl PyConfusionMatrix {
     #[new]
     #[pyo3(signature = (tp, fp, tn, fn_, threshold=None))]
-    fn new(tp: f64, fp: f64, tn: f64, fn_: f64, threshold: Option<f64>) -> PyResult<Self> {
+    fn new(tp: f64, fp: f64, tn: f64, fn_: f64, threshold: Option<f64>) -> BindResult<Self> {
         Ok(Self {
-            cm: ConfusionMatrix::from_counts(tp, fp, tn, fn_).map_err(crate::errors::core_err)?,
+            cm: ConfusionMatrix::from_counts(tp, fp, tn, fn_)?,
             threshold,
         })
     }
@@ -227,10 +229,8 @@ pub struct PyCostMatrix(pub CostMatrix);
 impl PyCostMatrix {
     #[new]
     #[pyo3(signature = (fn_cost=5.0, fp_cost=1.0, tp_cost=0.0, tn_cost=0.0))]
-    fn new(fn_cost: f64, fp_cost: f64, tp_cost: f64, tn_cost: f64) -> PyResult<Self> {
-        CostMatrix::full(fn_cost, fp_cost, tp_cost, tn_cost)
-            .map(Self)
-            .map_err(crate::errors::core_err)
+    fn new(fn_cost: f64, fp_cost: f64, tp_cost: f64, tn_cost: f64) -> BindResult<Self> {
+        Ok(Self(CostMatrix::full(fn_cost, fp_cost, tp_cost, tn_cost)?))
     }
     /// Cost of a false negative.
     #[getter]
@@ -258,10 +258,8 @@ impl PyCostMatrix {
         self.0.bayes_threshold()
     }
     /// Total cost of the decisions counted in ``cm``.
-    fn total_cost(&self, cm: &PyConfusionMatrix) -> PyResult<f64> {
-        self.0
-            .check_total_weight("cm", cm.cm.total())
-            .map_err(crate::errors::core_err)?;
+    fn total_cost(&self, cm: &PyConfusionMatrix) -> BindResult<f64> {
+        self.0.check_total_weight("cm", cm.cm.total())?;
         Ok(self.0.total_cost(&cm.cm))
     }
     /// Cost per unit of weight; ``None`` for an empty matrix.
@@ -346,7 +344,7 @@ pub fn roc_auc(
     y_true: &Bound<'_, PyAny>,
     y_score: &Bound<'_, PyAny>,
     sample_weight: Option<&Bound<'_, PyAny>>,
-) -> PyResult<f64> {
+) -> BindResult<f64> {
     with_task(py, y_true, y_score, sample_weight, |t| {
         SortedCounts::new(t).roc_auc()
     })
@@ -371,7 +369,7 @@ pub fn roc_curve<'py>(
     y_score: &Bound<'py, PyAny>,
     sample_weight: Option<&Bound<'py, PyAny>>,
     drop_intermediate: bool,
-) -> PyResult<Curve<'py>> {
+) -> BindResult<Curve<'py>> {
     let c = with_task(py, y_true, y_score, sample_weight, |t| {
         let counts = SortedCounts::new(t);
         if drop_intermediate {
@@ -397,7 +395,7 @@ pub fn precision_recall_curve<'py>(
     y_true: &Bound<'py, PyAny>,
     y_score: &Bound<'py, PyAny>,
     sample_weight: Option<&Bound<'py, PyAny>>,
-) -> PyResult<Curve<'py>> {
+) -> BindResult<Curve<'py>> {
     let c = with_task(py, y_true, y_score, sample_weight, |t| {
         SortedCounts::new(t).pr_curve()
     })?;
@@ -416,7 +414,7 @@ pub fn average_precision(
     y_true: &Bound<'_, PyAny>,
     y_score: &Bound<'_, PyAny>,
     sample_weight: Option<&Bound<'_, PyAny>>,
-) -> PyResult<f64> {
+) -> BindResult<f64> {
     with_task(py, y_true, y_score, sample_weight, |t| {
         SortedCounts::new(t).average_precision()
     })
@@ -431,7 +429,7 @@ pub fn confusion_matrix(
     y_score: &Bound<'_, PyAny>,
     threshold: f64,
     sample_weight: Option<&Bound<'_, PyAny>>,
-) -> PyResult<PyConfusionMatrix> {
+) -> BindResult<PyConfusionMatrix> {
     let cm = with_task(py, y_true, y_score, sample_weight, |t| {
         ConfusionMatrix::at_threshold(t, threshold)
     })?;
@@ -449,7 +447,7 @@ pub fn confusion_from_predictions(
     y_true: &Bound<'_, PyAny>,
     y_pred: &Bound<'_, PyAny>,
     sample_weight: Option<&Bound<'_, PyAny>>,
-) -> PyResult<PyConfusionMatrix> {
+) -> BindResult<PyConfusionMatrix> {
     let labels_col = extract_column(y_true, "y_true")?;
     let pred_col = extract_column(y_pred, "y_pred")?;
     let weights_col = extract_optional(sample_weight, "sample_weight")?;
@@ -483,7 +481,7 @@ pub fn total_cost(
     threshold: f64,
     cost: Option<&PyCostMatrix>,
     sample_weight: Option<&Bound<'_, PyAny>>,
-) -> PyResult<f64> {
+) -> BindResult<f64> {
     let cost = cost_or_default(cost);
     with_task(py, y_true, y_score, sample_weight, |t| {
         cost.check_total_weight(SAMPLE_WEIGHT, t.total_weight())?;
@@ -503,7 +501,7 @@ pub fn cost_per_decision(
     threshold: f64,
     cost: Option<&PyCostMatrix>,
     sample_weight: Option<&Bound<'_, PyAny>>,
-) -> PyResult<f64> {
+) -> BindResult<f64> {
     let cost = cost_or_default(cost);
     with_task(py, y_true, y_score, sample_weight, |t| {
         let cm = ConfusionMatrix::at_threshold(t, threshold)?;
@@ -525,7 +523,7 @@ pub fn min_cost_threshold(
     y_score: &Bound<'_, PyAny>,
     cost: Option<&PyCostMatrix>,
     sample_weight: Option<&Bound<'_, PyAny>>,
-) -> PyResult<PyCostOptimum> {
+) -> BindResult<PyCostOptimum> {
     let cost = cost_or_default(cost);
     with_task(py, y_true, y_score, sample_weight, |t| {
         cost.check_total_weight(SAMPLE_WEIGHT, t.total_weight())?;

@@ -1,373 +1,19 @@
 //! `mlops_audit.drift.ReferenceProfile`, the monitor behind `mlops_audit.drift.DriftMonitor`
-//! and `drift_report`: tables from Python, the core's profile and monitor, JSON out.
-//!
-//! Tables: objects with the Arrow PyCapsule interface (pyarrow tables and record batches,
-//! polars DataFrames) are read as Arrow record batches; pandas DataFrames and dicts are read
-//! column by column: numpy numeric arrays as numbers (float64 borrowed), numpy bool arrays
-//! as categories, Arrow arrays and polars/pyarrow Series through Arrow (strings read in
-//! place, dictionaries as codes), numpy fixed-width strings factorised from their memory,
-//! object arrays of text (and missing values) converted by pyarrow when it is installed,
-//! and anything else (bytes, other objects, lists) item by item: text is categorical,
-//! numbers numeric, `None`, NaN and `pandas.NA` missing, and a mix of text and numbers is a
-//! `MixedTypes` error.
+//! and `drift_report`: tables from Python (read by [`crate::input::table`]), the core's
+//! profile and monitor, JSON out.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use arrow_array::{ArrayRef, RecordBatch};
-use mlops_core::{GroupColumn, GroupValue, Groups};
 use mlops_drift::monitor::FeatureTest;
-use mlops_drift::table::{ColumnData, Table, arrow_column};
 use mlops_drift::{
-    Correction, DriftError, DriftMonitor, KsParams, MonitorConfig, PredictionSpec, ProfileParams,
+    Correction, DriftMonitor, KsParams, MonitorConfig, PredictionSpec, ProfileParams,
     ReferenceProfile, Window, drift_report,
 };
-use numpy::{PyArrayMethods, PyReadonlyArray1, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
-use pyo3_arrow::input::{AnyArray, AnyRecordBatch};
 
-use crate::errors::{drift_err, input_type_error, parameter_error};
-
-/// One column read from Python, owning (or borrowing from numpy) its values.
-enum Owned<'py> {
-    F64(PyReadonlyArray1<'py, f64>),
-    Numbers(Vec<f64>),
-    Text(Vec<Option<String>>),
-    /// Fixed-width numpy strings, factorised: a code per row into `levels`.
-    Factorized {
-        codes: Vec<u32>,
-        levels: Vec<String>,
-    },
-    Arrow(ArrayRef),
-}
-
-/// A table read from Python.
-enum OwnedTable<'py> {
-    Columns(Vec<(String, Owned<'py>)>),
-    Batch(RecordBatch),
-}
-
-impl OwnedTable<'_> {
-    fn table(&self) -> Result<Table<'_>, DriftError> {
-        match self {
-            Self::Batch(b) => Table::from_record_batch(b),
-            Self::Columns(cols) => {
-                let mut out = Vec::with_capacity(cols.len());
-                for (name, c) in cols {
-                    let data = match c {
-                        Owned::F64(a) => match a.as_slice() {
-                            Ok(s) => ColumnData::numeric(s),
-                            Err(_) => ColumnData::Numeric {
-                                values: Cow::Owned(a.as_array().to_vec()),
-                                nulls: None,
-                            },
-                        },
-                        Owned::Numbers(v) => ColumnData::numeric(v),
-                        Owned::Text(v) => ColumnData::Categorical(
-                            v.iter().map(|s| s.as_deref().map(Cow::Borrowed)).collect(),
-                        ),
-                        Owned::Factorized { codes, levels } => ColumnData::Factorized {
-                            codes: Cow::Borrowed(codes),
-                            levels: levels.iter().map(|l| Cow::Borrowed(l.as_str())).collect(),
-                        },
-                        Owned::Arrow(a) => arrow_column(name, a)?,
-                    };
-                    out.push((name.clone(), data));
-                }
-                Table::new(out)
-            }
-        }
-    }
-}
-
-fn module_of(obj: &Bound<'_, PyAny>) -> String {
-    obj.get_type()
-        .getattr("__module__")
-        .and_then(|m| m.extract())
-        .unwrap_or_default()
-}
-
-fn has(obj: &Bound<'_, PyAny>, attr: &str) -> bool {
-    obj.hasattr(attr).unwrap_or(false)
-}
-
-/// Reads a table: a dict of columns, a pandas DataFrame, or an Arrow-capable table.
-fn read_table<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<OwnedTable<'py>> {
-    if let Ok(d) = obj.cast::<PyDict>() {
-        let mut cols = Vec::with_capacity(d.len());
-        for (k, v) in d.iter() {
-            let name: String = k.str()?.extract()?;
-            cols.push((name.clone(), read_column(&v, &name)?));
-        }
-        return Ok(OwnedTable::Columns(cols));
-    }
-    if module_of(obj).starts_with("pandas") && has(obj, "columns") {
-        let mut cols = Vec::new();
-        for k in obj.getattr("columns")?.try_iter()? {
-            let k = k?;
-            let name: String = k.str()?.extract()?;
-            let series = obj.get_item(&k)?;
-            cols.push((name.clone(), read_column(&series, &name)?));
-        }
-        return Ok(OwnedTable::Columns(cols));
-    }
-    if has(obj, "__arrow_c_stream__") || has(obj, "__arrow_c_array__") {
-        let any: AnyRecordBatch = obj.extract().map_err(|e| {
-            input_type_error(
-                format!("`{what}` could not be read as an Arrow table: {e}"),
-                Some(what),
-            )
-        })?;
-        let reader = any.into_reader()?;
-        let schema = reader.schema();
-        let batches = reader
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| input_type_error(format!("`{what}`: {e}"), Some(what)))?;
-        let batch = arrow_select::concat::concat_batches(&schema, &batches)
-            .map_err(|e| input_type_error(format!("`{what}`: {e}"), Some(what)))?;
-        return Ok(OwnedTable::Batch(batch));
-    }
-    Err(input_type_error(
-        format!(
-            "`{what}` must be a pandas or polars DataFrame, a pyarrow Table or RecordBatch, \
-             or a dict of columns; got {}",
-            obj.get_type().name()?
-        ),
-        Some(what),
-    ))
-}
-
-/// Reads one column.
-fn read_column<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Owned<'py>> {
-    let py = obj.py();
-    let np = py.import("numpy")?;
-    let mut obj = obj.clone();
-    let module = module_of(&obj);
-    if module.starts_with("pandas") && has(&obj, "to_numpy") {
-        let numpy_backed = obj
-            .getattr("dtype")
-            .is_ok_and(|d| crate::convert::is_numpy_dtype(&d));
-        if !numpy_backed {
-            // Extension dtypes (nullable, Arrow-backed, str): Arrow keeps nulls as nulls.
-            if has(&obj, "__arrow_c_stream__")
-                && let Ok(a) = arrow_of(&obj, name)
-            {
-                return Ok(a);
-            }
-            obj = obj.call_method0("to_numpy")?;
-        } else {
-            obj = obj.call_method0("to_numpy")?;
-        }
-    } else if obj.cast::<PyUntypedArray>().is_err()
-        && (has(&obj, "__arrow_c_array__") || has(&obj, "__arrow_c_stream__"))
-    {
-        return arrow_of(&obj, name);
-    }
-    if obj.cast::<PyUntypedArray>().is_err() {
-        obj = np.call_method1("asarray", (&obj,))?;
-    }
-    let arr = obj.cast::<PyUntypedArray>()?;
-    if arr.ndim() != 1 {
-        return Err(input_type_error(
-            format!("column `{name}` must be 1-D"),
-            Some(name),
-        ));
-    }
-    let kind: String = arr.dtype().getattr("kind")?.extract()?;
-    match kind.as_str() {
-        "f" | "i" | "u" => {
-            let f64_arr = np.call_method1("asarray", (&obj, "float64"))?;
-            let a = f64_arr
-                .cast::<numpy::PyArray1<f64>>()
-                .map_err(|e| input_type_error(format!("column `{name}`: {e}"), Some(name)))?;
-            Ok(Owned::F64(a.try_readonly().map_err(|e| {
-                input_type_error(format!("cannot borrow column `{name}`: {e}"), Some(name))
-            })?))
-        }
-        "b" => {
-            let items: Vec<bool> = obj.call_method0("tolist")?.extract()?;
-            Ok(Owned::Text(
-                items
-                    .into_iter()
-                    .map(|b| Some(if b { "true" } else { "false" }.to_owned()))
-                    .collect(),
-            ))
-        }
-        "U" if arr.len() > 0 => fixed_width_text(&obj, name),
-        "O" => match text_through_arrow(&obj, name)? {
-            Some(text) => Ok(text),
-            None => objects(&obj.call_method0("tolist")?, name),
-        },
-        "U" | "S" => objects(&obj.call_method0("tolist")?, name),
-        other => Err(input_type_error(
-            format!(
-                "column `{name}` has numpy dtype kind {other:?}, which is neither numeric nor \
-                 categorical; cast it to numbers or strings"
-            ),
-            Some(name),
-        )),
-    }
-}
-
-/// A numpy fixed-width string array factorised from its UTF-32 memory in one pass (no
-/// Python `str` per row): rows become codes into the distinct strings.
-fn fixed_width_text<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Owned<'py>> {
-    let np = obj.py().import("numpy")?;
-    let arr = obj.cast::<PyUntypedArray>()?;
-    let itemsize: usize = arr.dtype().getattr("itemsize")?.extract()?;
-    let width = (itemsize / 4).max(1);
-    // Native little-endian and contiguous (a copy only when it is not already so).
-    let contiguous = np.call_method1("ascontiguousarray", (obj, format!("<U{width}")))?;
-    let flat = contiguous.call_method1("view", ("<u4",))?;
-    let flat = flat
-        .cast::<numpy::PyArray1<u32>>()
-        .map_err(|e| input_type_error(format!("column `{name}`: {e}"), Some(name)))?
-        .try_readonly()
-        .map_err(|e| input_type_error(format!("cannot borrow column `{name}`: {e}"), Some(name)))?;
-    let data = flat
-        .as_slice()
-        .map_err(|e| input_type_error(format!("column `{name}`: {e}"), Some(name)))?;
-    let groups = obj
-        .py()
-        .detach(|| GroupColumn::from_utf32(name, data, width).and_then(|c| Groups::new(vec![c])))
-        .map_err(|e| input_type_error(format!("column `{name}`: {e}"), Some(name)))?;
-    Ok(Owned::Factorized {
-        codes: groups.ids().to_vec(),
-        // The raw strings (not the keys' labels, which quote some of them).
-        levels: groups
-            .keys()
-            .iter()
-            .map(|k| match k.0.as_slice() {
-                [GroupValue::Str(s)] => s.clone(),
-                _ => k.to_string(),
-            })
-            .collect(),
-    })
-}
-
-/// An object array that holds only text and missing values (`None`, NaN, `pandas.NA`),
-/// converted by pyarrow in C (`from_pandas=True` makes those three null) and then read in
-/// place: `None` when pyarrow is not installed or the column is anything else (numbers,
-/// booleans, mixed types, all missing), which [`objects`] then reads item by item, with
-/// its rules and errors.
-fn text_through_arrow<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Option<Owned<'py>>> {
-    let py = obj.py();
-    let Ok(pa) = py.import("pyarrow") else {
-        return Ok(None);
-    };
-    let kwargs = PyDict::new(py);
-    kwargs.set_item("from_pandas", true)?;
-    let Ok(array) = pa.call_method("array", (obj,), Some(&kwargs)) else {
-        return Ok(None);
-    };
-    let types = pa.getattr("types")?;
-    let data_type = array.getattr("type")?;
-    let mut is_text = false;
-    for check in ["is_string", "is_large_string", "is_string_view"] {
-        if let Ok(f) = types.getattr(check) {
-            is_text |= f.call1((&data_type,))?.extract::<bool>()?;
-        }
-    }
-    if !is_text {
-        return Ok(None);
-    }
-    arrow_of(&array, name).map(Some)
-}
-
-fn arrow_of<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Owned<'py>> {
-    let any: AnyArray = obj.extract().map_err(|e| {
-        input_type_error(
-            format!("column `{name}` could not be read through Arrow: {e}"),
-            Some(name),
-        )
-    })?;
-    let (chunks, _) = any.into_chunked_array()?.into_inner();
-    let refs: Vec<&dyn arrow_array::Array> = chunks.iter().map(|c| c.as_ref()).collect();
-    let array = match chunks.as_slice() {
-        [one] => one.clone(),
-        _ => arrow_select::concat::concat(&refs)
-            .map_err(|e| input_type_error(format!("column `{name}`: {e}"), Some(name)))?,
-    };
-    Ok(Owned::Arrow(array))
-}
-
-/// Python objects item by item: all text (or missing) is categorical, all numbers (or
-/// missing) numeric, a mix is an error naming the first row of the other type.
-fn objects<'py>(list: &Bound<'py, PyAny>, name: &str) -> PyResult<Owned<'py>> {
-    #[derive(Clone, Copy, PartialEq)]
-    enum K {
-        Text,
-        Number,
-    }
-    let mut first: Option<K> = None;
-    let mut text: Vec<Option<String>> = Vec::new();
-    let mut numbers: Vec<f64> = Vec::new();
-    for (i, item) in list.try_iter()?.enumerate() {
-        let item = item?;
-        let missing = item.is_none()
-            || item.get_type().name().is_ok_and(|n| n == "NAType")
-            || (item.cast::<PyFloat>().is_ok() && item.extract::<f64>().is_ok_and(f64::is_nan));
-        let k = if missing {
-            None
-        } else if item.cast::<PyString>().is_ok() {
-            Some(K::Text)
-        } else if (item.cast::<PyInt>().is_ok() || item.cast::<PyFloat>().is_ok())
-            && item.cast::<PyBool>().is_err()
-        {
-            Some(K::Number)
-        } else if item.cast::<PyBool>().is_ok() {
-            Some(K::Text)
-        } else {
-            return Err(input_type_error(
-                format!(
-                    "column `{name}` holds a {} at row {i}: use numbers, strings or None",
-                    item.get_type().name()?
-                ),
-                Some(name),
-            ));
-        };
-        if let (Some(f), Some(k)) = (first, k)
-            && f != k
-        {
-            let label = |k: K| if k == K::Text { "text" } else { "numbers" };
-            return Err(drift_err(DriftError::MixedTypes {
-                column: name.to_owned(),
-                index: i,
-                expected: label(f).to_owned(),
-                found: label(k).to_owned(),
-            }));
-        }
-        if first.is_none() {
-            first = k;
-        }
-        match k {
-            None => {
-                text.push(None);
-                numbers.push(f64::NAN);
-            }
-            Some(K::Text) => {
-                let s: String = if item.cast::<PyBool>().is_ok() {
-                    if item.extract::<bool>()? {
-                        "true"
-                    } else {
-                        "false"
-                    }
-                    .to_owned()
-                } else {
-                    item.extract()?
-                };
-                text.push(Some(s));
-            }
-            Some(K::Number) => numbers.push(item.extract::<f64>()?),
-        }
-    }
-    Ok(match first {
-        Some(K::Number) => Owned::Numbers(numbers),
-        // All missing (or empty): categorical with no categories.
-        _ => Owned::Text(text),
-    })
-}
+use crate::detach;
+use crate::errors::{BindError, BindResult};
+use crate::input::table::read_table;
 
 /// A reference profile of training data: per-column summaries that are built once, saved
 /// as JSON and merged across partitions.
@@ -385,7 +31,7 @@ fn profile_params(
     group: Option<&Bound<'_, PyAny>>,
     prediction: Option<String>,
     threshold: Option<f64>,
-) -> PyResult<ProfileParams> {
+) -> BindResult<ProfileParams> {
     let group_columns = match group {
         None => Vec::new(),
         Some(g) if g.is_none() => Vec::new(),
@@ -394,21 +40,21 @@ fn profile_params(
                 vec![s]
             } else {
                 g.extract::<Vec<String>>().map_err(|_| {
-                    parameter_error("group", "expected a column name or a list of names".into())
+                    BindError::parameter("group", "expected a column name or a list of names")
                 })?
             }
         }
     };
     if threshold.is_some_and(|t| !t.is_finite()) {
-        return Err(parameter_error(
+        return Err(BindError::parameter(
             "threshold",
-            "expected a finite number".into(),
+            "expected a finite number",
         ));
     }
     if threshold.is_some() && prediction.is_none() {
-        return Err(parameter_error(
+        return Err(BindError::parameter(
             "threshold",
-            "a threshold needs a prediction column".into(),
+            "a threshold needs a prediction column",
         ));
     }
     Ok(ProfileParams {
@@ -454,7 +100,7 @@ impl PyReferenceProfile {
         group: Option<&Bound<'_, PyAny>>,
         prediction: Option<String>,
         threshold: Option<f64>,
-    ) -> PyResult<Self> {
+    ) -> BindResult<Self> {
         let params = profile_params(
             categorical,
             numeric,
@@ -466,33 +112,30 @@ impl PyReferenceProfile {
             threshold,
         )?;
         let owned = read_table(table, "table")?;
-        let table = owned.table().map_err(drift_err)?;
-        py.detach(|| ReferenceProfile::from_table(&table, &params))
-            .map(Self)
-            .map_err(drift_err)
+        let table = owned.table()?;
+        Ok(Self(detach(py, || {
+            ReferenceProfile::from_table(&table, &params)
+        })?))
     }
 
     /// The profile of both partitions (``self`` and ``other`` profile disjoint rows).
-    fn merge(&self, py: Python<'_>, other: &Self) -> PyResult<Self> {
-        py.detach(|| {
+    fn merge(&self, py: Python<'_>, other: &Self) -> BindResult<Self> {
+        detach(py, || {
             let mut m = self.0.clone();
             m.merge(&other.0).map(|()| m)
         })
         .map(Self)
-        .map_err(drift_err)
     }
 
     /// The profile as JSON (with its ``format_version``).
-    fn to_json(&self) -> PyResult<String> {
-        self.0.to_json().map_err(drift_err)
+    fn to_json(&self) -> BindResult<String> {
+        Ok(self.0.to_json()?)
     }
 
     /// Reads a profile written by :meth:`to_json`.
     #[staticmethod]
-    fn from_json(json: &str) -> PyResult<Self> {
-        ReferenceProfile::from_json(json)
-            .map(Self)
-            .map_err(drift_err)
+    fn from_json(json: &str) -> BindResult<Self> {
+        Ok(Self(ReferenceProfile::from_json(json)?))
     }
 
     /// Pickles through the checked JSON: a tampered payload raises ``StateError``.
@@ -574,16 +217,16 @@ fn monitor_config(
     ks_method: &str,
     missing_alpha: Option<f64>,
     missing_rate_threshold: Option<f64>,
-) -> PyResult<MonitorConfig> {
+) -> BindResult<MonitorConfig> {
     let defaults = MonitorConfig::default();
     let window = match (window_rows, window_seconds) {
         (None, None) => Window::Cumulative,
         (Some(n), None) => Window::Count(n),
         (None, Some(s)) => Window::Time(s),
         (Some(_), Some(_)) => {
-            return Err(parameter_error(
+            return Err(BindError::parameter(
                 "window_rows",
-                "give window_rows or window_seconds, not both".into(),
+                "give window_rows or window_seconds, not both",
             ));
         }
     };
@@ -591,8 +234,7 @@ fn monitor_config(
         .unwrap_or_default()
         .into_iter()
         .map(|(k, v)| v.parse::<FeatureTest>().map(|t| (k, t)))
-        .collect::<Result<_, _>>()
-        .map_err(drift_err)?;
+        .collect::<Result<_, _>>()?;
     Ok(MonitorConfig {
         tests,
         features,
@@ -600,12 +242,12 @@ fn monitor_config(
         effect_threshold,
         psi_threshold,
         wasserstein_threshold,
-        correction: correction.parse::<Correction>().map_err(drift_err)?,
+        correction: correction.parse::<Correction>()?,
         confidence_level,
         window,
         window_sample_cap: window_sample_cap.unwrap_or(usize::MAX),
         shards,
-        ks: KsParams::parse("two-sided", ks_method).map_err(drift_err)?,
+        ks: KsParams::parse("two-sided", ks_method)?,
         missing_alpha: missing_alpha.or(defaults.missing_alpha),
         missing_rate_threshold: missing_rate_threshold.unwrap_or(defaults.missing_rate_threshold),
     })
@@ -613,7 +255,7 @@ fn monitor_config(
 
 /// ``MonitorConfig::default()`` as a dict: the defaults the Python signatures show.
 #[pyfunction]
-pub fn _monitor_defaults(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+pub fn _monitor_defaults(py: Python<'_>) -> BindResult<Bound<'_, PyAny>> {
     Ok(pythonize::pythonize(py, &MonitorConfig::default())?)
 }
 
@@ -650,7 +292,7 @@ impl PyDriftMonitor {
         ks_method: &str,
         missing_alpha: Option<f64>,
         missing_rate_threshold: Option<f64>,
-    ) -> PyResult<Self> {
+    ) -> BindResult<Self> {
         let config = monitor_config(
             tests,
             features,
@@ -668,9 +310,7 @@ impl PyDriftMonitor {
             missing_alpha,
             missing_rate_threshold,
         )?;
-        DriftMonitor::new(profile.0.clone(), config)
-            .map(Self)
-            .map_err(drift_err)
+        Ok(Self(DriftMonitor::new(profile.0.clone(), config)?))
     }
 
     /// Ingests a batch (GIL released while it is summarised and merged).
@@ -680,7 +320,7 @@ impl PyDriftMonitor {
         py: Python<'_>,
         batch: &Bound<'_, PyAny>,
         timestamp: Option<f64>,
-    ) -> PyResult<()> {
+    ) -> BindResult<()> {
         let owned = match read_table(batch, "batch") {
             Ok(o) => o,
             Err(e) => {
@@ -692,25 +332,22 @@ impl PyDriftMonitor {
             Ok(t) => t,
             Err(e) => {
                 self.0.record_error();
-                return Err(drift_err(e));
+                return Err(BindError::from(e));
             }
         };
-        py.detach(|| match timestamp {
+        detach(py, || match timestamp {
             Some(t) => self.0.ingest_at(&table, t),
             None => self.0.ingest(&table),
         })
-        .map_err(drift_err)
     }
 
     /// The report of the current window.
     #[pyo3(signature = (now=None))]
-    fn evaluate(&self, py: Python<'_>, now: Option<f64>) -> PyResult<Py<PyAny>> {
-        let report = py
-            .detach(|| match now {
-                Some(t) => self.0.evaluate_at(t),
-                None => self.0.evaluate(),
-            })
-            .map_err(drift_err)?;
+    fn evaluate(&self, py: Python<'_>, now: Option<f64>) -> BindResult<Py<PyAny>> {
+        let report = detach(py, || match now {
+            Some(t) => self.0.evaluate_at(t),
+            None => self.0.evaluate(),
+        })?;
         crate::results::to_py(py, &report)
     }
 
@@ -733,16 +370,14 @@ impl PyDriftMonitor {
 
     /// The monitor's whole state but its alert hook, as JSON (see
     /// ``mlops_drift::monitor::MonitorState``).
-    fn to_json(&self, py: Python<'_>) -> PyResult<String> {
-        py.detach(|| self.0.to_json()).map_err(drift_err)
+    fn to_json(&self, py: Python<'_>) -> BindResult<String> {
+        detach(py, || self.0.to_json())
     }
 
     /// A monitor from :meth:`to_json` text, checked.
     #[staticmethod]
-    fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
-        py.detach(|| DriftMonitor::from_json(text))
-            .map(Self)
-            .map_err(drift_err)
+    fn from_json(py: Python<'_>, text: &str) -> BindResult<Self> {
+        Ok(Self(detach(py, || DriftMonitor::from_json(text))?))
     }
 
     /// Pickles through the checked JSON.
@@ -754,13 +389,13 @@ impl PyDriftMonitor {
     }
 
     /// An independent monitor with the same state (no JSON on the way).
-    fn __copy__(&self, py: Python<'_>) -> PyResult<Self> {
-        py.detach(|| DriftMonitor::from_state(self.0.state()))
-            .map(Self)
-            .map_err(drift_err)
+    fn __copy__(&self, py: Python<'_>) -> BindResult<Self> {
+        Ok(Self(detach(py, || {
+            DriftMonitor::from_state(self.0.state())
+        })?))
     }
 
-    fn __deepcopy__(&self, py: Python<'_>, _memo: &Bound<'_, PyAny>) -> PyResult<Self> {
+    fn __deepcopy__(&self, py: Python<'_>, _memo: &Bound<'_, PyAny>) -> BindResult<Self> {
         self.__copy__(py)
     }
 }
@@ -795,7 +430,7 @@ pub fn _drift_report(
     ks_method: &str,
     missing_alpha: Option<f64>,
     missing_rate_threshold: Option<f64>,
-) -> PyResult<Py<PyAny>> {
+) -> BindResult<Py<PyAny>> {
     let cap = sample_cap;
     let params = profile_params(
         categorical,
@@ -826,9 +461,7 @@ pub fn _drift_report(
     )?;
     let r = read_table(reference, "reference")?;
     let c = read_table(current, "current")?;
-    let (rt, ct) = (r.table().map_err(drift_err)?, c.table().map_err(drift_err)?);
-    let report = py
-        .detach(|| drift_report(&rt, &ct, &params, config))
-        .map_err(drift_err)?;
+    let (rt, ct) = (r.table()?, c.table()?);
+    let report = detach(py, || drift_report(&rt, &ct, &params, config))?;
     crate::results::to_py(py, &report)
 }

@@ -12,10 +12,11 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use std::borrow::Cow;
 
-use crate::convert::{TaskInputs, extract_optional};
-use crate::errors::{core_err, fairness_err, input_type_error, parameter_error};
+use crate::detach;
+use crate::errors::{BindError, BindResult};
 use crate::fairness::PyThresholdPolicy;
-use crate::groups::extract_groups;
+use crate::input::extract_groups;
+use crate::input::{TaskInputs, extract_optional};
 
 /// Runs `f` on the task built from the Python inputs, with the GIL released.
 fn with_task<T: Send>(
@@ -25,27 +26,26 @@ fn with_task<T: Send>(
     sample_weight: Option<&Bound<'_, PyAny>>,
     groups: &Groups,
     f: impl FnOnce(&BinaryTask<'_>, &Groups) -> Result<T, FairnessError> + Send,
-) -> PyResult<T> {
+) -> BindResult<T> {
     let inputs = TaskInputs::read(y_true, y_score, sample_weight)?;
     let views = inputs.views()?;
-    py.detach(|| {
+    detach(py, || {
         let task = views.task()?;
         f(&task, groups)
     })
-    .map_err(fairness_err)
 }
 
 /// The policy's rule for every group, in group order; an error names a group it lacks.
 fn policy_rules(
     policy: Option<&Bound<'_, PyAny>>,
     groups: &Groups,
-) -> PyResult<Option<Vec<GroupRule>>> {
+) -> BindResult<Option<Vec<GroupRule>>> {
     let Some(obj) = policy.filter(|p| !p.is_none()) else {
         return Ok(None);
     };
     let policy = obj.cast::<PyThresholdPolicy>().map_err(|_| {
-        input_type_error(
-            "policy must be a ThresholdPolicy (from equal_opportunity)".into(),
+        BindError::input_type(
+            "policy must be a ThresholdPolicy (from equal_opportunity)",
             Some("policy"),
         )
     })?;
@@ -55,13 +55,13 @@ fn policy_rules(
         .iter()
         .map(|k| {
             policy.rule_for(k).ok_or_else(|| {
-                parameter_error(
+                BindError::parameter(
                     "policy",
                     format!("the policy has no rule for group {:?}", k.to_string()),
                 )
             })
         })
-        .collect::<PyResult<Vec<_>>>()
+        .collect::<BindResult<Vec<_>>>()
         .map(Some)
 }
 
@@ -72,7 +72,7 @@ fn rocs_for(
     groups: &Bound<'_, PyAny>,
     policy: Option<&Bound<'_, PyAny>>,
     sample_weight: Option<&Bound<'_, PyAny>>,
-) -> PyResult<Vec<GroupRoc>> {
+) -> BindResult<Vec<GroupRoc>> {
     let groups = extract_groups(groups)?;
     let rules = policy_rules(policy, &groups)?;
     with_task(
@@ -103,7 +103,7 @@ pub fn roc_by_group_py<'py>(
     groups: &Bound<'py, PyAny>,
     policy: Option<&Bound<'py, PyAny>>,
     sample_weight: Option<&Bound<'py, PyAny>>,
-) -> PyResult<Bound<'py, PyList>> {
+) -> BindResult<Bound<'py, PyList>> {
     let rocs = rocs_for(py, y_true, y_score, groups, policy, sample_weight)?;
     let out = PyList::empty(py);
     for roc in rocs {
@@ -152,7 +152,7 @@ pub fn roc_by_group_svg_py(
     policy: Option<&Bound<'_, PyAny>>,
     sample_weight: Option<&Bound<'_, PyAny>>,
     title: &str,
-) -> PyResult<String> {
+) -> BindResult<String> {
     let rocs = rocs_for(py, y_true, y_score, groups, policy, sample_weight)?;
     Ok(py.detach(|| plot::roc_by_group_svg(&rocs, title)))
 }
@@ -169,9 +169,9 @@ fn frontier_points(
     constraint: &str,
     sample_weight: Option<&Bound<'_, PyAny>>,
     max_groups: usize,
-) -> PyResult<Vec<FrontierPoint>> {
-    let constraint: Constraint = constraint.parse().map_err(fairness_err)?;
-    let cost = CostMatrix::new(fn_cost, fp_cost).map_err(core_err)?;
+) -> BindResult<Vec<FrontierPoint>> {
+    let constraint: Constraint = constraint.parse()?;
+    let cost = CostMatrix::new(fn_cost, fp_cost)?;
     let tolerances_col = extract_optional(tolerances, "tolerances")?;
     let tolerances: Cow<'_, [f64]> = match &tolerances_col {
         Some(c) => Cow::Owned(c.floats("tolerances")?.to_vec()),
@@ -214,7 +214,7 @@ pub fn frontier_py<'py>(
     constraint: &str,
     sample_weight: Option<&Bound<'py, PyAny>>,
     #[pyo3(from_py_with = crate::args::usizes::max_groups)] max_groups: usize,
-) -> PyResult<Bound<'py, PyList>> {
+) -> BindResult<Bound<'py, PyList>> {
     let points = frontier_points(
         py,
         y_true,
@@ -257,7 +257,7 @@ pub fn frontier_svg_py(
     chosen_tolerance: Option<f64>,
     title: &str,
     #[pyo3(from_py_with = crate::args::usizes::max_groups)] max_groups: usize,
-) -> PyResult<String> {
+) -> BindResult<String> {
     let points = frontier_points(
         py,
         y_true,

@@ -11,22 +11,22 @@ use mlops_audit::report::{
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString, PyTuple};
 
-use crate::convert::extract_column;
-use crate::errors::{parameter_error, report_err};
+use crate::errors::{BindError, BindResult};
 use crate::fairness::{PyGroupAudit, PyThresholdPolicy};
+use crate::input::extract_column;
 
-fn json_err(what: &str, e: serde_json::Error) -> PyErr {
-    parameter_error(what, format!("not a valid {what}: {e}"))
+fn json_err(what: &str, e: serde_json::Error) -> BindError {
+    BindError::parameter(what, format!("not a valid {what}: {e}"))
 }
 
-fn to_json<T: serde::Serialize>(what: &str, v: &T) -> PyResult<String> {
+fn to_json<T: serde::Serialize>(what: &str, v: &T) -> BindResult<String> {
     serde_json::to_string(v).map_err(|e| json_err(what, e))
 }
 
-fn read_report(json: &str) -> PyResult<Report> {
+fn read_report(json: &str) -> BindResult<Report> {
     let report: Report = serde_json::from_str(json).map_err(|e| json_err("report", e))?;
     if report.format_version > mlops_audit::report::REPORT_FORMAT_VERSION {
-        return Err(parameter_error(
+        return Err(BindError::parameter(
             "format_version",
             format!(
                 "the report has format version {}, newer than this library's {}; upgrade \
@@ -36,7 +36,7 @@ fn read_report(json: &str) -> PyResult<Report> {
             ),
         ));
     }
-    report.check().map_err(report_err)?;
+    report.check()?;
     Ok(report)
 }
 
@@ -47,7 +47,7 @@ fn read_report(json: &str) -> PyResult<Report> {
 pub fn _new_report_json(
     title: &str,
     #[pyo3(from_py_with = crate::args::opt_u64s::unix_seconds)] unix_seconds: Option<u64>,
-) -> PyResult<String> {
+) -> BindResult<String> {
     let trail = unix_seconds.map_or_else(AuditTrail::now, AuditTrail::at);
     to_json("report", &Report::new(title, trail))
 }
@@ -55,56 +55,52 @@ pub fn _new_report_json(
 /// The report given as JSON, checked against the document model and written back as JSON
 /// (pretty-printed, as ``Report::to_json``).
 #[pyfunction]
-pub fn _report_json(py: Python<'_>, json: &str) -> PyResult<String> {
+pub fn _report_json(py: Python<'_>, json: &str) -> BindResult<String> {
     let report = read_report(json)?;
     Ok(py.detach(|| report.to_json()))
 }
 
 /// The report given as JSON, rendered as one self-contained HTML document.
 #[pyfunction]
-pub fn _render_report_html(py: Python<'_>, json: &str) -> PyResult<String> {
+pub fn _render_report_html(py: Python<'_>, json: &str) -> BindResult<String> {
     let report = read_report(json)?;
     Ok(py.detach(|| report.to_html()))
 }
 
 /// One section given as JSON, rendered as an HTML fragment with its own scoped style.
 #[pyfunction]
-pub fn _render_section_html(json: &str) -> PyResult<String> {
+pub fn _render_section_html(json: &str) -> BindResult<String> {
     let section: Section = serde_json::from_str(json).map_err(|e| json_err("section", e))?;
-    section
-        .charts
-        .iter()
-        .try_for_each(Chart::check)
-        .map_err(report_err)?;
+    section.charts.iter().try_for_each(Chart::check)?;
     Ok(section_html(&section))
 }
 
 /// Checks a chart's SVG before it goes into a report (see ``Chart::check``).
 #[pyfunction]
-pub fn _check_chart(caption: &str, svg: &str) -> PyResult<()> {
+pub fn _check_chart(caption: &str, svg: &str) -> BindResult<()> {
     Chart {
         caption: caption.to_owned(),
         svg: svg.to_owned(),
     }
     .check()
-    .map_err(report_err)
+    .map_err(BindError::from)
 }
 
 /// A group audit as a report section (JSON).
 #[pyfunction]
-pub fn _audit_section_json(audit: &PyGroupAudit, title: &str) -> PyResult<String> {
+pub fn _audit_section_json(audit: &PyGroupAudit, title: &str) -> BindResult<String> {
     to_json("section", &audit_section(&audit.0, title))
 }
 
 /// A threshold policy as a report section (JSON).
 #[pyfunction]
-pub fn _policy_section_json(policy: &PyThresholdPolicy, title: &str) -> PyResult<String> {
+pub fn _policy_section_json(policy: &PyThresholdPolicy, title: &str) -> BindResult<String> {
     to_json("section", &policy_section(&policy.0, title))
 }
 
 /// A drift report (its JSON, from ``DriftReport.to_json()``) as a report section (JSON).
 #[pyfunction]
-pub fn _drift_section_json(drift_report: &Bound<'_, PyAny>, title: &str) -> PyResult<String> {
+pub fn _drift_section_json(drift_report: &Bound<'_, PyAny>, title: &str) -> BindResult<String> {
     let d: mlops_drift::DriftReport = crate::results::from_py(drift_report, "drift_report")?;
     to_json("section", &mlops_audit::report::drift_section(&d, title))
 }
@@ -113,7 +109,7 @@ pub fn _drift_section_json(drift_report: &Bound<'_, PyAny>, title: &str) -> PyRe
 /// hashed as strings (``InputFingerprint::of_strs``), anything else is read as a numeric
 /// column and hashed as ``f64`` (``InputFingerprint::of_f64``).
 #[pyfunction]
-pub fn _fingerprint(py: Python<'_>, name: &str, values: &Bound<'_, PyAny>) -> PyResult<String> {
+pub fn _fingerprint(py: Python<'_>, name: &str, values: &Bound<'_, PyAny>) -> BindResult<String> {
     let strings = values
         .cast::<PyList>()
         .ok()
@@ -149,12 +145,12 @@ pub fn _rate_bars_svg(
     before: &str,
     after: &str,
     title: &str,
-) -> PyResult<String> {
+) -> BindResult<String> {
     let pairs = pairs
         .iter()
         .map(|item| {
             let t = item.cast::<PyTuple>().map_err(|_| {
-                parameter_error("pairs", "expected (group, before, after) tuples".to_owned())
+                BindError::parameter("pairs", "expected (group, before, after) tuples".to_owned())
             })?;
             let (group, before, after): (String, Option<f64>, Option<f64>) = t.extract()?;
             Ok(RatePair {
@@ -163,6 +159,6 @@ pub fn _rate_bars_svg(
                 after,
             })
         })
-        .collect::<PyResult<Vec<_>>>()?;
+        .collect::<BindResult<Vec<_>>>()?;
     Ok(rate_bars_svg(&pairs, rate, before, after, title))
 }

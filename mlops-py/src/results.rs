@@ -19,7 +19,7 @@ use serde::Serialize;
 use serde::de::value::{MapAccessDeserializer, MapDeserializer, SeqDeserializer};
 use serde::de::{self, DeserializeOwned, IntoDeserializer, Visitor};
 
-use crate::errors::parameter_error;
+use crate::errors::{BindError, BindResult};
 
 /// A core result type with its Python class name.
 pub trait ResultType: Serialize + DeserializeOwned {
@@ -39,28 +39,32 @@ fn make_fn(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
 }
 
 /// `value` as its `mlops_audit.results` class.
-pub fn to_py<T: ResultType>(py: Python<'_>, value: &T) -> PyResult<Py<PyAny>> {
+pub fn to_py<T: ResultType>(py: Python<'_>, value: &T) -> BindResult<Py<PyAny>> {
     named(py, T::NAME, value)
 }
 
 /// `value` as the `mlops_audit.results` class `name` (for a result whose Rust type is
 /// generic or shared and is not itself a [`ResultType`]).
-pub fn named<T: Serialize + ?Sized>(py: Python<'_>, name: &str, value: &T) -> PyResult<Py<PyAny>> {
+pub fn named<T: Serialize + ?Sized>(
+    py: Python<'_>,
+    name: &str,
+    value: &T,
+) -> BindResult<Py<PyAny>> {
     let fields = pythonize::pythonize(py, value)?;
     if !fields.is_instance_of::<PyDict>() {
-        return Err(parameter_error(
+        return Err(BindError::parameter(
             "result",
             format!("{name} is not a record of fields"),
         ));
     }
-    make_fn(py)?.call1((name, fields)).map(Bound::unbind)
+    Ok(make_fn(py)?.call1((name, fields)).map(Bound::unbind)?)
 }
 
 /// The core value of a result object made by [`to_py`] (any other object: an
 /// `InputTypeError` naming `input`).
-pub fn from_py<T: ResultType>(obj: &Bound<'_, PyAny>, input: &str) -> PyResult<T> {
+pub fn from_py<T: ResultType>(obj: &Bound<'_, PyAny>, input: &str) -> BindResult<T> {
     let wrong = || {
-        crate::errors::input_type_error(
+        BindError::input_type(
             format!("{input} must be a {} of this library", T::NAME),
             Some(input),
         )
@@ -211,9 +215,9 @@ impl<'de> de::Deserializer<'de> for Json {
 }
 
 /// `T` read from JSON text, non-finite floats written as text read back.
-fn from_json<T: DeserializeOwned>(name: &str, value: serde_json::Value) -> PyResult<T> {
+fn from_json<T: DeserializeOwned>(name: &str, value: serde_json::Value) -> BindResult<T> {
     T::deserialize(Json::from(value))
-        .map_err(|e| parameter_error("json", format!("not a valid {name}: {e}")))
+        .map_err(|e| BindError::parameter("json", format!("not a valid {name}: {e}")))
 }
 
 /// Declares the result types: each Python class name with its Rust type.
@@ -231,20 +235,20 @@ macro_rules! result_types {
 
         /// A result from its JSON text (``to_json()``): ``{"test": <class name>, fields...}``.
         #[pyfunction]
-        pub fn _result_from_json(py: Python<'_>, text: &str) -> PyResult<Py<PyAny>> {
+        pub fn _result_from_json(py: Python<'_>, text: &str) -> BindResult<Py<PyAny>> {
             let mut value: serde_json::Value = serde_json::from_str(text)
-                .map_err(|e| parameter_error("json", format!("not valid JSON: {e}")))?;
+                .map_err(|e| BindError::parameter("json", format!("not valid JSON: {e}")))?;
             let name = value
                 .as_object_mut()
                 .and_then(|o| o.remove("test"))
                 .and_then(|t| t.as_str().map(str::to_owned))
-                .ok_or_else(|| parameter_error(
+                .ok_or_else(|| BindError::parameter(
                     "json",
-                    "expected a JSON object with a \"test\" entry naming the result type".into(),
+                    "expected a JSON object with a \"test\" entry naming the result type",
                 ))?;
             match name.as_str() {
                 $(stringify!($name) => to_py(py, &from_json::<$ty>(&name, value)?),)*
-                other => Err(parameter_error(
+                other => Err(BindError::parameter(
                     "json",
                     format!("unknown result type {other:?}"),
                 )),

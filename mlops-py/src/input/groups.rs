@@ -1,11 +1,11 @@
 //! Python objects to [`Groups`]: one sensitive column or several (intersectional).
 //!
-//! A column may be a numpy array (integers, booleans, strings or objects holding str/int),
-//! a pandas Series (categoricals keep their codes), a polars Series or pyarrow array
-//! (strings, dictionaries, integers), or a list of str/int. Several columns arrive as a
-//! list/tuple of columns, a dict `{name: column}`, or a pandas/polars DataFrame. A missing
-//! key (None, NaN, null) is an error naming the column and row: silently dropping rows
-//! from a fairness audit would hide exactly the people it is about.
+//! A column is whatever [`source`] finds: a numpy array (integers, booleans, strings or
+//! objects holding str/int), a pandas Series (categoricals keep their codes), a polars
+//! Series or pyarrow array (strings, dictionaries, integers), or a list of str/int. Several
+//! columns arrive as a list/tuple of columns, a dict `{name: column}`, or a pandas/polars
+//! DataFrame. A missing key (see [`is_missing`]) is an error naming the column and row:
+//! silently dropping rows from a fairness audit would hide exactly the people it is about.
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
@@ -13,38 +13,17 @@ use arrow_array::types::{
 };
 use arrow_array::{Array, ArrayRef};
 use arrow_schema::DataType;
-use mlops_core::{CoreError, GroupColumn, GroupKey, GroupValue, Groups};
-use numpy::{PyArray1, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
+use mlops_core::{GroupColumn, GroupKey, GroupValue, Groups};
+use numpy::{PyArray1, PyArrayDescrMethods, PyArrayMethods, PyUntypedArrayMethods};
 use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyList, PyString, PyTuple};
-use pyo3_arrow::input::AnyArray;
 
-use crate::errors::{core_err, input_type_error};
-
-fn missing(column: &str, index: usize) -> PyErr {
-    core_err(CoreError::MissingValue {
-        input: column.to_owned(),
-        index,
-    })
-}
-
-fn type_name(obj: &Bound<'_, PyAny>) -> String {
-    obj.get_type()
-        .name()
-        .map(|n| n.to_string())
-        .unwrap_or_else(|_| "?".to_owned())
-}
-
-fn module_of(obj: &Bound<'_, PyAny>) -> String {
-    obj.get_type()
-        .getattr("__module__")
-        .and_then(|m| m.extract())
-        .unwrap_or_default()
-}
+use super::{Categories, Numpy, Source, is_missing, source, type_name};
+use crate::errors::{BindError, BindResult};
 
 /// One Python scalar as a group level.
-fn scalar(obj: &Bound<'_, PyAny>, column: &str, index: usize) -> PyResult<GroupValue> {
+fn scalar(obj: &Bound<'_, PyAny>, column: &str, index: usize) -> BindResult<GroupValue> {
     if let Ok(s) = obj.cast::<PyString>() {
         return Ok(GroupValue::Str(s.to_str()?.to_owned()));
     }
@@ -56,10 +35,10 @@ fn scalar(obj: &Bound<'_, PyAny>, column: &str, index: usize) -> PyResult<GroupV
     {
         return Ok(GroupValue::Int(v));
     }
-    if obj.is_none() || obj.extract::<f64>().is_ok_and(f64::is_nan) || type_name(obj) == "NAType" {
-        return Err(missing(column, index));
+    if is_missing(obj) {
+        return Err(BindError::missing(column, index));
     }
-    Err(input_type_error(
+    Err(BindError::input_type(
         format!(
             "group column `{column}` holds a {} at index {index}; group keys must be strings \
              or integers",
@@ -69,7 +48,7 @@ fn scalar(obj: &Bound<'_, PyAny>, column: &str, index: usize) -> PyResult<GroupV
     ))
 }
 
-fn from_values(column: &str, values: Vec<GroupValue>) -> PyResult<GroupColumn> {
+fn from_values(column: &str, values: Vec<GroupValue>) -> BindResult<GroupColumn> {
     // Factorise by value; levels keep their type (an int 1 and a str "1" are different).
     let mut index = std::collections::HashMap::new();
     let mut levels = Vec::new();
@@ -82,10 +61,10 @@ fn from_values(column: &str, values: Vec<GroupValue>) -> PyResult<GroupColumn> {
         });
         codes.push(code);
     }
-    GroupColumn::from_codes(column, codes, levels).map_err(core_err)
+    Ok(GroupColumn::from_codes(column, codes, levels)?)
 }
 
-fn from_py_sequence(obj: &Bound<'_, PyAny>, column: &str) -> PyResult<GroupColumn> {
+fn from_objects(obj: &Bound<'_, PyAny>, column: &str) -> BindResult<GroupColumn> {
     let mut values = Vec::new();
     for (i, item) in obj.try_iter()?.enumerate() {
         values.push(scalar(&item?, column, i)?);
@@ -96,64 +75,42 @@ fn from_py_sequence(obj: &Bound<'_, PyAny>, column: &str) -> PyResult<GroupColum
 macro_rules! numpy_ints {
     ($obj:expr, $column:expr, $($t:ty),*) => {$(
         if let Ok(a) = $obj.cast::<PyArray1<$t>>() {
-            let ro = a.try_readonly().map_err(|e| input_type_error(e.to_string(), Some($column)))?;
+            let ro = a.try_readonly()?;
             let mut out = Vec::with_capacity(ro.len());
             for (i, &v) in ro.as_array().iter().enumerate() {
-                out.push(i64::try_from(v).map_err(|_| input_type_error(
+                out.push(i64::try_from(v).map_err(|_| BindError::input_type(
                     format!("group column `{}` has {v} at index {i}, beyond the int64 range", $column),
                     Some($column),
                 ))?);
             }
-            return GroupColumn::from_ints($column, &out).map(Some).map_err(core_err);
+            return Ok(GroupColumn::from_ints($column, &out)?);
         }
     )*};
 }
 
-fn from_numpy(obj: &Bound<'_, PyAny>, column: &str) -> PyResult<Option<GroupColumn>> {
-    let Ok(untyped) = obj.cast::<PyUntypedArray>() else {
-        return Ok(None);
-    };
-    if untyped.ndim() != 1 {
-        return Err(input_type_error(
-            format!("group column `{column}` must be 1-D"),
-            Some(column),
-        ));
+fn from_numpy(numpy: Numpy<'_>, column: &str) -> BindResult<GroupColumn> {
+    if let Some(index) = numpy.first_missing() {
+        return Err(BindError::missing(column, index));
     }
+    let obj = numpy.array.as_any();
+    let untyped = &numpy.array;
     numpy_ints!(obj, column, i64, i32, i16, i8, u64, u32, u16, u8);
     if let Ok(a) = obj.cast::<PyArray1<bool>>() {
-        let ro = a
-            .try_readonly()
-            .map_err(|e| input_type_error(e.to_string(), Some(column)))?;
+        let ro = a.try_readonly()?;
         let out: Vec<i64> = ro.as_array().iter().map(|&b| i64::from(b)).collect();
-        return GroupColumn::from_ints(column, &out)
-            .map(Some)
-            .map_err(core_err);
+        return Ok(GroupColumn::from_ints(column, &out)?);
     }
-    let kind: String = untyped.dtype().getattr("kind")?.extract()?;
-    match kind.as_str() {
-        // Fixed-width strings: their UTF-32 memory, read as rows of `width` code points,
-        // factorised in one pass in the core (no Python str per row, no sort).
-        "U" => {
-            let np = obj.py().import("numpy")?;
-            let itemsize: usize = untyped.dtype().getattr("itemsize")?.extract()?;
-            let width = itemsize / 4;
-            // Native little-endian, contiguous (a copy only when it is not already so).
-            let arr = np.call_method1("ascontiguousarray", (obj, format!("<U{}", width.max(1))))?;
-            let flat = arr.call_method1("view", ("<u4",))?;
-            let flat = flat
-                .cast::<PyArray1<u32>>()?
-                .try_readonly()
-                .map_err(|e| input_type_error(e.to_string(), Some(column)))?;
-            let data = flat
-                .as_slice()
-                .map_err(|e| input_type_error(e.to_string(), Some(column)))?;
-            GroupColumn::from_utf32(column, data, width.max(1))
-                .map(Some)
-                .map_err(core_err)
+    match untyped.dtype().kind() {
+        // Fixed-width strings: their UTF-32 memory, factorised in one pass in the core (no
+        // Python str per row, no sort).
+        b'U' => {
+            let (flat, width) = super::utf32(untyped)?;
+            let data = flat.as_slice()?;
+            Ok(GroupColumn::from_utf32(column, data, width)?)
         }
         // Objects (str, int, None, NaN mixed): read element by element.
-        "O" => from_py_sequence(obj, column).map(Some),
-        _ => Err(input_type_error(
+        b'O' => from_objects(obj, column),
+        _ => Err(BindError::input_type(
             format!(
                 "group column `{column}` has dtype {}; group keys must be strings or integers \
                  (bin a numeric column first)",
@@ -167,7 +124,7 @@ fn from_numpy(obj: &Bound<'_, PyAny>, column: &str) -> PyResult<Option<GroupColu
 fn arrow_ints<T: arrow_array::ArrowPrimitiveType>(
     chunks: &[ArrayRef],
     column: &str,
-) -> PyResult<GroupColumn>
+) -> BindResult<GroupColumn>
 where
     T::Native: TryInto<i64> + Copy + std::fmt::Display,
 {
@@ -176,26 +133,26 @@ where
         let a = c.as_primitive::<T>();
         for i in 0..a.len() {
             if a.is_null(i) {
-                return Err(missing(column, out.len()));
+                return Err(BindError::missing(column, out.len()));
             }
             let v = a.value(i);
             out.push(v.try_into().map_err(|_| {
-                input_type_error(
+                BindError::input_type(
                     format!("group column `{column}` has {v}, beyond the int64 range"),
                     Some(column),
                 )
             })?);
         }
     }
-    GroupColumn::from_ints(column, &out).map_err(core_err)
+    Ok(GroupColumn::from_ints(column, &out)?)
 }
 
-fn arrow_strings(chunks: &[ArrayRef], column: &str) -> PyResult<GroupColumn> {
+fn arrow_strings(chunks: &[ArrayRef], column: &str) -> BindResult<GroupColumn> {
     let mut index: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
     let mut levels = Vec::new();
     let mut codes = Vec::new();
-    let mut push = |v: Option<&str>, row: usize| -> PyResult<()> {
-        let v = v.ok_or_else(|| missing(column, row))?;
+    let mut push = |v: Option<&str>, row: usize| -> BindResult<()> {
+        let v = v.ok_or_else(|| BindError::missing(column, row))?;
         let next = levels.len() as u32;
         let code = match index.get(v) {
             Some(&c) => c,
@@ -230,29 +187,31 @@ fn arrow_strings(chunks: &[ArrayRef], column: &str) -> PyResult<GroupColumn> {
                 }
             }
             other => {
-                return Err(input_type_error(
+                return Err(BindError::input_type(
                     format!("group column `{column}` has Arrow type {other}"),
                     Some(column),
                 ));
             }
         }
     }
-    GroupColumn::from_codes(column, codes, levels).map_err(core_err)
+    Ok(GroupColumn::from_codes(column, codes, levels)?)
 }
 
-fn from_arrow(obj: &Bound<'_, PyAny>, column: &str) -> PyResult<GroupColumn> {
-    let any: AnyArray = obj.extract()?;
-    let (chunks, field) = any.into_chunked_array()?.into_inner();
+fn from_arrow(
+    chunks: Vec<ArrayRef>,
+    field: &arrow_schema::Field,
+    column: &str,
+) -> BindResult<GroupColumn> {
     // Dictionaries (categoricals) are decoded to their values first.
     let chunks: Vec<ArrayRef> = chunks
         .into_iter()
         .map(|c| match c.data_type() {
             DataType::Dictionary(_, _) => {
-                decode_dictionary(&c).map_err(|e| input_type_error(e, Some(column)))
+                decode_dictionary(&c).map_err(|e| BindError::input_type(e, Some(column)))
             }
             _ => Ok(c),
         })
-        .collect::<PyResult<_>>()?;
+        .collect::<BindResult<_>>()?;
     let dt = chunks
         .first()
         .map_or_else(|| field.data_type().clone(), |c| c.data_type().clone());
@@ -270,12 +229,14 @@ fn from_arrow(obj: &Bound<'_, PyAny>, column: &str) -> PyResult<GroupColumn> {
             let mut out = Vec::new();
             for c in &chunks {
                 for v in c.as_boolean() {
-                    out.push(i64::from(v.ok_or_else(|| missing(column, out.len()))?));
+                    out.push(i64::from(
+                        v.ok_or_else(|| BindError::missing(column, out.len()))?,
+                    ));
                 }
             }
-            GroupColumn::from_ints(column, &out).map_err(core_err)
+            Ok(GroupColumn::from_ints(column, &out)?)
         }
-        other => Err(input_type_error(
+        other => Err(BindError::input_type(
             format!(
                 "group column `{column}` has Arrow type {other}; group keys must be strings or \
                  integers"
@@ -301,65 +262,36 @@ fn decode_dictionary(c: &ArrayRef) -> Result<ArrayRef, String> {
 }
 
 /// One sensitive column.
-pub fn extract_group_column(obj: &Bound<'_, PyAny>, column: &str) -> PyResult<GroupColumn> {
-    if let Some(c) = from_numpy(obj, column)? {
-        return Ok(c);
+pub fn extract_group_column(obj: &Bound<'_, PyAny>, column: &str) -> BindResult<GroupColumn> {
+    match source(obj, column, Categories::AsCodes)? {
+        Source::Numpy(numpy) => from_numpy(numpy, column),
+        Source::Arrow { chunks, field } => from_arrow(chunks, &field, column),
+        Source::Categorical { codes, categories } => from_categorical(&codes, &categories, column),
+        Source::Objects(items) => from_objects(&items, column),
     }
-    if module_of(obj).starts_with("pandas") {
-        let dtype = obj.getattr("dtype")?;
-        if dtype.getattr("name")?.extract::<String>()? == "category" {
-            // A Series of category dtype has `.cat`; a bare `pd.Categorical` has `.codes`
-            // and `.categories` itself.
-            let cat = if obj.hasattr("cat")? {
-                obj.getattr("cat")?
-            } else {
-                obj.clone()
-            };
-            let codes_obj = cat.getattr("codes")?;
-            let codes_i64 = obj
-                .py()
-                .import("numpy")?
-                .call_method1("asarray", (codes_obj, "int64"))?;
-            let codes_arr = codes_i64
-                .cast::<PyArray1<i64>>()?
-                .try_readonly()
-                .map_err(|e| input_type_error(e.to_string(), Some(column)))?;
-            let mut codes = Vec::with_capacity(codes_arr.len());
-            for (i, &c) in codes_arr.as_array().iter().enumerate() {
-                if c < 0 {
-                    return Err(missing(column, i));
-                }
-                codes.push(c as u32);
-            }
-            let categories = cat.getattr("categories")?.call_method0("tolist")?;
-            let mut levels = Vec::new();
-            for (i, item) in categories.try_iter()?.enumerate() {
-                levels.push(scalar(&item?, column, i)?);
-            }
-            return GroupColumn::from_codes(column, codes, levels).map_err(core_err);
-        }
-        let numpy_backed = crate::convert::is_numpy_dtype(&dtype);
-        if !numpy_backed && obj.hasattr("__arrow_c_stream__")? {
-            return from_arrow(obj, column);
-        }
-        let arr = obj.call_method0("to_numpy")?;
-        return from_numpy(&arr, column)?
-            .ok_or_else(|| input_type_error("to_numpy() gave no array".into(), Some(column)));
+}
+
+/// A pandas categorical: its codes (`-1` is missing) and its categories as the levels.
+fn from_categorical(
+    codes: &Bound<'_, PyAny>,
+    categories: &Bound<'_, PyAny>,
+    column: &str,
+) -> BindResult<GroupColumn> {
+    let codes_i64 = codes
+        .py()
+        .import("numpy")?
+        .call_method1("asarray", (codes, "int64"))?;
+    let codes_arr = codes_i64.cast::<PyArray1<i64>>()?.try_readonly()?;
+    let mut out = Vec::with_capacity(codes_arr.len());
+    for (i, &c) in codes_arr.as_array().iter().enumerate() {
+        let code = u32::try_from(c).map_err(|_| BindError::missing(column, i))?;
+        out.push(code);
     }
-    if obj.hasattr("__arrow_c_array__")? || obj.hasattr("__arrow_c_stream__")? {
-        return from_arrow(obj, column);
+    let mut levels = Vec::new();
+    for (i, item) in categories.call_method0("tolist")?.try_iter()?.enumerate() {
+        levels.push(scalar(&item?, column, i)?);
     }
-    if obj.cast::<PyList>().is_ok() || obj.cast::<PyTuple>().is_ok() {
-        return from_py_sequence(obj, column);
-    }
-    Err(input_type_error(
-        format!(
-            "group column `{column}` must be a 1-D array, Series or list of strings or integers, \
-             got {}",
-            type_name(obj)
-        ),
-        Some(column),
-    ))
+    Ok(GroupColumn::from_codes(column, out, levels)?)
 }
 
 /// The name a column carries (a pandas/polars Series name), if it is a string.
@@ -371,7 +303,7 @@ fn carried_name(obj: &Bound<'_, PyAny>) -> Option<String> {
 }
 
 /// Is this a sequence of columns (rather than one column given as a list of scalars)?
-fn is_list_of_columns(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+fn is_list_of_columns(obj: &Bound<'_, PyAny>) -> BindResult<bool> {
     let seq = if let Ok(l) = obj.cast::<PyList>() {
         l.as_any().clone()
     } else if let Ok(t) = obj.cast::<PyTuple>() {
@@ -407,7 +339,7 @@ pub fn key_to_py<'py>(py: Python<'py>, key: &GroupKey) -> PyResult<Bound<'py, Py
 }
 
 /// Reads `groups`: one column, or several combined into intersectional groups.
-pub fn extract_groups(obj: &Bound<'_, PyAny>) -> PyResult<Groups> {
+pub fn extract_groups(obj: &Bound<'_, PyAny>) -> BindResult<Groups> {
     let mut columns = Vec::new();
     if let Ok(d) = obj.cast::<PyDict>() {
         for (k, v) in d.iter() {
@@ -431,5 +363,5 @@ pub fn extract_groups(obj: &Bound<'_, PyAny>) -> PyResult<Groups> {
         let name = carried_name(obj).unwrap_or_else(|| "groups".to_owned());
         columns.push(extract_group_column(obj, &name)?);
     }
-    Groups::new(columns).map_err(core_err)
+    Ok(Groups::new(columns)?)
 }

@@ -1,9 +1,10 @@
-//! Python objects to 1-D columns, borrowed wherever the memory allows.
+//! Numbers in: scores, labels and weights as 1-D columns, borrowed wherever the memory
+//! allows.
 //!
-//! Accepted: numpy arrays of any real or boolean dtype (any strides, no copy for `float64`
-//! scores or `bool` labels), pandas Series (through `to_numpy()` for numpy-backed dtypes,
-//! through Arrow for extension dtypes), polars Series and pyarrow arrays (through the Arrow
-//! PyCapsule interface), and Python sequences (through `numpy.asarray`).
+//! Accepted: whatever [`source`] finds, of a real or boolean type: numpy arrays (any
+//! strides, no copy for `float64` scores or `bool` labels), pandas, polars and pyarrow
+//! columns, and Python sequences (through `numpy.asarray`). A missing value is a
+//! `MissingValueError` naming the row.
 
 use std::borrow::Cow;
 
@@ -16,12 +17,11 @@ use arrow_array::{Array, ArrayRef};
 use arrow_schema::DataType;
 use mlops_core::{BinaryLabel, CoreError, LosslessF64, to_f64_lossless, to_labels};
 use ndarray::{Array1, ArrayView1, CowArray, Ix1};
-use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1, PyUntypedArray, PyUntypedArrayMethods};
+use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1, PyUntypedArrayMethods};
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyRange, PyTuple};
-use pyo3_arrow::input::AnyArray;
 
-use crate::errors::{core_err, input_type_error};
+use super::{Categories, Numpy, Source, source};
+use crate::errors::{BindError, BindResult};
 
 /// A 1-D column from Python.
 pub enum Column<'py> {
@@ -41,90 +41,23 @@ pub enum Column<'py> {
 }
 
 macro_rules! try_numpy {
-    ($obj:expr, $($t:ty => $variant:ident),*) => {$(
-        if let Ok(a) = $obj.cast::<PyArray1<$t>>() {
-            return Ok(Some(Column::$variant(a.try_readonly().map_err(|e| {
-                input_type_error(format!("cannot borrow the array: {e}"), None)
-            })?)));
+    ($array:expr, $($t:ty => $variant:ident),*) => {$(
+        if let Ok(a) = $array.cast::<PyArray1<$t>>() {
+            return Ok(Column::$variant(a.try_readonly()?));
         }
     )*};
 }
 
-/// Is `dtype` a numpy dtype (as opposed to a pandas extension dtype)?
-pub fn is_numpy_dtype(dtype: &Bound<'_, PyAny>) -> bool {
-    let py = dtype.py();
-    py.import("numpy")
-        .and_then(|np| np.getattr("dtype"))
-        .and_then(|t| dtype.is_instance(&t))
-        .unwrap_or(false)
-}
-
-/// Makes a numpy array safe to borrow: masked values are missing, and arrays that are
-/// not aligned (packed record fields, odd buffer offsets) or not in native byte order are
-/// copied once into an aligned native array. Returns `None` for non-arrays.
-fn normalise_numpy<'py>(
-    obj: &Bound<'py, PyAny>,
-    name: &str,
-) -> PyResult<Option<Bound<'py, PyAny>>> {
-    if obj.cast::<PyUntypedArray>().is_err() {
-        return Ok(None);
+fn from_numpy<'py>(numpy: Numpy<'py>, name: &str) -> BindResult<Column<'py>> {
+    if let Some(index) = numpy.first_missing() {
+        return Err(BindError::missing(name, index));
     }
-    let py = obj.py();
-    let np = py.import("numpy")?;
-    let mut arr = obj.clone();
-    if arr.is_instance(&np.getattr("ma")?.getattr("MaskedArray")?)? {
-        let mask = np
-            .getattr("ma")?
-            .call_method1("getmaskarray", (&arr,))?
-            .call_method0("ravel")?;
-        if mask.call_method0("any")?.extract::<bool>()? {
-            let index: usize = mask.call_method0("argmax")?.extract()?;
-            return Err(core_err(CoreError::MissingValue {
-                input: name.to_owned(),
-                index,
-            }));
-        }
-        arr = arr.getattr("data")?;
-    }
-    let dtype = arr.getattr("dtype")?;
-    let native = dtype.getattr("isnative")?.extract::<bool>()?;
-    let aligned = arr
-        .getattr("flags")?
-        .getattr("aligned")?
-        .extract::<bool>()?;
-    if !native {
-        let native_dtype = dtype.call_method1("newbyteorder", ("=",))?;
-        arr = np.call_method1("ascontiguousarray", (&arr, native_dtype))?;
-    } else if !aligned {
-        arr = np.call_method1("ascontiguousarray", (&arr,))?;
-    }
-    Ok(Some(arr))
-}
-
-fn from_numpy<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Option<Column<'py>>> {
-    let Some(obj) = normalise_numpy(obj, name)? else {
-        return Ok(None);
-    };
-    let untyped = obj.cast::<PyUntypedArray>()?;
-    if untyped.ndim() != 1 {
-        return Err(input_type_error(
-            format!(
-                "`{name}` must be 1-D, got an array of shape ({})",
-                untyped
-                    .shape()
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            Some(name),
-        ));
-    }
-    try_numpy!(obj,
+    let array = numpy.array;
+    try_numpy!(array,
         f64 => F64, f32 => F32, i64 => I64, i32 => I32, i16 => I16, i8 => I8,
         u64 => U64, u32 => U32, u16 => U16, u8 => U8, bool => Bool);
-    let dtype = untyped.dtype().str()?.to_string();
-    Err(input_type_error(
+    let dtype = array.dtype().str()?.to_string();
+    Err(BindError::input_type(
         format!(
             "`{name}` has dtype {dtype}, which does not convert losslessly to numbers; \
              pass a boolean, integer or float array (e.g. np.asarray(x, dtype=float))"
@@ -133,75 +66,31 @@ fn from_numpy<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Option<Colum
     ))
 }
 
-fn from_arrow(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<Column<'static>> {
-    let any: AnyArray = obj.extract().map_err(|e| {
-        input_type_error(
-            format!("`{name}` could not be read through the Arrow interface: {e}"),
-            Some(name),
-        )
-    })?;
-    let (chunks, _field) = any.into_chunked_array()?.into_inner();
-    Ok(Column::Arrow(chunks))
-}
-
-fn has_attr(obj: &Bound<'_, PyAny>, attr: &str) -> bool {
-    obj.hasattr(attr).unwrap_or(false)
-}
-
 /// Reads any supported Python object as a 1-D column.
-pub fn extract_column<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Column<'py>> {
-    if let Some(c) = from_numpy(obj, name)? {
-        return Ok(c);
-    }
-    let module: String = obj
-        .get_type()
-        .getattr("__module__")
-        .and_then(|m| m.extract())
-        .unwrap_or_default();
-    if module.starts_with("pandas") && has_attr(obj, "to_numpy") {
-        // numpy-backed pandas dtypes convert without copy; extension dtypes (nullable
-        // integers, Arrow-backed) go through Arrow so that missing values stay missing.
-        let numpy_backed = obj.getattr("dtype").is_ok_and(|d| is_numpy_dtype(&d));
-        if !numpy_backed
-            && has_attr(obj, "__arrow_c_stream__")
-            && let Ok(c) = from_arrow(obj, name)
-        {
-            return Ok(c);
+pub fn extract_column<'py>(obj: &Bound<'py, PyAny>, name: &str) -> BindResult<Column<'py>> {
+    match source(obj, name, Categories::AsValues)? {
+        Source::Numpy(numpy) => from_numpy(numpy, name),
+        Source::Arrow { chunks, .. } => Ok(Column::Arrow(chunks)),
+        // Numbers in a list: numpy finds their common dtype.
+        Source::Objects(items) => {
+            let array = obj
+                .py()
+                .import("numpy")?
+                .call_method1("asarray", (items,))?;
+            from_numpy(super::numpy(&array, name, None)?, name)
         }
-        let arr = obj.call_method0("to_numpy")?;
-        return from_numpy(&arr, name)?.ok_or_else(|| {
-            input_type_error(format!("`{name}`: to_numpy() gave no array"), Some(name))
-        });
+        Source::Categorical { .. } => Err(BindError::input_type(
+            format!("`{name}` is categorical; pass numbers"),
+            Some(name),
+        )),
     }
-    if has_attr(obj, "__arrow_c_array__") || has_attr(obj, "__arrow_c_stream__") {
-        return from_arrow(obj, name);
-    }
-    let sequence = obj.cast::<PyList>().is_ok()
-        || obj.cast::<PyTuple>().is_ok()
-        || obj.cast::<PyRange>().is_ok()
-        || has_attr(obj, "__array__");
-    if sequence {
-        let np = obj.py().import("numpy")?;
-        let arr = np.call_method1("asarray", (obj,))?;
-        return from_numpy(&arr, name)?.ok_or_else(|| {
-            input_type_error(format!("`{name}`: numpy.asarray gave no array"), Some(name))
-        });
-    }
-    Err(input_type_error(
-        format!(
-            "`{name}` must be a 1-D numpy array, pandas/polars Series, pyarrow array or \
-             sequence, got {}",
-            obj.get_type().name()?
-        ),
-        Some(name),
-    ))
 }
 
 /// Reads an optional column.
 pub fn extract_optional<'py>(
     obj: Option<&Bound<'py, PyAny>>,
     name: &str,
-) -> PyResult<Option<Column<'py>>> {
+) -> BindResult<Option<Column<'py>>> {
     match obj {
         Some(o) if !o.is_none() => extract_column(o, name).map(Some),
         _ => Ok(None),
@@ -270,7 +159,7 @@ fn lossless_view<T: LosslessF64>(
 impl Column<'_> {
     /// The column as `f64`, borrowed when it already is (any strides), converted exactly
     /// otherwise.
-    pub fn floats(&self, name: &str) -> PyResult<CowArray<'_, f64, Ix1>> {
+    pub fn floats(&self, name: &str) -> BindResult<CowArray<'_, f64, Ix1>> {
         let out: Result<CowArray<'_, f64, Ix1>, CoreError> = match self {
             Self::F64(a) => Ok(CowArray::from(a.as_array())),
             Self::F32(a) => lossless_view(name, a.as_array()),
@@ -285,11 +174,11 @@ impl Column<'_> {
             Self::Bool(a) => Ok(CowArray::from(a.as_array().mapv(f64::from))),
             Self::Arrow(chunks) => return arrow_floats(chunks, name),
         };
-        out.map_err(core_err)
+        Ok(out?)
     }
 
     /// The column as binary labels, borrowed when it is boolean, converted otherwise.
-    pub fn labels(&self, name: &str) -> PyResult<CowArray<'_, bool, Ix1>> {
+    pub fn labels(&self, name: &str) -> BindResult<CowArray<'_, bool, Ix1>> {
         fn conv<'a, L: BinaryLabel + 'a>(
             name: &str,
             v: ArrayView1<'a, L>,
@@ -310,7 +199,7 @@ impl Column<'_> {
             Self::Bool(a) => conv(name, a.as_array()),
             Self::Arrow(chunks) => return arrow_labels(chunks, name),
         };
-        out.map_err(core_err)
+        Ok(out?)
     }
 }
 
@@ -319,11 +208,11 @@ macro_rules! arrow_dispatch {
         let dt = arrow_type($chunks);
         match dt {
             $(ref d if *d == <$t>::DATA_TYPE => {
-                let v = arrow_values::<$t>($chunks, $name).map_err(core_err)?;
-                $f($name, ArrayView1::from(v.as_ref())).map_err(core_err)
+                let v = arrow_values::<$t>($chunks, $name)?;
+                Ok($f($name, ArrayView1::from(v.as_ref()))?)
             })*
             DataType::Boolean => $bool_case,
-            other => Err(input_type_error(
+            other => Err(BindError::input_type(
                 format!("`{}` has Arrow type {other}, which does not convert losslessly to numbers", $name),
                 Some($name),
             )),
@@ -331,9 +220,9 @@ macro_rules! arrow_dispatch {
     }};
 }
 
-fn arrow_floats<'a>(chunks: &'a [ArrayRef], name: &str) -> PyResult<CowArray<'a, f64, Ix1>> {
+fn arrow_floats<'a>(chunks: &'a [ArrayRef], name: &str) -> BindResult<CowArray<'a, f64, Ix1>> {
     if arrow_type(chunks) == DataType::Float64 {
-        return match arrow_values::<Float64Type>(chunks, name).map_err(core_err)? {
+        return match arrow_values::<Float64Type>(chunks, name)? {
             Cow::Borrowed(s) => Ok(CowArray::from(ArrayView1::from(s))),
             Cow::Owned(v) => Ok(CowArray::from(Array1::from(v))),
         };
@@ -349,7 +238,7 @@ fn arrow_floats<'a>(chunks: &'a [ArrayRef], name: &str) -> PyResult<CowArray<'a,
         name,
         conv,
         {
-            let b = arrow_bools(chunks, name).map_err(core_err)?;
+            let b = arrow_bools(chunks, name)?;
             Ok(CowArray::from(Array1::from_iter(
                 b.into_iter().map(f64::from),
             )))
@@ -366,7 +255,7 @@ fn arrow_floats<'a>(chunks: &'a [ArrayRef], name: &str) -> PyResult<CowArray<'a,
     )
 }
 
-fn arrow_labels<'a>(chunks: &'a [ArrayRef], name: &str) -> PyResult<CowArray<'a, bool, Ix1>> {
+fn arrow_labels<'a>(chunks: &'a [ArrayRef], name: &str) -> BindResult<CowArray<'a, bool, Ix1>> {
     fn conv<L: BinaryLabel>(
         name: &str,
         v: ArrayView1<'_, L>,
@@ -378,7 +267,7 @@ fn arrow_labels<'a>(chunks: &'a [ArrayRef], name: &str) -> PyResult<CowArray<'a,
         name,
         conv,
         {
-            let b = arrow_bools(chunks, name).map_err(core_err)?;
+            let b = arrow_bools(chunks, name)?;
             Ok(CowArray::from(Array1::from(b)))
         },
         Float64Type,
@@ -397,13 +286,13 @@ fn arrow_labels<'a>(chunks: &'a [ArrayRef], name: &str) -> PyResult<CowArray<'a,
 /// How a column would reach the core: `"borrowed"` (no copy) or `"converted"` (copied once),
 /// for `kind` `"scores"` or `"labels"`. Lets the tests check the zero-copy claims.
 #[pyfunction]
-pub fn _column_info(obj: &Bound<'_, PyAny>, kind: &str) -> PyResult<&'static str> {
+pub fn _column_info(obj: &Bound<'_, PyAny>, kind: &str) -> BindResult<&'static str> {
     let col = extract_column(obj, "x")?;
     let borrowed = match kind {
         "scores" => col.floats("x")?.is_view(),
         "labels" => col.labels("x")?.is_view(),
         other => {
-            return Err(input_type_error(
+            return Err(BindError::input_type(
                 format!("kind must be 'scores' or 'labels', got {other:?}"),
                 None,
             ));
@@ -432,7 +321,7 @@ impl<'py> TaskInputs<'py> {
         y_true: &Bound<'py, PyAny>,
         y_score: &Bound<'py, PyAny>,
         sample_weight: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Self> {
+    ) -> BindResult<Self> {
         Ok(Self {
             labels: extract_column(y_true, "y_true")?,
             scores: extract_column(y_score, "y_score")?,
@@ -441,7 +330,7 @@ impl<'py> TaskInputs<'py> {
     }
 
     /// Converts labels, scores and weights (copying only what cannot be borrowed).
-    pub fn views(&self) -> PyResult<TaskViews<'_>> {
+    pub fn views(&self) -> BindResult<TaskViews<'_>> {
         Ok(TaskViews {
             labels: self.labels.labels("y_true")?,
             scores: self.scores.floats("y_score")?,
@@ -470,7 +359,7 @@ pub fn with_task<T: Send>(
     y_score: &Bound<'_, PyAny>,
     sample_weight: Option<&Bound<'_, PyAny>>,
     f: impl FnOnce(&mlops_core::BinaryTask<'_>) -> Result<T, CoreError> + Send,
-) -> PyResult<T> {
+) -> BindResult<T> {
     let inputs = TaskInputs::read(y_true, y_score, sample_weight)?;
     let views = inputs.views()?;
     crate::detach(py, || f(&views.task()?))
