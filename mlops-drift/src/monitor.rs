@@ -86,7 +86,7 @@ use strum::{Display, EnumIter, EnumString, IntoStaticStr, VariantNames};
 
 use crate::categorical::{CategoricalParams, categorical_drift};
 use crate::correction::{Correction, multipletests};
-use crate::ks::{KsParams, kstwo_sf};
+use crate::ks::{KsParams, kstwo_sf, weighted_distance};
 use crate::missing::{Alternative, RateTest, rate_test};
 use crate::profile::{
     ColumnKind, ColumnSummary, NumericSummary, NumericValues, OutputCounts, OutputTally,
@@ -1194,32 +1194,6 @@ fn normalised_bound(s: &NumericSummary) -> f64 {
     }
 }
 
-/// `max |F - G|` of two weighted samples sorted by value.
-fn weighted_ks(a: &[(f64, u64)], b: &[(f64, u64)]) -> f64 {
-    let ta: u64 = a.iter().map(|x| x.1).sum();
-    let tb: u64 = b.iter().map(|x| x.1).sum();
-    let (mut i, mut j, mut ca, mut cb) = (0, 0, 0u64, 0u64);
-    let mut d: f64 = 0.0;
-    while i < a.len() || j < b.len() {
-        let v = match (a.get(i), b.get(j)) {
-            (Some(x), Some(y)) => x.0.min(y.0),
-            (Some(x), None) => x.0,
-            (None, Some(y)) => y.0,
-            (None, None) => break,
-        };
-        while i < a.len() && a[i].0 == v {
-            ca += a[i].1;
-            i += 1;
-        }
-        while j < b.len() && b[j].0 == v {
-            cb += b[j].1;
-            j += 1;
-        }
-        d = d.max((ca as f64 / ta as f64 - cb as f64 / tb as f64).abs());
-    }
-    d
-}
-
 fn numeric_test(
     f: &mut FeatureDrift,
     test: FeatureTest,
@@ -1259,7 +1233,7 @@ fn numeric_test(
                 f.pvalue = Some(r.pvalue);
                 f.effect_size = Some(r.statistic);
             } else {
-                let d = weighted_ks(&weighted(r), &weighted(c));
+                let d = weighted_distance(&weighted(r), &weighted(c));
                 let (m, n) = (r.count as f64, c.count as f64);
                 let (big, small) = if m >= n { (m, n) } else { (n, m) };
                 let en = (big * small / (big + small)).round_ties_even().max(1.0) as u64;

@@ -313,7 +313,7 @@ impl EvaluationHistory {
     /// An empty history of windows of `kind` keeping at most `capacity` windows.
     ///
     /// # Errors
-    /// [`DriftError::InvalidParameter`] for a zero capacity.
+    /// [`CoreError::InvalidParameter`](mlops_core::CoreError::InvalidParameter) for a zero capacity.
     pub fn new(window: Window, capacity: usize) -> Result<Self, DriftError> {
         if capacity == 0 {
             return Err(DriftError::invalid_parameter(
@@ -368,7 +368,7 @@ impl EvaluationHistory {
     /// dropping the oldest windows beyond the capacity).
     ///
     /// # Errors
-    /// [`DriftError::InvalidParameter`] when the evaluation's window kind is not the
+    /// [`CoreError::InvalidParameter`](mlops_core::CoreError::InvalidParameter) when the evaluation's window kind is not the
     /// history's.
     pub fn record(&mut self, e: WindowEvaluation) -> Result<(), DriftError> {
         if e.window.kind != self.window_kind {
@@ -408,7 +408,7 @@ impl EvaluationHistory {
     /// Merges `other` into this history (see the [module documentation](self)).
     ///
     /// # Errors
-    /// [`DriftError::InvalidParameter`] when the window kinds differ.
+    /// [`CoreError::InvalidParameter`](mlops_core::CoreError::InvalidParameter) when the window kinds differ.
     pub fn merge(&mut self, other: &Self) -> Result<(), DriftError> {
         if other.window_kind != self.window_kind {
             return Err(DriftError::invalid_parameter(

@@ -83,7 +83,7 @@ impl DriftMonitor {
     /// (defaults: [`DEFAULT_REPLICA`], [`DEFAULT_HISTORY_CAPACITY`]); clears the history.
     ///
     /// # Errors
-    /// [`DriftError::InvalidParameter`] for a zero capacity.
+    /// [`CoreError::InvalidParameter`](mlops_core::CoreError::InvalidParameter) for a zero capacity.
     pub fn with_history(
         mut self,
         replica: impl Into<String>,

@@ -15,9 +15,17 @@
 //!   inverts the upper tail [`beta_sf`] the same way, and [`normal_isf`] is the normal's
 //!   upper-tail quantile: for a small tail probability `p` these keep the digits that a
 //!   lower-tail quantile at `1 - p` loses to rounding.
+//! * [`kstwo_sf`] and [`ksone_sf`] are the one-sample Kolmogorov-Smirnov distributions, by
+//!   the region rules of Simard and L'Ecuyer (2011), with the Durbin matrix power (a
+//!   binary exponent kept apart) and Loader's binomial terms.
 //!
 //! Every function is checked against scipy in the tests (`mlops-drift/tests/special.rs`,
-//! the t-distribution tests, and the Python oracles).
+//! `mlops-drift/tests/ks.rs`, the t-distribution tests, and the Python oracles).
+
+mod kolmogorov;
+mod matrix;
+
+pub use kolmogorov::{ksone_sf, kstwo_sf};
 
 /// Largest number of terms in a series or continued fraction.
 const MAX_TERMS: usize = 100_000;
