@@ -15,6 +15,14 @@ cd "$(dirname "$0")/.."
 VENV=${MLOPS_VENV:-.venv}
 step() { printf '\n==> %s\n' "$*"; }
 
+# Property tests (proptest, hypothesis) draw their cases from one seed, fixed per commit:
+# a run is reproducible (same commit, same cases; a failure replays exactly) and each commit
+# explores new cases. MLOPS_TEST_SEED overrides it.
+commit=$(git rev-parse --short=8 HEAD 2>/dev/null || echo 0)
+SEED=${MLOPS_TEST_SEED:-$((16#$commit))}
+export PROPTEST_RNG_SEED=$SEED
+echo "property-test seed: $SEED (rerun with MLOPS_TEST_SEED=$SEED)"
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
@@ -58,4 +66,4 @@ chromium --version
 export MLOPS_REQUIRE_BROWSER=1
 
 step "pytest (includes the stub check, the browser test and the examples and notebook)"
-"$PY" -m pytest tests/python -q -p no:cacheprovider
+"$PY" -m pytest tests/python -q -p no:cacheprovider --hypothesis-seed="$SEED"

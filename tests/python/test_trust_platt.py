@@ -30,9 +30,24 @@ from mlops_audit.calibration import PlattCalibrator
 DIGITS = 50
 
 
+class _Singular(ArithmeticError):
+    """The oracle's Hessian rounded to singular at its working precision."""
+
+
 def mp_platt(scores, labels, weights=None):
-    """(A, B) minimising Platt's smoothed-target loss, by Newton's method at 50 digits."""
-    with mp.workdps(DIGITS):
+    """(A, B) minimising Platt's smoothed-target loss, by Newton's method at 50 digits,
+    redone at more digits where the Hessian rounds to singular (a side that is nearly
+    separable under weights a million apart: hypothesis found one)."""
+    for digits in (DIGITS, 4 * DIGITS, 16 * DIGITS):
+        try:
+            return _mp_platt(scores, labels, weights, digits)
+        except _Singular:
+            continue
+    raise AssertionError("the oracle's Hessian is singular even at 800 digits")
+
+
+def _mp_platt(scores, labels, weights, digits):
+    with mp.workdps(digits):
         n = len(scores)
         w = [mp.mpf(1)] * n if weights is None else [mp.mpf(float(v)) for v in weights]
         s = [mp.mpf(float(v)) for v in scores]
@@ -63,6 +78,8 @@ def mp_platt(scores, labels, weights=None):
                 ga, gb = ga + r * fi, gb + r
                 haa, hab, hbb = haa + h * fi * fi, hab + h * fi, hbb + h
             det = haa * hbb - hab * hab
+            if det == 0:
+                raise _Singular
             da, db = (hbb * ga - hab * gb) / det, (haa * gb - hab * ga) / det
             return da, db, ga * da + gb * db
 
@@ -70,20 +87,24 @@ def mp_platt(scores, labels, weights=None):
         current, polish = loss(a, b), 0
         for _ in range(1000):
             da, db, decrement = newton_step(a, b)
-            if decrement < mp.mpf(10) ** (-DIGITS // 2):
+            if decrement < mp.mpf(10) ** (-digits // 2):
                 # Quadratic convergence from here: four full steps reach 50 digits.
                 a, b, polish = a - da, b - db, polish + 1
                 if polish == 4:
                     break
                 continue
-            step = mp.mpf(1)
+            # A full Newton step far from the minimum can move a row's logit by thousands,
+            # where its curvature rounds to 0 and the Hessian to singular: at most 20 per
+            # step (every |f| <= 1).
+            step = min(mp.mpf(1), 20 / (abs(da) + abs(db)))
             while True:
                 na, nb = a - step * da, b - step * db
                 trial = loss(na, nb)
                 if trial <= current - step * decrement / 10000:
                     break
                 step /= 2
-                assert step > mp.mpf(10) ** -40, "the oracle's line search failed"
+                if step < mp.mpf(10) ** -40:
+                    raise _Singular  # a wild Newton direction: redo at more digits
             a, b, current = na, nb, trial
         else:
             raise AssertionError("the oracle did not converge")
