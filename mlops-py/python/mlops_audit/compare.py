@@ -38,11 +38,11 @@ Paired tests for two models scored on the same rows (shadow mode):
 
 from __future__ import annotations
 
-import numbers
-import operator
-from typing import Any
+import numbers as _numbers
+import operator as _operator
+import typing as _typing
 
-import numpy as np
+import numpy as _np
 
 from mlops_audit._mlops_audit import (
     _SequentialTest,
@@ -61,8 +61,19 @@ from mlops_audit._mlops_audit import (
     _welch_ttest,
     _wilcoxon,
 )
-from mlops_audit.errors import InputTypeError, ParameterError
+from mlops_audit.errors import InputTypeError as _InputTypeError
+from mlops_audit.errors import ParameterError as _ParameterError
 from mlops_audit.results import TestResult
+
+if _typing.TYPE_CHECKING:
+    # The names as annotations spell them (annotations are not evaluated: __future__ import).
+    from typing import Any
+
+    import numpy as np
+
+    from mlops_audit.errors import InputTypeError
+
+del annotations  # bound by the __future__ import; not part of the module's API
 
 __all__ = [
     "SequentialTest",
@@ -191,7 +202,7 @@ def _table_2x2(table: Any) -> tuple[tuple[int, int], tuple[int, int]]:
     """``table`` as two rows of two non-negative integer counts, else a typed error naming
     ``table`` (a 2x3 table used to fail in tuple unpacking, a count of 2.5 was truncated)."""
     def shape_error(what: str) -> InputTypeError:
-        return InputTypeError(f"table must be a 2x2 table of counts, {what}", input="table")
+        return _InputTypeError(f"table must be a 2x2 table of counts, {what}", input="table")
 
     if isinstance(table, (str, bytes)):
         raise shape_error("got a string")
@@ -208,18 +219,18 @@ def _table_2x2(table: Any) -> tuple[tuple[int, int], tuple[int, int]]:
     for i, row in enumerate(cells):
         counts = []
         for j, v in enumerate(row):
-            if isinstance(v, (bool, np.bool_)):
-                raise InputTypeError(f"table[{i}][{j}] must be an integer count, got a boolean",
-                                     input="table")
+            if isinstance(v, (bool, _np.bool_)):
+                raise _InputTypeError(f"table[{i}][{j}] must be an integer count, got a boolean",
+                                      input="table")
             try:
-                count = operator.index(v)
+                count = _operator.index(v)
             except TypeError:
-                raise InputTypeError(f"table[{i}][{j}] must be an integer count, got "
-                                     f"{type(v).__name__} {v!r}", input="table") from None
+                raise _InputTypeError(f"table[{i}][{j}] must be an integer count, got "
+                                      f"{type(v).__name__} {v!r}", input="table") from None
             if count < 0:
-                raise ParameterError(f"parameter `table` is invalid: table[{i}][{j}] = {count} "
-                                     "is negative; counts are >= 0", name="table",
-                                     value=str(count), reason="counts must be >= 0")
+                raise _ParameterError(f"parameter `table` is invalid: table[{i}][{j}] = {count} "
+                                      "is negative; counts are >= 0", name="table",
+                                      value=str(count), reason="counts must be >= 0")
             counts.append(count)
         out.append((counts[0], counts[1]))
     return out[0], out[1]
@@ -293,21 +304,21 @@ def _threshold_pair(threshold: float | tuple[float, float] | None) -> tuple[floa
     """One threshold for both models or a pair ``(champion, challenger)``; anything else is
     an ``InputTypeError`` naming ``threshold`` (a 3-tuple used to fail in unpacking)."""
     def number(v: Any) -> float:
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
-            raise InputTypeError(f"threshold must be a number or a pair of numbers "
-                                 f"(champion, challenger), got {type(v).__name__} {v!r}",
-                                 input="threshold")
+        if isinstance(v, (bool, _np.bool_)) or not isinstance(v, _numbers.Real):
+            raise _InputTypeError(f"threshold must be a number or a pair of numbers "
+                                  f"(champion, challenger), got {type(v).__name__} {v!r}",
+                                  input="threshold")
         return float(v)
 
     if threshold is None:
         return None
-    if isinstance(threshold, numbers.Real) and not isinstance(threshold, (bool, np.bool_)):
+    if isinstance(threshold, _numbers.Real) and not isinstance(threshold, (bool, _np.bool_)):
         return (float(threshold), float(threshold))
     if isinstance(threshold, (str, bytes)) or not hasattr(threshold, "__len__"):
         return (number(threshold), number(threshold))
     if len(threshold) != 2:
-        raise InputTypeError(f"threshold must be one number or a pair (champion, challenger), "
-                             f"got {len(threshold)} values", input="threshold")
+        raise _InputTypeError(f"threshold must be one number or a pair (champion, challenger), "
+                              f"got {len(threshold)} values", input="threshold")
     champion_t, challenger_t = threshold
     return (number(champion_t), number(challenger_t))
 
@@ -442,8 +453,8 @@ class SequentialTest:
     def update(self, champion: Any, challenger: Any) -> TestResult:
         """Adds a batch of values to each arm (either may be empty), looks, and returns
         :meth:`result`."""
-        self._inner.update(np.asarray(champion, dtype=float).ravel().tolist(),
-                           np.asarray(challenger, dtype=float).ravel().tolist())
+        self._inner.update(_np.asarray(champion, dtype=float).ravel().tolist(),
+                           _np.asarray(challenger, dtype=float).ravel().tolist())
         return self.result()
 
     def update_counts(self, successes_champion: int, trials_champion: int,

@@ -9,9 +9,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+import typing as _typing
 
 from mlops_audit._mlops_audit import _simulate_lending, german_credit
+
+if _typing.TYPE_CHECKING:
+    # The names as annotations spell them (annotations are not evaluated: __future__ import).
+    from typing import Any
+
+del annotations  # bound by the __future__ import; not part of the module's API
 
 __all__ = ["SCENARIOS", "german_credit", "simulate_lending"]
 

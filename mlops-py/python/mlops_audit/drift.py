@@ -66,9 +66,8 @@ Production monitoring:
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+import operator as _operator
+import typing as _typing
 
 from mlops_audit._mlops_audit import (
     _anderson_ksamp,
@@ -83,9 +82,16 @@ from mlops_audit._mlops_audit import (
     _wasserstein,
     ks_2samp,
 )
-from mlops_audit.errors import InputTypeError
-from mlops_audit import results
+from mlops_audit.errors import InputTypeError as _InputTypeError
+from mlops_audit import results as _results
 from mlops_audit.results import KsResult, TestResult, _extends, _group_key
+
+if _typing.TYPE_CHECKING:
+    # The names as annotations spell them (annotations are not evaluated: __future__ import).
+    from collections.abc import Iterable, Mapping, Sequence
+    from typing import Any
+
+del annotations  # bound by the __future__ import; not part of the module's API
 
 __all__: list[str] = [
     "KsResult",
@@ -159,7 +165,7 @@ def _items(counts: Any, name: str) -> list[tuple[Any, Any]]:
     try:
         pairs = [(k, v) for k, v in items]
     except (TypeError, ValueError) as e:
-        raise InputTypeError(
+        raise _InputTypeError(
             f"`{name}` must map categories to counts: a dict, a pandas value_counts() "
             f"Series or (category, count) pairs; got {type(counts).__name__} ({e})",
             input=name,
@@ -171,7 +177,7 @@ def _number(name: str, category: Any, value: Any) -> float:
     try:
         return float(value)
     except (TypeError, ValueError) as e:
-        raise InputTypeError(
+        raise _InputTypeError(
             f"`{name}`: the count of category {category!r} is {value!r}, not a number",
             input=name,
         ) from e
@@ -246,7 +252,7 @@ __all__ += ["DriftMonitor", "DriftReport", "ReferenceProfile", "drift_report"]
 
 
 @_extends("DriftReport")
-class DriftReport(results.DriftReport):  # type: ignore[name-defined,misc]
+class DriftReport(_results.DriftReport):  # type: ignore[name-defined,misc]
     """The report of :meth:`DriftMonitor.evaluate` or :func:`drift_report`.
 
     Sections (attributes, also in :meth:`to_dict`): ``status`` (``"ok"``, ``"alert"`` or
@@ -622,14 +628,14 @@ def _int_pairs(counts: Any, name: str) -> list[tuple[str, int]]:
     out = []
     for k, v in _items(counts, name):
         if isinstance(v, bool) or getattr(getattr(v, "dtype", None), "kind", "") == "b":
-            raise InputTypeError(
+            raise _InputTypeError(
                 f"`{name}`: the count of category {k!r} is a boolean, not a count", input=name)
         try:
-            count = operator.index(v)
+            count = _operator.index(v)
         except TypeError:
             f = _number(name, k, v)
             if not f.is_integer():
-                raise InputTypeError(
+                raise _InputTypeError(
                     f"`{name}`: the count of category {k!r} is {v!r}, not a whole number",
                     input=name,
                 ) from None

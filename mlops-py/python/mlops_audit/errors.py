@@ -15,7 +15,13 @@ attributes of the exception, for example::
 
 from __future__ import annotations
 
-from typing import Any
+import typing as _typing
+
+if _typing.TYPE_CHECKING:
+    # The names as annotations spell them (annotations are not evaluated: __future__ import).
+    from typing import Any
+
+del annotations  # bound by the __future__ import; not part of the module's API
 
 __all__ = [
     "MlopsError",

@@ -19,11 +19,11 @@ matplotlib plots (:func:`plot_roc_by_group`, :func:`plot_frontier`, needing matp
 
 from __future__ import annotations
 
-import copy
-import inspect
-from typing import TYPE_CHECKING, Any
+import copy as _copy
+import inspect as _inspect
+import typing as _typing
 
-import numpy as np
+import numpy as _np
 
 from mlops_audit._mlops_audit import (
     GroupAudit,
@@ -35,7 +35,16 @@ from mlops_audit._mlops_audit import (
     roc_by_group,
     roc_by_group_svg,
 )
-from mlops_audit.errors import InputTypeError, ParameterError
+from mlops_audit.errors import InputTypeError as _InputTypeError
+from mlops_audit.errors import ParameterError as _ParameterError
+
+if _typing.TYPE_CHECKING:
+    # The names as annotations spell them (annotations are not evaluated: __future__ import).
+    from typing import Any
+
+    import numpy as np
+
+del annotations  # bound by the __future__ import; not part of the module's API
 
 __all__ = [
     "GroupAudit",
@@ -60,7 +69,7 @@ class _FallbackEstimator:
 
     @classmethod
     def _param_names(cls) -> list[str]:
-        signature = inspect.signature(cls.__init__)
+        signature = _inspect.signature(cls.__init__)
         return [p.name for p in signature.parameters.values()
                 if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
 
@@ -81,7 +90,7 @@ class _FallbackEstimator:
         for key, value in params.items():
             name, _, sub = key.partition("__")
             if name not in names:
-                raise ParameterError(
+                raise _ParameterError(
                     f"unknown parameter {name!r} for {type(self).__name__}; expected one "
                     f"of {names}", name=name, value=value, reason="unknown parameter")
             if sub:
@@ -99,12 +108,12 @@ class _FallbackEstimator:
 
 def _sensitive_features(groups: Any, sensitive_features: Any, method: str) -> Any:
     if groups is not None and sensitive_features is not None:
-        raise ParameterError(
+        raise _ParameterError(
             f"{method}() got both groups and sensitive_features: give one (they are the same)",
             name="sensitive_features", value="given", reason="given together with groups")
     chosen = sensitive_features if groups is None else groups
     if chosen is None:
-        raise ParameterError(
+        raise _ParameterError(
             f"{method}() needs each row's group: pass sensitive_features= (or groups "
             "positionally); the thresholds are per group",
             name="sensitive_features", value=None, reason="missing")
@@ -158,19 +167,19 @@ class _ThresholdOptimizer:
         estimator = getattr(self, "estimator_", None)
         if estimator is None:
             return _score_column(X)
-        proba = np.asarray(estimator.predict_proba(X))
+        proba = _np.asarray(estimator.predict_proba(X))
         classes = list(getattr(estimator, "classes_", [0, 1]))
         column = next((i for i, c in enumerate(classes) if c == 1), 1)
         if proba.ndim != 2 or proba.shape[1] <= column:
-            raise InputTypeError(
+            raise _InputTypeError(
                 f"estimator.predict_proba returned shape {proba.shape}; expected one column "
                 "per class of a binary classifier", input="estimator.predict_proba")
-        return np.ascontiguousarray(proba[:, column], dtype=np.float64)
+        return _np.ascontiguousarray(proba[:, column], dtype=_np.float64)
 
     def _fit_estimator(self, X: Any, y: Any, sample_weight: Any, fit_params: dict[str, Any]) -> Any:
         if self.estimator is None:
             if fit_params:
-                raise ParameterError(
+                raise _ParameterError(
                     f"fit() got parameters {sorted(fit_params)} for an estimator, but there "
                     "is none", name=sorted(fit_params)[0], value="given",
                     reason="no estimator to pass them to")
@@ -199,7 +208,7 @@ class _ThresholdOptimizer:
             constraint=self.constraint, tolerance=self.tolerance, randomized=self.randomized,
             sample_weight=sample_weight,
         )
-        self.classes_ = np.array([0, 1])
+        self.classes_ = _np.array([0, 1])
         return self
 
     def predict(self, X: Any, groups: Any = None, *, sensitive_features: Any = None,
@@ -210,17 +219,17 @@ class _ThresholdOptimizer:
         groups = _sensitive_features(groups, sensitive_features, "predict")
         flags = self.policy_.predict(self._scores(X), groups, fallback=self.fallback,
                                      seed=self.seed, row_key=row_key)
-        return flags.astype(np.int64)
+        return flags.astype(_np.int64)
 
     def score(self, X: Any, y: Any, groups: Any = None, sample_weight: Any = None, *,
               sensitive_features: Any = None) -> float:
         """Accuracy of :meth:`predict` (weighted by ``sample_weight``), as
         ``ClassifierMixin.score`` but with the groups the prediction needs."""
         pred = self.predict(X, groups, sensitive_features=sensitive_features)
-        right = (pred == np.asarray(y).astype(np.int64)).astype(np.float64)
+        right = (pred == _np.asarray(y).astype(_np.int64)).astype(_np.float64)
         if sample_weight is None:
             return float(right.mean())
-        return float(np.average(right, weights=np.asarray(sample_weight, dtype=np.float64)))
+        return float(_np.average(right, weights=_np.asarray(sample_weight, dtype=_np.float64)))
 
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "policy_")
@@ -237,15 +246,15 @@ def _score_column(X: Any) -> Any:
     """Scores from ``X``: 1-D as given (zero-copy where possible), or the single column of
     a 2-D array or frame."""
     if isinstance(X, (list, tuple)):
-        X = np.asarray(X, dtype=np.float64)
+        X = _np.asarray(X, dtype=_np.float64)
     if getattr(X, "ndim", 1) != 2:
         return X
-    values = np.asarray(X)
+    values = _np.asarray(X)
     if values.shape[1] != 1:
-        raise InputTypeError(
+        raise _InputTypeError(
             f"X has shape {values.shape}: without an estimator it must be the scores, 1-D or "
             "one column (pass estimator= to score features)", input="X")
-    return np.ascontiguousarray(values[:, 0], dtype=np.float64)
+    return _np.ascontiguousarray(values[:, 0], dtype=_np.float64)
 
 
 def _clone(estimator: Any) -> Any:
@@ -254,7 +263,7 @@ def _clone(estimator: Any) -> Any:
     try:
         from sklearn.base import clone
     except ImportError:
-        return copy.deepcopy(estimator)
+        return _copy.deepcopy(estimator)
     return clone(estimator)
 
 
@@ -294,7 +303,7 @@ def _make_threshold_optimizer() -> type:
     })
 
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     ThresholdOptimizer = _ThresholdOptimizer
 else:
     def __getattr__(name: str) -> Any:
@@ -436,7 +445,7 @@ def plot_frontier(points_or_y_true: Any, y_score: Any = None, groups: Any = None
                           sample_weight=sample_weight, max_groups=max_groups)
     ax = _new_axes(ax, "plot_frontier", "frontier_svg")
     finite = [p for p in points
-              if all(np.isfinite(float(p[k])) for k in ("tolerance", "cost", "max_gap"))]
+              if all(_np.isfinite(float(p[k])) for k in ("tolerance", "cost", "max_gap"))]
     finite.sort(key=lambda p: (p["max_gap"], -p["cost"], p["tolerance"]))
     colour, accent = _PALETTE[0], _PALETTE[2]
     gap_max = max((p["max_gap"] for p in finite), default=0.0)
@@ -453,7 +462,7 @@ def plot_frontier(points_or_y_true: Any, y_score: Any = None, groups: Any = None
         labels.append("lowest total cost within each tolerance")
     else:
         ax.text(0.5, 0.5, "no frontier points", transform=ax.transAxes, ha="center")
-    if chosen_tolerance is not None and np.isfinite(chosen_tolerance):
+    if chosen_tolerance is not None and _np.isfinite(chosen_tolerance):
         t = float(chosen_tolerance)
         ax.axvline(t, linestyle="--", color=accent, linewidth=1.5)
         chosen = [p for p in finite if p["tolerance"] == t]

@@ -22,23 +22,32 @@ test (pytest, unittest) with the report as the message::
 
 from __future__ import annotations
 
-import html
-import json
-import math
-import numbers
-import os
-import warnings
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+import html as _html
+import json as _json
+import math as _math
+import numbers as _numbers
+import typing as _typing
+import warnings as _warnings
+from collections.abc import Iterable as _Iterable
+from collections.abc import Mapping as _Mapping
+from dataclasses import dataclass as _dataclass
 
 from mlops_audit._mlops_audit import _gate_evaluate, _gate_requirements
-from mlops_audit.errors import InputTypeError, ParameterError
+from mlops_audit.errors import InputTypeError as _InputTypeError
+from mlops_audit.errors import ParameterError as _ParameterError
+
+if _typing.TYPE_CHECKING:
+    # The names as annotations spell them (annotations are not evaluated: __future__ import).
+    import os
+    from collections.abc import Iterable, Mapping
+    from typing import Any
+
+del annotations  # bound by the __future__ import; not part of the module's API
 
 __all__ = ["GateReport", "Requirements", "assert_gate", "evaluate"]
 
 
-@dataclass(frozen=True)
+@_dataclass(frozen=True)
 class Requirements:
     """Checked requirements (build with :meth:`from_toml`, :meth:`from_json`,
     :meth:`from_dict` or :meth:`from_file`)."""
@@ -47,20 +56,20 @@ class Requirements:
 
     @classmethod
     def from_toml(cls, text: str) -> Requirements:
-        return cls(json.loads(_gate_requirements(text, format="toml")))
+        return cls(_json.loads(_gate_requirements(text, format="toml")))
 
     @classmethod
     def from_json(cls, text: str) -> Requirements:
-        return cls(json.loads(_gate_requirements(text, format="json")))
+        return cls(_json.loads(_gate_requirements(text, format="json")))
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> Requirements:
-        if not isinstance(values, Mapping):
-            raise InputTypeError(
+        if not isinstance(values, _Mapping):
+            raise _InputTypeError(
                 f"requirements must be a mapping of requirement names to values, got "
                 f"{type(values).__name__}", input="requirements")
-        return cls.from_json(json.dumps({k: _json_value(k, v) for k, v in values.items()},
-                                        allow_nan=False))
+        return cls.from_json(_json.dumps({k: _json_value(k, v) for k, v in values.items()},
+                                         allow_nan=False))
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> Requirements:
@@ -84,19 +93,19 @@ def _json_value(name: Any, value: Any) -> Any:
         value = value.item()  # numpy scalars, including numpy.bool_
         if isinstance(value, bool):
             return value
-    if isinstance(value, numbers.Real):
+    if isinstance(value, _numbers.Real):
         x = float(value)
-        if not math.isfinite(x):
-            raise ParameterError(f"parameter `{name}` is invalid: requirement `{name}` = {x} "
-                                 "must be finite", name=str(name), value=str(x),
-                                 reason="must be finite")
+        if not _math.isfinite(x):
+            raise _ParameterError(f"parameter `{name}` is invalid: requirement `{name}` = {x} "
+                                  "must be finite", name=str(name), value=str(x),
+                                  reason="must be finite")
         return x
     try:
-        json.dumps(value)
+        _json.dumps(value)
     except TypeError:
-        raise InputTypeError(f"requirement `{name}` has a value of type "
-                             f"{type(value).__name__}, which is not a number or a boolean",
-                             input=str(name)) from None
+        raise _InputTypeError(f"requirement `{name}` has a value of type "
+                              f"{type(value).__name__}, which is not a number or a boolean",
+                              input=str(name)) from None
     return value
 
 
@@ -107,9 +116,9 @@ def _measurement(name: str, value: Any) -> float | None:
         return None
     if hasattr(value, "dtype") and getattr(value, "shape", None) == ():
         value = value.item()
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise InputTypeError(f"evidence `{name}` must be a real number or None, got "
-                             f"{type(value).__name__}", input=name)
+    if isinstance(value, bool) or not isinstance(value, _numbers.Real):
+        raise _InputTypeError(f"evidence `{name}` must be a real number or None, got "
+                              f"{type(value).__name__}", input=name)
     return float(value)
 
 
@@ -118,18 +127,18 @@ def _alerts(value: Any) -> list[str] | None:
     would read each character as an alert."""
     if value is None:
         return None
-    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
-        raise InputTypeError(f"drift_alerts must be a list of alert strings (or None), got "
-                             f"{type(value).__name__}", input="drift_alerts")
+    if isinstance(value, (str, bytes, _Mapping)) or not isinstance(value, _Iterable):
+        raise _InputTypeError(f"drift_alerts must be a list of alert strings (or None), got "
+                              f"{type(value).__name__}", input="drift_alerts")
     alerts = list(value)
     for i, a in enumerate(alerts):
         if not isinstance(a, str):
-            raise InputTypeError(f"drift_alerts[{i}] must be a string, got "
-                                 f"{type(a).__name__}", input="drift_alerts")
+            raise _InputTypeError(f"drift_alerts[{i}] must be a string, got "
+                                  f"{type(a).__name__}", input="drift_alerts")
     return alerts
 
 
-@dataclass(frozen=True)
+@_dataclass(frozen=True)
 class GateReport:
     """Each requirement with its measured value and verdict (``pass``, ``fail`` or
     ``not_measured``), and the overall verdict ``passed``."""
@@ -145,7 +154,7 @@ class GateReport:
         return {"checks": [dict(c) for c in self.checks], "passed": self.passed}
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict())
+        return _json.dumps(self.to_dict())
 
     def __str__(self) -> str:
         lines = [f"deployment gate: {'PASSED' if self.passed else 'FAILED'}"]
@@ -159,9 +168,9 @@ class GateReport:
         colour = {"pass": "#2e7d32", "fail": "#c62828", "not_measured": "#ef6c00"}
         rows = "".join(
             f"<tr><td style='color:{colour[c['verdict']]};font-weight:bold'>"
-            f"{html.escape(c['verdict'].replace('_', ' ').upper())}</td>"
-            f"<td>{html.escape(c['name'])}</td><td>{html.escape(c['requirement'])}</td>"
-            f"<td>{html.escape(str(c['measured']) if c['measured'] is not None else 'not measured')}</td></tr>"
+            f"{_html.escape(c['verdict'].replace('_', ' ').upper())}</td>"
+            f"<td>{_html.escape(c['name'])}</td><td>{_html.escape(c['requirement'])}</td>"
+            f"<td>{_html.escape(str(c['measured']) if c['measured'] is not None else 'not measured')}</td></tr>"
             for c in self.checks)
         head = "PASSED" if self.passed else "FAILED"
         return (f"<div><b>Deployment gate: {head}</b><table>"
@@ -187,21 +196,21 @@ def evaluate(requirements: Requirements | Mapping[str, Any], *, fpr_gap: float |
         requirements = Requirements.from_dict(requirements)
     if expected_cost is not None:
         if cost_per_decision is not None:
-            raise ParameterError(
+            raise _ParameterError(
                 "give cost_per_decision only (expected_cost is its old name)",
                 name="expected_cost", value=expected_cost,
                 reason="given together with cost_per_decision")
-        warnings.warn("gate.evaluate(expected_cost=...) is deprecated: it is the cost per "
-                      "decision, now passed as cost_per_decision=", DeprecationWarning,
-                      stacklevel=2)
+        _warnings.warn("gate.evaluate(expected_cost=...) is deprecated: it is the cost per "
+                       "decision, now passed as cost_per_decision=", DeprecationWarning,
+                       stacklevel=2)
         cost_per_decision = expected_cost
     measured = {
         "fpr_gap": fpr_gap, "auc": auc, "ece": ece, "cost_per_decision": cost_per_decision,
         "challenger_worse_pvalue": challenger_worse_pvalue,
     }
     evidence = {k: _measurement(k, v) for k, v in measured.items()}
-    out = json.loads(_gate_evaluate(json.dumps(dict(requirements.values)),
-                                    drift_alerts=_alerts(drift_alerts), **evidence))
+    out = _json.loads(_gate_evaluate(_json.dumps(dict(requirements.values)),
+                                     drift_alerts=_alerts(drift_alerts), **evidence))
     return GateReport(tuple(out["checks"]), bool(out["passed"]))
 
 

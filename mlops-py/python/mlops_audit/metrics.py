@@ -16,8 +16,8 @@ by the number of rows (by the total weight with ``sample_weight``), the quantity
 
 from __future__ import annotations
 
-import warnings
-from typing import Any
+import typing as _typing
+import warnings as _warnings
 
 from mlops_audit._mlops_audit import (
     ConfusionMatrix,
@@ -33,6 +33,12 @@ from mlops_audit._mlops_audit import (
     roc_curve,
     total_cost,
 )
+
+if _typing.TYPE_CHECKING:
+    # The names as annotations spell them (annotations are not evaluated: __future__ import).
+    from typing import Any
+
+del annotations  # bound by the __future__ import; not part of the module's API
 
 __all__ = [
     "ConfusionMatrix",
@@ -55,7 +61,7 @@ def expected_cost(y_true: Any, y_score: Any, threshold: float, *, cost: CostMatr
                   sample_weight: Any = None) -> float:
     """Deprecated: the **total** cost, as :func:`total_cost` (despite the name, not an
     expectation per decision: that is :func:`cost_per_decision`)."""
-    warnings.warn(
+    _warnings.warn(
         "metrics.expected_cost returns the total cost and is deprecated: use "
         "metrics.total_cost (the same number) or metrics.cost_per_decision (per row)",
         DeprecationWarning, stacklevel=2)

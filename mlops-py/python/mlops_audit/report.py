@@ -20,19 +20,20 @@ string is text, never markup. In a notebook a report renders itself::
 
 from __future__ import annotations
 
-import json
-import math
-import os
-import pathlib
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+import json as _json
+import math as _math
+import pathlib as _pathlib
+import typing as _typing
+from collections.abc import Mapping as _Mapping
+from collections.abc import Sequence as _Sequence
+from dataclasses import dataclass as _dataclass
+from dataclasses import field as _field
 
-import numpy as np
+import numpy as _np
 
+from mlops_audit._mlops_audit import GroupAudit as _GroupAudit
+from mlops_audit._mlops_audit import ThresholdPolicy as _ThresholdPolicy
 from mlops_audit._mlops_audit import (
-    GroupAudit,
-    ThresholdPolicy,
     _audit_section_json,
     _check_chart,
     _fingerprint,
@@ -44,8 +45,22 @@ from mlops_audit._mlops_audit import (
     _render_section_html,
     _report_json,
 )
-from mlops_audit.errors import InputTypeError, ParameterError
-from mlops_audit.gate import GateReport
+from mlops_audit.errors import InputTypeError as _InputTypeError
+from mlops_audit.errors import ParameterError as _ParameterError
+from mlops_audit.gate import GateReport as _GateReport
+
+if _typing.TYPE_CHECKING:
+    # The names as annotations spell them (annotations are not evaluated: __future__ import).
+    import os
+    import pathlib
+    from collections.abc import Iterable, Mapping, Sequence
+    from typing import Any
+
+    from mlops_audit._mlops_audit import GroupAudit, ThresholdPolicy
+    from mlops_audit.errors import ParameterError
+    from mlops_audit.gate import GateReport
+
+del annotations  # bound by the __future__ import; not part of the module's API
 
 __all__ = ["STATUSES", "Chart", "Report", "Section", "Table", "fingerprint", "rate_bars_svg"]
 
@@ -57,7 +72,7 @@ STATUSES = ("pass", "warn", "fail")
 
 
 def _parameter_error(name: str, reason: str) -> ParameterError:
-    return ParameterError(f"parameter `{name}` is invalid: {reason}", name=name, reason=reason)
+    return _ParameterError(f"parameter `{name}` is invalid: {reason}", name=name, reason=reason)
 
 
 def _text(value: Any, field: str) -> str:
@@ -80,17 +95,17 @@ def _cell(value: Any) -> str:
     ``undefined`` for ``None``."""
     if value is None:
         return "undefined"
-    if isinstance(value, (bool, np.bool_)):
+    if isinstance(value, (bool, _np.bool_)):
         return str(bool(value))
-    if isinstance(value, (int, np.integer)):
+    if isinstance(value, (int, _np.integer)):
         return str(int(value))
-    if isinstance(value, (float, np.floating)):
+    if isinstance(value, (float, _np.floating)):
         v = float(value)
-        return f"{v:.4f}" if math.isfinite(v) else str(v)
+        return f"{v:.4f}" if _math.isfinite(v) else str(v)
     return _text(value, "tables")
 
 
-@dataclass(frozen=True)
+@_dataclass(frozen=True)
 class Table:
     """A table of cells; numbers are written with 4 decimals, ``None`` as ``undefined``."""
 
@@ -120,7 +135,7 @@ class Table:
         return {"caption": _text(self.caption, "tables"), "header": header, "rows": rows}
 
 
-@dataclass(frozen=True)
+@_dataclass(frozen=True)
 class Chart:
     """An SVG chart drawn by this package (``roc_by_group_svg``, ``frontier_svg``,
     ``reliability_diagram_svg``, :func:`rate_bars_svg`) with a caption."""
@@ -134,39 +149,39 @@ class Chart:
         :class:`~mlops_audit.errors.NotSvgError` or
         :class:`~mlops_audit.errors.UnsafeSvgError`."""
         if not isinstance(self.svg, str):
-            raise InputTypeError(f"chart {self.caption!r}: svg must be a str, got "
-                                 f"{type(self.svg).__name__}", input="charts")
+            raise _InputTypeError(f"chart {self.caption!r}: svg must be a str, got "
+                                  f"{type(self.svg).__name__}", input="charts")
         caption = _text(self.caption, "charts")
         _check_chart(caption, self.svg)
         return {"caption": caption, "svg": self.svg}
 
 
-@dataclass
+@_dataclass
 class Section:
     """One part of a report (a view of the JSON content; see :meth:`Report.sections`)."""
 
     title: str
     status: str | None = None
-    paragraphs: list[str] = field(default_factory=list)
-    tables: list[dict[str, Any]] = field(default_factory=list)
-    charts: list[dict[str, Any]] = field(default_factory=list)
+    paragraphs: list[str] = _field(default_factory=list)
+    tables: list[dict[str, Any]] = _field(default_factory=list)
+    charts: list[dict[str, Any]] = _field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"title": self.title, "status": self.status, "paragraphs": list(self.paragraphs),
                 "tables": list(self.tables), "charts": list(self.charts)}
 
     def _repr_html_(self) -> str:
-        return _render_section_html(json.dumps(self.to_dict()))
+        return _render_section_html(_json.dumps(self.to_dict()))
 
 
 def _table(t: Table | Mapping[str, Any] | Sequence[Any]) -> dict[str, Any]:
     if isinstance(t, Table):
         return t.to_dict()
-    if isinstance(t, Mapping):
+    if isinstance(t, _Mapping):
         return Table(t["caption"], t["header"], t.get("rows", ())).to_dict()
-    if isinstance(t, str) or not isinstance(t, Sequence) or len(t) != 3:
-        raise InputTypeError(f"a table is a Table, a dict {{caption, header, rows}} or a "
-                             f"tuple (caption, header, rows), got {t!r:.80}", input="tables")
+    if isinstance(t, str) or not isinstance(t, _Sequence) or len(t) != 3:
+        raise _InputTypeError(f"a table is a Table, a dict {{caption, header, rows}} or a "
+                              f"tuple (caption, header, rows), got {t!r:.80}", input="tables")
     caption, header, rows = t
     return Table(caption, header, rows).to_dict()
 
@@ -174,11 +189,11 @@ def _table(t: Table | Mapping[str, Any] | Sequence[Any]) -> dict[str, Any]:
 def _chart(c: Chart | Mapping[str, Any] | Sequence[Any]) -> dict[str, Any]:
     if isinstance(c, Chart):
         return c.to_dict()
-    if isinstance(c, Mapping):
+    if isinstance(c, _Mapping):
         return Chart(c["caption"], c["svg"]).to_dict()
-    if isinstance(c, str) or not isinstance(c, Sequence) or len(c) != 2:
-        raise InputTypeError(f"a chart is a Chart, a dict {{caption, svg}} or a tuple "
-                             f"(caption, svg), got {c!r:.80}", input="charts")
+    if isinstance(c, str) or not isinstance(c, _Sequence) or len(c) != 2:
+        raise _InputTypeError(f"a chart is a Chart, a dict {{caption, svg}} or a tuple "
+                              f"(caption, svg), got {c!r:.80}", input="charts")
     caption, svg = c
     return Chart(caption, svg).to_dict()
 
@@ -189,7 +204,7 @@ def _strings(values: Any) -> list[str] | None:
     if isinstance(values, (list, tuple)) and values and all(isinstance(v, str) for v in values):
         return list(values)
     try:
-        arr = np.asarray(values)
+        arr = _np.asarray(values)
     except Exception:  # not array-like: the Rust reader says what it expected
         return None
     if arr.dtype.kind == "U":
@@ -200,7 +215,7 @@ def _strings(values: Any) -> list[str] | None:
         out = arr.tolist()
         for i, v in enumerate(out):
             if not isinstance(v, str):
-                raise InputTypeError(
+                raise _InputTypeError(
                     f"input column holds a {type(v).__name__} at index {i}; fingerprint "
                     "strings or numbers, not a mix (fill missing values first)", input=None)
         return out
@@ -216,7 +231,7 @@ def fingerprint(name: str, values: Any) -> dict[str, Any]:
     name = _text(name, "name")
     strings = _strings(values)
     try:
-        return json.loads(_fingerprint(name, strings if strings is not None else values))
+        return _json.loads(_fingerprint(name, strings if strings is not None else values))
     except UnicodeEncodeError as e:
         raise _parameter_error(
             name, f"a string holds a lone surrogate UTF-8 cannot encode ({e.reason}); decode "
@@ -247,7 +262,7 @@ class Report:
             raise _parameter_error(
                 "unix_seconds", f"expected seconds from 1970-01-01 to 9999-12-31T23:59:59Z "
                 f"(0 to {_LAST_RFC3339_SECOND}), got {unix_seconds!r}")
-        self._doc: dict[str, Any] = json.loads(
+        self._doc: dict[str, Any] = _json.loads(
             _new_report_json(_text(title, "title"), unix_seconds=unix_seconds))
 
     # -- content --------------------------------------------------------------------------
@@ -260,18 +275,18 @@ class Report:
     def sections(self) -> list[Section]:
         """The sections, in order (copies: change the report through its methods)."""
         return [Section(s["title"], s["status"], list(s["paragraphs"]), list(s["tables"]),
-                        list(s["charts"])) for s in json.loads(json.dumps(self._doc["sections"]))]
+                        list(s["charts"])) for s in _json.loads(_json.dumps(self._doc["sections"]))]
 
     @property
     def gate(self) -> GateReport | None:
         g = self._doc["gate"]
-        return None if g is None else GateReport(tuple(g["checks"]), bool(g["passed"]))
+        return None if g is None else _GateReport(tuple(g["checks"]), bool(g["passed"]))
 
     @property
     def trail(self) -> dict[str, Any]:
         """The audit trail: ``library_version``, ``created_utc``, ``parameters``,
         ``inputs`` (fingerprints), ``seeds``."""
-        return json.loads(json.dumps(self._doc["trail"]))
+        return _json.loads(_json.dumps(self._doc["trail"]))
 
     def add_section(self, title: str, *, paragraphs: Iterable[str] = (),
                     tables: Iterable[Table | Mapping[str, Any] | Sequence[Any]] = (),
@@ -300,8 +315,8 @@ class Report:
         """Appends a group audit (:func:`mlops_audit.fairness.audit`) as a section: the
         verdict, rates by group, the spread of each rate, bootstrap intervals, warnings;
         ``charts`` are shown with it."""
-        if not isinstance(audit, GroupAudit):
-            raise InputTypeError(
+        if not isinstance(audit, _GroupAudit):
+            raise _InputTypeError(
                 f"add_audit needs a GroupAudit (from mlops_audit.fairness.audit), got "
                 f"{type(audit).__name__}", input="audit")
         return self._add_rust_section(_audit_section_json(audit, _text(title, "title")), charts)
@@ -311,15 +326,15 @@ class Report:
         """Appends a threshold policy (:func:`mlops_audit.fairness.equal_opportunity`) as a
         section: each group's rule and rates, and what the alternatives cost (the price of
         fairness); ``charts`` are shown with it."""
-        if not isinstance(policy, ThresholdPolicy):
-            raise InputTypeError(
+        if not isinstance(policy, _ThresholdPolicy):
+            raise _InputTypeError(
                 f"add_policy needs a ThresholdPolicy (from "
                 f"mlops_audit.fairness.equal_opportunity), got {type(policy).__name__}",
                 input="policy")
         return self._add_rust_section(_policy_section_json(policy, _text(title, "title")), charts)
 
     def _add_rust_section(self, section_json: str, charts: Iterable[Any]) -> Report:
-        section = json.loads(section_json)
+        section = _json.loads(section_json)
         section["charts"].extend(_chart(c) for c in charts)
         self._doc["sections"].append(section)
         return self
@@ -335,7 +350,7 @@ class Report:
         from mlops_audit.drift import DriftReport  # a sibling module: imported when used
 
         if not isinstance(drift_report, DriftReport):
-            raise InputTypeError(
+            raise _InputTypeError(
                 f"add_drift needs a DriftReport (from mlops_audit.drift), got "
                 f"{type(drift_report).__name__}", input="drift_report")
         return self._add_rust_section(
@@ -346,8 +361,8 @@ class Report:
         if gate_report is None:
             self._doc["gate"] = None
             return self
-        if not isinstance(gate_report, GateReport):
-            raise InputTypeError(
+        if not isinstance(gate_report, _GateReport):
+            raise _InputTypeError(
                 f"set_gate needs a GateReport (from mlops_audit.gate.evaluate), got "
                 f"{type(gate_report).__name__}", input="gate_report")
         self._doc["gate"] = gate_report.to_dict()
@@ -360,7 +375,7 @@ class Report:
         """Records parameters by name (values are written as text)."""
         for k, v in {**dict(parameters or {}), **more}.items():
             # Floats as repr: the shortest text that reads back as the same number.
-            text = repr(float(v)) if isinstance(v, (float, np.floating)) else str(v)
+            text = repr(float(v)) if isinstance(v, (float, _np.floating)) else str(v)
             self._doc["trail"]["parameters"][_text(k, "parameters")] = _text(text, "parameters")
         return self
 
@@ -381,27 +396,27 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain data (the JSON content)."""
-        return json.loads(self.to_json())
+        return _json.loads(self.to_json())
 
     def to_json(self) -> str:
         """The report as JSON (the Rust document model's format; charts as SVG text)."""
-        return _report_json(json.dumps(self._doc, allow_nan=False))
+        return _report_json(_json.dumps(self._doc, allow_nan=False))
 
     @classmethod
     def from_json(cls, text: str) -> Report:
         """Reads a report written by :meth:`to_json` (or by the Rust ``Report::to_json``)."""
         r = cls.__new__(cls)
-        r._doc = json.loads(_report_json(text))
+        r._doc = _json.loads(_report_json(text))
         return r
 
     def to_html(self) -> str:
         """The report as one self-contained HTML document."""
-        return _render_report_html(json.dumps(self._doc, allow_nan=False))
+        return _render_report_html(_json.dumps(self._doc, allow_nan=False))
 
     def write(self, directory: str | os.PathLike[str]) -> tuple[pathlib.Path, pathlib.Path]:
         """Writes ``report.html`` and ``report.json`` into ``directory`` (created if
         missing); returns their paths."""
-        d = pathlib.Path(directory)
+        d = _pathlib.Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         html_path, json_path = d / "report.html", d / "report.json"
         html_path.write_text(self.to_html(), encoding="utf-8")

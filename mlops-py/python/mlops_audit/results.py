@@ -22,6 +22,8 @@ from typing import Any as _Any
 
 from mlops_audit._mlops_audit import _result_from_json, _result_types
 
+del annotations  # bound by the __future__ import; not part of the module's API
+
 __all__ = ["Result", "TestResult", "from_json"]
 
 # Another name a field is also read by (scipy's ``statistic`` where the library's result
