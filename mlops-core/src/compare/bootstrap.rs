@@ -224,7 +224,26 @@ impl SortedModel {
     /// AUC with row weights `weight_at(k)` (`k` a sorted position): one ascending sweep;
     /// a positive wins against every negative below its block and half of those tied with
     /// it. Branch-free: `y` is 0.0 or 1.0, so `w * y` and `w * (1 - y)` are exact.
+    ///
+    /// A replicate that draws only rows of tiny weight (weights are scaled to add up to
+    /// [1, 2), so rows a huge weight dwarfs can be near 1e-300) has class totals whose
+    /// products underflow: it is swept again with its weights scaled by a power of two,
+    /// which leaves the AUC unchanged.
     fn sweep(&self, weight_at: impl Fn(usize) -> f64) -> Option<f64> {
+        let (num, pos_total, neg_below) = self.tally(&weight_at);
+        if !(pos_total > 0.0 && neg_below > 0.0) {
+            return None;
+        }
+        if (pos_total * neg_below).is_normal() {
+            return Some(num / (pos_total * neg_below));
+        }
+        let k = crate::input::unit_exponent(pos_total.max(neg_below));
+        let (num, pos_total, neg_below) = self.tally(|i| libm::scalbn(weight_at(i), k));
+        Some(num / (pos_total * neg_below))
+    }
+
+    /// The weighted pair count won by positives (ties count half), and the class totals.
+    fn tally(&self, weight_at: impl Fn(usize) -> f64) -> (f64, f64, f64) {
         let (mut neg_below, mut pos_total, mut num) = (0.0, 0.0, 0.0);
         let mut start = 0;
         for &end in &self.ends {
@@ -240,7 +259,7 @@ impl SortedModel {
             pos_total += bp;
             start = end;
         }
-        (pos_total > 0.0 && neg_below > 0.0).then(|| num / (pos_total * neg_below))
+        (num, pos_total, neg_below)
     }
 
     /// AUC with row weights `multiplicity * sample weight` (either may be absent).
@@ -777,6 +796,24 @@ pub fn paired_bootstrap<'a, L: BinaryLabel + 'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn auc_of_tiny_weights_equals_the_unweighted_auc() {
+        // Rows a huge weight dwarfs are near 1e-300 once the weights are scaled; a replicate
+        // of only such rows used to give 0/0 = NaN (the class totals' product underflowed).
+        let s = [0.1, 0.4, 0.4, 0.8, 0.3, 0.9, 0.4];
+        let y = [false, true, false, true, false, true, true];
+        let plain = SortedModel::new(&s, &y, None).auc(None).unwrap();
+        for tiny in [1e-300, 5e-320, f64::MIN_POSITIVE] {
+            let w = [tiny; 7];
+            let auc = SortedModel::new(&s, &y, Some(&w)).auc(None).unwrap();
+            assert!((auc - plain).abs() < 1e-15, "{tiny}: {auc} vs {plain}");
+            let m = [2_u32, 1, 0, 1, 3, 1, 1];
+            let want = SortedModel::new(&s, &y, None).auc(Some(&m)).unwrap();
+            let got = SortedModel::new(&s, &y, Some(&w)).auc(Some(&m)).unwrap();
+            assert!((got - want).abs() < 1e-15, "{tiny}: {got} vs {want}");
+        }
+    }
 
     #[test]
     fn jackknife_auc_equals_recomputation() {
