@@ -25,10 +25,8 @@ def test_every_public_name_exists():
     assert callable(mlops_audit.metrics.roc_auc)
 
 
-# calibration.py is being rewritten on another branch and still leaks the names it imports
-# (np, json, html, Any, results, annotations): drop it from here once that branch is merged.
-# strict: the test then fails here as an XPASS, as a reminder.
-_LEAKY_FOR_NOW = {"mlops_audit.calibration"}
+# Modules allowed to leak names they import (none); strict: a fixed one fails as an XPASS.
+_LEAKY_FOR_NOW: set[str] = set()
 
 
 def _package_and_submodules():

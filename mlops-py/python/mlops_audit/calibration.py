@@ -24,11 +24,10 @@ scikit-learn's ``calibration_curve`` computes them.
 
 from __future__ import annotations
 
-import html
-import json
-from typing import Any
+import html as _html
+import typing as _typing
 
-import numpy as np
+import numpy as _np
 
 from mlops_audit._mlops_audit import (
     BetaCalibrator,
@@ -45,8 +44,14 @@ from mlops_audit._mlops_audit import (
     log_loss,
     reliability_diagram_svg,
 )
-from mlops_audit import results
+from mlops_audit import results as _results
 from mlops_audit.results import TestResult, _extends, _group_key, _make
+
+if _typing.TYPE_CHECKING:
+    # The names as annotations spell them (annotations are not evaluated: __future__ import).
+    from typing import Any
+
+del annotations  # bound by the __future__ import; not part of the module's API
 
 __all__ = [
     "BetaCalibrator",
@@ -71,7 +76,7 @@ __all__ = [
 
 
 @_extends("ReliabilityCurve")
-class ReliabilityCurve(results.ReliabilityCurve):  # type: ignore[name-defined,misc]
+class ReliabilityCurve(_results.ReliabilityCurve):  # type: ignore[name-defined,misc]
     """The non-empty bins of a reliability curve, as numpy arrays: ``fraction_positive``,
     ``mean_predicted``, ``weight`` (rows per bin), ``low`` and ``high`` (bin edges); and
     ``strategy``, ``n_bins`` and ``bins`` (one dict per bin) as the library gives them.
@@ -82,31 +87,31 @@ class ReliabilityCurve(results.ReliabilityCurve):  # type: ignore[name-defined,m
 
     __slots__ = ()
 
-    def _column(self, name: str) -> np.ndarray:
-        return np.array([b[name] for b in self._fields["bins"]], dtype=float)
+    def _column(self, name: str) -> _np.ndarray:
+        return _np.array([b[name] for b in self._fields["bins"]], dtype=float)
 
     @property
-    def fraction_positive(self) -> np.ndarray:
+    def fraction_positive(self) -> _np.ndarray:
         """Observed frequency of positives per bin."""
         return self._column("fraction_positive")
 
     @property
-    def mean_predicted(self) -> np.ndarray:
+    def mean_predicted(self) -> _np.ndarray:
         """Mean predicted probability per bin."""
         return self._column("mean_predicted")
 
     @property
-    def weight(self) -> np.ndarray:
+    def weight(self) -> _np.ndarray:
         """Rows (total weight) per bin."""
         return self._column("weight")
 
     @property
-    def low(self) -> np.ndarray:
+    def low(self) -> _np.ndarray:
         """Lower bin edges."""
         return self._column("low")
 
     @property
-    def high(self) -> np.ndarray:
+    def high(self) -> _np.ndarray:
         """Upper bin edges."""
         return self._column("high")
 
@@ -191,7 +196,7 @@ def spiegelhalter_z(y_true: Any, y_prob: Any, *, sample_weight: Any = None) -> T
 
 
 @_extends("CalibrationByGroup")
-class CalibrationByGroup(results.CalibrationByGroup):  # type: ignore[name-defined,misc]
+class CalibrationByGroup(_results.CalibrationByGroup):  # type: ignore[name-defined,misc]
     """Calibration per group (see :func:`calibration_by_group`).
 
     Dicts are keyed by group: the value itself for one sensitive column (an int stays an
@@ -253,9 +258,9 @@ class CalibrationByGroup(results.CalibrationByGroup):  # type: ignore[name-defin
                      for t in ("hosmer_lemeshow", "spiegelhalter")]
             cells = "".join(f"<td>{cell(entry[c])}</td>" for c in columns)
             cells += "".join(f"<td>{cell(v)}</td>" for v in tests)
-            name = html.escape(names[key])
+            name = _html.escape(names[key])
             rows.append(f"<tr><th style='text-align:left'>{name}</th>{cells}</tr>")
-        worst = ", ".join(f"{html.escape(k)}: {html.escape(names[v])}"
+        worst = ", ".join(f"{_html.escape(k)}: {_html.escape(names[v])}"
                           for k, v in self.worst.items())
         return (f"<table><caption>CalibrationByGroup (worst: {worst})</caption>"
                 f"<tr>{head}</tr>{''.join(rows)}</table>")
