@@ -21,8 +21,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::DriftError;
-use crate::special::{beta_isf, beta_ppf, normal_isf, normal_sf};
 use crate::validate::open_unit;
+use mlops_core::special::{beta_isf, beta_ppf, normal_isf, normal_sf};
 
 /// Sample names used in errors.
 pub mod names {

@@ -2,7 +2,7 @@
 
 use mlops_core::CostMatrix;
 use mlops_core::Groups;
-use mlops_core::input::names::SAMPLE_WEIGHT;
+use mlops_core::names::SAMPLE_WEIGHT;
 use mlops_fairness::{
     AuditParams, Constraint, Decision, FairnessError, GroupAudit, GroupMetrics, GroupRule,
     RATE_NAMES, ThresholdPolicy, ThresholdSearch, audit as run_audit, uniform_from_key,

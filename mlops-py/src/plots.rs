@@ -2,7 +2,7 @@
 //! and the cost-versus-gap frontier, as data and as self-contained SVG.
 
 use mlops_audit::plot;
-use mlops_core::input::names::SAMPLE_WEIGHT;
+use mlops_core::names::SAMPLE_WEIGHT;
 use mlops_core::{BinaryTask, CostMatrix, Groups};
 use mlops_fairness::{
     Constraint, DEFAULT_FRONTIER, FairnessError, FrontierPoint, GroupRoc, GroupRule,
