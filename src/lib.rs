@@ -1,8 +1,12 @@
 //! mlops-audit: audit machine-learning models in production.
 //!
-//! One dependency for Rust services. The foundations of [`mlops_core`] (checked inputs,
-//! confusion matrices, ROC/AUC, cost matrices) are re-exported at the top level; the other
-//! crates as modules:
+//! One dependency for Rust services, one path to each item. The foundations of
+//! [`mlops_core`] (checked inputs, groups, confusion matrices, ROC/AUC, cost matrices, the
+//! parallelism switch [`set_parallelism`]) are re-exported at the top level; the rest as
+//! modules:
+//! - [`calibration`], [`compare`] (champion/challenger tests), [`cancel`] (cooperative
+//!   cancellation) and [`special`] (the special functions behind the p-values), from
+//!   [`mlops_core`];
 //! - [`fairness`]: group audits and equal-opportunity thresholds ([`mlops_fairness`]);
 //! - [`drift`]: drift tests and monitoring ([`mlops_drift`]);
 //! - [`datasets`]: built-in data for examples and tests;
@@ -22,8 +26,14 @@
 //! # Ok::<(), mlops_audit::CoreError>(())
 //! ```
 
-pub use mlops_core;
-pub use mlops_core::*;
+// One path to each item: the foundations at the top level, the rest as modules.
+pub use mlops_core::{
+    ALL_ROWS_LABEL, BinaryLabel, BinaryTask, ConfusionMatrix, CoreError, CostMatrix, CostOptimum,
+    GroupColumn, GroupKey, GroupValue, Groups, PrCurve, Rates, RocCurve, SortedCounts,
+    average_precision, parallelism_enabled, precision_recall_curve, roc_auc, roc_curve,
+    set_parallelism,
+};
+pub use mlops_core::{calibration, cancel, compare, special};
 pub use mlops_drift as drift;
 pub use mlops_fairness as fairness;
 

@@ -1,4 +1,4 @@
-//! The parallelism switch (`mlops_core::parallel`) cannot be bypassed.
+//! The parallelism switch (`mlops_audit::set_parallelism`) cannot be bypassed.
 //!
 //! A forked child inherits rayon's pool without its threads: a job handed to the pool is
 //! never picked up. This test builds the same situation without forking: it occupies every
@@ -222,7 +222,7 @@ fn every_parallel_entry_honours_the_switch() {
     let entries: Arc<Vec<Entry>> = Arc::new(entries());
 
     // How long each entry takes on one thread with the pool free.
-    mlops_audit::parallel::set_enabled(false);
+    mlops_audit::set_parallelism(false);
     let mut budget = Vec::new();
     for (name, f) in entries.iter() {
         let start = Instant::now();
@@ -242,7 +242,7 @@ fn every_parallel_entry_honours_the_switch() {
             }
         }
     }
-    mlops_audit::parallel::set_enabled(true);
+    mlops_audit::set_parallelism(true);
     assert!(
         stuck.is_empty(),
         "these waited for rayon's pool with parallelism off: {stuck:?}"

@@ -276,7 +276,7 @@ pub fn check_total_weight(input: &str, total: f64) -> Result<()> {
 /// (`libm::scalbn(w, k)`): scaling by a power of two is exact, so the ratio keeps every bit,
 /// while its products and sums of weights can no longer overflow. 0 for a total that is
 /// not positive and finite.
-pub fn unit_exponent(total: f64) -> i32 {
+pub(crate) fn unit_exponent(total: f64) -> i32 {
     if total > 0.0 && total.is_finite() {
         -libm::ilogb(total)
     } else {

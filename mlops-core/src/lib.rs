@@ -4,6 +4,19 @@
 //! Inputs are validated once, into [`BinaryTask`] and [`Groups`]; computations on checked
 //! inputs fail only where a result is mathematically undefined.
 //!
+//! # Public surface
+//! * at the top level: the checked inputs ([`BinaryTask`], [`Groups`] and their parts), the
+//!   one primitive [`SortedCounts`], [`ConfusionMatrix`], ROC/PR curves and AUC,
+//!   [`CostMatrix`], the error [`CoreError`], the names of inputs as errors report them
+//!   ([`names`]) and the process-wide parallelism switch ([`set_parallelism`]);
+//! * [`calibration`]: calibrators and calibration metrics;
+//! * [`compare`]: champion/challenger tests;
+//! * [`cancel`]: cooperative cancellation of long computations;
+//! * [`special`]: the special functions behind every p-value of the workspace.
+//!
+//! The other public modules are hidden plumbing shared with `mlops-drift` and
+//! `mlops-fairness`, not part of the API.
+//!
 //! # Examples
 //! ```
 //! use mlops_core::{BinaryTask, CostMatrix, SortedCounts};
@@ -19,26 +32,43 @@
 //! # Ok::<(), mlops_core::CoreError>(())
 //! ```
 
-pub mod alternative;
-pub mod bound;
+// The public surface: the root items below, and the modules `calibration`, `cancel`,
+// `compare` and `special`. Each item has one path.
 pub mod calibration;
 pub mod cancel;
 pub mod compare;
-pub mod confusion;
-pub mod cost;
-pub mod error;
-pub mod groups;
-pub mod input;
-pub mod integer;
-pub mod merge;
-pub mod parallel;
-pub mod quantile;
-pub mod radix;
-pub mod rng;
-pub mod roc;
-pub mod serde_float;
-pub mod sorted;
 pub mod special;
+
+mod alternative;
+mod confusion;
+mod cost;
+mod error;
+mod groups;
+mod input;
+mod roc;
+mod sorted;
+
+// Workspace plumbing, public only because mlops-drift and mlops-fairness share it (the
+// parallel helpers behind the one switch, sorting and merging of scores, bounds for the
+// threshold sweeps, the serde form of non-finite floats, checks of deserialised state).
+// Hidden from the documentation: not part of the API, and no semver promise.
+#[doc(hidden)]
+pub mod bound;
+#[doc(hidden)]
+pub mod integer;
+#[doc(hidden)]
+pub mod merge;
+#[doc(hidden)]
+pub mod parallel;
+#[doc(hidden)]
+pub mod quantile;
+#[doc(hidden)]
+pub mod radix;
+#[doc(hidden)]
+pub mod rng;
+#[doc(hidden)]
+pub mod serde_float;
+#[doc(hidden)]
 pub mod state;
 
 pub use alternative::Alternative;
@@ -47,8 +77,9 @@ pub use cost::{CostMatrix, CostOptimum};
 pub use error::{CoreError, Result};
 pub use groups::{ALL_ROWS_LABEL, GroupColumn, GroupKey, GroupValue, Groups};
 pub use input::{
-    BinaryLabel, BinaryTask, LosslessF64, check_finite, check_len, check_weights, to_f64_lossless,
-    to_labels,
+    BinaryLabel, BinaryTask, LosslessF64, MAX_EXACT_INT, MAX_TOTAL_WEIGHT, check_finite, check_len,
+    check_weights, names, to_f64_lossless, to_labels,
 };
+pub use parallel::{enabled as parallelism_enabled, set_enabled as set_parallelism};
 pub use roc::{PrCurve, RocCurve, average_precision, precision_recall_curve, roc_auc, roc_curve};
 pub use sorted::SortedCounts;

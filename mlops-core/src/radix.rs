@@ -8,7 +8,7 @@
 //! and in cache, is sorted by comparison: two passes over the data where an LSD radix sort
 //! needs up to eight.
 //! Inputs must be NaN-free and have `-0.0` already folded into `0.0` (validation and
-//! [`crate::sorted`] ensure both).
+//! [`crate::SortedCounts`] ensure both).
 //!
 //! [`tie_blocks_asc`] uses the same bucket pass to group rows by score for sweeps that need
 //! every row's tied block (DeLong's placements) but never the sorted array itself.

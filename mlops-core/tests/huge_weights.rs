@@ -4,9 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)] // test code: fail loudly
 
+use mlops_core::MAX_TOTAL_WEIGHT;
 use mlops_core::calibration::{PlattCalibrator, brier_score, log_loss};
 use mlops_core::compare::{BootstrapMetric, BootstrapParams, paired_bootstrap};
-use mlops_core::input::{MAX_TOTAL_WEIGHT, unit_exponent};
 use mlops_core::{BinaryTask, ConfusionMatrix, CoreError, CostMatrix, roc_auc};
 
 const SCORES: [f64; 6] = [0.9, 0.1, 0.8, 0.35, 0.2, 0.7];
@@ -185,7 +185,7 @@ fn platt_says_it_did_not_converge_rather_than_stopping_short() {
             // If it converges, it must be at the optimum: the gradient vanishes.
             let (pos, neg) = (task.positive_weight(), task.negative_weight());
             let (t1, t0) = ((pos + 1.0) / (pos + 2.0), 1.0 / (neg + 2.0));
-            let k = unit_exponent(pos + neg);
+            let k = -libm::ilogb(pos + neg); // brings the total into [1, 2), as the fit does
             let (mut ga, mut gb) = (0.0, 0.0);
             for (s, y, wi) in task.rows() {
                 let q = 1.0 / (1.0 + (p.a * s + p.b).exp());

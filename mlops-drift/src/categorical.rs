@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::DriftError;
 use crate::ks::names;
 use crate::psi::{DEFAULT_EPSILON, js_distance, psi_of};
-use crate::special::chi2_sf;
+use mlops_core::special::chi2_sf;
 
 /// The parameters of [`categorical_drift`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -13,7 +13,7 @@
 //! * [`proportion`]: Wilson and Clopper-Pearson intervals and the two-proportion z-test for
 //!   the share of positive predictions;
 //! * [`correction`]: Bonferroni, Holm and Benjamini-Hochberg adjusted p-values;
-//! * [`special`]: the accurate special functions behind these p-values;
+//! * the accurate special functions behind these p-values are [`mlops_core::special`];
 //! * [`anderson`]: the Anderson-Darling k-sample test (interpolated or permutation p-value);
 //! * [`cvm`]: the two-sample Cramér-von Mises test (exact or asymptotic p-value);
 //! * [`missing`]: missing-value rates and unseen categories as drift signals;
@@ -23,6 +23,10 @@
 //!   threads, with windows, alerts and a JSON [`report::DriftReport`];
 //! * [`events`]: the prediction event log (Arrow IPC files) replayed into a monitor, and
 //!   outcomes joined to it later.
+//!
+//! The main types and functions of each module are re-exported at the crate root; every
+//! failure is a [`DriftError`] (input problems shared with the other crates arrive as
+//! [`DriftError::Core`]), and [`Result`] is the alias.
 //!
 //! # Examples
 //! ```
@@ -48,7 +52,6 @@ pub mod proportion;
 pub mod psi;
 pub mod report;
 pub mod sketch;
-pub mod special;
 pub mod table;
 mod validate;
 pub mod wasserstein;

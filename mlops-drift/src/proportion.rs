@@ -23,8 +23,8 @@ use mlops_core::compare::{Alternative, two_proportion_ztest};
 use serde::{Deserialize, Serialize};
 
 use crate::DriftError;
-use crate::special::{beta_isf, beta_ppf, normal_isf};
 use crate::validate::{open_unit, successes};
+use mlops_core::special::{beta_isf, beta_ppf, normal_isf};
 
 /// Sample names used in errors.
 pub mod names {

@@ -23,7 +23,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use mlops_core::input::{check_len, check_weights};
+use mlops_core::{check_len, check_weights};
 
 use crate::DriftError;
 use crate::ks::{PARALLEL_MIN, names, sorted};

@@ -4,7 +4,7 @@
 
 mod common;
 use common::{assert_rel, tol};
-use mlops_drift::special::{beta_inc, beta_ppf, chi2_sf, gamma_q, normal_ppf, normal_sf};
+use mlops_core::special::{beta_inc, beta_ppf, chi2_sf, gamma_q, normal_ppf, normal_sf};
 
 #[test]
 fn gamma_q_matches_scipy_gammaincc() {

@@ -5,6 +5,10 @@
 //! rejects it, a missed bad loan costs 5 times a needless review, and fairness means equal
 //! false-positive rates across groups. [`ThresholdSearch`] finds the exact cost-optimal
 //! per-group thresholds under that constraint.
+//!
+//! The public surface is the crate root: [`ThresholdSearch`] (its [`SearchParams`],
+//! [`Constraint`] and the fitted [`ThresholdPolicy`]), the group [`audit`] ([`AuditParams`],
+//! [`GroupAudit`]), ROC curves by group ([`roc_by_group`]) and [`FairnessError`].
 
 mod audit;
 mod curves;

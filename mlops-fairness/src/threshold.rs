@@ -564,7 +564,7 @@ impl ThresholdSearch {
         // The policy and the frontier report total costs: refuse weights whose total cost
         // could overflow.
         self.cost
-            .check_total_weight(mlops_core::input::names::SAMPLE_WEIGHT, task.total_weight())?;
+            .check_total_weight(mlops_core::names::SAMPLE_WEIGHT, task.total_weight())?;
         let per_group = SortedCounts::by_group(task, groups)?;
         for (counts, key) in per_group.iter().zip(groups.keys()) {
             let (p, n) = (counts.total_pos(), counts.total_neg());

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)] // test code: fail loudly
 
-use mlops_core::input::MAX_TOTAL_WEIGHT;
+use mlops_core::MAX_TOTAL_WEIGHT;
 use mlops_core::{BinaryTask, CoreError, Groups};
 use mlops_fairness::{FairnessError, ThresholdSearch};
 

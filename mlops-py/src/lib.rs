@@ -96,13 +96,13 @@ pub(crate) fn detach_interruptible<T: Send, E: Into<BindError> + Send>(
 /// child process after ``os.fork()`` (rayon's pool does not survive a fork).
 #[pyfunction]
 fn _set_parallelism(enabled: bool) {
-    mlops_core::parallel::set_enabled(enabled);
+    mlops_core::set_parallelism(enabled);
 }
 
 /// Whether the library may currently use several threads.
 #[pyfunction]
 fn _parallelism_enabled() -> bool {
-    mlops_core::parallel::enabled()
+    mlops_core::parallelism_enabled()
 }
 
 /// A bare ``sort_unstable_by(f64::total_cmp)`` of a copy of ``values`` (float64, GIL

@@ -1,6 +1,6 @@
 //! `mlops_audit.metrics`: confusion matrices, ROC/PR curves, AUC, costs.
 
-use mlops_core::input::names::SAMPLE_WEIGHT;
+use mlops_core::names::SAMPLE_WEIGHT;
 use mlops_core::{ConfusionMatrix, CostMatrix, CostOptimum, Rates, SortedCounts};
 use numpy::{IntoPyArray, PyArray1, PyArray2};
 use pyo3::prelude::*;
