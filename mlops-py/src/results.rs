@@ -40,24 +40,14 @@ fn make_fn(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
 
 /// `value` as its `mlops_audit.results` class.
 pub fn to_py<T: ResultType>(py: Python<'_>, value: &T) -> BindResult<Py<PyAny>> {
-    named(py, T::NAME, value)
-}
-
-/// `value` as the `mlops_audit.results` class `name` (for a result whose Rust type is
-/// generic or shared and is not itself a [`ResultType`]).
-pub fn named<T: Serialize + ?Sized>(
-    py: Python<'_>,
-    name: &str,
-    value: &T,
-) -> BindResult<Py<PyAny>> {
     let fields = pythonize::pythonize(py, value)?;
     if !fields.is_instance_of::<PyDict>() {
         return Err(BindError::parameter(
             "result",
-            format!("{name} is not a record of fields"),
+            format!("{} is not a record of fields", T::NAME),
         ));
     }
-    Ok(make_fn(py)?.call1((name, fields)).map(Bound::unbind)?)
+    Ok(make_fn(py)?.call1((T::NAME, fields)).map(Bound::unbind)?)
 }
 
 /// The core value of a result object made by [`to_py`] (any other object: an
