@@ -47,6 +47,7 @@ pub mod events;
 pub mod ks;
 pub mod missing;
 pub mod monitor;
+pub mod options;
 pub mod profile;
 pub mod proportion;
 pub mod psi;
@@ -75,6 +76,7 @@ pub use monitor::{
     DriftMonitor, EvaluationHistory, FeatureTest, MonitorConfig, MonitorState, Window,
     WindowEvaluation, drift_report,
 };
+pub use options::{Columns, DriftReportOptions, MonitorOptions, ProfileOptions, TestOptions};
 pub use profile::{
     ColumnKind, OutputCounts, OutputTally, PredictionSpec, ProfileParams, ReferenceProfile,
 };

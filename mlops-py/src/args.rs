@@ -144,19 +144,15 @@ readers!(
     /// Non-negative `usize` parameters.
     usizes, unsigned, usize:
     n, n_bins, n_groups, n_resamples, n_replicates, max_pending, bins, resamples,
-    max_groups, min_count, bootstrap, shards,
-);
-readers!(
-    /// Non-negative `u16` parameters.
-    u16s, unsigned, u16: sketch_k,
+    max_groups, min_count, bootstrap,
 );
 readers!(
     /// Optional non-negative `usize` parameters (`None` allowed).
-    opt_usizes, optional_unsigned, Option<usize>: df, sample_cap, window_sample_cap,
+    opt_usizes, optional_unsigned, Option<usize>: df,
 );
 readers!(
     /// Optional non-negative `u64` parameters (`None` allowed).
-    opt_u64s, optional_unsigned, Option<u64>: window_rows, unix_seconds,
+    opt_u64s, optional_unsigned, Option<u64>: unix_seconds,
 );
 readers!(
     /// Signed 64-bit counts whose sign the core checks.

@@ -18,9 +18,11 @@ mod gate;
 mod input;
 mod metrics;
 mod monitor;
+mod options;
 mod plots;
 mod report;
 mod results;
+mod value;
 
 /// Runs `f` with the GIL released; its error, of any core error type, becomes a
 /// [`BindError`] (raised as its `mlops_audit.errors` class when it reaches Python).
@@ -173,7 +175,7 @@ fn _mlops_audit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<monitor::PyReferenceProfile>()?;
     m.add_class::<monitor::PyDriftMonitor>()?;
     m.add_function(wrap_pyfunction!(monitor::_drift_report, m)?)?;
-    m.add_function(wrap_pyfunction!(monitor::_monitor_defaults, m)?)?;
+    m.add_function(wrap_pyfunction!(options::_defaults, m)?)?;
     m.add_function(wrap_pyfunction!(drift::_anderson_ksamp, m)?)?;
     m.add_function(wrap_pyfunction!(drift::_cramervonmises_2samp, m)?)?;
     m.add_function(wrap_pyfunction!(drift::_rate_drift, m)?)?;

@@ -2,14 +2,12 @@
 //! and `drift_report`: tables from Python (read by [`crate::input::table`]), the core's
 //! profile and monitor, JSON out.
 
-use std::collections::BTreeMap;
-
-use mlops_drift::monitor::FeatureTest;
 use mlops_drift::{
-    Correction, DriftMonitor, KsParams, MonitorConfig, PredictionSpec, ProfileParams,
-    ReferenceProfile, Window, drift_report,
+    DriftMonitor, DriftReportOptions, MonitorConfig, MonitorOptions, ProfileOptions, ProfileParams,
+    ReferenceProfile, drift_report,
 };
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 use crate::detach;
 use crate::errors::{BindError, BindResult};
@@ -20,53 +18,6 @@ use crate::input::table::read_table;
 #[pyclass(frozen, eq, name = "ReferenceProfile", module = "mlops_audit.drift")]
 #[derive(Clone, PartialEq)]
 pub struct PyReferenceProfile(pub ReferenceProfile);
-
-#[allow(clippy::too_many_arguments)]
-fn profile_params(
-    categorical: Option<Vec<String>>,
-    numeric: Option<Vec<String>>,
-    sample_cap: Option<usize>,
-    sketch_k: u16,
-    seed: u64,
-    group: Option<&Bound<'_, PyAny>>,
-    prediction: Option<String>,
-    threshold: Option<f64>,
-) -> BindResult<ProfileParams> {
-    let group_columns = match group {
-        None => Vec::new(),
-        Some(g) if g.is_none() => Vec::new(),
-        Some(g) => {
-            if let Ok(s) = g.extract::<String>() {
-                vec![s]
-            } else {
-                g.extract::<Vec<String>>().map_err(|_| {
-                    BindError::parameter("group", "expected a column name or a list of names")
-                })?
-            }
-        }
-    };
-    if threshold.is_some_and(|t| !t.is_finite()) {
-        return Err(BindError::parameter(
-            "threshold",
-            "expected a finite number",
-        ));
-    }
-    if threshold.is_some() && prediction.is_none() {
-        return Err(BindError::parameter(
-            "threshold",
-            "a threshold needs a prediction column",
-        ));
-    }
-    Ok(ProfileParams {
-        sample_cap: sample_cap.unwrap_or(usize::MAX),
-        sketch_k,
-        seed,
-        categorical: categorical.unwrap_or_default(),
-        numeric: numeric.unwrap_or_default(),
-        group_columns,
-        prediction: prediction.map(|column| PredictionSpec { column, threshold }),
-    })
-}
 
 #[pymethods]
 impl PyReferenceProfile {
@@ -83,34 +34,14 @@ impl PyReferenceProfile {
     /// (one or several columns) record the training share of positive predictions per group
     /// for the monitor's output-rate checks.
     #[staticmethod]
-    #[pyo3(signature = (
-        table, *, categorical=None, numeric=None, sample_cap=Some(100_000), sketch_k=200,
-        seed=0, group=None, prediction=None, threshold=None
-    ), text_signature = "(table, *, categorical=None, numeric=None, sample_cap=100000, \
-        sketch_k=200, seed=0, group=None, prediction=None, threshold=None)")]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (table, **options))]
     fn from_data(
         py: Python<'_>,
         table: &Bound<'_, PyAny>,
-        categorical: Option<Vec<String>>,
-        numeric: Option<Vec<String>>,
-        #[pyo3(from_py_with = crate::args::opt_usizes::sample_cap)] sample_cap: Option<usize>,
-        #[pyo3(from_py_with = crate::args::u16s::sketch_k)] sketch_k: u16,
-        #[pyo3(from_py_with = crate::args::u64s::seed)] seed: u64,
-        group: Option<&Bound<'_, PyAny>>,
-        prediction: Option<String>,
-        threshold: Option<f64>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> BindResult<Self> {
-        let params = profile_params(
-            categorical,
-            numeric,
-            sample_cap,
-            sketch_k,
-            seed,
-            group,
-            prediction,
-            threshold,
-        )?;
+        let params =
+            ProfileParams::try_from(crate::options::options::<ProfileOptions>(py, options)?)?;
         let owned = read_table(table, "table")?;
         let table = owned.table()?;
         Ok(Self(detach(py, || {
@@ -200,116 +131,17 @@ impl PyReferenceProfile {
 #[pyclass(frozen, name = "_DriftMonitor", module = "mlops_audit.drift")]
 pub struct PyDriftMonitor(DriftMonitor);
 
-#[allow(clippy::too_many_arguments)]
-fn monitor_config(
-    tests: Option<BTreeMap<String, String>>,
-    features: Option<Vec<String>>,
-    alpha: f64,
-    effect_threshold: Option<f64>,
-    psi_threshold: f64,
-    wasserstein_threshold: f64,
-    correction: &str,
-    confidence_level: f64,
-    window_rows: Option<u64>,
-    window_seconds: Option<f64>,
-    window_sample_cap: Option<usize>,
-    shards: usize,
-    ks_method: &str,
-    missing_alpha: Option<f64>,
-    missing_rate_threshold: Option<f64>,
-) -> BindResult<MonitorConfig> {
-    let defaults = MonitorConfig::default();
-    let window = match (window_rows, window_seconds) {
-        (None, None) => Window::Cumulative,
-        (Some(n), None) => Window::Count(n),
-        (None, Some(s)) => Window::Time(s),
-        (Some(_), Some(_)) => {
-            return Err(BindError::parameter(
-                "window_rows",
-                "give window_rows or window_seconds, not both",
-            ));
-        }
-    };
-    let tests = tests
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(k, v)| v.parse::<FeatureTest>().map(|t| (k, t)))
-        .collect::<Result<_, _>>()?;
-    Ok(MonitorConfig {
-        tests,
-        features,
-        alpha,
-        effect_threshold,
-        psi_threshold,
-        wasserstein_threshold,
-        correction: correction.parse::<Correction>()?,
-        confidence_level,
-        window,
-        window_sample_cap: window_sample_cap.unwrap_or(usize::MAX),
-        shards,
-        ks: KsParams::parse("two-sided", ks_method)?,
-        missing_alpha: missing_alpha.or(defaults.missing_alpha),
-        missing_rate_threshold: missing_rate_threshold.unwrap_or(defaults.missing_rate_threshold),
-    })
-}
-
-/// ``MonitorConfig::default()`` as a dict: the defaults the Python signatures show.
-#[pyfunction]
-pub fn _monitor_defaults(py: Python<'_>) -> BindResult<Bound<'_, PyAny>> {
-    Ok(pythonize::pythonize(py, &MonitorConfig::default())?)
-}
-
 #[pymethods]
 impl PyDriftMonitor {
     #[new]
-    #[pyo3(signature = (
-        profile, *, tests=None, features=None, alpha=0.05, effect_threshold=None,
-        psi_threshold=0.25, wasserstein_threshold=0.1, correction="holm",
-        confidence_level=0.95, window_rows=None, window_seconds=None,
-        window_sample_cap=Some(50_000), shards=0, ks_method="auto", missing_alpha=None,
-        missing_rate_threshold=None
-    ), text_signature = "(profile, *, tests=None, features=None, alpha=0.05, \
-        effect_threshold=None, psi_threshold=0.25, wasserstein_threshold=0.1, \
-        correction='holm', confidence_level=0.95, window_rows=None, window_seconds=None, \
-        window_sample_cap=50000, shards=0, ks_method='auto', missing_alpha=None, \
-        missing_rate_threshold=None)")]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (profile, **options))]
     fn new(
+        py: Python<'_>,
         profile: &PyReferenceProfile,
-        tests: Option<BTreeMap<String, String>>,
-        features: Option<Vec<String>>,
-        alpha: f64,
-        effect_threshold: Option<f64>,
-        psi_threshold: f64,
-        wasserstein_threshold: f64,
-        correction: &str,
-        confidence_level: f64,
-        #[pyo3(from_py_with = crate::args::opt_u64s::window_rows)] window_rows: Option<u64>,
-        window_seconds: Option<f64>,
-        #[pyo3(from_py_with = crate::args::opt_usizes::window_sample_cap)]
-        window_sample_cap: Option<usize>,
-        #[pyo3(from_py_with = crate::args::usizes::shards)] shards: usize,
-        ks_method: &str,
-        missing_alpha: Option<f64>,
-        missing_rate_threshold: Option<f64>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> BindResult<Self> {
-        let config = monitor_config(
-            tests,
-            features,
-            alpha,
-            effect_threshold,
-            psi_threshold,
-            wasserstein_threshold,
-            correction,
-            confidence_level,
-            window_rows,
-            window_seconds,
-            window_sample_cap,
-            shards,
-            ks_method,
-            missing_alpha,
-            missing_rate_threshold,
-        )?;
+        let config =
+            MonitorConfig::try_from(crate::options::options::<MonitorOptions>(py, options)?)?;
         Ok(Self(DriftMonitor::new(profile.0.clone(), config)?))
     }
 
@@ -400,65 +232,17 @@ impl PyDriftMonitor {
     }
 }
 
-/// One-shot drift report of ``current`` against ``reference`` (JSON).
+/// One-shot drift report of ``current`` against ``reference``.
 #[pyfunction]
-#[pyo3(signature = (
-    reference, current, *, categorical=None, numeric=None, group=None, prediction=None,
-    threshold=None, sample_cap=None, tests=None, features=None, alpha=0.05,
-    effect_threshold=None, psi_threshold=0.25, wasserstein_threshold=0.1, correction="holm",
-    confidence_level=0.95, ks_method="auto", missing_alpha=None, missing_rate_threshold=None
-))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (reference, current, **options))]
 pub fn _drift_report(
     py: Python<'_>,
     reference: &Bound<'_, PyAny>,
     current: &Bound<'_, PyAny>,
-    categorical: Option<Vec<String>>,
-    numeric: Option<Vec<String>>,
-    group: Option<&Bound<'_, PyAny>>,
-    prediction: Option<String>,
-    threshold: Option<f64>,
-    #[pyo3(from_py_with = crate::args::opt_usizes::sample_cap)] sample_cap: Option<usize>,
-    tests: Option<BTreeMap<String, String>>,
-    features: Option<Vec<String>>,
-    alpha: f64,
-    effect_threshold: Option<f64>,
-    psi_threshold: f64,
-    wasserstein_threshold: f64,
-    correction: &str,
-    confidence_level: f64,
-    ks_method: &str,
-    missing_alpha: Option<f64>,
-    missing_rate_threshold: Option<f64>,
+    options: Option<&Bound<'_, PyDict>>,
 ) -> BindResult<Py<PyAny>> {
-    let cap = sample_cap;
-    let params = profile_params(
-        categorical,
-        numeric,
-        cap,
-        200,
-        0,
-        group,
-        prediction,
-        threshold,
-    )?;
-    let config = monitor_config(
-        tests,
-        features,
-        alpha,
-        effect_threshold,
-        psi_threshold,
-        wasserstein_threshold,
-        correction,
-        confidence_level,
-        None,
-        None,
-        sample_cap,
-        1,
-        ks_method,
-        missing_alpha,
-        missing_rate_threshold,
-    )?;
+    let (params, config) =
+        crate::options::options::<DriftReportOptions>(py, options)?.into_parts()?;
     let r = read_table(reference, "reference")?;
     let c = read_table(current, "current")?;
     let (rt, ct) = (r.table()?, c.table()?);

@@ -16,10 +16,10 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
 use serde::Serialize;
-use serde::de::value::{MapAccessDeserializer, MapDeserializer, SeqDeserializer};
-use serde::de::{self, DeserializeOwned, IntoDeserializer, Visitor};
+use serde::de::DeserializeOwned;
 
 use crate::errors::{BindError, BindResult};
+use crate::value::Value;
 
 /// A core result type with its Python class name.
 pub trait ResultType: Serialize + DeserializeOwned {
@@ -71,142 +71,9 @@ pub fn from_py<T: ResultType>(obj: &Bound<'_, PyAny>, input: &str) -> BindResult
     Ok(pythonize::depythonize(&fields)?)
 }
 
-/// A JSON value, read leniently: the strings `"inf"`, `"-inf"` and `"nan"` are read as
-/// those floats, except where the type asks for text.
-enum Json {
-    Null,
-    Bool(bool),
-    Unsigned(u64),
-    Signed(i64),
-    Float(f64),
-    Text(String),
-    List(Vec<Json>),
-    Record(Vec<(String, Json)>),
-}
-
-impl From<serde_json::Value> for Json {
-    fn from(v: serde_json::Value) -> Self {
-        use serde_json::Value as V;
-        match v {
-            V::Null => Self::Null,
-            V::Bool(b) => Self::Bool(b),
-            V::Number(n) => n
-                .as_u64()
-                .map(Self::Unsigned)
-                .or_else(|| n.as_i64().map(Self::Signed))
-                .unwrap_or_else(|| Self::Float(n.as_f64().unwrap_or(f64::NAN))),
-            V::String(s) => Self::Text(s),
-            V::Array(items) => Self::List(items.into_iter().map(Self::from).collect()),
-            V::Object(entries) => {
-                Self::Record(entries.into_iter().map(|(k, v)| (k, v.into())).collect())
-            }
-        }
-    }
-}
-
-/// The float a non-finite float's text stands for.
-fn non_finite(text: &str) -> Option<f64> {
-    match text {
-        "inf" => Some(f64::INFINITY),
-        "-inf" => Some(f64::NEG_INFINITY),
-        "nan" => Some(f64::NAN),
-        _ => None,
-    }
-}
-
-type JsonError = de::value::Error;
-
-impl<'de> IntoDeserializer<'de, JsonError> for Json {
-    type Deserializer = Self;
-    fn into_deserializer(self) -> Self {
-        self
-    }
-}
-
-impl<'de> de::Deserializer<'de> for Json {
-    type Error = JsonError;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        match self {
-            Self::Null => visitor.visit_unit(),
-            Self::Bool(b) => visitor.visit_bool(b),
-            Self::Unsigned(u) => visitor.visit_u64(u),
-            Self::Signed(i) => visitor.visit_i64(i),
-            Self::Float(x) => visitor.visit_f64(x),
-            // Read as a float where the type does not say (a flattened or untagged
-            // field): the text a non-finite float is written as.
-            Self::Text(s) => match non_finite(&s) {
-                Some(x) => visitor.visit_f64(x),
-                None => visitor.visit_string(s),
-            },
-            Self::List(items) => {
-                let mut seq = SeqDeserializer::new(items.into_iter());
-                let value = visitor.visit_seq(&mut seq)?;
-                seq.end()?;
-                Ok(value)
-            }
-            Self::Record(entries) => {
-                let mut map = MapDeserializer::new(entries.into_iter());
-                let value = visitor.visit_map(&mut map)?;
-                map.end()?;
-                Ok(value)
-            }
-        }
-    }
-
-    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        match self {
-            // Text where the type asks for text, even "inf".
-            Self::Text(s) => visitor.visit_string(s),
-            other => other.deserialize_any(visitor),
-        }
-    }
-
-    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        self.deserialize_string(visitor)
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        match self {
-            Self::Null => visitor.visit_none(),
-            other => visitor.visit_some(other),
-        }
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, JsonError> {
-        visitor.visit_newtype_struct(self)
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, JsonError> {
-        match self {
-            Self::Text(s) => visitor.visit_enum(s.into_deserializer()),
-            Self::Record(entries) if entries.len() == 1 => visitor.visit_enum(
-                MapAccessDeserializer::new(MapDeserializer::new(entries.into_iter())),
-            ),
-            _ => Err(de::Error::custom(
-                "expected an enum: a variant's name or a record of one entry",
-            )),
-        }
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char bytes byte_buf unit
-        unit_struct seq tuple tuple_struct map struct identifier ignored_any
-    }
-}
-
 /// `T` read from JSON text, non-finite floats written as text read back.
 fn from_json<T: DeserializeOwned>(name: &str, value: serde_json::Value) -> BindResult<T> {
-    T::deserialize(Json::from(value))
+    T::deserialize(Value::from(value))
         .map_err(|e| BindError::parameter("json", format!("not a valid {name}: {e}")))
 }
 

@@ -29,7 +29,7 @@ from statsmodels.stats.multitest import multipletests as sm_multipletests
 from statsmodels.stats.proportion import proportions_ztest
 
 from mlops_audit import errors
-from mlops_audit._mlops_audit import _monitor_defaults
+from mlops_audit._mlops_audit import _defaults
 from mlops_audit.datasets import simulate_lending
 from mlops_audit.drift import (
     DriftMonitor,
@@ -191,7 +191,7 @@ def test_a_small_rise_needs_the_threshold() -> None:
 
 
 def test_missing_defaults_are_the_rust_defaults_and_shown_in_signatures() -> None:
-    defaults = _monitor_defaults()
+    defaults = _defaults()["MonitorOptions"]
     assert defaults["missing_rate_threshold"] == 0.01 and defaults["missing_alpha"] is None
     for fn in (DriftMonitor.__init__, drift_report):
         params = inspect.signature(fn).parameters

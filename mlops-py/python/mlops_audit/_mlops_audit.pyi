@@ -96,7 +96,7 @@ __all__ = [
     "ReferenceProfile",
     "_DriftMonitor",
     "_drift_report",
-    "_monitor_defaults",
+    "_defaults",
 ]
 
 # Anything 1-D: a numpy array, a pandas/polars Series, a pyarrow array, a sequence.
@@ -710,26 +710,7 @@ class ReferenceProfile:
 
 @final
 class _DriftMonitor:
-    def __new__(
-        cls,
-        profile: ReferenceProfile,
-        *,
-        tests: dict[str, str] | None = None,
-        features: list[str] | None = None,
-        alpha: float = 0.05,
-        effect_threshold: float | None = None,
-        psi_threshold: float = 0.25,
-        wasserstein_threshold: float = 0.1,
-        correction: str = "holm",
-        confidence_level: float = 0.95,
-        window_rows: int | None = None,
-        window_seconds: float | None = None,
-        window_sample_cap: int | None = 50000,
-        shards: int = 0,
-        ks_method: str = "auto",
-        missing_alpha: float | None = None,
-        missing_rate_threshold: float | None = None,
-    ) -> _DriftMonitor: ...
+    def __new__(cls, profile: ReferenceProfile, **options: Any) -> _DriftMonitor: ...
     def ingest(self, batch: Any, timestamp: float | None = None) -> None: ...
     def evaluate(self, now: float | None = None) -> Result: ...
     def record_error(self) -> None: ...
@@ -744,29 +725,8 @@ class _DriftMonitor:
     def __copy__(self) -> _DriftMonitor: ...
     def __deepcopy__(self, _memo: Any) -> _DriftMonitor: ...
 
-def _drift_report(
-    reference: Any,
-    current: Any,
-    *,
-    categorical: list[str] | None = None,
-    numeric: list[str] | None = None,
-    group: str | list[str] | None = None,
-    prediction: str | None = None,
-    threshold: float | None = None,
-    sample_cap: int | None = None,
-    tests: dict[str, str] | None = None,
-    features: list[str] | None = None,
-    alpha: float = 0.05,
-    effect_threshold: float | None = None,
-    psi_threshold: float = 0.25,
-    wasserstein_threshold: float = 0.1,
-    correction: str = "holm",
-    confidence_level: float = 0.95,
-    ks_method: str = "auto",
-    missing_alpha: float | None = None,
-    missing_rate_threshold: float | None = None,
-) -> Result: ...
-def _monitor_defaults() -> dict[str, Any]: ...
+def _drift_report(reference: Any, current: Any, **options: Any) -> Result: ...
+def _defaults() -> dict[str, dict[str, Any]]: ...
 def _anderson_ksamp(
     samples: Sequence[_ArrayLike],
     variant: str = "midrank",

@@ -241,12 +241,13 @@ from mlops_audit._mlops_audit import (  # noqa: E402
     ReferenceProfile,
     _drift_report,
     _DriftMonitor,
-    _monitor_defaults,
 )
+from mlops_audit._options import defaults as _defaults_of, options as _options  # noqa: E402
 
-#: ``MonitorConfig::default()`` of the Rust core: the defaults of the missing-value checks in
-#: the signatures below come from here, so they are defined once.
-_MONITOR_DEFAULTS: dict[str, Any] = _monitor_defaults()
+#: The defaults of the Rust core's options structs: the signatures below show them, so each is
+#: written once, in Rust.
+_MONITOR = _defaults_of("MonitorOptions")
+_REPORT = _defaults_of("DriftReportOptions")
 
 __all__ += ["DriftMonitor", "DriftReport", "ReferenceProfile", "drift_report"]
 
@@ -340,11 +341,7 @@ class DriftReport(_results.DriftReport):  # type: ignore[name-defined,misc]
 class DriftMonitor:
     """Watches production data against a :class:`ReferenceProfile`.
 
-    ``DriftMonitor(profile, *, tests=None, features=None, alpha=0.05,
-    effect_threshold=None, psi_threshold=0.25, wasserstein_threshold=0.1,
-    correction="holm", confidence_level=0.95, window_rows=None, window_seconds=None,
-    window_sample_cap=50_000, shards=0, ks_method="auto", missing_alpha=None,
-    missing_rate_threshold=0.01)``
+    The defaults (in the signature) are those of the Rust core's ``MonitorOptions``.
 
     ``tests`` maps feature names to ``"ks"``, ``"psi"``, ``"wasserstein"`` (numeric),
     ``"chi_square"``, ``"g_test"`` (categorical) or ``"auto"`` (KS for numeric, chi-square
@@ -378,40 +375,23 @@ class DriftMonitor:
         self,
         profile: ReferenceProfile,
         *,
-        tests: Mapping[str, str] | None = None,
-        features: Sequence[str] | None = None,
-        alpha: float = 0.05,
-        effect_threshold: float | None = None,
-        psi_threshold: float = 0.25,
-        wasserstein_threshold: float = 0.1,
-        correction: str = "holm",
-        confidence_level: float = 0.95,
-        window_rows: int | None = None,
-        window_seconds: float | None = None,
-        window_sample_cap: int | None = 50_000,
-        shards: int = 0,
-        ks_method: str = "auto",
-        missing_alpha: float | None = _MONITOR_DEFAULTS["missing_alpha"],
-        missing_rate_threshold: float = _MONITOR_DEFAULTS["missing_rate_threshold"],
+        tests: Mapping[str, str] | None = _MONITOR["tests"],
+        features: Sequence[str] | None = _MONITOR["features"],
+        alpha: float = _MONITOR["alpha"],
+        effect_threshold: float | None = _MONITOR["effect_threshold"],
+        psi_threshold: float = _MONITOR["psi_threshold"],
+        wasserstein_threshold: float = _MONITOR["wasserstein_threshold"],
+        correction: str = _MONITOR["correction"],
+        confidence_level: float = _MONITOR["confidence_level"],
+        window_rows: int | None = _MONITOR["window_rows"],
+        window_seconds: float | None = _MONITOR["window_seconds"],
+        window_sample_cap: int | None = _MONITOR["window_sample_cap"],
+        shards: int = _MONITOR["shards"],
+        ks_method: str = _MONITOR["ks_method"],
+        missing_alpha: float | None = _MONITOR["missing_alpha"],
+        missing_rate_threshold: float = _MONITOR["missing_rate_threshold"],
     ) -> None:
-        self._inner = _DriftMonitor(
-            profile,
-            tests=None if tests is None else dict(tests),
-            features=None if features is None else list(features),
-            alpha=alpha,
-            effect_threshold=effect_threshold,
-            psi_threshold=psi_threshold,
-            wasserstein_threshold=wasserstein_threshold,
-            correction=correction,
-            confidence_level=confidence_level,
-            window_rows=window_rows,
-            window_seconds=window_seconds,
-            window_sample_cap=window_sample_cap,
-            shards=shards,
-            ks_method=ks_method,
-            missing_alpha=missing_alpha,
-            missing_rate_threshold=missing_rate_threshold,
-        )
+        self._inner = _DriftMonitor(profile, **_options(locals(), "self", "profile"))
 
     @property
     def features(self) -> list[str]:
@@ -474,56 +454,38 @@ def drift_report(
     reference: Any,
     current: Any,
     *,
-    categorical: Sequence[str] | None = None,
-    numeric: Sequence[str] | None = None,
-    group: str | Sequence[str] | None = None,
-    prediction: str | None = None,
-    threshold: float | None = None,
-    sample_cap: int | None = None,
-    tests: Mapping[str, str] | None = None,
-    features: Sequence[str] | None = None,
-    alpha: float = 0.05,
-    effect_threshold: float | None = None,
-    psi_threshold: float = 0.25,
-    wasserstein_threshold: float = 0.1,
-    correction: str = "holm",
-    confidence_level: float = 0.95,
-    ks_method: str = "auto",
-    missing_alpha: float | None = _MONITOR_DEFAULTS["missing_alpha"],
-    missing_rate_threshold: float = _MONITOR_DEFAULTS["missing_rate_threshold"],
+    categorical: Sequence[str] | None = _REPORT["categorical"],
+    numeric: Sequence[str] | None = _REPORT["numeric"],
+    group: str | Sequence[str] | None = _REPORT["group"],
+    prediction: str | None = _REPORT["prediction"],
+    threshold: float | None = _REPORT["threshold"],
+    sample_cap: int | None = _REPORT["sample_cap"],
+    sketch_k: int = _REPORT["sketch_k"],
+    seed: int = _REPORT["seed"],
+    tests: Mapping[str, str] | None = _REPORT["tests"],
+    features: Sequence[str] | None = _REPORT["features"],
+    alpha: float = _REPORT["alpha"],
+    effect_threshold: float | None = _REPORT["effect_threshold"],
+    psi_threshold: float = _REPORT["psi_threshold"],
+    wasserstein_threshold: float = _REPORT["wasserstein_threshold"],
+    correction: str = _REPORT["correction"],
+    confidence_level: float = _REPORT["confidence_level"],
+    ks_method: str = _REPORT["ks_method"],
+    missing_alpha: float | None = _REPORT["missing_alpha"],
+    missing_rate_threshold: float = _REPORT["missing_rate_threshold"],
 ) -> DriftReport:
     """One-shot drift report of ``current`` against ``reference`` (two tables).
 
     Options: those of :meth:`ReferenceProfile.from_data` (``categorical``, ``numeric``,
     ``group``, ``prediction``, ``threshold``, ``sample_cap``: default ``None``, every value
-    kept exactly, so the KS and chi-square results equal :func:`ks_2samp` and
+    kept exactly, ``sketch_k`` and ``seed`` of the sketch beyond a cap, so the KS and chi-square results equal :func:`ks_2samp` and
     :func:`categorical_drift` on the same columns) and the test options of
     :class:`DriftMonitor` (``tests``, ``features``, ``alpha``, ``effect_threshold``,
     ``psi_threshold``, ``wasserstein_threshold``, ``correction``, ``confidence_level``,
     ``ks_method``, ``missing_alpha``, ``missing_rate_threshold``), with the same missing-value
     checks and the same refusal of an empty reference.
     """
-    return _drift_report(
-        reference,
-        current,
-        categorical=None if categorical is None else list(categorical),
-        numeric=None if numeric is None else list(numeric),
-        group=group if group is None or isinstance(group, str) else list(group),
-        prediction=prediction,
-        threshold=threshold,
-        sample_cap=sample_cap,
-        tests=None if tests is None else dict(tests),
-        features=None if features is None else list(features),
-        alpha=alpha,
-        effect_threshold=effect_threshold,
-        psi_threshold=psi_threshold,
-        wasserstein_threshold=wasserstein_threshold,
-        correction=correction,
-        confidence_level=confidence_level,
-        ks_method=ks_method,
-        missing_alpha=missing_alpha,
-        missing_rate_threshold=missing_rate_threshold,
-    )
+    return _drift_report(reference, current, **_options(locals(), "reference", "current"))
 
 
 def anderson_ksamp(
