@@ -99,6 +99,52 @@ impl Default for AuditParams {
     }
 }
 
+/// The options of an audit as a user writes them (the Python keywords, the command-line
+/// flags): the settings of [`AuditParams`] (ROC AUC always computed) and of the bootstrap
+/// ([`GroupAudit::with_bootstrap`]; `bootstrap = 0`: none).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuditOptions {
+    /// The rate whose largest gap is the core test.
+    pub constraint: Constraint,
+    /// The largest gap that passes.
+    pub tolerance: f64,
+    /// Groups with fewer positive or negative rows get a warning.
+    pub min_count: usize,
+    /// Bootstrap replicates (`0`: no intervals).
+    pub bootstrap: usize,
+    /// Confidence level of the bootstrap intervals.
+    pub level: f64,
+    /// Seed of the bootstrap.
+    pub seed: u64,
+}
+
+impl Default for AuditOptions {
+    fn default() -> Self {
+        let p = AuditParams::default();
+        Self {
+            constraint: p.constraint,
+            tolerance: p.tolerance,
+            min_count: p.min_count,
+            bootstrap: 0,
+            level: 0.95,
+            seed: 0,
+        }
+    }
+}
+
+impl AuditOptions {
+    /// The audit settings (with ROC AUC per group).
+    pub fn params(&self) -> AuditParams {
+        AuditParams {
+            constraint: self.constraint,
+            tolerance: self.tolerance,
+            min_count: self.min_count,
+            with_auc: true,
+        }
+    }
+}
+
 /// One group's (or the whole population's) counts and rates.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupMetrics {

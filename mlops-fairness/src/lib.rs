@@ -19,13 +19,13 @@ mod search;
 mod threshold;
 
 pub use audit::{
-    AuditParams, BootstrapIntervals, Decision, Disparity, GroupAudit, GroupMetrics, Interval,
-    RATE_NAMES, audit, rate_by_name,
+    AuditOptions, AuditParams, BootstrapIntervals, Decision, Disparity, GroupAudit, GroupMetrics,
+    Interval, RATE_NAMES, audit, rate_by_name,
 };
 pub use curves::{DEFAULT_FRONTIER, FrontierPoint, GroupRoc, OperatingPoint, roc_by_group};
 pub use error::{FairnessError, Result};
 pub use threshold::{
     Band, Baseline, Baselines, Constraint, DEFAULT_MAX_GROUPS, GroupFit, GroupRule,
-    POLICY_FORMAT_VERSION, SearchParams, ThresholdPolicy, ThresholdSearch, key_from_bytes,
-    uniform_from_key, uniform_from_seed,
+    POLICY_FORMAT_VERSION, SearchOptions, SearchParams, ThresholdPolicy, ThresholdSearch,
+    key_from_bytes, uniform_from_key, uniform_from_seed,
 };

@@ -345,6 +345,60 @@ impl Default for ThresholdSearch {
     }
 }
 
+/// The options of a [`ThresholdSearch`] as a user writes them (the Python keywords, the
+/// command-line flags, a JSON or TOML file): every field optional, the defaults those of
+/// [`ThresholdSearch::new`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SearchOptions {
+    /// The cost of a false negative.
+    pub fn_cost: f64,
+    /// The cost of a false positive.
+    pub fp_cost: f64,
+    /// The constrained rate.
+    pub constraint: Constraint,
+    /// Largest allowed gap of the constrained rate between groups.
+    pub tolerance: f64,
+    /// Randomized rules (see [`ThresholdSearch::randomized`]).
+    pub randomized: bool,
+    /// Cap on the number of groups.
+    pub max_groups: usize,
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        let s = ThresholdSearch::new();
+        Self {
+            fn_cost: s.cost.fn_cost(),
+            fp_cost: s.cost.fp_cost(),
+            constraint: s.constraint,
+            tolerance: s.tolerance,
+            randomized: s.randomized,
+            max_groups: s.max_groups,
+        }
+    }
+}
+
+impl SearchOptions {
+    /// The search, with `cost` in place of `fn_cost` and `fp_cost` when given (a full 2x2
+    /// matrix).
+    ///
+    /// # Errors
+    /// [`FairnessError::Core`] for costs [`CostMatrix::new`] refuses.
+    pub fn search(&self, cost: Option<CostMatrix>) -> Result<ThresholdSearch> {
+        let cost = match cost {
+            Some(c) => c,
+            None => CostMatrix::new(self.fn_cost, self.fp_cost)?,
+        };
+        Ok(ThresholdSearch::new()
+            .cost(cost)
+            .constraint(self.constraint)
+            .tolerance(self.tolerance)
+            .randomized(self.randomized)
+            .max_groups(self.max_groups))
+    }
+}
+
 impl ThresholdSearch {
     /// Lending defaults: FPR constraint, tolerance 0.01, deterministic, costs 5:1.
     pub fn new() -> Self {

@@ -144,7 +144,7 @@ readers!(
     /// Non-negative `usize` parameters.
     usizes, unsigned, usize:
     n, n_bins, n_groups, n_resamples, n_replicates, max_pending, bins, resamples,
-    max_groups, min_count, bootstrap,
+    max_groups,
 );
 readers!(
     /// Optional non-negative `usize` parameters (`None` allowed).

@@ -1,11 +1,10 @@
 //! `mlops_audit.fairness`: equal-opportunity thresholds.
 
-use mlops_core::CostMatrix;
 use mlops_core::Groups;
 use mlops_fairness::{
-    AuditParams, Constraint, Decision, FairnessError, GroupAudit, GroupMetrics, GroupRule,
-    ThresholdPolicy, ThresholdSearch, audit as run_audit, key_from_bytes, rate_by_name,
-    uniform_from_key, uniform_from_seed,
+    AuditOptions, Decision, FairnessError, GroupAudit, GroupMetrics, GroupRule, SearchOptions,
+    ThresholdPolicy, audit as run_audit, key_from_bytes, rate_by_name, uniform_from_key,
+    uniform_from_seed,
 };
 use numpy::{IntoPyArray, PyArray1, PyArrayMethods};
 use pyo3::prelude::*;
@@ -431,60 +430,23 @@ impl PyThresholdPolicy {
     }
 }
 
-/// Per-group thresholds that equalise a rate across groups at the lowest total cost.
-///
-/// The default is the lending case: the flag is punitive, so the false-positive rate
-/// (``constraint="fpr"``) must be equal within ``tolerance`` in every group, and among all
-/// such per-group thresholds the one minimising ``fn_cost * FN + fp_cost * FP`` is
-/// returned, exactly (not a grid, not a ternary search). With ``randomized=True`` the
-/// search is over every rule that flags with a probability non-decreasing in the score
-/// (every mixture of a group's thresholds), and returns the exact optimum among them: a
-/// group's rule mixes at most two of its thresholds, adjacent or not, possibly "flag
-/// everyone with probability p" (the lower convex hull of the group's (rate, cost) points,
-/// Hardt, Price & Srebro 2016). ``tolerance`` bounds the gap in both modes;
-/// ``tolerance=0`` makes the rates equal exactly.
-///
-/// ``constraint`` is ``"fpr"``, ``"tpr"`` (equal opportunity of Hardt, Price & Srebro 2016,
-/// for a beneficial flag), ``"selection_rate"`` (demographic parity) or
-/// ``"equalized_odds"`` (FPR and TPR both equal; needs ``randomized=True``: each group's
-/// rule mixes two thresholds of its ROC convex hull and may flag any score with a small
-/// probability, see :attr:`ThresholdPolicy.steps`; at ``tolerance=0`` the cost is the
-/// exact minimum over the intersection of the groups' ROC hulls; above it, every group's
-/// (FPR, TPR) lies in one ``tolerance``-wide box, found by a linear program solved to
-/// 1e-10). ``cost`` (a
-/// :class:`~mlops_audit.metrics.CostMatrix`) overrides ``fn_cost``/``fp_cost`` for a full
-/// 2x2 matrix.
+/// The binding of ``mlops_audit.fairness.equal_opportunity`` (options: `SearchOptions`).
 #[pyfunction]
-#[pyo3(signature = (y_true, y_score, groups, *, fn_cost=5.0, fp_cost=1.0, constraint="fpr", tolerance=0.01, randomized=false, sample_weight=None, cost=None, max_groups=1000))]
-#[allow(clippy::too_many_arguments)]
-pub fn equal_opportunity(
+#[pyo3(signature = (y_true, y_score, groups, *, sample_weight=None, cost=None, **options))]
+pub fn _equal_opportunity(
     py: Python<'_>,
     y_true: &Bound<'_, PyAny>,
     y_score: &Bound<'_, PyAny>,
     groups: &Bound<'_, PyAny>,
-    fn_cost: f64,
-    fp_cost: f64,
-    constraint: &str,
-    tolerance: f64,
-    randomized: bool,
     sample_weight: Option<&Bound<'_, PyAny>>,
     cost: Option<&PyCostMatrix>,
-    #[pyo3(from_py_with = crate::args::usizes::max_groups)] max_groups: usize,
+    options: Option<&Bound<'_, PyDict>>,
 ) -> BindResult<PyThresholdPolicy> {
-    let constraint: Constraint = constraint.parse()?;
-    let cost = match cost {
-        Some(c) => c.0,
-        None => CostMatrix::new(fn_cost, fp_cost)?,
-    };
+    let search =
+        crate::options::options::<SearchOptions>(py, options)?.search(cost.map(|c| c.0))?;
     let inputs = TaskInputs::read(y_true, y_score, sample_weight)?;
     let views = inputs.views()?;
     let groups = extract_groups(groups)?;
-    let search = ThresholdSearch::new()
-        .cost(cost)
-        .constraint(constraint)
-        .tolerance(tolerance)
-        .randomized(randomized)
-        .max_groups(max_groups);
     let policy = detach(py, || -> Result<ThresholdPolicy, FairnessError> {
         let task = views.task()?;
         search.fit(&task, &groups)
@@ -613,18 +575,11 @@ impl PyGroupAudit {
     }
 }
 
-/// Audits a decision rule group by group.
-///
-/// The rule is one of: ``threshold`` (flag when ``y_score >= threshold``, for everyone),
-/// ``thresholds`` (a dict ``{group: threshold}`` keyed as :meth:`GroupAudit.rate` is: the
-/// value for one sensitive column, a tuple for several; or a :class:`ThresholdPolicy` with
-/// deterministic rules), or ``y_pred`` (hard 0/1 decisions). The core test is the largest
-/// gap of ``constraint`` (FPR by default) against ``tolerance``. ``bootstrap`` > 0 adds
-/// percentile intervals from that many stratified, seeded replicates.
+/// The binding of ``mlops_audit.fairness.audit`` (options: `AuditOptions`).
 #[pyfunction]
-#[pyo3(signature = (y_true, y_score, groups, *, threshold=None, thresholds=None, y_pred=None, sample_weight=None, constraint="fpr", tolerance=0.05, min_count=30, bootstrap=0, level=0.95, seed=0))]
+#[pyo3(signature = (y_true, y_score, groups, *, threshold=None, thresholds=None, y_pred=None, sample_weight=None, **options))]
 #[allow(clippy::too_many_arguments)]
-pub fn audit<'py>(
+pub fn _audit<'py>(
     py: Python<'py>,
     y_true: &Bound<'py, PyAny>,
     y_score: &Bound<'py, PyAny>,
@@ -633,14 +588,10 @@ pub fn audit<'py>(
     thresholds: Option<&Bound<'py, PyAny>>,
     y_pred: Option<&Bound<'py, PyAny>>,
     sample_weight: Option<&Bound<'py, PyAny>>,
-    constraint: &str,
-    tolerance: f64,
-    #[pyo3(from_py_with = crate::args::usizes::min_count)] min_count: usize,
-    #[pyo3(from_py_with = crate::args::usizes::bootstrap)] bootstrap: usize,
-    level: f64,
-    #[pyo3(from_py_with = crate::args::u64s::seed)] seed: u64,
+    options: Option<&Bound<'py, PyDict>>,
 ) -> BindResult<PyGroupAudit> {
-    let constraint: Constraint = constraint.parse()?;
+    let options = crate::options::options::<AuditOptions>(py, options)?;
+    let (bootstrap, level, seed) = (options.bootstrap, options.level, options.seed);
     let given = [threshold.is_some(), thresholds.is_some(), y_pred.is_some()];
     if given.iter().filter(|&&b| b).count() != 1 {
         return Err(BindError::parameter(
@@ -666,12 +617,7 @@ pub fn audit<'py>(
         (_, _, Some(p)) => Decision::Predictions(p),
         _ => Decision::Threshold(f64::NAN),
     };
-    let params = AuditParams {
-        constraint,
-        tolerance,
-        min_count,
-        with_auc: true,
-    };
+    let params = options.params();
     let audit = || -> Result<GroupAudit, FairnessError> {
         let task = views.task()?;
         let report = run_audit(&task, &groups, decision, params)?;

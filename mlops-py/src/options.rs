@@ -41,6 +41,8 @@ options_types! {
     mlops_drift::ProfileOptions => "ProfileOptions",
     mlops_drift::MonitorOptions => "MonitorOptions",
     mlops_drift::DriftReportOptions => "DriftReportOptions",
+    mlops_fairness::SearchOptions => "SearchOptions",
+    mlops_fairness::AuditOptions => "AuditOptions",
 }
 
 /// `options` read into `T`, strictly (see [`Value::from_py`]): a key `T` does not have is

@@ -16,7 +16,7 @@ import pathlib
 import pytest
 
 import mlops_audit
-from mlops_audit import drift, errors
+from mlops_audit import drift, errors, fairness
 from mlops_audit._mlops_audit import _defaults
 
 DEFAULTS = _defaults()
@@ -25,6 +25,14 @@ DEFAULTS = _defaults()
 WRAPPERS = {
     "drift.DriftMonitor": (drift.DriftMonitor.__init__, "MonitorOptions"),
     "drift.drift_report": (drift.drift_report, "DriftReportOptions"),
+    "fairness.equal_opportunity": (fairness.equal_opportunity, "SearchOptions"),
+    "fairness.audit": (fairness.audit, "AuditOptions"),
+}
+
+#: Keywords of a wrapper that are not options (inputs, objects) or options it leaves out.
+NOT_OPTIONS = {
+    "fairness.equal_opportunity": {"sample_weight", "cost"},
+    "fairness.audit": {"threshold", "thresholds", "y_pred", "sample_weight"},
 }
 
 #: Stubbed pyo3 methods taking ``**options`` -> their options struct.
@@ -50,7 +58,8 @@ def test_every_options_struct_is_used_by_some_signature():
 def test_wrapper_signatures_show_the_rust_defaults(name):
     fn, struct = WRAPPERS[name]
     keywords = {p.name: p.default for p in inspect.signature(fn).parameters.values()
-                if p.kind is inspect.Parameter.KEYWORD_ONLY}
+                if p.kind is inspect.Parameter.KEYWORD_ONLY
+                and p.name not in NOT_OPTIONS.get(name, set())}
     assert set(keywords) == set(DEFAULTS[struct]), f"{name} and {struct} differ"
     for key, value in DEFAULTS[struct].items():
         assert _same(keywords[key], value), f"{name}({key}=...) is not {struct}'s default"
@@ -86,6 +95,11 @@ def _call(name, **options):
         return drift.drift_report(table, table, **options)
     if name == "ReferenceProfile.from_data":
         return drift.ReferenceProfile.from_data(table, **options)
+    y, s, g = [0, 1, 0, 1, 0, 1, 0, 1], [.1, .9, .3, .6, .2, .8, .4, .7], list("aabbaabb")
+    if name == "fairness.equal_opportunity":
+        return fairness.equal_opportunity(y, s, g, **options)
+    if name == "fairness.audit":
+        return fairness.audit(y, s, g, threshold=0.5, **options)
     raise AssertionError(name)
 
 
@@ -100,6 +114,14 @@ def test_defaults_spelled_out_change_nothing(name):
         assert a.to_json() == b.to_json()
 
 
+def test_the_threshold_optimizer_shows_the_search_defaults():
+    params = inspect.signature(fairness.ThresholdOptimizer.__init__).parameters
+    shared = set(params) & set(DEFAULTS["SearchOptions"])
+    assert shared == {"fn_cost", "fp_cost", "constraint", "tolerance", "randomized"}
+    for key in shared:
+        assert _same(params[key].default, DEFAULTS["SearchOptions"][key])
+
+
 def test_unknown_options_are_refused_by_name():
     with pytest.raises(TypeError):  # a Python wrapper: Python's own check
         _call("drift.drift_report", alhpa=0.1)
@@ -112,21 +134,25 @@ def _struct(name: str) -> str:
     return WRAPPERS[name][1] if name in WRAPPERS else STUBBED[name]
 
 
+#: (option, bad value, the error it must raise): a value of the wrong type is an
+#: InputTypeError (a TypeError), a value of the right type out of range a ParameterError.
+T, P = errors.InputTypeError, errors.ParameterError
 BAD_VALUES = [
-    ("seed", True), ("seed", 1.5), ("seed", "1"),
-    ("alpha", "0.05"), ("alpha", True), ("correction", 3), ("tests", ["x"]),
-    ("features", "x"), ("sample_cap", -1), ("shards", 2**70), ("ks_method", "exactly"),
+    ("seed", True, T), ("seed", 1.5, T), ("seed", "1", T), ("alpha", "0.05", T),
+    ("alpha", True, T), ("correction", 3, T), ("tests", ["x"], T), ("features", "x", T),
+    ("sample_cap", -1, P), ("shards", 2**70, P), ("ks_method", "exactly", P),
+    ("randomized", "no", T), ("randomized", 1, T), ("constraint", "fnr", P),
+    ("max_groups", 2.0, T), ("bootstrap", -1, P), ("min_count", True, T),
+    ("tolerance", "0.1", T),
 ]
 
 
-@pytest.mark.parametrize("name,key,value", [
-    (name, key, value) for name in CALLS for key, value in BAD_VALUES
+@pytest.mark.parametrize("name,key,value,error", [
+    (name, key, value, error) for name in CALLS for key, value, error in BAD_VALUES
     if key in DEFAULTS[_struct(name)]
 ])
-def test_bad_option_values_name_the_option(name, key, value):
-    with pytest.raises((errors.InputTypeError, errors.ParameterError)) as e:
+def test_bad_option_values_name_the_option(name, key, value, error):
+    with pytest.raises(error) as e:
         _call(name, **{key: value})
     named = getattr(e.value, "name", None) or getattr(e.value, "input", None)
     assert named is not None and named.split(".")[0].split("[")[0] == key, str(e.value)
-    if isinstance(value, bool) or (isinstance(value, str) and key != "ks_method"):
-        assert isinstance(e.value, errors.InputTypeError), str(e.value)

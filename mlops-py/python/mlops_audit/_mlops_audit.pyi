@@ -67,12 +67,12 @@ __all__ = [
     "_welch_ttest",
     "_wilcoxon",
     "_wasserstein",
-    "audit",
+    "_audit",
     "average_precision",
     "brier_score",
     "confusion_from_predictions",
     "confusion_matrix",
-    "equal_opportunity",
+    "_equal_opportunity",
     "cost_per_decision",
     "frontier",
     "frontier_svg",
@@ -279,19 +279,14 @@ class ThresholdPolicy:
     def __reduce__(self) -> tuple[Any, ...]: ...
     def _repr_html_(self) -> str: ...
 
-def equal_opportunity(
+def _equal_opportunity(
     y_true: _ArrayLike,
     y_score: _ArrayLike,
     groups: Any,
     *,
-    fn_cost: float = 5.0,
-    fp_cost: float = 1.0,
-    constraint: str = "fpr",
-    tolerance: float = 0.01,
-    randomized: bool = False,
     sample_weight: _ArrayLike | None = None,
     cost: CostMatrix | None = None,
-    max_groups: int = 1000,
+    **options: Any,
 ) -> ThresholdPolicy: ...
 
 @final
@@ -320,7 +315,7 @@ class GroupAudit:
     def __deepcopy__(self, _memo: Any) -> GroupAudit: ...
     def _repr_html_(self) -> str: ...
 
-def audit(
+def _audit(
     y_true: _ArrayLike,
     y_score: _ArrayLike,
     groups: Any,
@@ -329,12 +324,7 @@ def audit(
     thresholds: dict[Any, float] | ThresholdPolicy | None = None,
     y_pred: _ArrayLike | None = None,
     sample_weight: _ArrayLike | None = None,
-    constraint: str = "fpr",
-    tolerance: float = 0.05,
-    min_count: int = 30,
-    bootstrap: int = 0,
-    level: float = 0.95,
-    seed: int = 0,
+    **options: Any,
 ) -> GroupAudit: ...
 
 def roc_by_group(

@@ -28,13 +28,14 @@ import numpy as _np
 from mlops_audit._mlops_audit import (
     GroupAudit,
     ThresholdPolicy,
-    audit,
-    equal_opportunity,
+    _audit,
+    _equal_opportunity,
     frontier,
     frontier_svg,
     roc_by_group,
     roc_by_group_svg,
 )
+from mlops_audit._options import defaults as _defaults_of, options as _options
 from mlops_audit.errors import InputTypeError as _InputTypeError
 from mlops_audit.errors import ParameterError as _ParameterError
 
@@ -43,6 +44,8 @@ if _typing.TYPE_CHECKING:
     from typing import Any
 
     import numpy as np
+
+    from mlops_audit.metrics import CostMatrix
 
 del annotations  # bound by the __future__ import; not part of the module's API
 
@@ -59,6 +62,86 @@ __all__ = [
     "roc_by_group",
     "roc_by_group_svg",
 ]
+
+
+#: The defaults of the Rust core's ``SearchOptions`` and ``AuditOptions``: the signatures
+#: below show them, so each is written once, in Rust.
+_SEARCH = _defaults_of("SearchOptions")
+_AUDIT = _defaults_of("AuditOptions")
+
+
+def equal_opportunity(
+    y_true: Any,
+    y_score: Any,
+    groups: Any,
+    *,
+    sample_weight: Any = None,
+    cost: CostMatrix | None = None,
+    fn_cost: float = _SEARCH["fn_cost"],
+    fp_cost: float = _SEARCH["fp_cost"],
+    constraint: str = _SEARCH["constraint"],
+    tolerance: float = _SEARCH["tolerance"],
+    randomized: bool = _SEARCH["randomized"],
+    max_groups: int = _SEARCH["max_groups"],
+) -> ThresholdPolicy:
+    """Per-group thresholds that equalise a rate across groups at the lowest total cost.
+
+    The default is the lending case: the flag is punitive, so the false-positive rate
+    (``constraint="fpr"``) must be equal within ``tolerance`` in every group, and among all
+    such per-group thresholds the one minimising ``fn_cost * FN + fp_cost * FP`` is
+    returned, exactly (not a grid, not a ternary search). With ``randomized=True`` the
+    search is over every rule that flags with a probability non-decreasing in the score
+    (every mixture of a group's thresholds), and returns the exact optimum among them: a
+    group's rule mixes at most two of its thresholds, adjacent or not, possibly "flag
+    everyone with probability p" (the lower convex hull of the group's (rate, cost) points,
+    Hardt, Price & Srebro 2016). ``tolerance`` bounds the gap in both modes;
+    ``tolerance=0`` makes the rates equal exactly.
+
+    ``constraint`` is ``"fpr"``, ``"tpr"`` (equal opportunity of Hardt, Price & Srebro 2016,
+    for a beneficial flag), ``"selection_rate"`` (demographic parity) or
+    ``"equalized_odds"`` (FPR and TPR both equal; needs ``randomized=True``: each group's
+    rule mixes two thresholds of its ROC convex hull and may flag any score with a small
+    probability, see :attr:`ThresholdPolicy.steps`; at ``tolerance=0`` the cost is the
+    exact minimum over the intersection of the groups' ROC hulls; above it, every group's
+    (FPR, TPR) lies in one ``tolerance``-wide box, found by a linear program solved to
+    1e-10). ``cost`` (a
+    :class:`~mlops_audit.metrics.CostMatrix`) overrides ``fn_cost``/``fp_cost`` for a full
+    2x2 matrix.
+    """
+    options = _options(locals(), "y_true", "y_score", "groups", "sample_weight", "cost")
+    return _equal_opportunity(y_true, y_score, groups, sample_weight=sample_weight, cost=cost,
+                              **options)
+
+
+def audit(
+    y_true: Any,
+    y_score: Any,
+    groups: Any,
+    *,
+    threshold: float | None = None,
+    thresholds: Any = None,
+    y_pred: Any = None,
+    sample_weight: Any = None,
+    constraint: str = _AUDIT["constraint"],
+    tolerance: float = _AUDIT["tolerance"],
+    min_count: int = _AUDIT["min_count"],
+    bootstrap: int = _AUDIT["bootstrap"],
+    level: float = _AUDIT["level"],
+    seed: int = _AUDIT["seed"],
+) -> GroupAudit:
+    """Audits a decision rule group by group.
+
+    The rule is one of: ``threshold`` (flag when ``y_score >= threshold``, for everyone),
+    ``thresholds`` (a dict ``{group: threshold}`` keyed as :meth:`GroupAudit.rate` is: the
+    value for one sensitive column, a tuple for several; or a :class:`ThresholdPolicy` with
+    deterministic rules), or ``y_pred`` (hard 0/1 decisions). The core test is the largest
+    gap of ``constraint`` (FPR by default) against ``tolerance``. ``bootstrap`` > 0 adds
+    percentile intervals from that many stratified, seeded replicates.
+    """
+    options = _options(locals(), "y_true", "y_score", "groups", "threshold", "thresholds",
+                       "y_pred", "sample_weight")
+    return _audit(y_true, y_score, groups, threshold=threshold, thresholds=thresholds,
+                  y_pred=y_pred, sample_weight=sample_weight, **options)
 
 
 class _FallbackEstimator:
@@ -148,9 +231,11 @@ class _ThresholdOptimizer:
     silently fitting one threshold for everybody.
     """
 
-    def __init__(self, estimator: Any = None, *, prefit: bool = False, fn_cost: float = 5.0,
-                 fp_cost: float = 1.0, constraint: str = "fpr", tolerance: float = 0.01,
-                 randomized: bool = False, fallback: float | str | None = None,
+    def __init__(self, estimator: Any = None, *, prefit: bool = False,
+                 fn_cost: float = _SEARCH["fn_cost"], fp_cost: float = _SEARCH["fp_cost"],
+                 constraint: str = _SEARCH["constraint"],
+                 tolerance: float = _SEARCH["tolerance"],
+                 randomized: bool = _SEARCH["randomized"], fallback: float | str | None = None,
                  seed: int = 0) -> None:
         # scikit-learn's convention: store the parameters as given, check them in fit().
         self.estimator = estimator
