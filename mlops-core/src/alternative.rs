@@ -2,10 +2,8 @@
 //! library (`ks_2samp` in `mlops-drift`, the tests of [`crate::compare`]), with scipy's
 //! names.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
+use strum::{Display, EnumString, IntoStaticStr, VariantNames};
 
 use crate::error::{CoreError, Result};
 
@@ -13,6 +11,12 @@ use crate::error::{CoreError, Result};
 /// test, about the CDFs `F` of the reference and `G` of the current sample).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[derive(Display, EnumString, IntoStaticStr, VariantNames)]
+#[strum(
+    serialize_all = "kebab-case",
+    parse_err_ty = CoreError,
+    parse_err_fn = Alternative::unknown
+)]
 pub enum Alternative {
     /// `a != b` (KS: `F != G`; the statistic is `max |F - G|`).
     #[default]
@@ -39,39 +43,16 @@ impl Alternative {
     /// # Ok::<(), mlops_core::CoreError>(())
     /// ```
     pub fn parse(s: &str) -> Result<Self> {
-        match s {
-            "two-sided" => Ok(Self::TwoSided),
-            "greater" => Ok(Self::Greater),
-            "less" => Ok(Self::Less),
-            other => Err(CoreError::invalid_parameter(
-                "alternative",
-                other,
-                "must be \"two-sided\", \"greater\" or \"less\"",
-            )),
-        }
+        s.parse()
     }
 
     /// scipy's name: `"two-sided"`, `"greater"` or `"less"`.
     pub fn name(self) -> &'static str {
-        match self {
-            Self::TwoSided => "two-sided",
-            Self::Greater => "greater",
-            Self::Less => "less",
-        }
+        self.into()
     }
-}
 
-impl fmt::Display for Alternative {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Alternative {
-    type Err = CoreError;
-
-    fn from_str(s: &str) -> Result<Self> {
-        Self::parse(s)
+    fn unknown(given: &str) -> CoreError {
+        CoreError::unknown_choice("alternative", given, Self::VARIANTS)
     }
 }
 

@@ -133,8 +133,9 @@ pub enum PValueLimit {
     Floored,
 }
 
-/// The parameters of [`anderson_ksamp`].
+/// The parameters of [`anderson_ksamp`] (every field optional when read).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AndersonParams {
     /// The form of the statistic.
     pub variant: AdVariant,

@@ -33,6 +33,7 @@ use mlops_core::special::chi2_sf;
 
 /// The parameters of [`categorical_drift`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct CategoricalParams {
     /// Additive smoothing of each category's proportion for KL and PSI (must be > 0).
     pub epsilon: f64,

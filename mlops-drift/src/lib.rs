@@ -81,7 +81,7 @@ pub use profile::{
     ColumnKind, OutputCounts, OutputTally, PredictionSpec, ProfileParams, ReferenceProfile,
 };
 pub use proportion::{ProportionResult, proportion_drift};
-pub use psi::{Binning, PsiParams, PsiResult, psi};
+pub use psi::{Binning, PsiOptions, PsiParams, PsiResult, psi};
 pub use report::{AlertStatus, DriftReport};
 pub use sketch::QuantileSketch;
 pub use table::{ColumnData, MISSING_CODE, Table, TextColumn};

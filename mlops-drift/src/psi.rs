@@ -71,6 +71,43 @@ impl Default for PsiParams {
     }
 }
 
+/// The options of [`psi`] as a user writes them (the Python keywords): `bins` quantile
+/// bins, or the given `edges`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PsiOptions {
+    /// Quantile bins of the reference (when no `edges` are given).
+    pub bins: usize,
+    /// Strictly increasing, finite edges.
+    pub edges: Option<Vec<f64>>,
+    /// Additive smoothing of each bin's proportion.
+    pub epsilon: f64,
+}
+
+impl Default for PsiOptions {
+    fn default() -> Self {
+        let PsiParams { binning, epsilon } = PsiParams::default();
+        let (bins, edges) = match binning {
+            Binning::Quantiles(bins) => (bins, None),
+            Binning::Edges(edges) => (DEFAULT_BINS, Some(edges)),
+        };
+        Self {
+            bins,
+            edges,
+            epsilon,
+        }
+    }
+}
+
+impl From<PsiOptions> for PsiParams {
+    fn from(o: PsiOptions) -> Self {
+        Self {
+            binning: o.edges.map_or(Binning::Quantiles(o.bins), Binning::Edges),
+            epsilon: o.epsilon,
+        }
+    }
+}
+
 /// The outcome of [`psi`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PsiResult {

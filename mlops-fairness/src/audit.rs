@@ -664,7 +664,7 @@ fn confusion_by_group(
 ///
 /// # Errors
 /// [`FairnessError::Core`] when `groups` (or the predictions) are not aligned with `task`;
-/// [`FairnessError::InvalidParameter`] for a per-group threshold list of the wrong length,
+/// [`CoreError::InvalidParameter`](mlops_core::CoreError::InvalidParameter) for a per-group threshold list of the wrong length,
 /// a NaN threshold, or a tolerance outside `[0, 1]`.
 ///
 /// # Examples
@@ -882,7 +882,7 @@ impl GroupAudit {
     /// about one replicate per thread.
     ///
     /// # Errors
-    /// [`FairnessError::InvalidParameter`] for `replicates == 0` or a level outside (0, 1);
+    /// [`CoreError::InvalidParameter`](mlops_core::CoreError::InvalidParameter) for `replicates == 0` or a level outside (0, 1);
     /// [`FairnessError::Core`] for inputs that do not match the audit, or
     /// [`mlops_core::CoreError::Cancelled`] when cancelled.
     pub fn with_bootstrap(

@@ -52,7 +52,7 @@ fn point(counts: &SortedCounts, rule: GroupRule) -> Option<OperatingPoint> {
 ///
 /// # Errors
 /// [`FairnessError::Core`] when `groups` is not aligned with `task`;
-/// [`FairnessError::InvalidParameter`] when `rules` does not have one rule per group.
+/// [`CoreError::InvalidParameter`](mlops_core::CoreError::InvalidParameter) when `rules` does not have one rule per group.
 pub fn roc_by_group(
     task: &BinaryTask<'_>,
     groups: &Groups,
@@ -113,7 +113,7 @@ impl ThresholdSearch {
     /// of fairness buys, so the business can pick its tolerance from a picture.
     ///
     /// # Errors
-    /// As [`ThresholdSearch::fit`], and [`FairnessError::InvalidParameter`] for a tolerance
+    /// As [`ThresholdSearch::fit`], and [`CoreError::InvalidParameter`](mlops_core::CoreError::InvalidParameter) for a tolerance
     /// outside `[0, 1]`.
     pub fn frontier(
         &self,

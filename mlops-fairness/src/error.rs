@@ -109,31 +109,16 @@ pub enum FairnessError {
         /// The type of the column's values at fit time.
         expected: String,
     },
-
-    /// A parameter is outside its domain.
-    #[error("parameter `{name}` = {value} is invalid: {reason}")]
-    InvalidParameter {
-        /// The parameter name.
-        name: String,
-        /// The value given, as text.
-        value: String,
-        /// What the domain is.
-        reason: String,
-    },
 }
 
 impl FairnessError {
-    /// A parameter error.
+    /// A parameter error ([`CoreError::InvalidParameter`]).
     pub fn invalid_parameter(
         name: impl Into<String>,
         value: impl std::fmt::Display,
         reason: impl Into<String>,
     ) -> Self {
-        Self::InvalidParameter {
-            name: name.into(),
-            value: value.to_string(),
-            reason: reason.into(),
-        }
+        Self::Core(CoreError::invalid_parameter(name, value, reason))
     }
 }
 

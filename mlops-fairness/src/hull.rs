@@ -14,8 +14,14 @@
 //! `F(L) = sum_g min over [L, L + tol] of h_g` is convex in `L` (each term is the
 //! infimal convolution of a convex function with an interval) and piecewise linear, with
 //! breakpoints where a window end meets a hull vertex. So the optimum is at a window whose
-//! lower or upper end is a vertex, and a binary search over those windows, sorted, finds
-//! the first of the minima.
+//! lower or upper end is a vertex, and the first of the minima is the first such window
+//! after which `F`'s slope (the sum of the groups' hull slopes at their clamped points,
+//! read between this window and the next) is not negative: a binary search on that sign.
+//! The sign is searched rather than `F`'s values compared, because windows a rounding
+//! error apart (a vertex `v` and another vertex minus `tol` landing on `v`) have equal
+//! computed `F` on a slope, which a search comparing values mistakes for the flat bottom;
+//! and the slope is read between windows, not at one, because there a window end sits on a
+//! vertex only up to rounding, on either side of it.
 
 use crate::search::Curve;
 
@@ -137,6 +143,36 @@ impl<'a> Hull<'a> {
         })
     }
 
+    /// The slope of the hull just to the right of rate `t` (`+inf` at or beyond its last
+    /// vertex, where no higher rate is reachable).
+    fn right_slope(&self, t: f64) -> f64 {
+        let j = self.idx.partition_point(|&k| self.curve.rate[k] <= t);
+        if j == 0 || j == self.idx.len() {
+            return if j == 0 {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            };
+        }
+        let (a, b) = (self.idx[j - 1], self.idx[j]);
+        let (rate, cost) = (&self.curve.rate, &self.curve.cost);
+        (cost[b] - cost[a]) / (rate[b] - rate[a])
+    }
+
+    /// The derivative, in `l`, of the cheapest cost in the window `[l, u = l + tol]`, for
+    /// `l` and `u` inside hull segments (not on vertices): the hull's slope at the window
+    /// end that holds the clamped minimiser when that end moves with the window, else 0.
+    fn window_slope(&self, l: f64, u: f64) -> f64 {
+        let m = self.rate(self.argmin);
+        if m <= l {
+            self.right_slope(l)
+        } else if m > u && u < self.domain().1 {
+            self.right_slope(u)
+        } else {
+            0.0
+        }
+    }
+
     /// The cheapest point with a rate in `[l, u]` (the lowest such rate among equally
     /// cheap ones): the hull's first minimiser clamped into the window. `None` when the
     /// window misses the domain.
@@ -178,33 +214,39 @@ pub(crate) fn hull_search(curves: &[Curve], tol: f64) -> Option<Vec<Mix>> {
         .iter()
         .map(|h| h.domain().0)
         .fold(f64::NEG_INFINITY, f64::max);
-    let mut runs: Vec<Vec<Window>> = Vec::with_capacity(2 * hulls.len());
+    // Every window's lower end: a vertex, or a vertex minus `tol` (its upper end on the
+    // vertex). The upper end is `l + tol`, computed the same way for every window, so
+    // that it is non-decreasing in `l`.
+    let mut runs: Vec<Vec<f64>> = Vec::with_capacity(2 * hulls.len());
     for h in &hulls {
         let vertices = (0..h.idx.len()).map(|j| h.rate(j));
-        runs.push(
-            vertices
-                .clone()
-                .map(|v| Window { l: v, u: v + tol })
-                .collect(),
-        );
+        runs.push(vertices.clone().collect());
         if tol > 0.0 {
-            runs.push(vertices.map(|v| Window { l: v - tol, u: v }).collect());
+            runs.push(vertices.map(|v| v - tol).collect());
         }
     }
-    let mut windows = mlops_core::merge::merge_sorted(&runs, &|a: &Window, b: &Window| a.l < b.l);
-    windows.dedup_by(|b, a| a.l == b.l);
-    windows.retain(|w| w.l <= lowest_top && w.u >= highest_bottom);
-    let total = |w: Window| -> f64 {
-        hulls
-            .iter()
-            .map(|h| {
-                h.cheapest_in(w.l, w.u)
-                    .map_or(f64::INFINITY, |m| m.cost(h.curve))
-            })
-            .sum()
+    let mut lows = mlops_core::merge::merge_sorted(&runs, &|a: &f64, b: &f64| a < b);
+    lows.dedup();
+    let windows: Vec<Window> = lows
+        .into_iter()
+        .map(|l| Window { l, u: l + tol })
+        .filter(|w| w.l <= lowest_top && w.u >= highest_bottom)
+        .collect();
+    // F is linear between consecutive windows: its slope there, read at the midpoint so
+    // that no window end sits on a vertex up to rounding. F is convex: the first minimum
+    // is the first window after which F does not decrease (after the last, F is undefined).
+    let slope_after = |i: usize| -> f64 {
+        match (windows.get(i), windows.get(i + 1)) {
+            (Some(w), Some(next)) => {
+                let l = w.l + (next.l - w.l) / 2.0;
+                hulls.iter().map(|h| h.window_slope(l, l + tol)).sum()
+            }
+            _ => f64::INFINITY,
+        }
     };
-    // F is convex along the sorted windows.
-    let w = windows[crate::search::first_minimum(&windows, total)?];
+    let indices: Vec<usize> = (0..windows.len()).collect();
+    let first = indices.partition_point(|&i| slope_after(i) < 0.0);
+    let w = *windows.get(first)?;
     hulls.iter().map(|h| h.cheapest_in(w.l, w.u)).collect()
 }
 
@@ -217,6 +259,23 @@ mod tests {
             rate: rate.to_vec(),
             cost: cost.to_vec(),
         }
+    }
+
+    #[test]
+    fn windows_a_rounding_error_apart_do_not_stop_the_search_on_a_slope() {
+        // One group (the tolerance binds nothing): the optimum flags everyone, cost 1.
+        // The window from vertex 0.3 and the one from vertex 0.4 minus 0.1 start a
+        // rounding error apart and computed the same total (30) on the way down, which the
+        // search comparing totals took for the bottom (found by hypothesis against an LP).
+        let c = curve(&[0.0, 0.3, 0.4, 1.0], &[50.0, 35.0, 30.0, 1.0]);
+        let mixes = hull_search(std::slice::from_ref(&c), 0.1);
+        let cost = mixes.map(|m| m[0].cost(&c));
+        assert_eq!(cost, Some(1.0));
+        // Two groups, the same trap.
+        let d = curve(&[0.0, 1.0], &[5.0, 1.0]);
+        let mixes = hull_search(&[c.clone(), d.clone()], 0.1);
+        let total = mixes.map(|m| m[0].cost(&c) + m[1].cost(&d));
+        assert_eq!(total, Some(2.0));
     }
 
     #[test]

@@ -460,7 +460,7 @@ impl ThresholdSearch {
     /// Fits per-group thresholds.
     ///
     /// # Errors
-    /// [`FairnessError::InvalidParameter`] for a tolerance outside `[0, 1]`;
+    /// [`CoreError::InvalidParameter`](mlops_core::CoreError::InvalidParameter) for a tolerance outside `[0, 1]`;
     /// [`FairnessError::Core`] when `groups` is not aligned with `task`;
     /// [`FairnessError::TooManyGroups`]; [`FairnessError::EmptyGroup`] for a group whose rows
     /// all have zero weight; [`FairnessError::GroupHasNoNegatives`] (FPR) or
@@ -880,7 +880,7 @@ impl ThresholdPolicy {
     /// [`FairnessError::Core`] for non-finite scores or misaligned groups;
     /// [`FairnessError::UnseenGroup`] for a group unknown to the policy without a fallback;
     /// [`FairnessError::GroupTypeMismatch`] for a value of another type than the fitted
-    /// values of its column, and [`FairnessError::InvalidParameter`] for another number of
+    /// values of its column, and [`CoreError::InvalidParameter`](mlops_core::CoreError::InvalidParameter) for another number of
     /// group columns (fallback or not: such rows could never match a fitted group).
     pub fn predict<'a>(
         &self,
@@ -978,7 +978,7 @@ impl GroupRule {
     /// score, and cuts that are numbers in order.
     ///
     /// # Errors
-    /// [`FairnessError::InvalidParameter`] naming the field that breaks one.
+    /// [`CoreError::InvalidParameter`](mlops_core::CoreError::InvalidParameter) naming the field that breaks one.
     pub fn check(&self) -> Result<()> {
         let bad = |name: &str, value: f64, reason: &str| {
             Err(FairnessError::invalid_parameter(name, value, reason))
@@ -1068,7 +1068,7 @@ impl ThresholdPolicy {
     /// counts, and baselines with one threshold per group.
     ///
     /// # Errors
-    /// [`FairnessError::InvalidParameter`] naming the field that breaks one.
+    /// [`CoreError::InvalidParameter`](mlops_core::CoreError::InvalidParameter) naming the field that breaks one.
     pub fn check(&self) -> Result<()> {
         let bad = |name: &str, value: &dyn fmt::Display, reason: &str| {
             Err(FairnessError::invalid_parameter(name, value, reason))

@@ -204,11 +204,15 @@ fn bad_rules_are_errors() {
     let p = AuditParams::default();
     assert!(matches!(
         audit(&task, &groups, Decision::PerGroup(&[0.5]), p),
-        Err(FairnessError::InvalidParameter { .. })
+        Err(FairnessError::Core(
+            mlops_core::CoreError::InvalidParameter { .. }
+        ))
     ));
     assert!(matches!(
         audit(&task, &groups, Decision::Threshold(f64::NAN), p),
-        Err(FairnessError::InvalidParameter { .. })
+        Err(FairnessError::Core(
+            mlops_core::CoreError::InvalidParameter { .. }
+        ))
     ));
     assert!(matches!(
         audit(&task, &groups, Decision::Predictions(&[true]), p),
@@ -222,7 +226,9 @@ fn bad_rules_are_errors() {
     let a = audit(&task, &groups, Decision::Threshold(0.5), p).unwrap();
     assert!(matches!(
         a.with_bootstrap(&task, &groups, Decision::Threshold(0.5), 0, 0.95, 1),
-        Err(FairnessError::InvalidParameter { .. })
+        Err(FairnessError::Core(
+            mlops_core::CoreError::InvalidParameter { .. }
+        ))
     ));
     let json = serde_json::to_string(
         &audit(

@@ -298,7 +298,7 @@ fn equalized_odds_needs_randomized_rules_and_both_classes() {
         .fit(&task, &groups)
         .unwrap_err();
     assert!(
-        matches!(err, FairnessError::InvalidParameter { ref name, .. } if name == "randomized")
+        matches!(err, FairnessError::Core(mlops_core::CoreError::InvalidParameter { ref name, .. }) if name == "randomized")
     );
 
     let d = Data::new(&[
@@ -352,6 +352,6 @@ fn frontier_refuses_equalized_odds() {
         .frontier(&task, &groups, &[0.0, 0.1])
         .unwrap_err();
     assert!(
-        matches!(err, FairnessError::InvalidParameter { ref name, .. } if name == "constraint")
+        matches!(err, FairnessError::Core(mlops_core::CoreError::InvalidParameter { ref name, .. }) if name == "constraint")
     );
 }

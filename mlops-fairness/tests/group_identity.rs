@@ -133,6 +133,8 @@ fn a_policy_fitted_on_ints_refuses_strings_even_with_a_fallback() {
     .unwrap();
     assert!(matches!(
         policy.predict(&s[..1], &two, Some(GroupRule::at_least(0.5)), draw),
-        Err(FairnessError::InvalidParameter { .. })
+        Err(FairnessError::Core(
+            mlops_core::CoreError::InvalidParameter { .. }
+        ))
     ));
 }

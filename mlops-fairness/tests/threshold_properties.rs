@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)] // test code: fail loudly
 
-use mlops_core::{BinaryTask, ConfusionMatrix, CostMatrix, Groups};
+use mlops_core::{BinaryTask, ConfusionMatrix, CoreError, CostMatrix, Groups};
 use mlops_fairness::{Constraint, FairnessError, GroupRule, ThresholdSearch};
 use proptest::prelude::*;
 
@@ -318,7 +318,7 @@ fn undefined_rates_and_bad_parameters_are_errors() {
     for tol in [-0.1, 1.5, f64::NAN] {
         assert!(matches!(
             ThresholdSearch::new().tolerance(tol).fit(&task, &groups),
-            Err(FairnessError::InvalidParameter { .. })
+            Err(FairnessError::Core(CoreError::InvalidParameter { .. }))
         ));
     }
     assert!(matches!(

@@ -143,7 +143,7 @@ readers!(
 readers!(
     /// Non-negative `usize` parameters.
     usizes, unsigned, usize:
-    n, n_bins, n_groups, n_resamples, n_replicates, max_pending, bins, resamples,
+    n, n_bins, n_groups, n_resamples, n_replicates, max_pending,
     max_groups,
 );
 readers!(

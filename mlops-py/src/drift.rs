@@ -4,6 +4,7 @@ use std::borrow::Cow;
 
 use mlops_drift::{DriftError, KsParams};
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 use crate::detach;
 use crate::errors::{BindError, BindResult};
@@ -94,36 +95,30 @@ pub fn _wasserstein(
 
 /// PSI and Jensen-Shannon distance on bins fixed from ``reference``.
 #[pyfunction]
-#[pyo3(signature = (reference, current, bins=10, edges=None, epsilon=1e-4))]
+#[pyo3(signature = (reference, current, **options))]
 pub fn _psi(
     py: Python<'_>,
     reference: &Bound<'_, PyAny>,
     current: &Bound<'_, PyAny>,
-    #[pyo3(from_py_with = crate::args::usizes::bins)] bins: usize,
-    edges: Option<Vec<f64>>,
-    epsilon: f64,
+    options: Option<&Bound<'_, PyDict>>,
 ) -> BindResult<Py<PyAny>> {
+    let params = crate::options::options::<mlops_drift::PsiOptions>(py, options)?.into();
     let reference = float_sample(reference, mlops_drift::ks::names::REFERENCE)?;
     let current = float_sample(current, mlops_drift::ks::names::CURRENT)?;
-    let binning = match edges {
-        Some(e) => mlops_drift::Binning::Edges(e),
-        None => mlops_drift::Binning::Quantiles(bins),
-    };
-    let params = mlops_drift::PsiParams { binning, epsilon };
     let r = detach(py, || mlops_drift::psi(&reference, &current, params))?;
     crate::results::to_py(py, &r)
 }
 
 /// Categorical drift from ``(category, count)`` pairs.
 #[pyfunction]
-#[pyo3(signature = (reference, current, epsilon=1e-4))]
+#[pyo3(signature = (reference, current, **options))]
 pub fn _categorical(
     py: Python<'_>,
     reference: Vec<(String, f64)>,
     current: Vec<(String, f64)>,
-    epsilon: f64,
+    options: Option<&Bound<'_, PyDict>>,
 ) -> BindResult<Py<PyAny>> {
-    let params = mlops_drift::CategoricalParams { epsilon };
+    let params = crate::options::options::<mlops_drift::CategoricalParams>(py, options)?;
     let r = detach(py, || {
         mlops_drift::categorical_drift(&reference, &current, params)
     })?;
@@ -178,21 +173,13 @@ pub fn _multipletests(
 
 /// Anderson-Darling k-sample test of ``samples``.
 #[pyfunction]
-#[pyo3(signature = (samples, variant="midrank", method="interpolated", resamples=9999, seed=0))]
+#[pyo3(signature = (samples, **options))]
 pub fn _anderson_ksamp(
     py: Python<'_>,
     samples: Vec<Bound<'_, PyAny>>,
-    variant: &str,
-    method: &str,
-    #[pyo3(from_py_with = crate::args::usizes::resamples)] resamples: usize,
-    #[pyo3(from_py_with = crate::args::u64s::seed)] seed: u64,
+    options: Option<&Bound<'_, PyDict>>,
 ) -> BindResult<Py<PyAny>> {
-    let params = mlops_drift::AndersonParams {
-        variant: parse(variant)?,
-        method: parse(method)?,
-        resamples,
-        seed,
-    };
+    let params = crate::options::options::<mlops_drift::AndersonParams>(py, options)?;
     let owned = samples
         .iter()
         .enumerate()

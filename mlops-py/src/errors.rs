@@ -475,11 +475,6 @@ fn fairness(py: Python<'_>, e: FairnessError) -> Raise<'_> {
             smallest_gap,
         } => raise!(py, InfeasibleError,
             "rate" => rate, "tolerance" => tolerance, "smallest_gap" => smallest_gap),
-        FairnessError::InvalidParameter {
-            name,
-            value,
-            reason,
-        } => raise!(py, ParameterError, "name" => name, "value" => value, "reason" => reason),
         _ => raise!(py, MlopsError),
     }
 }

@@ -521,9 +521,9 @@ impl PyGroupAudit {
         }
         Ok(d)
     }
-    /// Everything as plain Python data (the JSON content).
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        py.import("json")?.call_method1("loads", (self.to_json()?,))
+    /// Everything as plain Python data (the content of :meth:`to_json`).
+    fn to_dict<'py>(&self, py: Python<'py>) -> BindResult<Bound<'py, PyAny>> {
+        Ok(pythonize::pythonize(py, &self.0)?)
     }
     /// The audit as JSON.
     fn to_json(&self) -> BindResult<String> {

@@ -3,6 +3,7 @@
 
 use mlops_audit::gate::{Evidence, Requirements, evaluate};
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 use crate::errors::{BindError, BindResult};
 
@@ -27,29 +28,18 @@ pub fn _gate_requirements(text: &str, format: &str) -> BindResult<String> {
     serde_json::to_string(&r).map_err(|e| json_err("requirements", e))
 }
 
-/// The gate report, as JSON, for requirements given as JSON and the measurements (floats
-/// already checked for type by the Python wrapper; infinities arrive as such, which JSON
-/// could not carry, and are refused by the domain check).
+/// The gate report for requirements given as JSON and the measurements (floats already
+/// checked for type by the Python wrapper; infinities arrive as such and are refused by the
+/// domain check).
 #[pyfunction]
-#[pyo3(signature = (requirements, *, fpr_gap=None, auc=None, ece=None, cost_per_decision=None, challenger_worse_pvalue=None, drift_alerts=None))]
+#[pyo3(signature = (requirements, **evidence))]
 pub fn _gate_evaluate(
+    py: Python<'_>,
     requirements: &str,
-    fpr_gap: Option<f64>,
-    auc: Option<f64>,
-    ece: Option<f64>,
-    cost_per_decision: Option<f64>,
-    challenger_worse_pvalue: Option<f64>,
-    drift_alerts: Option<Vec<String>>,
-) -> BindResult<String> {
+    evidence: Option<&Bound<'_, PyDict>>,
+) -> BindResult<Py<PyAny>> {
     let r = Requirements::from_json(requirements)?;
-    let e = Evidence {
-        fpr_gap,
-        auc,
-        ece,
-        cost_per_decision,
-        challenger_worse_pvalue,
-        drift_alerts,
-    };
+    let e = crate::options::options::<Evidence>(py, evidence)?;
     let report = evaluate(&r, &e)?;
-    serde_json::to_string(&report).map_err(|e| json_err("report", e))
+    crate::results::to_py(py, &report)
 }

@@ -87,8 +87,8 @@ impl PyReferenceProfile {
     }
 
     /// The profile as a plain ``dict`` (the content of :meth:`to_json`).
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        py.import("json")?.call_method1("loads", (self.to_json()?,))
+    fn to_dict<'py>(&self, py: Python<'py>) -> BindResult<Bound<'py, PyAny>> {
+        Ok(pythonize::pythonize(py, &self.0)?)
     }
 
     /// Rows profiled.

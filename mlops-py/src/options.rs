@@ -41,8 +41,14 @@ options_types! {
     mlops_drift::ProfileOptions => "ProfileOptions",
     mlops_drift::MonitorOptions => "MonitorOptions",
     mlops_drift::DriftReportOptions => "DriftReportOptions",
+    mlops_drift::PsiOptions => "PsiOptions",
+    mlops_drift::CategoricalParams => "CategoricalParams",
+    mlops_drift::AndersonParams => "AndersonParams",
+    mlops_core::CostMatrix => "CostMatrix",
+    mlops_core::calibration::HistogramParams => "HistogramParams",
     mlops_fairness::SearchOptions => "SearchOptions",
     mlops_fairness::AuditOptions => "AuditOptions",
+    mlops_audit::gate::Evidence => "Evidence",
 }
 
 /// `options` read into `T`, strictly (see [`Value::from_py`]): a key `T` does not have is

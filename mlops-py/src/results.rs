@@ -142,4 +142,5 @@ result_types! {
     MissingDriftResult => mlops_drift::MissingDriftResult,
     UnseenCategoryResult => mlops_drift::UnseenCategoryResult,
     DriftReport => mlops_drift::DriftReport,
+    GateReport => mlops_audit::gate::GateReport,
 }

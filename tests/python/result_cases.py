@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlops_audit import calibration, compare, drift
+from mlops_audit import calibration, compare, drift, gate
 
 RNG = np.random.default_rng(3)
 Y = RNG.random(300) < 0.4
@@ -61,4 +61,6 @@ CASES = {
         {"x": A, "g": np.array(["a", "b"] * 30), "p": (A > 0).astype(float)},
         {"x": B, "g": np.array(["a", "b"] * 30), "p": (B > 0).astype(float)},
         group="g", prediction="p"),
+    "GateReport": lambda: gate.evaluate({"max_fpr_gap": 0.05, "min_auc": 0.7},
+                                        fpr_gap=0.03, auc=0.65),
 }

@@ -16,7 +16,7 @@ import pathlib
 import pytest
 
 import mlops_audit
-from mlops_audit import drift, errors, fairness
+from mlops_audit import calibration, drift, errors, fairness, gate, metrics
 from mlops_audit._mlops_audit import _defaults
 
 DEFAULTS = _defaults()
@@ -27,12 +27,25 @@ WRAPPERS = {
     "drift.drift_report": (drift.drift_report, "DriftReportOptions"),
     "fairness.equal_opportunity": (fairness.equal_opportunity, "SearchOptions"),
     "fairness.audit": (fairness.audit, "AuditOptions"),
+    "drift.psi": (drift.psi, "PsiOptions"),
+    "drift.categorical_drift": (drift.categorical_drift, "CategoricalParams"),
+    "drift.anderson_ksamp": (drift.anderson_ksamp, "AndersonParams"),
+    "gate.evaluate": (gate.evaluate, "Evidence"),
+}
+
+#: pyo3 classes whose constructor's keywords are a Rust struct's fields: pyo3 can show a
+#: default only as a literal in the binding's signature, so these are checked copies (the
+#: runtime signature and the stub against the Rust default).
+CONSTRUCTORS = {
+    "CostMatrix": (metrics.CostMatrix, "CostMatrix"),
+    "HistogramCalibrator": (calibration.HistogramCalibrator, "HistogramParams"),
 }
 
 #: Keywords of a wrapper that are not options (inputs, objects) or options it leaves out.
 NOT_OPTIONS = {
     "fairness.equal_opportunity": {"sample_weight", "cost"},
     "fairness.audit": {"threshold", "thresholds", "y_pred", "sample_weight"},
+    "gate.evaluate": {"expected_cost"},  # the deprecated name of cost_per_decision
 }
 
 #: Stubbed pyo3 methods taking ``**options`` -> their options struct.
@@ -50,7 +63,8 @@ def _same(a, b) -> bool:
 
 
 def test_every_options_struct_is_used_by_some_signature():
-    used = {s for _, s in WRAPPERS.values()} | set(STUBBED.values())
+    used = ({s for _, s in WRAPPERS.values()} | set(STUBBED.values())
+            | {s for _, s in CONSTRUCTORS.values()})
     assert used == set(DEFAULTS)
 
 
@@ -65,7 +79,18 @@ def test_wrapper_signatures_show_the_rust_defaults(name):
         assert _same(keywords[key], value), f"{name}({key}=...) is not {struct}'s default"
 
 
-def _stub_keywords(qualname: str) -> dict[str, object]:
+@pytest.mark.parametrize("name", sorted(CONSTRUCTORS))
+def test_constructor_signatures_and_stubs_show_the_rust_defaults(name):
+    cls, struct = CONSTRUCTORS[name]
+    runtime = {p.name: p.default for p in inspect.signature(cls).parameters.values()}
+    stub = _stub_keywords(f"{name}.__new__", positional=True)
+    assert set(runtime) == set(stub) == set(DEFAULTS[struct])
+    for key, value in DEFAULTS[struct].items():
+        assert _same(runtime[key], value), f"{name}({key}=...) is not {struct}'s default"
+        assert _same(stub[key], value), f"stub {name}({key}=...) is not {struct}'s default"
+
+
+def _stub_keywords(qualname: str, positional: bool = False) -> dict[str, object]:
     tree = ast.parse(STUB.read_text())
     cls, _, method = qualname.rpartition(".")
     for node in ast.walk(tree):
@@ -73,6 +98,9 @@ def _stub_keywords(qualname: str) -> dict[str, object]:
             for item in node.body:
                 if isinstance(item, ast.FunctionDef) and item.name == method:
                     args = item.args
+                    if positional:
+                        named = args.args[len(args.args) - len(args.defaults):]
+                        return {a.arg: ast.literal_eval(d) for a, d in zip(named, args.defaults)}
                     return {a.arg: ast.literal_eval(d)
                             for a, d in zip(args.kwonlyargs, args.kw_defaults)}
     raise AssertionError(f"{qualname} is not in the stub")
@@ -96,6 +124,14 @@ def _call(name, **options):
     if name == "ReferenceProfile.from_data":
         return drift.ReferenceProfile.from_data(table, **options)
     y, s, g = [0, 1, 0, 1, 0, 1, 0, 1], [.1, .9, .3, .6, .2, .8, .4, .7], list("aabbaabb")
+    if name == "drift.psi":
+        return drift.psi(s, s, **options)
+    if name == "drift.categorical_drift":
+        return drift.categorical_drift({"a": 3, "b": 4}, {"a": 4, "b": 2}, **options)
+    if name == "drift.anderson_ksamp":
+        return drift.anderson_ksamp([s, [0.5, 0.25, 0.75, 0.05]], **options)
+    if name == "gate.evaluate":
+        return gate.evaluate({"max_fpr_gap": 0.05}, **options)
     if name == "fairness.equal_opportunity":
         return fairness.equal_opportunity(y, s, g, **options)
     if name == "fairness.audit":
@@ -143,7 +179,8 @@ BAD_VALUES = [
     ("sample_cap", -1, P), ("shards", 2**70, P), ("ks_method", "exactly", P),
     ("randomized", "no", T), ("randomized", 1, T), ("constraint", "fnr", P),
     ("max_groups", 2.0, T), ("bootstrap", -1, P), ("min_count", True, T),
-    ("tolerance", "0.1", T),
+    ("tolerance", "0.1", T), ("bins", True, T), ("edges", [1.0, "2"], T),
+    ("epsilon", "1e-4", T), ("variant", "left", P), ("resamples", 9.5, T),
 ]
 
 

@@ -54,7 +54,7 @@ def test_a_result_is_its_type_with_every_interface(name):
     assert isinstance(r, getattr(results, name))
     assert isinstance(r, results.Result)
     assert type(r).__module__ in ("mlops_audit.results", "mlops_audit.drift",
-                                  "mlops_audit.calibration")
+                                  "mlops_audit.calibration", "mlops_audit.gate")
     d = r.to_dict()
     assert d["test"] == name
     for key in r.keys():

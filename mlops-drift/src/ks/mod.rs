@@ -40,12 +40,10 @@
 //!   distribution functions. *Annals of Mathematical Statistics* 22(4), 592-596.
 //! * Loader, C. (2000). Fast and accurate computation of binomial probabilities.
 
-use std::fmt;
-use std::str::FromStr;
-
 pub use mlops_core::Alternative;
 pub use mlops_core::special::{ksone_sf, kstwo_sf};
 use serde::{Deserialize, Serialize};
+use strum::{Display, EnumString, IntoStaticStr, VariantNames};
 
 use crate::DriftError;
 
@@ -89,6 +87,12 @@ const VALUES_PER_BUCKET: usize = 32;
 /// How the p-value is to be computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[derive(Display, EnumString, IntoStaticStr, VariantNames)]
+#[strum(
+    serialize_all = "lowercase",
+    parse_err_ty = DriftError,
+    parse_err_fn = KsMethod::unknown
+)]
 pub enum KsMethod {
     /// Exact when both samples have at most [`AUTO_EXACT_MAX_SIZE`] observations,
     /// asymptotic otherwise.
@@ -103,40 +107,19 @@ pub enum KsMethod {
 impl KsMethod {
     /// SciPy's name: `"auto"`, `"exact"` or `"asymp"`.
     pub fn name(self) -> &'static str {
-        match self {
-            Self::Auto => "auto",
-            Self::Exact => "exact",
-            Self::Asymp => "asymp",
-        }
+        self.into()
     }
-}
 
-impl fmt::Display for KsMethod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for KsMethod {
-    type Err = DriftError;
-
-    fn from_str(s: &str) -> Result<Self, DriftError> {
-        match s {
-            "auto" => Ok(Self::Auto),
-            "exact" => Ok(Self::Exact),
-            "asymp" => Ok(Self::Asymp),
-            _ => Err(DriftError::invalid_parameter(
-                "method",
-                s,
-                "expected \"auto\", \"exact\" or \"asymp\"",
-            )),
-        }
+    fn unknown(given: &str) -> DriftError {
+        mlops_core::CoreError::unknown_choice("method", given, Self::VARIANTS).into()
     }
 }
 
 /// How a p-value was actually computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[derive(Display, IntoStaticStr)]
+#[strum(serialize_all = "lowercase")]
 pub enum PValueMethod {
     /// The exact null distribution.
     Exact,
@@ -147,16 +130,7 @@ pub enum PValueMethod {
 impl PValueMethod {
     /// `"exact"` or `"asymp"`.
     pub fn name(self) -> &'static str {
-        match self {
-            Self::Exact => "exact",
-            Self::Asymp => "asymp",
-        }
-    }
-}
-
-impl fmt::Display for PValueMethod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        self.into()
     }
 }
 

@@ -632,17 +632,9 @@ def _wasserstein(
     reference_weights: _ArrayLike | None = None,
     current_weights: _ArrayLike | None = None,
 ) -> Result: ...
-def _psi(
-    reference: _ArrayLike,
-    current: _ArrayLike,
-    bins: int = 10,
-    edges: Sequence[float] | None = None,
-    epsilon: float = 0.0001,
-) -> Result: ...
+def _psi(reference: _ArrayLike, current: _ArrayLike, **options: Any) -> Result: ...
 def _categorical(
-    reference: Sequence[tuple[str, float]],
-    current: Sequence[tuple[str, float]],
-    epsilon: float = 0.0001,
+    reference: Sequence[tuple[str, float]], current: Sequence[tuple[str, float]], **options: Any
 ) -> Result: ...
 def _proportion(
     x0: int, n0: int, x: int, n: int, confidence_level: float = 0.95
@@ -717,13 +709,7 @@ class _DriftMonitor:
 
 def _drift_report(reference: Any, current: Any, **options: Any) -> Result: ...
 def _defaults() -> dict[str, dict[str, Any]]: ...
-def _anderson_ksamp(
-    samples: Sequence[_ArrayLike],
-    variant: str = "midrank",
-    method: str = "interpolated",
-    resamples: int = 9999,
-    seed: int = 0,
-) -> Result: ...
+def _anderson_ksamp(samples: Sequence[_ArrayLike], **options: Any) -> Result: ...
 def _cramervonmises_2samp(
     reference: _ArrayLike, current: _ArrayLike, method: str = "auto"
 ) -> Result: ...

@@ -82,9 +82,18 @@ from mlops_audit._mlops_audit import (
     _wasserstein,
     ks_2samp,
 )
+from mlops_audit._options import defaults as _defaults_of, options as _options
 from mlops_audit.errors import InputTypeError as _InputTypeError
 from mlops_audit import results as _results
 from mlops_audit.results import KsResult, TestResult, _extends, _group_key
+
+#: The defaults of the Rust core's options structs: the signatures below show them, so each is
+#: written once, in Rust.
+_PSI = _defaults_of("PsiOptions")
+_CATEGORICAL = _defaults_of("CategoricalParams")
+_ANDERSON = _defaults_of("AndersonParams")
+_MONITOR = _defaults_of("MonitorOptions")
+_REPORT = _defaults_of("DriftReportOptions")
 
 if _typing.TYPE_CHECKING:
     # The names as annotations spell them (annotations are not evaluated: __future__ import).
@@ -138,9 +147,9 @@ def psi(
     reference: Any,
     current: Any,
     *,
-    bins: int = 10,
-    edges: Sequence[float] | None = None,
-    epsilon: float = 1e-4,
+    bins: int = _PSI["bins"],
+    edges: Sequence[float] | None = _PSI["edges"],
+    epsilon: float = _PSI["epsilon"],
 ) -> TestResult:
     """Population stability index and Jensen-Shannon distance of a numeric feature.
 
@@ -155,7 +164,7 @@ def psi(
     ``scipy.spatial.distance.jensenshannon`` (natural log) of the raw proportions. Also
     reports ``edges``, per-bin counts and proportions; ``pvalue`` is ``None``.
     """
-    return _psi(reference, current, bins, None if edges is None else list(edges), epsilon)
+    return _psi(reference, current, **_options(locals(), "reference", "current"))
 
 
 def _items(counts: Any, name: str) -> list[tuple[Any, Any]]:
@@ -191,7 +200,7 @@ def categorical_drift(
     reference: Mapping[str, float] | Iterable[tuple[str, float]],
     current: Mapping[str, float] | Iterable[tuple[str, float]],
     *,
-    epsilon: float = 1e-4,
+    epsilon: float = _CATEGORICAL["epsilon"],
 ) -> TestResult:
     """Drift of a categorical feature given as counts per category.
 
@@ -205,7 +214,8 @@ def categorical_drift(
     log), ``total_variation`` and ``cramers_v`` (effect sizes), ``categories``,
     ``unseen_categories`` (in current, not in reference) and the aligned counts.
     """
-    return _categorical(_pairs(reference, "reference"), _pairs(current, "current"), epsilon)
+    return _categorical(_pairs(reference, "reference"), _pairs(current, "current"),
+                        epsilon=epsilon)
 
 
 def proportion_drift(
@@ -242,12 +252,6 @@ from mlops_audit._mlops_audit import (  # noqa: E402
     _drift_report,
     _DriftMonitor,
 )
-from mlops_audit._options import defaults as _defaults_of, options as _options  # noqa: E402
-
-#: The defaults of the Rust core's options structs: the signatures below show them, so each is
-#: written once, in Rust.
-_MONITOR = _defaults_of("MonitorOptions")
-_REPORT = _defaults_of("DriftReportOptions")
 
 __all__ += ["DriftMonitor", "DriftReport", "ReferenceProfile", "drift_report"]
 
@@ -491,10 +495,10 @@ def drift_report(
 def anderson_ksamp(
     samples: Sequence[Any],
     *,
-    variant: str = "midrank",
-    method: str = "interpolated",
-    resamples: int = 9999,
-    seed: int = 0,
+    variant: str = _ANDERSON["variant"],
+    method: str = _ANDERSON["method"],
+    resamples: int = _ANDERSON["resamples"],
+    seed: int = _ANDERSON["seed"],
 ) -> TestResult:
     """Anderson-Darling k-sample test (Scholz and Stephens 1987): do the ``k >= 2``
     ``samples`` (e.g. ``[reference, current]``) come from one distribution?
@@ -521,7 +525,7 @@ def anderson_ksamp(
     ``distance`` (effect size ``a2 / N``: the sample-size-free weighted squared distance
     between each sample's CDF and the pooled one), ``sample_sizes``, ``resamples``, ``seed``.
     """
-    return _anderson_ksamp(list(samples), variant, method, resamples, seed)
+    return _anderson_ksamp(list(samples), **_options(locals(), "samples"))
 
 
 def cramervonmises_2samp(reference: Any, current: Any, *, method: str = "auto") -> TestResult:

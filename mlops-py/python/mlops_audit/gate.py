@@ -32,7 +32,9 @@ from collections.abc import Iterable as _Iterable
 from collections.abc import Mapping as _Mapping
 from dataclasses import dataclass as _dataclass
 
+from mlops_audit import results as _results
 from mlops_audit._mlops_audit import _gate_evaluate, _gate_requirements
+from mlops_audit.results import _extends
 from mlops_audit.errors import InputTypeError as _InputTypeError
 from mlops_audit.errors import ParameterError as _ParameterError
 
@@ -138,23 +140,17 @@ def _alerts(value: Any) -> list[str] | None:
     return alerts
 
 
-@_dataclass(frozen=True)
-class GateReport:
+@_extends("GateReport")
+class GateReport(_results.GateReport):  # type: ignore[name-defined,misc]
     """Each requirement with its measured value and verdict (``pass``, ``fail`` or
-    ``not_measured``), and the overall verdict ``passed``."""
+    ``not_measured``), and the overall verdict ``passed``: the Rust core's ``GateReport``."""
 
-    checks: tuple[dict[str, Any], ...]
-    passed: bool
+    __slots__ = ()
 
     @property
-    def failures(self) -> list[dict[str, Any]]:
+    def failures(self) -> list[dict[str, _typing.Any]]:
+        """The checks that did not pass."""
         return [c for c in self.checks if c["verdict"] != "pass"]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"checks": [dict(c) for c in self.checks], "passed": self.passed}
-
-    def to_json(self) -> str:
-        return _json.dumps(self.to_dict())
 
     def __str__(self) -> str:
         lines = [f"deployment gate: {'PASSED' if self.passed else 'FAILED'}"]
@@ -173,7 +169,7 @@ class GateReport:
             f"<td>{_html.escape(str(c['measured']) if c['measured'] is not None else 'not measured')}</td></tr>"
             for c in self.checks)
         head = "PASSED" if self.passed else "FAILED"
-        return (f"<div><b>Deployment gate: {head}</b><table>"
+        return (f"<div><b>Deployment gate: {head}</b> (GateReport)<table>"
                 "<tr><th>verdict</th><th>requirement</th><th>limit</th><th>measured</th></tr>"
                 f"{rows}</table></div>")
 
@@ -209,9 +205,8 @@ def evaluate(requirements: Requirements | Mapping[str, Any], *, fpr_gap: float |
         "challenger_worse_pvalue": challenger_worse_pvalue,
     }
     evidence = {k: _measurement(k, v) for k, v in measured.items()}
-    out = _json.loads(_gate_evaluate(_json.dumps(dict(requirements.values)),
-                                     drift_alerts=_alerts(drift_alerts), **evidence))
-    return GateReport(tuple(out["checks"]), bool(out["passed"]))
+    return _gate_evaluate(_json.dumps(dict(requirements.values)),  # type: ignore[no-any-return]
+                          drift_alerts=_alerts(drift_alerts), **evidence)
 
 
 def assert_gate(report: GateReport) -> None:

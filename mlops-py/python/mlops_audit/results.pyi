@@ -115,6 +115,10 @@ class FisherExactResult(Result):
     degenerate: bool
     alternative: str
 
+class GateReport(Result):
+    checks: list[Any]
+    passed: bool
+
 class HosmerLemeshowResult(Result):
     statistic: float
     pvalue: float
