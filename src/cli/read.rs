@@ -255,7 +255,7 @@ impl Data {
                 let a = array.as_primitive::<$t>();
                 for (i, v) in a.values().iter().enumerate() {
                     if a.is_null(i) {
-                        return Err(self.bad(name, i, "(empty)".into(), "is missing"));
+                        return Err(self.bad(name, i, "the value".into(), "is missing"));
                     }
                     out.push($conv(*v, i)?);
                 }
@@ -304,7 +304,7 @@ impl Data {
                 let a = array.as_boolean();
                 for i in 0..a.len() {
                     if a.is_null(i) {
-                        return Err(self.bad(name, i, "(empty)".into(), "is missing"));
+                        return Err(self.bad(name, i, "the value".into(), "is missing"));
                     }
                     out.push(if a.value(i) { 1.0 } else { 0.0 });
                 }
@@ -313,7 +313,7 @@ impl Data {
                 let text = self.texts(name, array, "numbers")?;
                 for (i, t) in text.into_iter().enumerate() {
                     let Some(t) = t else {
-                        return Err(self.bad(name, i, "(empty)".into(), "is missing"));
+                        return Err(self.bad(name, i, "the value".into(), "is missing"));
                     };
                     match t.trim().parse::<f64>() {
                         Ok(v) => out.push(v),
@@ -396,7 +396,7 @@ impl Data {
             self.bad(
                 name,
                 i,
-                "(empty)".into(),
+                "the value".into(),
                 "is missing: every row needs a group",
             )
         };
