@@ -98,12 +98,30 @@ fn write(path: &Path, batch: &RecordBatch) {
         match ext {
             "csv" => arrow_csv::Writer::new(file).write(batch)?,
             "parquet" => {
-                let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None)?;
+                // polars writes Zstandard by default (pandas/pyarrow: Snappy).
+                let props = path.to_string_lossy().contains("zstd").then(|| {
+                    parquet::file::properties::WriterProperties::builder()
+                        .set_compression(parquet::basic::Compression::ZSTD(
+                            parquet::basic::ZstdLevel::default(),
+                        ))
+                        .build()
+                });
+                let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), props)?;
                 w.write(batch)?;
                 w.close()?;
             }
             "arrow" => {
-                let mut w = arrow_ipc::writer::FileWriter::try_new(file, &batch.schema())?;
+                // pyarrow writes Feather (IPC) files with LZ4 by default.
+                let options = arrow_ipc::writer::IpcWriteOptions::default().try_with_compression(
+                    path.to_string_lossy()
+                        .contains("lz4")
+                        .then_some(arrow_ipc::CompressionType::LZ4_FRAME),
+                )?;
+                let mut w = arrow_ipc::writer::FileWriter::try_new_with_options(
+                    file,
+                    &batch.schema(),
+                    options,
+                )?;
                 w.write(batch)?;
                 w.finish()?;
             }
@@ -136,7 +154,14 @@ fn audit_matches_the_library_in_every_format() -> Res {
         AuditParams::default(),
     )?
     .with_bootstrap(&task, &groups, Decision::Threshold(0.2), 200, 0.9, 3)?;
-    for ext in ["csv", "parquet", "arrow", "arrows"] {
+    for ext in [
+        "csv",
+        "parquet",
+        "zstd.parquet",
+        "arrow",
+        "lz4.arrow",
+        "arrows",
+    ] {
         let path = d.join(format!("loans.{ext}"));
         write(&path, &batch);
         let r = run(&[
@@ -163,6 +188,30 @@ fn audit_matches_the_library_in_every_format() -> Res {
         assert_eq!(r.code, want, "{ext}: {}", r.stderr);
         assert!(r.stderr.is_empty(), "{ext}: stderr not quiet: {}", r.stderr);
     }
+    // Sample weights from a column.
+    let weighted = task.clone().with_weights(&l.income[..])?;
+    let expected = audit(
+        &weighted,
+        &groups,
+        Decision::Threshold(0.2),
+        AuditParams::default(),
+    )?;
+    let r = run(&[
+        "audit",
+        s(&d.join("loans.csv")),
+        "--label",
+        "default",
+        "--score",
+        "challenger_score",
+        "--group",
+        "ethnicity",
+        "--threshold",
+        "0.2",
+        "--weight",
+        "income",
+        "--json",
+    ]);
+    assert_eq!(json(&r), value(&expected));
     // Without --threshold: the cost-optimal 1/6 for the default 5:1 costs.
     let r = run(&[
         "audit",
@@ -257,6 +306,70 @@ fn fit_apply_and_audit_a_policy() -> Res {
         assert!(b.column_by_name("income").is_some());
     }
     assert_eq!(written, flags);
+
+    // A randomized policy: rows draw uniform_from_seed(seed, row) at their rule's boundary.
+    let random_path = d.join("random.json");
+    let r = run(&[
+        "fit",
+        s(&train_path),
+        "--label",
+        "default",
+        "--score",
+        "challenger_score",
+        "--group",
+        "ethnicity",
+        "--tolerance",
+        "0",
+        "--randomized",
+        "--out",
+        s(&random_path),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let random = ThresholdSearch::new()
+        .tolerance(0.0)
+        .randomized(true)
+        .fit(&task, &groups)?;
+    assert!(random.groups.iter().any(|g| g.rule.is_randomized()));
+    let expected = random.predict(&test.challenger_score[..], &test_groups, None, |i| {
+        uniform_from_seed(9, i)
+    })?;
+    let r = run(&[
+        "apply",
+        s(&test_path),
+        "--policy",
+        s(&random_path),
+        "--score",
+        "challenger_score",
+        "--group",
+        "ethnicity",
+        "--seed",
+        "9",
+        "--json",
+    ]);
+    assert_eq!(json(&r), value(&expected));
+    let test_task0 = BinaryTask::new(&test.challenger_score[..], &test.default[..])?;
+    let expected_audit = audit(
+        &test_task0,
+        &test_groups,
+        Decision::Predictions(&expected),
+        AuditParams::default(),
+    )?;
+    let r = run(&[
+        "audit",
+        s(&test_path),
+        "--label",
+        "default",
+        "--score",
+        "challenger_score",
+        "--group",
+        "ethnicity",
+        "--policy",
+        s(&random_path),
+        "--draw-seed",
+        "9",
+        "--json",
+    ]);
+    assert_eq!(json(&r), value(&expected_audit));
 
     // audit with the policy: its per-group thresholds.
     let test_task = BinaryTask::new(&test.challenger_score[..], &test.default[..])?;
