@@ -37,6 +37,8 @@ pub use mlops_core::{calibration, cancel, compare, special};
 pub use mlops_drift as drift;
 pub use mlops_fairness as fairness;
 
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod datasets;
 pub mod gate;
 pub mod plot;

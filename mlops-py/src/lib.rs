@@ -121,10 +121,19 @@ fn _sort_lower_bound(py: Python<'_>, values: numpy::PyReadonlyArray1<'_, f64>) -
     Ok(())
 }
 
+/// Runs the ``mlops-audit`` command line with ``argv`` (the arguments after the program
+/// name) and returns its exit status: the same code as the binary, which writes to the
+/// process's stdout and stderr itself. The GIL is released; Ctrl-C stops a bootstrap.
+#[pyfunction]
+fn _cli_main(py: Python<'_>, argv: Vec<String>) -> BindResult<u8> {
+    crate::detach_interruptible(py, || Ok::<u8, BindError>(mlops_audit::cli::main(argv)))
+}
+
 #[pymodule]
 fn _mlops_audit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(_set_parallelism, m)?)?;
+    m.add_function(wrap_pyfunction!(_cli_main, m)?)?;
     m.add_function(wrap_pyfunction!(_parallelism_enabled, m)?)?;
     m.add_function(wrap_pyfunction!(_sort_lower_bound, m)?)?;
     m.add_function(wrap_pyfunction!(results::_result_types, m)?)?;
