@@ -5,13 +5,17 @@ test's temporary directory; never the user's ./mlruns. These tests run in a virt
 
 from __future__ import annotations
 
+import os
 import uuid
 
-import mlflow
-import pytest
-from mlflow.tracking import MlflowClient
+# No usage reports from test runs (MLflow 3 sends them by default).
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
-from mlops_audit import datasets
+import mlflow  # noqa: E402
+import pytest  # noqa: E402
+from mlflow.tracking import MlflowClient  # noqa: E402
+
+from mlops_audit import datasets  # noqa: E402
 
 
 @pytest.fixture(scope="session")

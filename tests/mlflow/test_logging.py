@@ -144,6 +144,23 @@ def test_an_audit_of_tricky_group_names_logs_each_group_under_its_own_key(tracki
         assert metrics[f"audit.group.{seg}.rows"] == rows.sum()
 
 
+def test_intersectional_groups_are_logged_under_both_values(tracking, loans):
+    _, test = loans
+    a = fairness.audit(test["default"], test["champion_score"], test[["ethnicity", "region"]],
+                       threshold=1 / 6)
+    with mlflow.start_run() as run:
+        mm.log_audit(a)
+    metrics = tracking.get_run(run.info.run_id).data.metrics
+    mapping = _record(tracking, run.info.run_id, "audit")["groups"]
+    assert len(mapping) == len(a.group_keys) and mapping["A__east"] == "A & east"
+    y = test["default"].to_numpy().astype(bool)
+    flags = test["champion_score"].to_numpy() >= 1 / 6
+    for ethnicity, region in a.group_keys:
+        rows = ((test["ethnicity"] == ethnicity) & (test["region"] == region)).to_numpy()
+        assert metrics[f"audit.group.{ethnicity}__{region}.fpr"] == pytest.approx(
+            _fpr_oracle(y[rows], flags[rows]), rel=1e-12)
+
+
 # -- log_audit ---------------------------------------------------------------------------
 
 

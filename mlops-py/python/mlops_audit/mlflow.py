@@ -46,7 +46,7 @@ import math as _math
 import numbers as _numbers
 import os as _os
 import re as _re
-import tempfile as _tempfile
+import time as _time
 import typing as _typing
 from collections.abc import Mapping as _Mapping
 
@@ -240,7 +240,7 @@ class _Batch:
         metrics = [_Metric(k, v, timestamp, 0) for k, v in self.metrics.items()]
         params = [_Param(k, v) for k, v in self.params.items()]
         tags = [_RunTag(k, v) for k, v in self.tags.items()]
-        for i in range(0, max(len(metrics), 1), _BATCH_METRICS):
+        for i in range(0, len(metrics), _BATCH_METRICS):
             client.log_batch(run_id, metrics=metrics[i:i + _BATCH_METRICS])
         for i in range(0, len(params), _BATCH_PARAMS):
             client.log_batch(run_id, params=params[i:i + _BATCH_PARAMS])
@@ -252,9 +252,7 @@ class _Batch:
 
 
 def _now_ms() -> int:
-    import time
-
-    return int(time.time() * 1000)
+    return int(_time.time() * 1000)
 
 
 def _plain(value: Any) -> Any:
