@@ -155,6 +155,15 @@ def test_bad_configurations_are_refused_by_name(tracking, loans):
         with pytest.raises(errors.ParameterError, match="min_acu"):
             mlflow.models.evaluate(**common, evaluator_config={
                 "sensitive_features": "ethnicity", "requirements": {"min_acu": 0.7}})
+        relabelled = data.assign(default=np.where(data["default"] == 1, "bad", "good"))
+        with pytest.raises(errors.ParameterError, match="pos_label"):
+            mlflow.models.evaluate(**{**common, "data": relabelled},
+                                   evaluator_config={"sensitive_features": "ethnicity"})
+        gap = data.assign(default=data["default"].astype(float))
+        gap.loc[17, "default"] = np.nan
+        with pytest.raises(errors.ParameterError, match="index 17"):
+            mlflow.models.evaluate(**{**common, "data": gap},
+                                   evaluator_config={"sensitive_features": "ethnicity"})
         # Without sensitive features the evaluator declines (with evaluators=None it must not
         # break other evaluations), and MLflow says no evaluator could run.
         with pytest.raises(MlflowException, match="could not be evaluated"):

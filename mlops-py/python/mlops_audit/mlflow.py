@@ -772,8 +772,26 @@ class AuditEvaluator(_ModelEvaluator):
                 "the mlops_audit evaluator needs a model or a predictions column",
                 name="model", value=None, reason="no scores")
         y_score = _scores(output, predictions)
-        y_true = _np.asarray(dataset.labels_data) == config["pos_label"]
+        y_true = _labels(dataset.labels_data, config["pos_label"])
         return _evaluate(run_id, config, y_true, y_score, groups)
+
+
+def _labels(labels: Any, pos_label: Any) -> Any:
+    """``labels == pos_label`` for binary labels; a missing label, a third class or labels
+    without ``pos_label`` raise (each would silently count as a negative)."""
+    values = _np.asarray(labels, dtype=object)
+    for i, v in enumerate(values):
+        if v is None or (isinstance(v, float) and v != v):
+            raise _ParameterError(f"targets has a missing label at index {i}: every row of "
+                                  "the evaluation data needs its outcome", name="targets",
+                                  value=None, reason=f"missing at index {i}")
+    classes = sorted({v.item() if hasattr(v, "item") else v for v in values}, key=repr)
+    if len(classes) > 2 or (classes and pos_label not in classes):
+        raise _ParameterError(
+            f"targets has the labels {classes[:5]}; the mlops_audit evaluator needs two, one "
+            f"of them pos_label={pos_label!r} (set 'pos_label' in evaluator_config)",
+            name="pos_label", value=repr(pos_label), reason="not among the labels")
+    return values == pos_label
 
 
 def _evaluate(run_id: str, config: Mapping[str, Any], y_true: Any, y_score: Any,
