@@ -330,6 +330,19 @@ def test_log_calibration_by_group_matches_the_library_and_sklearn(tracking, loan
             g["spiegelhalter"]["pvalue"]
 
 
+def test_an_infinite_value_is_kept_out_of_the_metrics_and_written_in_the_record(tracking):
+    # No missing value in training, 50 of 1000 in production: the odds ratio is infinite.
+    result = drift.missing_rate_drift(0, 1000, 50, 1000)
+    assert math.isinf(result.odds_ratio)
+    with mlflow.start_run() as run:
+        logged = mm.log_calibration(result, prefix="missing")
+    metrics = tracking.get_run(run.info.run_id).data.metrics
+    assert "missing.odds_ratio" not in metrics and metrics == logged
+    assert metrics["missing.pvalue"] == result.pvalue
+    record = _record(tracking, run.info.run_id, "missing")
+    assert record["non_finite"] == {"missing.odds_ratio": "inf"} and record["undefined"] == []
+
+
 # -- log_drift, log_profile / load_profile ------------------------------------------------
 
 
