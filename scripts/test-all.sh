@@ -5,10 +5,13 @@
 #           unit + integration + property tests, doctests, the benches once in test mode,
 #           and the loan audit example;
 #   Python: a virtualenv of its own (.venv, or $MLOPS_VENV) with the test-only oracles
-#           (scikit-learn, scipy, ...), the package built by `pip install .` as a user
-#           would, the stubs checked against the compiled module, headless Chromium
-#           (apt-get install chromium chromium-driver when missing; the browser test of
-#           the HTML report then fails rather than skips without it), and pytest.
+#           (scikit-learn, scipy, ...), the wheel built once by `pip wheel .` (as
+#           `pip install .` builds it) and installed, the stubs checked against the compiled
+#           module, headless Chromium (apt-get install chromium chromium-driver when
+#           missing; the browser test of the HTML report then fails rather than skips
+#           without it), and pytest;
+#   MLflow: a second virtualenv (.venv-mlflow, or $MLOPS_MLFLOW_VENV) with
+#           tests/mlflow/requirements.txt and the same wheel, and pytest on tests/mlflow.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,9 +52,29 @@ PY="$(cd "$VENV" && pwd)/bin/python"
 "$PY" -m pip install --quiet --upgrade pip
 "$PY" -m pip install --quiet -r tests/requirements.txt
 
-step "pip install . (maturin builds the wheel)"
-"$PY" -m pip install --quiet --force-reinstall --no-deps .
+step "pip wheel . (maturin builds the wheel once, as pip install . would) and install it"
+WHEELS=target/test-wheel
+rm -rf "$WHEELS"
+"$PY" -m pip wheel --quiet --no-deps --wheel-dir "$WHEELS" .
+WHEEL=$(echo "$WHEELS"/mlops_audit-*.whl)
+[ -f "$WHEEL" ] || { echo "expected one wheel in $WHEELS, found: $WHEEL" >&2; exit 1; }
+"$PY" -m pip install --quiet --force-reinstall --no-deps "$WHEEL"
 "$PY" -c "import mlops_audit; print('mlops_audit', mlops_audit.__version__, 'imported')"
+
+# MLflow brings ~100 packages and pins of its own: its tests get a virtualenv of their own,
+# with the same wheel installed.
+MLFLOW_VENV=${MLOPS_MLFLOW_VENV:-.venv-mlflow}
+step "MLflow tests in their own virtualenv ($MLFLOW_VENV)"
+mlflow_start=$SECONDS
+if [ ! -x "$MLFLOW_VENV/bin/python" ]; then
+    python3 -m venv "$MLFLOW_VENV"
+fi
+MPY="$(cd "$MLFLOW_VENV" && pwd)/bin/python"
+"$MPY" -m pip install --quiet --upgrade pip
+"$MPY" -m pip install --quiet -r tests/mlflow/requirements.txt
+"$MPY" -m pip install --quiet --force-reinstall --no-deps "$WHEEL"
+MLFLOW_DISABLE_TELEMETRY=true "$MPY" -m pytest tests/mlflow -q -p no:cacheprovider
+echo "MLflow step: $((SECONDS - mlflow_start)) s"
 
 step "headless Chromium for the browser test of the HTML report (Debian packages)"
 if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
@@ -67,3 +90,4 @@ export MLOPS_REQUIRE_BROWSER=1
 
 step "pytest (includes the stub check, the browser test and the examples and notebook)"
 "$PY" -m pytest tests/python -q -p no:cacheprovider --hypothesis-seed="$SEED"
+
