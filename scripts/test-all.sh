@@ -8,7 +8,9 @@
 #           (scikit-learn, scipy, ...), the package built by `pip install .` as a user
 #           would, the stubs checked against the compiled module, headless Chromium
 #           (apt-get install chromium chromium-driver when missing; the browser test of
-#           the HTML report then fails rather than skips without it), and pytest.
+#           the HTML report then fails rather than skips without it), a Java runtime for
+#           the Spark tests (apt-get install openjdk-17-jre-headless when `java` is
+#           missing; pyspark comes from tests/requirements.txt), and pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -64,6 +66,18 @@ fi
 chromium --version
 # The browser is installed now: a missing browser must fail the browser test, not skip it.
 export MLOPS_REQUIRE_BROWSER=1
+
+step "a Java runtime for the Spark tests on local[2] (Debian's openjdk-17-jre-headless)"
+if ! command -v java >/dev/null 2>&1; then
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        openjdk-17-jre-headless
+fi
+java -version
+# Java is installed now: a missing JVM must fail the Spark tests, not skip them.
+export MLOPS_REQUIRE_SPARK=1
 
 step "pytest (includes the stub check, the browser test and the examples and notebook)"
 "$PY" -m pytest tests/python -q -p no:cacheprovider --hypothesis-seed="$SEED"

@@ -73,7 +73,7 @@ pub use missing::{
 };
 pub use monitor::{
     DriftMonitor, EvaluationHistory, FeatureTest, MonitorConfig, MonitorState, Window,
-    WindowEvaluation, drift_report,
+    WindowEvaluation, drift_report, drift_report_profiles,
 };
 pub use profile::{
     ColumnKind, OutputCounts, OutputTally, PredictionSpec, ProfileParams, ReferenceProfile,

@@ -690,6 +690,82 @@ impl DriftMonitor {
         Ok(report)
     }
 
+    /// A report on a production window summarised elsewhere: `current` is a profile of the
+    /// window's rows (built where the rows are, for example per partition and merged),
+    /// tested against the reference as [`DriftMonitor::ingest`] of those rows would be.
+    /// Stateless: the monitor's own windows and counters are untouched, and no alert hook
+    /// runs.
+    ///
+    /// Each monitored feature's summary in `current` is merged into an empty window summary
+    /// with the window's sample cap, as the monitor merges its shards; with caps at least
+    /// the column sizes every test is exact.
+    ///
+    /// # Errors
+    /// [`DriftError::MissingColumn`] for a monitored feature absent from `current`;
+    /// [`DriftError::ProfileMismatch`] for a feature of another kind, or a profile built with
+    /// another prediction column, group columns or sketch size.
+    pub fn report_profile(&self, current: &ReferenceProfile) -> Result<DriftReport, DriftError> {
+        let (a, b) = (&self.profile.params, &current.params);
+        if a.group_columns != b.group_columns
+            || a.prediction != b.prediction
+            || a.sketch_k != b.sketch_k
+        {
+            return Err(DriftError::ProfileMismatch {
+                column: String::new(),
+                reason: "the current profile was built with other group columns, prediction                          or sketch_k than the reference; build both with the same parameters"
+                    .to_owned(),
+            });
+        }
+        let cap = self.config.window_sample_cap;
+        let mut columns = Vec::with_capacity(self.features.len());
+        for (&i, name) in self.features.iter().zip(&self.names) {
+            let col = current
+                .column(name)
+                .ok_or_else(|| DriftError::MissingColumn {
+                    column: name.clone(),
+                })?;
+            let mut s = match &self.profile.columns[i].summary {
+                ColumnSummary::Numeric(r) => {
+                    ColumnSummary::Numeric(NumericSummary::new(cap, r.sketch_k, r.seed))
+                }
+                other => other.empty_like(),
+            };
+            s.merge_with_cap(name, &col.summary, cap)?;
+            columns.push(s);
+        }
+        let window = WindowState {
+            index: 0,
+            rows: current.rows,
+            batches: 1,
+            columns,
+            outputs: current.outputs.clone(),
+        };
+        let counters = ServiceCounters {
+            requests: 1,
+            rows: current.rows,
+            errors: 0,
+            late_rows: 0,
+            predictions: self
+                .profile
+                .params
+                .prediction
+                .is_some()
+                .then(|| window.outputs.clone()),
+        };
+        let ignored: BTreeSet<String> = current
+            .columns
+            .iter()
+            .map(|c| &c.name)
+            .filter(|n| self.profile.column(n).is_none())
+            .take(100)
+            .cloned()
+            .collect();
+        let saved = std::mem::replace(&mut *lock(&self.ignored), ignored);
+        let report = self.report(window, false, counters);
+        *lock(&self.ignored) = saved;
+        report
+    }
+
     fn pick_shard(&self) -> MutexGuard<'_, Shard> {
         let n = self.shards.len();
         let home = thread_slot() % n;
@@ -1296,4 +1372,25 @@ pub fn drift_report(
         ..config
     };
     DriftMonitor::new(profile, config)?.report_once(current)
+}
+
+/// One-shot report from two profiles: the reference, and a profile of the current window
+/// built elsewhere (see [`DriftMonitor::report_profile`]). With the profiles' sample caps
+/// and `config.window_sample_cap` at least the column sizes, the tests are those of
+/// [`drift_report`] on the rows (PSI and Wasserstein up to the rounding of their sums,
+/// which read the values in another order).
+///
+/// # Errors
+/// The errors of [`DriftMonitor::new`] and [`DriftMonitor::report_profile`].
+pub fn drift_report_profiles(
+    reference: &ReferenceProfile,
+    current: &ReferenceProfile,
+    config: MonitorConfig,
+) -> Result<DriftReport, DriftError> {
+    let config = MonitorConfig {
+        window: Window::Cumulative,
+        shards: 1,
+        ..config
+    };
+    DriftMonitor::new(reference.clone(), config)?.report_profile(current)
 }

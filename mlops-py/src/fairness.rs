@@ -1,11 +1,11 @@
 //! `mlops_audit.fairness`: equal-opportunity thresholds.
 
 use mlops_core::CostMatrix;
-use mlops_core::Groups;
+use mlops_core::GroupKey;
 use mlops_fairness::{
     AuditParams, Constraint, Decision, FairnessError, GroupAudit, GroupMetrics, GroupRule,
-    ThresholdPolicy, ThresholdSearch, audit as run_audit, key_from_bytes, rate_by_name,
-    uniform_from_key, uniform_from_seed,
+    ThresholdPolicy, ThresholdSearch, audit as run_audit, audit_summary, key_from_bytes,
+    rate_by_name, uniform_from_key, uniform_from_seed,
 };
 use numpy::{IntoPyArray, PyArray1, PyArrayMethods};
 use pyo3::prelude::*;
@@ -16,6 +16,7 @@ use crate::errors::{BindError, BindResult};
 use crate::input::{TaskInputs, extract_column, extract_optional};
 use crate::input::{extract_groups, key_to_py};
 use crate::metrics::PyCostMatrix;
+use crate::summary::PyScoreSummary;
 
 fn json_err(e: serde_json::Error) -> BindError {
     BindError::parameter("json", e.to_string())
@@ -455,13 +456,13 @@ impl PyThresholdPolicy {
 /// :class:`~mlops_audit.metrics.CostMatrix`) overrides ``fn_cost``/``fp_cost`` for a full
 /// 2x2 matrix.
 #[pyfunction]
-#[pyo3(signature = (y_true, y_score, groups, *, fn_cost=5.0, fp_cost=1.0, constraint="fpr", tolerance=0.01, randomized=false, sample_weight=None, cost=None, max_groups=1000))]
+#[pyo3(signature = (y_true, y_score=None, groups=None, *, fn_cost=5.0, fp_cost=1.0, constraint="fpr", tolerance=0.01, randomized=false, sample_weight=None, cost=None, max_groups=1000))]
 #[allow(clippy::too_many_arguments)]
 pub fn equal_opportunity(
     py: Python<'_>,
     y_true: &Bound<'_, PyAny>,
-    y_score: &Bound<'_, PyAny>,
-    groups: &Bound<'_, PyAny>,
+    y_score: Option<&Bound<'_, PyAny>>,
+    groups: Option<&Bound<'_, PyAny>>,
     fn_cost: f64,
     fp_cost: f64,
     constraint: &str,
@@ -476,20 +477,69 @@ pub fn equal_opportunity(
         Some(c) => c.0,
         None => CostMatrix::new(fn_cost, fp_cost)?,
     };
-    let inputs = TaskInputs::read(y_true, y_score, sample_weight)?;
-    let views = inputs.views()?;
-    let groups = extract_groups(groups)?;
     let search = ThresholdSearch::new()
         .cost(cost)
         .constraint(constraint)
         .tolerance(tolerance)
         .randomized(randomized)
         .max_groups(max_groups);
+    if let Some(summary) = as_summary(y_true, y_score, groups, sample_weight)? {
+        let policy = detach(py, || search.fit_summary(&summary))?;
+        return Ok(PyThresholdPolicy(policy));
+    }
+    let (y_score, groups) = row_inputs(y_score, groups)?;
+    let inputs = TaskInputs::read(y_true, y_score, sample_weight)?;
+    let views = inputs.views()?;
+    let groups = extract_groups(groups)?;
     let policy = detach(py, || -> Result<ThresholdPolicy, FairnessError> {
         let task = views.task()?;
         search.fit(&task, &groups)
     })?;
     Ok(PyThresholdPolicy(policy))
+}
+
+/// `y_true` as a [`PyScoreSummary`], when it is one: then the row inputs must be absent.
+fn as_summary<'py>(
+    y_true: &Bound<'py, PyAny>,
+    y_score: Option<&Bound<'py, PyAny>>,
+    groups: Option<&Bound<'py, PyAny>>,
+    sample_weight: Option<&Bound<'py, PyAny>>,
+) -> BindResult<Option<mlops_core::ScoreSummary>> {
+    let Ok(summary) = y_true.cast::<PyScoreSummary>() else {
+        return Ok(None);
+    };
+    for (name, given) in [
+        ("y_score", y_score),
+        ("groups", groups),
+        ("sample_weight", sample_weight),
+    ] {
+        if given.is_some_and(|v| !v.is_none()) {
+            return Err(BindError::parameter(
+                name,
+                "is given with a ScoreSummary, which holds the scores, groups and weights                  already: pass the summary alone"
+                    .to_owned(),
+            ));
+        }
+    }
+    Ok(Some(summary.get().0.clone()))
+}
+
+/// `y_score` and `groups`, required when `y_true` is a column of labels.
+pub(crate) fn row_inputs<'a, 'py>(
+    y_score: Option<&'a Bound<'py, PyAny>>,
+    groups: Option<&'a Bound<'py, PyAny>>,
+) -> BindResult<(&'a Bound<'py, PyAny>, &'a Bound<'py, PyAny>)> {
+    match (y_score, groups) {
+        (Some(s), Some(g)) => Ok((s, g)),
+        (None, _) => Err(BindError::parameter(
+            "y_score",
+            "is needed with labels as y_true (or pass a ScoreSummary as y_true)".to_owned(),
+        )),
+        (_, None) => Err(BindError::parameter(
+            "groups",
+            "is needed with labels as y_true (or pass a ScoreSummary as y_true)".to_owned(),
+        )),
+    }
 }
 
 /// The Python key of an audited group (every group has a key; only the overall row has none).
@@ -622,13 +672,13 @@ impl PyGroupAudit {
 /// gap of ``constraint`` (FPR by default) against ``tolerance``. ``bootstrap`` > 0 adds
 /// percentile intervals from that many stratified, seeded replicates.
 #[pyfunction]
-#[pyo3(signature = (y_true, y_score, groups, *, threshold=None, thresholds=None, y_pred=None, sample_weight=None, constraint="fpr", tolerance=0.05, min_count=30, bootstrap=0, level=0.95, seed=0))]
+#[pyo3(signature = (y_true, y_score=None, groups=None, *, threshold=None, thresholds=None, y_pred=None, sample_weight=None, constraint="fpr", tolerance=0.05, min_count=30, bootstrap=0, level=0.95, seed=0))]
 #[allow(clippy::too_many_arguments)]
 pub fn audit<'py>(
     py: Python<'py>,
     y_true: &Bound<'py, PyAny>,
-    y_score: &Bound<'py, PyAny>,
-    groups: &Bound<'py, PyAny>,
+    y_score: Option<&Bound<'py, PyAny>>,
+    groups: Option<&Bound<'py, PyAny>>,
     threshold: Option<f64>,
     thresholds: Option<&Bound<'py, PyAny>>,
     y_pred: Option<&Bound<'py, PyAny>>,
@@ -648,6 +698,40 @@ pub fn audit<'py>(
             "give exactly one of threshold=, thresholds= or y_pred=".to_owned(),
         ));
     }
+    let params = AuditParams {
+        constraint,
+        tolerance,
+        min_count,
+        with_auc: true,
+    };
+    if let Some(summary) = as_summary(y_true, y_score, groups, sample_weight)? {
+        if y_pred.is_some() {
+            return Err(BindError::parameter(
+                "y_pred",
+                "a ScoreSummary holds scores, not decisions: audit threshold= or thresholds="
+                    .to_owned(),
+            ));
+        }
+        if bootstrap > 0 {
+            return Err(BindError::parameter(
+                "bootstrap",
+                "needs the rows; a ScoreSummary has none (bootstrap=0)".to_owned(),
+            ));
+        }
+        let keys = summary.keys();
+        let per_group: Option<Vec<f64>> = match thresholds {
+            None => None,
+            Some(t) => Some(thresholds_by_group(t, &keys)?),
+        };
+        let decision = match (threshold, &per_group) {
+            (Some(t), _) => Decision::Threshold(t),
+            (_, Some(ts)) => Decision::PerGroup(ts),
+            _ => Decision::Threshold(f64::NAN),
+        };
+        let report = detach(py, || audit_summary(&summary, decision, params))?;
+        return Ok(PyGroupAudit(report));
+    }
+    let (y_score, groups) = row_inputs(y_score, groups)?;
     let inputs = TaskInputs::read(y_true, y_score, sample_weight)?;
     let pred_col = extract_optional(y_pred, "y_pred")?;
     let views = inputs.views()?;
@@ -658,19 +742,13 @@ pub fn audit<'py>(
     let groups = extract_groups(groups)?;
     let per_group: Option<Vec<f64>> = match thresholds {
         None => None,
-        Some(t) => Some(thresholds_by_group(t, &groups)?),
+        Some(t) => Some(thresholds_by_group(t, groups.keys())?),
     };
     let decision = match (threshold, &per_group, &preds) {
         (Some(t), _, _) => Decision::Threshold(t),
         (_, Some(ts), _) => Decision::PerGroup(ts),
         (_, _, Some(p)) => Decision::Predictions(p),
         _ => Decision::Threshold(f64::NAN),
-    };
-    let params = AuditParams {
-        constraint,
-        tolerance,
-        min_count,
-        with_auc: true,
     };
     let audit = || -> Result<GroupAudit, FairnessError> {
         let task = views.task()?;
@@ -692,7 +770,7 @@ pub fn audit<'py>(
 
 /// Per-group thresholds from a dict `{group: threshold}` (keyed as the policy's and audit's
 /// views are: the value for one column, a tuple for several) or a deterministic policy.
-fn thresholds_by_group(obj: &Bound<'_, PyAny>, groups: &Groups) -> BindResult<Vec<f64>> {
+fn thresholds_by_group(obj: &Bound<'_, PyAny>, keys: &[GroupKey]) -> BindResult<Vec<f64>> {
     let missing = |key: &mlops_core::GroupKey| {
         let python = key_to_py(obj.py(), key)
             .and_then(|k| k.repr())
@@ -712,8 +790,7 @@ fn thresholds_by_group(obj: &Bound<'_, PyAny>, groups: &Groups) -> BindResult<Ve
                     .to_owned(),
             ));
         }
-        return groups
-            .keys()
+        return keys
             .iter()
             .map(|k| p.rule_for(k).map(|r| r.threshold).ok_or_else(|| missing(k)))
             .collect();
@@ -724,9 +801,7 @@ fn thresholds_by_group(obj: &Bound<'_, PyAny>, groups: &Groups) -> BindResult<Ve
             Some("thresholds"),
         )
     })?;
-    groups
-        .keys()
-        .iter()
+    keys.iter()
         .map(|k| {
             let t = dict
                 .get_item(key_to_py(obj.py(), k)?)?

@@ -21,6 +21,7 @@ mod monitor;
 mod plots;
 mod report;
 mod results;
+mod summary;
 
 /// Runs `f` with the GIL released; its error, of any core error type, becomes a
 /// [`BindError`] (raised as its `mlops_audit.errors` class when it reaches Python).
@@ -138,6 +139,7 @@ fn _mlops_audit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<fairness::PyThresholdPolicy>()?;
     m.add_function(wrap_pyfunction!(fairness::equal_opportunity, m)?)?;
     m.add_class::<fairness::PyGroupAudit>()?;
+    m.add_class::<summary::PyScoreSummary>()?;
     m.add_function(wrap_pyfunction!(fairness::audit, m)?)?;
     m.add_function(wrap_pyfunction!(plots::roc_by_group_py, m)?)?;
     m.add_function(wrap_pyfunction!(plots::roc_by_group_svg_py, m)?)?;

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use mlops_drift::monitor::FeatureTest;
 use mlops_drift::{
     Correction, DriftMonitor, KsParams, MonitorConfig, PredictionSpec, ProfileParams,
-    ReferenceProfile, Window, drift_report,
+    ReferenceProfile, Window, drift_report, drift_report_profiles,
 };
 use pyo3::prelude::*;
 
@@ -459,6 +459,27 @@ pub fn _drift_report(
         missing_alpha,
         missing_rate_threshold,
     )?;
+    if let (Ok(r), Ok(c)) = (
+        reference.cast::<PyReferenceProfile>(),
+        current.cast::<PyReferenceProfile>(),
+    ) {
+        // Both summarised already (for example in Spark executors): the profile options
+        // were fixed when they were built.
+        if !(params.categorical.is_empty()
+            && params.numeric.is_empty()
+            && params.group_columns.is_empty()
+            && params.prediction.is_none())
+        {
+            return Err(BindError::parameter(
+                "categorical",
+                "profile options (categorical, numeric, group, prediction, threshold) are                  fixed when a ReferenceProfile is built; pass none with two profiles"
+                    .to_owned(),
+            ));
+        }
+        let (r, c) = (r.get().0.clone(), c.get().0.clone());
+        let report = detach(py, || drift_report_profiles(&r, &c, config))?;
+        return crate::results::to_py(py, &report);
+    }
     let r = read_table(reference, "reference")?;
     let c = read_table(current, "current")?;
     let (rt, ct) = (r.table()?, c.table()?);

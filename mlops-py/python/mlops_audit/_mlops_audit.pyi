@@ -25,6 +25,7 @@ __all__ = [
     "CostMatrix",
     "CostOptimum",
     "GroupAudit",
+    "ScoreSummary",
     "_result_types",
     "_result_from_json",
     "ThresholdPolicy",
@@ -280,9 +281,9 @@ class ThresholdPolicy:
     def _repr_html_(self) -> str: ...
 
 def equal_opportunity(
-    y_true: _ArrayLike,
-    y_score: _ArrayLike,
-    groups: Any,
+    y_true: _ArrayLike | ScoreSummary,
+    y_score: _ArrayLike | None = None,
+    groups: Any = None,
     *,
     fn_cost: float = 5.0,
     fp_cost: float = 1.0,
@@ -293,6 +294,41 @@ def equal_opportunity(
     cost: CostMatrix | None = None,
     max_groups: int = 1000,
 ) -> ThresholdPolicy: ...
+
+@final
+class ScoreSummary:
+    @staticmethod
+    def from_arrays(
+        y_true: _ArrayLike,
+        y_score: _ArrayLike,
+        groups: Any,
+        *,
+        sample_weight: _ArrayLike | None = None,
+    ) -> ScoreSummary: ...
+    @staticmethod
+    def empty(group_columns: list[str]) -> ScoreSummary: ...
+    def merge(self, other: ScoreSummary) -> ScoreSummary: ...
+    @property
+    def group_columns(self) -> list[str]: ...
+    @property
+    def rows(self) -> int: ...
+    @property
+    def n_groups(self) -> int: ...
+    @property
+    def n_scores(self) -> int: ...
+    @property
+    def format_version(self) -> int: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(json: str) -> ScoreSummary: ...
+    def to_bytes(self) -> bytes: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> ScoreSummary: ...
+    def __reduce__(self) -> tuple[Any, ...]: ...
+    def __copy__(self) -> ScoreSummary: ...
+    def __deepcopy__(self, _memo: Any) -> ScoreSummary: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
 
 @final
 class GroupAudit:
@@ -321,9 +357,9 @@ class GroupAudit:
     def _repr_html_(self) -> str: ...
 
 def audit(
-    y_true: _ArrayLike,
-    y_score: _ArrayLike,
-    groups: Any,
+    y_true: _ArrayLike | ScoreSummary,
+    y_score: _ArrayLike | None = None,
+    groups: Any = None,
     *,
     threshold: float | None = None,
     thresholds: dict[Any, float] | ThresholdPolicy | None = None,

@@ -27,6 +27,7 @@ import numpy as _np
 
 from mlops_audit._mlops_audit import (
     GroupAudit,
+    ScoreSummary,
     ThresholdPolicy,
     audit,
     equal_opportunity,
@@ -48,6 +49,7 @@ del annotations  # bound by the __future__ import; not part of the module's API
 
 __all__ = [
     "GroupAudit",
+    "ScoreSummary",
     "ThresholdOptimizer",
     "ThresholdPolicy",
     "audit",
