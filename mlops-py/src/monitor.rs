@@ -341,6 +341,21 @@ impl PyDriftMonitor {
         })
     }
 
+    /// Adds rows profiled elsewhere (a ``ReferenceProfile`` of the batch).
+    #[pyo3(signature = (profile, timestamp=None))]
+    fn ingest_profile(
+        &self,
+        py: Python<'_>,
+        profile: &PyReferenceProfile,
+        timestamp: Option<f64>,
+    ) -> BindResult<()> {
+        let p = &profile.0;
+        detach(py, || match timestamp {
+            Some(t) => self.0.ingest_profile_at(p, t),
+            None => self.0.ingest_profile(p),
+        })
+    }
+
     /// The report of the current window.
     #[pyo3(signature = (now=None))]
     fn evaluate(&self, py: Python<'_>, now: Option<f64>) -> BindResult<Py<PyAny>> {

@@ -199,3 +199,27 @@ def _same_test(a, b):
         assert a[key] == b[key], key
     for key in ("statistic", "pvalue", "pvalue_corrected"):
         assert a[key] == pytest.approx(b[key], rel=1e-12, abs=1e-15), key
+
+
+def test_monitor_ingest_profile_equals_ingest_of_rows():
+    rng = np.random.default_rng(9)
+    ref = {"x": rng.normal(size=300), "c": rng.choice(["u", "v"], size=300)}
+    cur = {"x": rng.normal(0.4, size=200), "c": rng.choice(["u", "v", "w"], size=200)}
+    rp = drift.ReferenceProfile.from_data(ref, sample_cap=None)
+    by_rows = drift.DriftMonitor(rp, window_sample_cap=10**6)
+    by_profile = drift.DriftMonitor(rp, window_sample_cap=10**6)
+    for lo, hi in [(0, 70), (70, 200)]:
+        batch = {k: v[lo:hi] for k, v in cur.items()}
+        by_rows.ingest(batch, timestamp=5.0)
+        by_profile.ingest_profile(drift.ReferenceProfile.from_data(batch, sample_cap=None),
+                                  timestamp=5.0)
+    a, b = by_rows.evaluate(now=5.0).to_dict(), by_profile.evaluate(now=5.0).to_dict()
+    assert a["status"] == b["status"] and a["window"] == b["window"]
+    fa = {f["name"]: f for f in a["features"]}
+    fb = {f["name"]: f for f in b["features"]}
+    assert fa.keys() == fb.keys()
+    for name in fa:
+        _same_test(fa[name], fb[name])
+    other = drift.ReferenceProfile.from_data(cur, sample_cap=None, sketch_k=100)
+    with pytest.raises(errors.ProfileError):
+        by_profile.ingest_profile(other)
