@@ -499,7 +499,7 @@ pub fn equal_opportunity(
 }
 
 /// `y_true` as a [`PyScoreSummary`], when it is one: then the row inputs must be absent.
-fn as_summary<'py>(
+pub(crate) fn as_summary<'py>(
     y_true: &Bound<'py, PyAny>,
     y_score: Option<&Bound<'py, PyAny>>,
     groups: Option<&Bound<'py, PyAny>>,

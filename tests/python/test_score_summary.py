@@ -89,6 +89,23 @@ def test_merged_summary_equals_in_memory_bit_for_bit(case, threshold, tolerance)
     a = fairness.audit(y, s, groups, thresholds=per, sample_weight=sw)
     b = fairness.audit(summary, thresholds=per)
     assert a.to_json() == b.to_json()
+    rows_roc = fairness.roc_by_group(y, s, groups, sample_weight=sw)
+    summary_roc = fairness.roc_by_group(summary)
+    assert len(rows_roc) == len(summary_roc)
+    for a, b in zip(rows_roc, summary_roc):
+        assert a.keys() == b.keys()
+        for k in a:
+            if isinstance(a[k], np.ndarray):
+                assert a[k].tobytes() == b[k].tobytes(), k  # bit for bit
+            else:
+                assert a[k] == b[k], k
+    try:
+        expected_frontier = fairness.frontier(y, s, groups, sample_weight=sw)
+    except errors.MlopsError as e:
+        with pytest.raises(type(e)):
+            fairness.frontier(summary)
+    else:
+        assert fairness.frontier(summary) == expected_frontier
     for constraint, randomized in [("fpr", False), ("fpr", True), ("tpr", False),
                                    ("selection_rate", True)]:
         opts = dict(constraint=constraint, randomized=randomized, tolerance=tolerance)

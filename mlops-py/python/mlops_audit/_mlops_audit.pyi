@@ -374,26 +374,26 @@ def audit(
 ) -> GroupAudit: ...
 
 def roc_by_group(
-    y_true: _ArrayLike,
-    y_score: _ArrayLike,
-    groups: Any,
+    y_true: _ArrayLike | ScoreSummary,
+    y_score: _ArrayLike | None = None,
+    groups: Any = None,
     *,
     policy: ThresholdPolicy | None = None,
     sample_weight: _ArrayLike | None = None,
 ) -> list[dict[str, Any]]: ...
 def roc_by_group_svg(
-    y_true: _ArrayLike,
-    y_score: _ArrayLike,
-    groups: Any,
+    y_true: _ArrayLike | ScoreSummary,
+    y_score: _ArrayLike | None = None,
+    groups: Any = None,
     *,
     policy: ThresholdPolicy | None = None,
     sample_weight: _ArrayLike | None = None,
     title: str = "ROC by group",
 ) -> str: ...
 def frontier(
-    y_true: _ArrayLike,
-    y_score: _ArrayLike,
-    groups: Any,
+    y_true: _ArrayLike | ScoreSummary,
+    y_score: _ArrayLike | None = None,
+    groups: Any = None,
     *,
     tolerances: _ArrayLike | None = None,
     fn_cost: float = 5.0,
@@ -403,9 +403,9 @@ def frontier(
     max_groups: int = 1000,
 ) -> list[dict[str, float]]: ...
 def frontier_svg(
-    y_true: _ArrayLike,
-    y_score: _ArrayLike,
-    groups: Any,
+    y_true: _ArrayLike | ScoreSummary,
+    y_score: _ArrayLike | None = None,
+    groups: Any = None,
     *,
     tolerances: _ArrayLike | None = None,
     fn_cost: float = 5.0,
