@@ -9,7 +9,9 @@
 #           `pip install .` builds it) and installed, the stubs checked against the compiled
 #           module, headless Chromium (apt-get install chromium chromium-driver when
 #           missing; the browser test of the HTML report then fails rather than skips
-#           without it), and pytest;
+#           without it), a Java runtime for the Spark tests (apt-get install
+#           openjdk-17-jre-headless when `java` is missing; pyspark comes from
+#           tests/requirements.txt), and pytest;
 #   MLflow: a second virtualenv (.venv-mlflow, or $MLOPS_MLFLOW_VENV) with
 #           tests/mlflow/requirements.txt and the same wheel, and pytest on tests/mlflow.
 set -euo pipefail
@@ -87,6 +89,18 @@ fi
 chromium --version
 # The browser is installed now: a missing browser must fail the browser test, not skip it.
 export MLOPS_REQUIRE_BROWSER=1
+
+step "a Java runtime for the Spark tests on local[2] (Debian's openjdk-17-jre-headless)"
+if ! command -v java >/dev/null 2>&1; then
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        openjdk-17-jre-headless
+fi
+java -version
+# Java is installed now: a missing JVM must fail the Spark tests, not skip them.
+export MLOPS_REQUIRE_SPARK=1
 
 step "pytest (includes the stub check, the browser test and the examples and notebook)"
 "$PY" -m pytest tests/python -q -p no:cacheprovider --hypothesis-seed="$SEED"

@@ -43,10 +43,12 @@ mod alternative;
 mod confusion;
 mod cost;
 mod error;
+mod exact;
 mod groups;
 mod input;
 mod roc;
 mod sorted;
+mod summary;
 
 // Workspace plumbing, public only because mlops-drift and mlops-fairness share it (the
 // parallel helpers behind the one switch, sorting and merging of scores, bounds for the
@@ -75,6 +77,7 @@ pub use alternative::Alternative;
 pub use confusion::{ConfusionMatrix, Rates};
 pub use cost::{CostMatrix, CostOptimum};
 pub use error::{CoreError, Result};
+pub use exact::ExactSum;
 pub use groups::{ALL_ROWS_LABEL, GroupColumn, GroupKey, GroupValue, Groups};
 pub use input::{
     BinaryLabel, BinaryTask, LosslessF64, MAX_EXACT_INT, MAX_TOTAL_WEIGHT, check_finite, check_len,
@@ -83,3 +86,4 @@ pub use input::{
 pub use parallel::{enabled as parallelism_enabled, set_enabled as set_parallelism};
 pub use roc::{PrCurve, RocCurve, average_precision, precision_recall_curve, roc_auc, roc_curve};
 pub use sorted::SortedCounts;
+pub use summary::{GroupScores, SUMMARY_FORMAT_VERSION, ScoreSummary};

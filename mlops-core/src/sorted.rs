@@ -7,6 +7,7 @@
 //! linear sweep over the distinct scores.
 
 use crate::confusion::ConfusionMatrix;
+use crate::exact::ExactSum;
 use crate::groups::Groups;
 use crate::input::{BinaryTask, check_len};
 
@@ -43,7 +44,7 @@ pub struct SortedCounts {
 
 /// `-0.0` and `0.0` are the same score; `total_cmp` would order them apart.
 #[inline]
-fn canonical(score: f64) -> f64 {
+pub(crate) fn canonical(score: f64) -> f64 {
     score + 0.0
 }
 
@@ -115,7 +116,20 @@ impl SortedCounts {
             }
             Some(w) => {
                 let (mut pos, mut neg) = split_weighted(task, w, rows);
-                Self::from_classes(pos.as_mut_slice(), neg.as_mut_slice())
+                let (np, nn) = (pos.len(), neg.len());
+                let parallel = np + nn >= PARALLEL_SORT_MIN;
+                // Each tie's weight is summed exactly, so that a block's weight does not
+                // depend on the order of its rows (a summary merged from partitions in any
+                // order reads the same bits; see `crate::summary`).
+                let (pos, neg) = crate::parallel::join(
+                    parallel,
+                    || collapse_ties(&mut pos),
+                    || collapse_ties(&mut neg),
+                );
+                let mut counts = merge(pos.as_slice(), neg.as_slice());
+                counts.positive_rows = np;
+                counts.negative_rows = nn;
+                counts
             }
         }
     }
@@ -309,10 +323,10 @@ fn split_plain(task: &BinaryTask<'_>, rows: Option<&[u32]>) -> (Vec<f64>, usize)
 }
 
 /// `(score, weight)` pairs of one class.
-type WeightedScores = Vec<(f64, f64)>;
+pub(crate) type WeightedScores = Vec<(f64, f64)>;
 
 /// Positive and negative `(score, weight)` pairs, rows of zero weight dropped.
-fn split_weighted(
+pub(crate) fn split_weighted(
     task: &BinaryTask<'_>,
     w: &ndarray::ArrayView1<'_, f64>,
     rows: Option<&[u32]>,
@@ -380,22 +394,86 @@ fn merge<R: ClassRun + ?Sized>(pos: &R, neg: &R) -> SortedCounts {
     thresholds.truncate(blocks);
     block_pos.truncate(blocks);
     block_neg.truncate(blocks);
-    let cumulative = |v: &[f64]| {
-        let mut acc = 0.0;
-        v.iter()
-            .map(|&x| {
-                acc += x;
-                acc
-            })
-            .collect::<Vec<f64>>()
-    };
-    SortedCounts {
-        cum_pos: cumulative(&block_pos),
-        cum_neg: cumulative(&block_neg),
-        thresholds,
-        pos: block_pos,
-        neg: block_neg,
-        positive_rows: np,
-        negative_rows: nn,
+    SortedCounts::from_block_sums(thresholds, block_pos, block_neg, np, nn)
+}
+
+/// One tie of a sorted class run: a single row's weight, or the exact sum of several.
+pub(crate) enum Tie<'a> {
+    /// One row.
+    One(f64),
+    /// Several rows, summed exactly.
+    Many(&'a ExactSum),
+}
+
+/// Sorts `(score, weight)` pairs of one class descending and calls `emit(score, tie)` once
+/// per distinct score, descending, with the tie's weight.
+pub(crate) fn for_each_tie(run: &mut [(f64, f64)], mut emit: impl FnMut(f64, Tie<'_>)) {
+    sort_pairs_desc(run);
+    let mut sum = ExactSum::default();
+    let mut i = 0;
+    while i < run.len() {
+        let (s, w) = run[i];
+        let mut j = i + 1;
+        if run.get(j).is_some_and(|r| r.0 == s) {
+            sum.clear();
+            sum.add(w);
+            while let Some(&(t, v)) = run.get(j)
+                && t == s
+            {
+                sum.add(v);
+                j += 1;
+            }
+            emit(s, Tie::Many(&sum));
+        } else {
+            emit(s, Tie::One(w));
+        }
+        i = j;
+    }
+}
+
+/// A class run sorted descending with each tie replaced by one pair: its score and its
+/// weight summed exactly (rounded once).
+fn collapse_ties(run: &mut [(f64, f64)]) -> Vec<(f64, f64)> {
+    let mut out = Vec::with_capacity(run.len());
+    for_each_tie(run, |s, tie| {
+        out.push((
+            s,
+            match tie {
+                Tie::One(w) => w,
+                Tie::Many(sum) => sum.value(),
+            },
+        ));
+    });
+    out
+}
+
+impl SortedCounts {
+    /// Counts from the weights of each block (scores strictly descending, the weights
+    /// already summed): the cumulative counts are running sums, block by block.
+    pub(crate) fn from_block_sums(
+        thresholds: Vec<f64>,
+        block_pos: Vec<f64>,
+        block_neg: Vec<f64>,
+        positive_rows: usize,
+        negative_rows: usize,
+    ) -> Self {
+        let cumulative = |v: &[f64]| {
+            let mut acc = 0.0;
+            v.iter()
+                .map(|&x| {
+                    acc += x;
+                    acc
+                })
+                .collect::<Vec<f64>>()
+        };
+        Self {
+            cum_pos: cumulative(&block_pos),
+            cum_neg: cumulative(&block_neg),
+            thresholds,
+            pos: block_pos,
+            neg: block_neg,
+            positive_rows,
+            negative_rows,
+        }
     }
 }

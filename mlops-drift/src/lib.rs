@@ -74,7 +74,7 @@ pub use missing::{
 };
 pub use monitor::{
     DriftMonitor, EvaluationHistory, FeatureTest, MonitorConfig, MonitorState, Window,
-    WindowEvaluation, drift_report,
+    WindowEvaluation, drift_report, drift_report_profiles,
 };
 pub use options::{Columns, DriftReportOptions, MonitorOptions, ProfileOptions, TestOptions};
 pub use profile::{

@@ -564,6 +564,54 @@ impl DriftMonitor {
             .map(|(n, _)| n)
             .filter(|n| self.profile.column(n).is_none())
             .collect();
+        self.ingest_state(state, extra, t)
+    }
+
+    /// [`DriftMonitor::ingest_profile_at`] at the current time.
+    ///
+    /// # Errors
+    /// As [`DriftMonitor::ingest_profile_at`].
+    pub fn ingest_profile(&self, profile: &ReferenceProfile) -> Result<(), DriftError> {
+        self.ingest_profile_at(profile, now_seconds())
+    }
+
+    /// Ingests rows summarised elsewhere: `profile` is a profile of a batch (built with the
+    /// reference's group columns, prediction and sketch size), added to the window of time
+    /// `t` as [`DriftMonitor::ingest_at`] adds the rows themselves.
+    ///
+    /// A rejected profile changes nothing but the error counter.
+    ///
+    /// # Errors
+    /// As [`DriftMonitor::report_profile`], and [`CoreError::InvalidParameter`] naming
+    /// `timestamp` when `t` is not finite and `>= 0` under a time window.
+    pub fn ingest_profile_at(&self, profile: &ReferenceProfile, t: f64) -> Result<(), DriftError> {
+        let state = match self
+            .check_time(t)
+            .and_then(|()| self.summarise_profile(profile))
+        {
+            Ok(s) => s,
+            Err(e) => {
+                self.errors.fetch_add(1, Ordering::Relaxed);
+                return Err(e);
+            }
+        };
+        let extra: Vec<&String> = profile
+            .columns
+            .iter()
+            .map(|c| &c.name)
+            .filter(|n| self.profile.column(n).is_none())
+            .collect();
+        self.ingest_state(state, extra, t)
+    }
+
+    /// Adds a summarised batch to its window (of time `t`); `extra` are its columns that
+    /// the reference lacks.
+    fn ingest_state(
+        &self,
+        state: WindowState,
+        extra: Vec<&String>,
+        t: f64,
+    ) -> Result<(), DriftError> {
         if !extra.is_empty() {
             let mut ignored = lock(&self.ignored);
             for n in extra {
@@ -604,7 +652,7 @@ impl DriftMonitor {
     }
 
     /// Validates and summarises a batch, without any lock.
-    fn summarise(&self, batch: &Table<'_>, t: f64) -> Result<WindowState, DriftError> {
+    fn check_time(&self, t: f64) -> Result<(), DriftError> {
         if matches!(self.config.window, Window::Time(_)) && !(t.is_finite() && t >= 0.0) {
             return Err(DriftError::invalid_parameter(
                 "timestamp",
@@ -612,6 +660,11 @@ impl DriftMonitor {
                 "expected finite seconds >= 0",
             ));
         }
+        Ok(())
+    }
+
+    fn summarise(&self, batch: &Table<'_>, t: f64) -> Result<WindowState, DriftError> {
+        self.check_time(t)?;
         let one = |(&i, name): (&usize, &String)| -> Result<ColumnSummary, DriftError> {
             let col = batch
                 .column(name)
@@ -688,6 +741,86 @@ impl DriftMonitor {
             hook(&report);
         }
         Ok(report)
+    }
+
+    /// A report on a production window summarised elsewhere: `current` is a profile of the
+    /// window's rows (built where the rows are, for example per partition and merged),
+    /// tested against the reference as [`DriftMonitor::ingest`] of those rows would be.
+    /// Stateless: the monitor's own windows and counters are untouched, and no alert hook
+    /// runs.
+    ///
+    /// Each monitored feature's summary in `current` is merged into an empty window summary
+    /// with the window's sample cap, as the monitor merges its shards; with caps at least
+    /// the column sizes every test is exact.
+    ///
+    /// # Errors
+    /// [`DriftError::MissingColumn`] for a monitored feature absent from `current`;
+    /// [`DriftError::ProfileMismatch`] for a feature of another kind, or a profile built with
+    /// another prediction column, group columns or sketch size.
+    pub fn report_profile(&self, current: &ReferenceProfile) -> Result<DriftReport, DriftError> {
+        let window = self.summarise_profile(current)?;
+        let counters = ServiceCounters {
+            requests: 1,
+            rows: current.rows,
+            errors: 0,
+            late_rows: 0,
+            predictions: self
+                .profile
+                .params
+                .prediction
+                .is_some()
+                .then(|| window.outputs.clone()),
+        };
+        let ignored: BTreeSet<String> = current
+            .columns
+            .iter()
+            .map(|c| &c.name)
+            .filter(|n| self.profile.column(n).is_none())
+            .take(100)
+            .cloned()
+            .collect();
+        self.report_with(window, false, counters, ignored.into_iter().collect())
+    }
+
+    /// A window state from a profile of the window's rows: each monitored feature's
+    /// summary merged into an empty window summary (as shards merge).
+    fn summarise_profile(&self, current: &ReferenceProfile) -> Result<WindowState, DriftError> {
+        let (a, b) = (&self.profile.params, &current.params);
+        if a.group_columns != b.group_columns
+            || a.prediction != b.prediction
+            || a.sketch_k != b.sketch_k
+        {
+            return Err(DriftError::ProfileMismatch {
+                column: String::new(),
+                reason: "the current profile was built with other group columns, prediction \
+                         or sketch_k than the reference; build both with the same parameters"
+                    .to_owned(),
+            });
+        }
+        let cap = self.config.window_sample_cap;
+        let mut columns = Vec::with_capacity(self.features.len());
+        for (&i, name) in self.features.iter().zip(&self.names) {
+            let col = current
+                .column(name)
+                .ok_or_else(|| DriftError::MissingColumn {
+                    column: name.clone(),
+                })?;
+            let mut s = match &self.profile.columns[i].summary {
+                ColumnSummary::Numeric(r) => {
+                    ColumnSummary::Numeric(NumericSummary::new(cap, r.sketch_k, r.seed))
+                }
+                other => other.empty_like(),
+            };
+            s.merge_with_cap(name, &col.summary, cap)?;
+            columns.push(s);
+        }
+        Ok(WindowState {
+            index: 0,
+            rows: current.rows,
+            batches: 1,
+            columns,
+            outputs: current.outputs.clone(),
+        })
     }
 
     fn pick_shard(&self) -> MutexGuard<'_, Shard> {
@@ -805,6 +938,18 @@ impl DriftMonitor {
         complete: bool,
         counters: ServiceCounters,
     ) -> Result<DriftReport, DriftError> {
+        let ignored_columns = lock(&self.ignored).iter().cloned().collect();
+        self.report_with(window, complete, counters, ignored_columns)
+    }
+
+    /// [`DriftMonitor::report`] with the columns to list as ignored.
+    fn report_with(
+        &self,
+        window: WindowState,
+        complete: bool,
+        counters: ServiceCounters,
+        ignored_columns: Vec<String>,
+    ) -> Result<DriftReport, DriftError> {
         let (kind, start, end) = match self.config.window {
             Window::Cumulative => ("cumulative", None, None),
             Window::Count(_) => ("count", None, None),
@@ -823,7 +968,6 @@ impl DriftMonitor {
             start,
             end,
         };
-        let ignored_columns = lock(&self.ignored).iter().cloned().collect();
         if window.rows == 0 {
             return Ok(DriftReport {
                 status: AlertStatus::NoData,
@@ -1296,4 +1440,25 @@ pub fn drift_report(
         ..config
     };
     DriftMonitor::new(profile, config)?.report_once(current)
+}
+
+/// One-shot report from two profiles: the reference, and a profile of the current window
+/// built elsewhere (see [`DriftMonitor::report_profile`]). With the profiles' sample caps
+/// and `config.window_sample_cap` at least the column sizes, the tests are those of
+/// [`drift_report`] on the rows (PSI and Wasserstein up to the rounding of their sums,
+/// which read the values in another order).
+///
+/// # Errors
+/// The errors of [`DriftMonitor::new`] and [`DriftMonitor::report_profile`].
+pub fn drift_report_profiles(
+    reference: &ReferenceProfile,
+    current: &ReferenceProfile,
+    config: MonitorConfig,
+) -> Result<DriftReport, DriftError> {
+    let config = MonitorConfig {
+        window: Window::Cumulative,
+        shards: 1,
+        ..config
+    };
+    DriftMonitor::new(reference.clone(), config)?.report_profile(current)
 }

@@ -19,7 +19,7 @@ use mlops_drift::table::{ColumnData, Table};
 use mlops_drift::{
     AlertStatus, CategoricalParams, Correction, DriftError, DriftMonitor, KsParams, MonitorConfig,
     PredictionSpec, ProfileParams, ReferenceProfile, Window, categorical_drift, drift_report,
-    ks_2samp, multipletests, proportion_drift,
+    drift_report_profiles, ks_2samp, multipletests, proportion_drift,
 };
 
 struct Rng(u64);
@@ -765,4 +765,49 @@ fn evaluate_while_ingesting_sees_consistent_counts() {
         (7, true, 500)
     );
     assert!(evaluations > 0);
+}
+
+/// A production window profiled elsewhere, in parts merged in any order, reports what the
+/// rows report: every test, count and output rate (exact values; KS and chi-square do not
+/// depend on the order of the values).
+#[test]
+fn report_from_a_current_profile_matches_the_rows() {
+    let train = Data::new(3, 500, 0.0, 0.3);
+    let live = Data::new(4, 400, 0.2, 0.3);
+    let profile_params = ProfileParams {
+        sample_cap: usize::MAX,
+        ..params()
+    };
+    let config = MonitorConfig {
+        window_sample_cap: usize::MAX,
+        ..MonitorConfig::default()
+    };
+    let rows = drift_report(
+        &train.table(0, 500),
+        &live.table(0, 400),
+        &profile_params,
+        config.clone(),
+    )
+    .unwrap();
+    let reference = ReferenceProfile::from_table(&train.table(0, 500), &profile_params).unwrap();
+    let part = |lo, hi| ReferenceProfile::from_table(&live.table(lo, hi), &profile_params).unwrap();
+    let mut current = part(250, 400);
+    current.merge(&part(0, 120)).unwrap();
+    current.merge(&part(120, 250)).unwrap();
+    let from_profiles = drift_report_profiles(&reference, &current, config.clone()).unwrap();
+    assert_eq!(from_profiles, rows);
+    assert_eq!(rows.window.rows, 400);
+    // A profile built with other parameters is refused, naming the mismatch.
+    let other = ReferenceProfile::from_table(
+        &live.table(0, 400),
+        &ProfileParams {
+            sample_cap: usize::MAX,
+            ..ProfileParams::default()
+        },
+    )
+    .unwrap();
+    assert!(matches!(
+        drift_report_profiles(&reference, &other, config),
+        Err(DriftError::ProfileMismatch { .. })
+    ));
 }

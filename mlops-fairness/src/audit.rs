@@ -1,7 +1,9 @@
 //! Group audits: how a decision rule treats each group, the largest disparities, and
 //! bootstrap intervals that say how much of it is noise.
 
-use mlops_core::{BinaryTask, ConfusionMatrix, CoreError, GroupKey, Groups, Rates, SortedCounts};
+use mlops_core::{
+    BinaryTask, ConfusionMatrix, CoreError, GroupKey, Groups, Rates, ScoreSummary, SortedCounts,
+};
 use rand::RngExt;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
@@ -11,7 +13,7 @@ use mlops_core::rng::replicate_rng;
 use mlops_core::state::Checker;
 
 use crate::error::{FairnessError, Result};
-use crate::threshold::Constraint;
+use crate::threshold::{Constraint, Grouped};
 
 /// The decision rule being audited.
 #[derive(Debug, Clone, Copy)]
@@ -696,24 +698,139 @@ pub fn audit(
     mlops_core::check_len("groups", groups.len(), "y_score", task.len())?;
     let n_groups = groups.n_groups();
     decision.check(task.len(), n_groups)?;
+    if !matches!(decision, Decision::Predictions(_)) {
+        // A threshold rule reads everything off each group's sorted counts, the same
+        // arithmetic as from a summary of the same rows (`audit_summary`).
+        let grouped = Grouped {
+            counts: SortedCounts::by_group(task, groups)?,
+            keys: groups.keys().to_vec(),
+            columns: groups.columns().to_vec(),
+        };
+        return Ok(audit_grouped(&grouped, decision, params));
+    }
     let (cms, rows) = confusion_by_group(task, groups, |i, s, g| decision.flags(i, s, g));
     // One sort per group; the pooled AUC merges them instead of sorting again.
     let (aucs, overall_auc): (Vec<Option<f64>>, Option<f64>) = if params.with_auc {
         let per_group = SortedCounts::by_group(task, groups)?;
-        let refs: Vec<&SortedCounts> = per_group.iter().collect();
-        (
-            per_group.iter().map(|c| c.roc_auc().ok()).collect(),
-            SortedCounts::merge(&refs).roc_auc().ok(),
-        )
+        aucs(&per_group)
     } else {
         (vec![None; n_groups], None)
     };
-    let group_metrics: Vec<GroupMetrics> = (0..n_groups)
-        .map(|g| {
-            let key = groups.keys()[g].clone();
+    Ok(assemble(
+        groups.keys(),
+        groups.columns(),
+        &cms,
+        &rows,
+        &aucs,
+        overall_auc,
+        decision,
+        params,
+    ))
+}
+
+/// Audits a threshold rule ([`Decision::Threshold`] or [`Decision::PerGroup`], thresholds
+/// indexed as the summary's groups, in ascending key order) from a [`ScoreSummary`]: the
+/// same audit, bit for bit, as [`audit`] on the rows summarised.
+///
+/// # Errors
+/// [`FairnessError::InvalidParameter`] for [`Decision::Predictions`] (a summary holds
+/// scores, not decisions), a per-group threshold list of the wrong length, a NaN threshold
+/// or a tolerance outside `[0, 1]`; [`FairnessError::Core`] for a summary of no rows.
+pub fn audit_summary(
+    summary: &ScoreSummary,
+    decision: Decision<'_>,
+    params: AuditParams,
+) -> Result<GroupAudit> {
+    if !(0.0..=1.0).contains(&params.tolerance) {
+        return Err(FairnessError::invalid_parameter(
+            "tolerance",
+            params.tolerance,
+            "must be in [0, 1]",
+        ));
+    }
+    if let Decision::Predictions(_) = decision {
+        return Err(FairnessError::invalid_parameter(
+            "decision",
+            "predictions",
+            "a summary holds scores, not decisions: audit a threshold or per-group thresholds",
+        ));
+    }
+    let grouped = Grouped::from_summary(summary)?;
+    decision.check(0, grouped.keys.len())?;
+    Ok(audit_grouped(&grouped, decision, params))
+}
+
+/// Each group's ROC AUC and the pooled one (a merge of the groups' counts, not a new sort).
+fn aucs(per_group: &[SortedCounts]) -> (Vec<Option<f64>>, Option<f64>) {
+    let refs: Vec<&SortedCounts> = per_group.iter().collect();
+    (
+        per_group.iter().map(|c| c.roc_auc().ok()).collect(),
+        SortedCounts::merge(&refs).roc_auc().ok(),
+    )
+}
+
+/// The confusion matrix of the rule `score >= threshold` from sorted counts: each cell a
+/// plain sum of block weights in block order (no difference of totals, which would lose
+/// the small cells' precision).
+fn confusion_of(counts: &SortedCounts, threshold: f64) -> ConfusionMatrix {
+    let k = counts.blocks_at(threshold);
+    let (pos, neg) = (counts.block_pos(), counts.block_neg());
+    ConfusionMatrix {
+        tp: pos[..k].iter().sum(),
+        fp: neg[..k].iter().sum(),
+        fn_: pos[k..].iter().sum(),
+        tn: neg[k..].iter().sum(),
+    }
+}
+
+/// The audit of a threshold rule from each group's sorted counts.
+fn audit_grouped(grouped: &Grouped, decision: Decision<'_>, params: AuditParams) -> GroupAudit {
+    let counts = &grouped.counts;
+    let cms: Vec<ConfusionMatrix> = counts
+        .iter()
+        .enumerate()
+        .map(|(g, c)| confusion_of(c, decision.threshold_of(g).unwrap_or(f64::INFINITY)))
+        .collect();
+    let rows: Vec<(usize, usize)> = counts
+        .iter()
+        .map(|c| (c.positive_rows(), c.negative_rows()))
+        .collect();
+    let (aucs, overall_auc) = if params.with_auc {
+        aucs(counts)
+    } else {
+        (vec![None; counts.len()], None)
+    };
+    assemble(
+        &grouped.keys,
+        &grouped.columns,
+        &cms,
+        &rows,
+        &aucs,
+        overall_auc,
+        decision,
+        params,
+    )
+}
+
+/// The audit from each group's confusion matrix, rows and AUC.
+#[allow(clippy::too_many_arguments)]
+fn assemble(
+    keys: &[GroupKey],
+    columns: &[String],
+    cms: &[ConfusionMatrix],
+    rows: &[(usize, usize)],
+    aucs: &[Option<f64>],
+    overall_auc: Option<f64>,
+    decision: Decision<'_>,
+    params: AuditParams,
+) -> GroupAudit {
+    let group_metrics: Vec<GroupMetrics> = keys
+        .iter()
+        .enumerate()
+        .map(|(g, key)| {
             metrics(
                 key.to_string(),
-                Some(key),
+                Some(key.clone()),
                 cms[g],
                 rows[g],
                 aucs[g],
@@ -737,12 +854,7 @@ pub fn audit(
         overall_threshold,
         params.min_count,
     );
-    Ok(summarise(
-        params,
-        groups.columns().to_vec(),
-        overall,
-        group_metrics,
-    ))
+    summarise(params, columns.to_vec(), overall, group_metrics)
 }
 
 /// An audit from its per-group metrics: the disparities, the core test and the warnings

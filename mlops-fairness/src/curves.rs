@@ -1,11 +1,11 @@
 //! Per-group ROC curves with each group's operating point, and the cost-versus-gap
 //! frontier: the data behind the plots (rendering lives with the reports).
 
-use mlops_core::{BinaryTask, GroupKey, Groups, RocCurve, SortedCounts};
+use mlops_core::{BinaryTask, GroupKey, Groups, RocCurve, ScoreSummary, SortedCounts};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{FairnessError, Result};
-use crate::threshold::{GroupRule, ThresholdPolicy, ThresholdSearch};
+use crate::threshold::{GroupRule, Grouped, ThresholdPolicy, ThresholdSearch};
 
 /// Where a group's rule sits on its ROC curve (expected rates for a randomized rule).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -58,22 +58,60 @@ pub fn roc_by_group(
     groups: &Groups,
     rules: Option<&[GroupRule]>,
 ) -> Result<Vec<GroupRoc>> {
+    check_rules(rules, groups.n_groups())?;
+    let per_group = SortedCounts::by_group(task, groups)?;
+    Ok(rocs(&per_group, groups.keys(), rules))
+}
+
+/// [`roc_by_group`] from a [`ScoreSummary`]: the same curves, bit for bit; `rules` indexed
+/// as the summary's groups (ascending key).
+///
+/// # Errors
+/// [`FairnessError::InvalidParameter`] when `rules` does not have one rule per group;
+/// [`FairnessError::Core`] for a summary of no rows.
+pub fn roc_by_group_summary(
+    summary: &ScoreSummary,
+    rules: Option<&[GroupRule]>,
+) -> Result<Vec<GroupRoc>> {
+    let grouped = Grouped::from_summary(summary)?;
+    check_rules(rules, grouped.keys.len())?;
+    Ok(rocs(&grouped.counts, &grouped.keys, rules))
+}
+
+fn check_tolerances(tolerances: &[f64]) -> Result<()> {
+    for &t in tolerances {
+        if !(0.0..=1.0).contains(&t) {
+            return Err(FairnessError::invalid_parameter(
+                "tolerances",
+                t,
+                "each must be in [0, 1]",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_rules(rules: Option<&[GroupRule]>, n_groups: usize) -> Result<()> {
     if let Some(r) = rules
-        && r.len() != groups.n_groups()
+        && r.len() != n_groups
     {
         return Err(FairnessError::invalid_parameter(
             "rules",
             format!("{} rules", r.len()),
-            format!(
-                "one rule per group is needed ({} groups)",
-                groups.n_groups()
-            ),
+            format!("one rule per group is needed ({n_groups} groups)"),
         ));
     }
-    let per_group = SortedCounts::by_group(task, groups)?;
-    Ok(per_group
+    Ok(())
+}
+
+fn rocs(
+    per_group: &[SortedCounts],
+    keys: &[GroupKey],
+    rules: Option<&[GroupRule]>,
+) -> Vec<GroupRoc> {
+    per_group
         .iter()
-        .zip(groups.keys())
+        .zip(keys)
         .enumerate()
         .map(|(g, (counts, key))| GroupRoc {
             name: key.to_string(),
@@ -82,7 +120,7 @@ pub fn roc_by_group(
             auc: counts.roc_auc().ok(),
             point: rules.and_then(|r| point(counts, r[g])),
         })
-        .collect())
+        .collect()
 }
 
 impl ThresholdPolicy {
@@ -121,16 +159,31 @@ impl ThresholdSearch {
         groups: &Groups,
         tolerances: &[f64],
     ) -> Result<Vec<FrontierPoint>> {
-        for &t in tolerances {
-            if !(0.0..=1.0).contains(&t) {
-                return Err(FairnessError::invalid_parameter(
-                    "tolerances",
-                    t,
-                    "each must be in [0, 1]",
-                ));
-            }
-        }
-        let curves = self.group_curves(task, groups)?;
+        check_tolerances(tolerances)?;
+        let grouped = self.grouped_rows(task, groups)?;
+        self.frontier_grouped(&grouped, tolerances)
+    }
+
+    /// [`ThresholdSearch::frontier`] from a [`ScoreSummary`]: the same points, bit for bit.
+    ///
+    /// # Errors
+    /// As [`ThresholdSearch::frontier`].
+    pub fn frontier_summary(
+        &self,
+        summary: &ScoreSummary,
+        tolerances: &[f64],
+    ) -> Result<Vec<FrontierPoint>> {
+        check_tolerances(tolerances)?;
+        let grouped = self.grouped_summary(summary)?;
+        self.frontier_grouped(&grouped, tolerances)
+    }
+
+    fn frontier_grouped(
+        &self,
+        grouped: &Grouped,
+        tolerances: &[f64],
+    ) -> Result<Vec<FrontierPoint>> {
+        let curves = self.group_curves(grouped)?;
         tolerances
             .iter()
             .map(|&t| {

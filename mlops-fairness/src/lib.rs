@@ -20,9 +20,11 @@ mod threshold;
 
 pub use audit::{
     AuditOptions, AuditParams, BootstrapIntervals, Decision, Disparity, GroupAudit, GroupMetrics,
-    Interval, RATE_NAMES, audit, rate_by_name,
+    Interval, RATE_NAMES, audit, audit_summary, rate_by_name,
 };
-pub use curves::{DEFAULT_FRONTIER, FrontierPoint, GroupRoc, OperatingPoint, roc_by_group};
+pub use curves::{
+    DEFAULT_FRONTIER, FrontierPoint, GroupRoc, OperatingPoint, roc_by_group, roc_by_group_summary,
+};
 pub use error::{FairnessError, Result};
 pub use threshold::{
     Band, Baseline, Baselines, Constraint, DEFAULT_MAX_GROUPS, GroupFit, GroupRule,

@@ -10,7 +10,8 @@ use std::fmt;
 
 use mlops_core::rng::{GOLDEN_GAMMA, mix64};
 use mlops_core::{
-    BinaryTask, ConfusionMatrix, CoreError, CostMatrix, GroupKey, GroupValue, Groups, SortedCounts,
+    BinaryTask, ConfusionMatrix, CoreError, CostMatrix, GroupKey, GroupValue, Groups, ScoreSummary,
+    SortedCounts,
 };
 use serde::{Deserialize, Serialize};
 use strum::{Display, EnumIter, EnumString, IntoStaticStr, VariantNames};
@@ -468,12 +469,27 @@ impl ThresholdSearch {
     /// undefined; [`FairnessError::Infeasible`] when no thresholds meet the tolerance.
     pub fn fit(&self, task: &BinaryTask<'_>, groups: &Groups) -> Result<ThresholdPolicy> {
         self.check()?;
+        self.fit_grouped(&self.grouped_rows(task, groups)?)
+    }
+
+    /// Fits per-group thresholds from a [`ScoreSummary`] (the rows summarised, possibly
+    /// partition by partition and merged): the same policy, bit for bit, as
+    /// [`ThresholdSearch::fit`] on those rows.
+    ///
+    /// # Errors
+    /// As [`ThresholdSearch::fit`].
+    pub fn fit_summary(&self, summary: &ScoreSummary) -> Result<ThresholdPolicy> {
+        self.check()?;
+        self.fit_grouped(&self.grouped_summary(summary)?)
+    }
+
+    fn fit_grouped(&self, grouped: &Grouped) -> Result<ThresholdPolicy> {
         if self.constraint == Constraint::EqualizedOdds {
-            return self.fit_odds(task, groups);
+            return self.fit_odds(grouped);
         }
-        let counts = self.checked_counts(task, groups)?;
+        let counts = &grouped.counts;
         let refs: Vec<&SortedCounts> = counts.iter().collect();
-        let curves: Vec<Curve> = mlops_core::parallel::map(&counts, |c| self.curve(c));
+        let curves: Vec<Curve> = mlops_core::parallel::map(counts, |c| self.curve(c));
         let (mixes, baselines) = mlops_core::parallel::join(
             true,
             || -> Result<Vec<Mix>> {
@@ -492,15 +508,15 @@ impl ThresholdSearch {
             .iter()
             .enumerate()
             .zip(&mixes)
-            .zip(groups.keys())
+            .zip(&grouped.keys)
             .map(|(((g, c), mix), key)| self.group_fit(c, &curves[g], *mix, key))
             .collect();
-        Ok(self.policy(groups, fits, baselines))
+        Ok(self.policy(&grouped.columns, fits, baselines))
     }
 
     /// Equalized odds: the exact cost-optimal common (FPR, TPR) point of the groups' ROC
     /// hulls (see the `odds` module).
-    fn fit_odds(&self, task: &BinaryTask<'_>, groups: &Groups) -> Result<ThresholdPolicy> {
+    fn fit_odds(&self, grouped: &Grouped) -> Result<ThresholdPolicy> {
         if !self.randomized {
             return Err(FairnessError::invalid_parameter(
                 "randomized",
@@ -509,7 +525,7 @@ impl ThresholdSearch {
                  deterministic threshold per group two rates can rarely be matched at once",
             ));
         }
-        let counts = self.checked_counts(task, groups)?;
+        let counts = &grouped.counts;
         let refs: Vec<&SortedCounts> = counts.iter().collect();
         let mixes = if self.tolerance > 0.0 {
             equalized_odds_within(&refs, &self.cost, self.tolerance).map_err(|reason| {
@@ -530,7 +546,7 @@ impl ThresholdSearch {
         let fits: Vec<GroupFit> = counts
             .iter()
             .zip(&mixes)
-            .zip(groups.keys())
+            .zip(&grouped.keys)
             .map(|((c, mix), key)| {
                 let rule = odds_rule(c, mix);
                 let confusion = rule.expected_confusion(c);
@@ -546,13 +562,13 @@ impl ThresholdSearch {
             })
             .collect();
         let baselines = self.baselines(&refs);
-        Ok(self.policy(groups, fits, baselines))
+        Ok(self.policy(&grouped.columns, fits, baselines))
     }
 
     /// Assembles the policy from the groups' fits, with the baselines.
     fn policy(
         &self,
-        groups: &Groups,
+        group_columns: &[String],
         fits: Vec<GroupFit>,
         baselines: Baselines,
     ) -> ThresholdPolicy {
@@ -568,7 +584,7 @@ impl ThresholdSearch {
                 randomized: self.randomized,
                 cost: self.cost,
             },
-            group_columns: groups.columns().to_vec(),
+            group_columns: group_columns.to_vec(),
             groups: fits,
             max_gap,
             total_cost,
@@ -589,11 +605,7 @@ impl ThresholdSearch {
     }
 
     /// Checks the groups and builds each group's (rate, cost) curve.
-    pub(crate) fn group_curves(
-        &self,
-        task: &BinaryTask<'_>,
-        groups: &Groups,
-    ) -> Result<Vec<Curve>> {
+    pub(crate) fn group_curves(&self, grouped: &Grouped) -> Result<Vec<Curve>> {
         if self.constraint == Constraint::EqualizedOdds {
             return Err(FairnessError::invalid_parameter(
                 "constraint",
@@ -602,25 +614,54 @@ impl ThresholdSearch {
                  thresholds; equalized odds is fitted with randomized rules at gap 0",
             ));
         }
-        let counts = self.checked_counts(task, groups)?;
-        Ok(mlops_core::parallel::map(&counts, |c| self.curve(c)))
+        Ok(mlops_core::parallel::map(&grouped.counts, |c| {
+            self.curve(c)
+        }))
     }
 
-    /// Each group's sorted counts, checked: not too many groups, none empty, and the
-    /// constrained rates defined in every group.
-    fn checked_counts(&self, task: &BinaryTask<'_>, groups: &Groups) -> Result<Vec<SortedCounts>> {
-        if groups.n_groups() > self.max_groups {
+    /// Each group's sorted counts from rows, checked (see [`ThresholdSearch::check_grouped`]).
+    pub(crate) fn grouped_rows(&self, task: &BinaryTask<'_>, groups: &Groups) -> Result<Grouped> {
+        self.check_group_count(groups.n_groups())?;
+        let grouped = Grouped {
+            counts: SortedCounts::by_group(task, groups)?,
+            keys: groups.keys().to_vec(),
+            columns: groups.columns().to_vec(),
+        };
+        self.check_grouped(&grouped)?;
+        Ok(grouped)
+    }
+
+    /// Each group's sorted counts from a summary, checked.
+    pub(crate) fn grouped_summary(&self, summary: &ScoreSummary) -> Result<Grouped> {
+        self.check_group_count(summary.groups().len())?;
+        let grouped = Grouped::from_summary(summary)?;
+        self.check_grouped(&grouped)?;
+        Ok(grouped)
+    }
+
+    fn check_group_count(&self, n_groups: usize) -> Result<()> {
+        if n_groups > self.max_groups {
             return Err(FairnessError::TooManyGroups {
-                found: groups.n_groups(),
+                found: n_groups,
                 limit: self.max_groups,
             });
         }
+        Ok(())
+    }
+
+    /// Checks the groups' counts: a total weight whose costs cannot overflow, no group
+    /// empty, and the constrained rates defined in every group.
+    fn check_grouped(&self, grouped: &Grouped) -> Result<()> {
         // The policy and the frontier report total costs: refuse weights whose total cost
         // could overflow.
+        let total: f64 = grouped
+            .counts
+            .iter()
+            .map(|c| c.total_pos() + c.total_neg())
+            .sum();
         self.cost
-            .check_total_weight(mlops_core::names::SAMPLE_WEIGHT, task.total_weight())?;
-        let per_group = SortedCounts::by_group(task, groups)?;
-        for (counts, key) in per_group.iter().zip(groups.keys()) {
+            .check_total_weight(mlops_core::names::SAMPLE_WEIGHT, total)?;
+        for (counts, key) in grouped.counts.iter().zip(&grouped.keys) {
             let (p, n) = (counts.total_pos(), counts.total_neg());
             if counts.is_empty() {
                 return Err(FairnessError::EmptyGroup {
@@ -640,7 +681,7 @@ impl ThresholdSearch {
                 });
             }
         }
-        Ok(per_group)
+        Ok(())
     }
 
     /// The group's operating points: rate and cost after the first `k` blocks are flagged.
@@ -737,6 +778,32 @@ impl ThresholdSearch {
             unconstrained: self.baseline(counts, own),
             bayes: self.baseline(counts, vec![bayes; counts.len()]),
         }
+    }
+}
+
+/// Each group's sorted counts with its key, and the group columns: what the searches, the
+/// audit and the curves read, from rows ([`Groups`]) or from a [`ScoreSummary`].
+#[derive(Debug, Clone)]
+pub(crate) struct Grouped {
+    pub counts: Vec<SortedCounts>,
+    pub keys: Vec<GroupKey>,
+    pub columns: Vec<String>,
+}
+
+impl Grouped {
+    /// A summary's groups; a summary of no rows is refused (as an empty input is).
+    pub(crate) fn from_summary(summary: &ScoreSummary) -> Result<Self> {
+        if summary.groups().is_empty() {
+            return Err(CoreError::EmptyInput {
+                input: "summary".to_owned(),
+            }
+            .into());
+        }
+        Ok(Self {
+            counts: summary.counts(),
+            keys: summary.keys(),
+            columns: summary.group_columns().to_vec(),
+        })
     }
 }
 

@@ -1,10 +1,10 @@
 //! `mlops_audit.fairness`: equal-opportunity thresholds.
 
-use mlops_core::Groups;
+use mlops_core::GroupKey;
 use mlops_fairness::{
     AuditOptions, Decision, FairnessError, GroupAudit, GroupMetrics, GroupRule, SearchOptions,
-    ThresholdPolicy, audit as run_audit, key_from_bytes, rate_by_name, uniform_from_key,
-    uniform_from_seed,
+    ThresholdPolicy, audit as run_audit, audit_summary, key_from_bytes, rate_by_name,
+    uniform_from_key, uniform_from_seed,
 };
 use numpy::{IntoPyArray, PyArray1, PyArrayMethods};
 use pyo3::prelude::*;
@@ -15,6 +15,7 @@ use crate::errors::{BindError, BindResult};
 use crate::input::{TaskInputs, extract_column, extract_optional};
 use crate::input::{extract_groups, key_to_py};
 use crate::metrics::PyCostMatrix;
+use crate::summary::PyScoreSummary;
 
 fn json_err(e: serde_json::Error) -> BindError {
     BindError::parameter("json", e.to_string())
@@ -432,18 +433,23 @@ impl PyThresholdPolicy {
 
 /// The binding of ``mlops_audit.fairness.equal_opportunity`` (options: `SearchOptions`).
 #[pyfunction]
-#[pyo3(signature = (y_true, y_score, groups, *, sample_weight=None, cost=None, **options))]
+#[pyo3(signature = (y_true, y_score=None, groups=None, *, sample_weight=None, cost=None, **options))]
 pub fn _equal_opportunity(
     py: Python<'_>,
     y_true: &Bound<'_, PyAny>,
-    y_score: &Bound<'_, PyAny>,
-    groups: &Bound<'_, PyAny>,
+    y_score: Option<&Bound<'_, PyAny>>,
+    groups: Option<&Bound<'_, PyAny>>,
     sample_weight: Option<&Bound<'_, PyAny>>,
     cost: Option<&PyCostMatrix>,
     options: Option<&Bound<'_, PyDict>>,
 ) -> BindResult<PyThresholdPolicy> {
     let search =
         crate::options::options::<SearchOptions>(py, options)?.search(cost.map(|c| c.0))?;
+    if let Some(summary) = as_summary(y_true, y_score, groups, sample_weight)? {
+        let policy = detach(py, || search.fit_summary(&summary))?;
+        return Ok(PyThresholdPolicy(policy));
+    }
+    let (y_score, groups) = row_inputs(y_score, groups)?;
     let inputs = TaskInputs::read(y_true, y_score, sample_weight)?;
     let views = inputs.views()?;
     let groups = extract_groups(groups)?;
@@ -452,6 +458,51 @@ pub fn _equal_opportunity(
         search.fit(&task, &groups)
     })?;
     Ok(PyThresholdPolicy(policy))
+}
+
+/// `y_true` as a [`PyScoreSummary`], when it is one: then the row inputs must be absent.
+pub(crate) fn as_summary<'py>(
+    y_true: &Bound<'py, PyAny>,
+    y_score: Option<&Bound<'py, PyAny>>,
+    groups: Option<&Bound<'py, PyAny>>,
+    sample_weight: Option<&Bound<'py, PyAny>>,
+) -> BindResult<Option<mlops_core::ScoreSummary>> {
+    let Ok(summary) = y_true.cast::<PyScoreSummary>() else {
+        return Ok(None);
+    };
+    for (name, given) in [
+        ("y_score", y_score),
+        ("groups", groups),
+        ("sample_weight", sample_weight),
+    ] {
+        if given.is_some_and(|v| !v.is_none()) {
+            return Err(BindError::parameter(
+                name,
+                "is given with a ScoreSummary, which holds the scores, groups and weights \
+                 already: pass the summary alone"
+                    .to_owned(),
+            ));
+        }
+    }
+    Ok(Some(summary.get().0.clone()))
+}
+
+/// `y_score` and `groups`, required when `y_true` is a column of labels.
+pub(crate) fn row_inputs<'a, 'py>(
+    y_score: Option<&'a Bound<'py, PyAny>>,
+    groups: Option<&'a Bound<'py, PyAny>>,
+) -> BindResult<(&'a Bound<'py, PyAny>, &'a Bound<'py, PyAny>)> {
+    match (y_score, groups) {
+        (Some(s), Some(g)) => Ok((s, g)),
+        (None, _) => Err(BindError::parameter(
+            "y_score",
+            "is needed with labels as y_true (or pass a ScoreSummary as y_true)".to_owned(),
+        )),
+        (_, None) => Err(BindError::parameter(
+            "groups",
+            "is needed with labels as y_true (or pass a ScoreSummary as y_true)".to_owned(),
+        )),
+    }
 }
 
 /// The Python key of an audited group (every group has a key; only the overall row has none).
@@ -577,13 +628,13 @@ impl PyGroupAudit {
 
 /// The binding of ``mlops_audit.fairness.audit`` (options: `AuditOptions`).
 #[pyfunction]
-#[pyo3(signature = (y_true, y_score, groups, *, threshold=None, thresholds=None, y_pred=None, sample_weight=None, **options))]
+#[pyo3(signature = (y_true, y_score=None, groups=None, *, threshold=None, thresholds=None, y_pred=None, sample_weight=None, **options))]
 #[allow(clippy::too_many_arguments)]
 pub fn _audit<'py>(
     py: Python<'py>,
     y_true: &Bound<'py, PyAny>,
-    y_score: &Bound<'py, PyAny>,
-    groups: &Bound<'py, PyAny>,
+    y_score: Option<&Bound<'py, PyAny>>,
+    groups: Option<&Bound<'py, PyAny>>,
     threshold: Option<f64>,
     thresholds: Option<&Bound<'py, PyAny>>,
     y_pred: Option<&Bound<'py, PyAny>>,
@@ -599,6 +650,35 @@ pub fn _audit<'py>(
             "give exactly one of threshold=, thresholds= or y_pred=".to_owned(),
         ));
     }
+    let params = options.params();
+    if let Some(summary) = as_summary(y_true, y_score, groups, sample_weight)? {
+        if y_pred.is_some() {
+            return Err(BindError::parameter(
+                "y_pred",
+                "a ScoreSummary holds scores, not decisions: audit threshold= or thresholds="
+                    .to_owned(),
+            ));
+        }
+        if bootstrap > 0 {
+            return Err(BindError::parameter(
+                "bootstrap",
+                "needs the rows; a ScoreSummary has none (bootstrap=0)".to_owned(),
+            ));
+        }
+        let keys = summary.keys();
+        let per_group: Option<Vec<f64>> = match thresholds {
+            None => None,
+            Some(t) => Some(thresholds_by_group(t, &keys)?),
+        };
+        let decision = match (threshold, &per_group) {
+            (Some(t), _) => Decision::Threshold(t),
+            (_, Some(ts)) => Decision::PerGroup(ts),
+            _ => Decision::Threshold(f64::NAN),
+        };
+        let report = detach(py, || audit_summary(&summary, decision, params))?;
+        return Ok(PyGroupAudit(report));
+    }
+    let (y_score, groups) = row_inputs(y_score, groups)?;
     let inputs = TaskInputs::read(y_true, y_score, sample_weight)?;
     let pred_col = extract_optional(y_pred, "y_pred")?;
     let views = inputs.views()?;
@@ -609,7 +689,7 @@ pub fn _audit<'py>(
     let groups = extract_groups(groups)?;
     let per_group: Option<Vec<f64>> = match thresholds {
         None => None,
-        Some(t) => Some(thresholds_by_group(t, &groups)?),
+        Some(t) => Some(thresholds_by_group(t, groups.keys())?),
     };
     let decision = match (threshold, &per_group, &preds) {
         (Some(t), _, _) => Decision::Threshold(t),
@@ -617,7 +697,6 @@ pub fn _audit<'py>(
         (_, _, Some(p)) => Decision::Predictions(p),
         _ => Decision::Threshold(f64::NAN),
     };
-    let params = options.params();
     let audit = || -> Result<GroupAudit, FairnessError> {
         let task = views.task()?;
         let report = run_audit(&task, &groups, decision, params)?;
@@ -638,7 +717,7 @@ pub fn _audit<'py>(
 
 /// Per-group thresholds from a dict `{group: threshold}` (keyed as the policy's and audit's
 /// views are: the value for one column, a tuple for several) or a deterministic policy.
-fn thresholds_by_group(obj: &Bound<'_, PyAny>, groups: &Groups) -> BindResult<Vec<f64>> {
+fn thresholds_by_group(obj: &Bound<'_, PyAny>, keys: &[GroupKey]) -> BindResult<Vec<f64>> {
     let missing = |key: &mlops_core::GroupKey| {
         let python = key_to_py(obj.py(), key)
             .and_then(|k| k.repr())
@@ -658,8 +737,7 @@ fn thresholds_by_group(obj: &Bound<'_, PyAny>, groups: &Groups) -> BindResult<Ve
                     .to_owned(),
             ));
         }
-        return groups
-            .keys()
+        return keys
             .iter()
             .map(|k| p.rule_for(k).map(|r| r.threshold).ok_or_else(|| missing(k)))
             .collect();
@@ -670,9 +748,7 @@ fn thresholds_by_group(obj: &Bound<'_, PyAny>, groups: &Groups) -> BindResult<Ve
             Some("thresholds"),
         )
     })?;
-    groups
-        .keys()
-        .iter()
+    keys.iter()
         .map(|k| {
             let t = dict
                 .get_item(key_to_py(obj.py(), k)?)?

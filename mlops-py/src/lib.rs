@@ -22,6 +22,7 @@ mod options;
 mod plots;
 mod report;
 mod results;
+mod summary;
 mod value;
 
 /// Runs `f` with the GIL released; its error, of any core error type, becomes a
@@ -149,6 +150,7 @@ fn _mlops_audit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<fairness::PyThresholdPolicy>()?;
     m.add_function(wrap_pyfunction!(fairness::_equal_opportunity, m)?)?;
     m.add_class::<fairness::PyGroupAudit>()?;
+    m.add_class::<summary::PyScoreSummary>()?;
     m.add_function(wrap_pyfunction!(fairness::_audit, m)?)?;
     m.add_function(wrap_pyfunction!(plots::roc_by_group_py, m)?)?;
     m.add_function(wrap_pyfunction!(plots::roc_by_group_svg_py, m)?)?;

@@ -4,7 +4,7 @@
 
 use mlops_drift::{
     DriftMonitor, DriftReportOptions, MonitorConfig, MonitorOptions, ProfileOptions, ProfileParams,
-    ReferenceProfile, drift_report,
+    ReferenceProfile, drift_report, drift_report_profiles,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -173,6 +173,21 @@ impl PyDriftMonitor {
         })
     }
 
+    /// Adds rows profiled elsewhere (a ``ReferenceProfile`` of the batch).
+    #[pyo3(signature = (profile, timestamp=None))]
+    fn ingest_profile(
+        &self,
+        py: Python<'_>,
+        profile: &PyReferenceProfile,
+        timestamp: Option<f64>,
+    ) -> BindResult<()> {
+        let p = &profile.0;
+        detach(py, || match timestamp {
+            Some(t) => self.0.ingest_profile_at(p, t),
+            None => self.0.ingest_profile(p),
+        })
+    }
+
     /// The report of the current window.
     #[pyo3(signature = (now=None))]
     fn evaluate(&self, py: Python<'_>, now: Option<f64>) -> BindResult<Py<PyAny>> {
@@ -243,6 +258,28 @@ pub fn _drift_report(
 ) -> BindResult<Py<PyAny>> {
     let (params, config) =
         crate::options::options::<DriftReportOptions>(py, options)?.into_parts()?;
+    if let (Ok(r), Ok(c)) = (
+        reference.cast::<PyReferenceProfile>(),
+        current.cast::<PyReferenceProfile>(),
+    ) {
+        // Both summarised already (for example in Spark executors): the profile options
+        // were fixed when they were built.
+        if !(params.categorical.is_empty()
+            && params.numeric.is_empty()
+            && params.group_columns.is_empty()
+            && params.prediction.is_none())
+        {
+            return Err(BindError::parameter(
+                "categorical",
+                "profile options (categorical, numeric, group, prediction, threshold) are \
+                 fixed when a ReferenceProfile is built; pass none with two profiles"
+                    .to_owned(),
+            ));
+        }
+        let (r, c) = (r.get().0.clone(), c.get().0.clone());
+        let report = detach(py, || drift_report_profiles(&r, &c, config))?;
+        return crate::results::to_py(py, &report);
+    }
     let r = read_table(reference, "reference")?;
     let c = read_table(current, "current")?;
     let (rt, ct) = (r.table()?, c.table()?);

@@ -2,10 +2,10 @@
 //! and the cost-versus-gap frontier, as data and as self-contained SVG.
 
 use mlops_audit::plot;
-use mlops_core::{BinaryTask, CostMatrix, Groups};
+use mlops_core::{BinaryTask, CostMatrix, GroupKey, Groups};
 use mlops_fairness::{
     Constraint, DEFAULT_FRONTIER, FairnessError, FrontierPoint, GroupRoc, GroupRule,
-    ThresholdSearch, roc_by_group,
+    ThresholdSearch, roc_by_group, roc_by_group_summary,
 };
 use numpy::IntoPyArray;
 use pyo3::prelude::*;
@@ -14,7 +14,7 @@ use std::borrow::Cow;
 
 use crate::detach;
 use crate::errors::{BindError, BindResult};
-use crate::fairness::PyThresholdPolicy;
+use crate::fairness::{PyThresholdPolicy, as_summary, row_inputs};
 use crate::input::extract_groups;
 use crate::input::{TaskInputs, extract_optional};
 
@@ -38,7 +38,7 @@ fn with_task<T: Send>(
 /// The policy's rule for every group, in group order; an error names a group it lacks.
 fn policy_rules(
     policy: Option<&Bound<'_, PyAny>>,
-    groups: &Groups,
+    keys: &[GroupKey],
 ) -> BindResult<Option<Vec<GroupRule>>> {
     let Some(obj) = policy.filter(|p| !p.is_none()) else {
         return Ok(None);
@@ -50,9 +50,7 @@ fn policy_rules(
         )
     })?;
     let policy = &policy.get().0;
-    groups
-        .keys()
-        .iter()
+    keys.iter()
         .map(|k| {
             policy.rule_for(k).ok_or_else(|| {
                 BindError::parameter(
@@ -68,13 +66,18 @@ fn policy_rules(
 fn rocs_for(
     py: Python<'_>,
     y_true: &Bound<'_, PyAny>,
-    y_score: &Bound<'_, PyAny>,
-    groups: &Bound<'_, PyAny>,
+    y_score: Option<&Bound<'_, PyAny>>,
+    groups: Option<&Bound<'_, PyAny>>,
     policy: Option<&Bound<'_, PyAny>>,
     sample_weight: Option<&Bound<'_, PyAny>>,
 ) -> BindResult<Vec<GroupRoc>> {
+    if let Some(summary) = as_summary(y_true, y_score, groups, sample_weight)? {
+        let rules = policy_rules(policy, &summary.keys())?;
+        return detach(py, || roc_by_group_summary(&summary, rules.as_deref()));
+    }
+    let (y_score, groups) = row_inputs(y_score, groups)?;
     let groups = extract_groups(groups)?;
-    let rules = policy_rules(policy, &groups)?;
+    let rules = policy_rules(policy, groups.keys())?;
     with_task(
         py,
         y_true,
@@ -95,12 +98,12 @@ fn rocs_for(
 /// rates for a randomized rule), or ``None`` without a policy or where the rates are
 /// undefined.
 #[pyfunction(name = "roc_by_group")]
-#[pyo3(signature = (y_true, y_score, groups, *, policy=None, sample_weight=None))]
+#[pyo3(signature = (y_true, y_score=None, groups=None, *, policy=None, sample_weight=None))]
 pub fn roc_by_group_py<'py>(
     py: Python<'py>,
     y_true: &Bound<'py, PyAny>,
-    y_score: &Bound<'py, PyAny>,
-    groups: &Bound<'py, PyAny>,
+    y_score: Option<&Bound<'py, PyAny>>,
+    groups: Option<&Bound<'py, PyAny>>,
     policy: Option<&Bound<'py, PyAny>>,
     sample_weight: Option<&Bound<'py, PyAny>>,
 ) -> BindResult<Bound<'py, PyList>> {
@@ -143,12 +146,12 @@ pub fn roc_by_group_py<'py>(
 /// fonts): one curve per group, the diagonal, each group's operating point as a star, and
 /// a legend with AUCs and thresholds. Group names and ``title`` are escaped.
 #[pyfunction(name = "roc_by_group_svg")]
-#[pyo3(signature = (y_true, y_score, groups, *, policy=None, sample_weight=None, title="ROC by group"))]
+#[pyo3(signature = (y_true, y_score=None, groups=None, *, policy=None, sample_weight=None, title="ROC by group"))]
 pub fn roc_by_group_svg_py(
     py: Python<'_>,
     y_true: &Bound<'_, PyAny>,
-    y_score: &Bound<'_, PyAny>,
-    groups: &Bound<'_, PyAny>,
+    y_score: Option<&Bound<'_, PyAny>>,
+    groups: Option<&Bound<'_, PyAny>>,
     policy: Option<&Bound<'_, PyAny>>,
     sample_weight: Option<&Bound<'_, PyAny>>,
     title: &str,
@@ -161,8 +164,8 @@ pub fn roc_by_group_svg_py(
 fn frontier_points(
     py: Python<'_>,
     y_true: &Bound<'_, PyAny>,
-    y_score: &Bound<'_, PyAny>,
-    groups: &Bound<'_, PyAny>,
+    y_score: Option<&Bound<'_, PyAny>>,
+    groups: Option<&Bound<'_, PyAny>>,
     tolerances: Option<&Bound<'_, PyAny>>,
     fn_cost: f64,
     fp_cost: f64,
@@ -177,11 +180,15 @@ fn frontier_points(
         Some(c) => Cow::Owned(c.floats("tolerances")?.to_vec()),
         None => Cow::Borrowed(&DEFAULT_FRONTIER[..]),
     };
-    let groups = extract_groups(groups)?;
     let search = ThresholdSearch::new()
         .cost(cost)
         .constraint(constraint)
         .max_groups(max_groups);
+    if let Some(summary) = as_summary(y_true, y_score, groups, sample_weight)? {
+        return detach(py, || search.frontier_summary(&summary, &tolerances));
+    }
+    let (y_score, groups) = row_inputs(y_score, groups)?;
+    let groups = extract_groups(groups)?;
     with_task(
         py,
         y_true,
@@ -201,13 +208,13 @@ fn frontier_points(
 /// from 0 to 1 (0, 0.0025, 0.005, 0.01, ..., 0.5, 1). More than ``max_groups`` groups
 /// raise ``GroupError``, as in :func:`equal_opportunity`.
 #[pyfunction(name = "frontier")]
-#[pyo3(signature = (y_true, y_score, groups, *, tolerances=None, fn_cost=5.0, fp_cost=1.0, constraint="fpr", sample_weight=None, max_groups=1000))]
+#[pyo3(signature = (y_true, y_score=None, groups=None, *, tolerances=None, fn_cost=5.0, fp_cost=1.0, constraint="fpr", sample_weight=None, max_groups=1000))]
 #[allow(clippy::too_many_arguments)]
 pub fn frontier_py<'py>(
     py: Python<'py>,
     y_true: &Bound<'py, PyAny>,
-    y_score: &Bound<'py, PyAny>,
-    groups: &Bound<'py, PyAny>,
+    y_score: Option<&Bound<'py, PyAny>>,
+    groups: Option<&Bound<'py, PyAny>>,
     tolerances: Option<&Bound<'py, PyAny>>,
     fn_cost: f64,
     fp_cost: f64,
@@ -242,13 +249,13 @@ pub fn frontier_py<'py>(
 /// a staircase, with ``chosen_tolerance`` (if given) as a dashed line and its point as a
 /// star. ``title`` is escaped.
 #[pyfunction(name = "frontier_svg")]
-#[pyo3(signature = (y_true, y_score, groups, *, tolerances=None, fn_cost=5.0, fp_cost=1.0, constraint="fpr", sample_weight=None, chosen_tolerance=None, title="Cost versus fairness gap", max_groups=1000))]
+#[pyo3(signature = (y_true, y_score=None, groups=None, *, tolerances=None, fn_cost=5.0, fp_cost=1.0, constraint="fpr", sample_weight=None, chosen_tolerance=None, title="Cost versus fairness gap", max_groups=1000))]
 #[allow(clippy::too_many_arguments)]
 pub fn frontier_svg_py(
     py: Python<'_>,
     y_true: &Bound<'_, PyAny>,
-    y_score: &Bound<'_, PyAny>,
-    groups: &Bound<'_, PyAny>,
+    y_score: Option<&Bound<'_, PyAny>>,
+    groups: Option<&Bound<'_, PyAny>>,
     tolerances: Option<&Bound<'_, PyAny>>,
     fn_cost: f64,
     fp_cost: f64,

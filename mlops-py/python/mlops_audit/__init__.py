@@ -4,7 +4,9 @@ Submodules: :mod:`~mlops_audit.metrics` (confusion matrices, ROC/AUC, costs),
 :mod:`~mlops_audit.fairness`, :mod:`~mlops_audit.drift`, :mod:`~mlops_audit.calibration`,
 :mod:`~mlops_audit.compare`, :mod:`~mlops_audit.datasets` (built-in data),
 :mod:`~mlops_audit.gate` (the deployment gate), :mod:`~mlops_audit.report` (HTML and JSON
-reports with an audit trail), and :mod:`~mlops_audit.errors` (every exception raised).
+reports with an audit trail), :mod:`~mlops_audit.spark` (the audit, threshold search and
+drift report of a Spark DataFrame, in its executors; needs the ``spark`` extra) and
+:mod:`~mlops_audit.errors` (every exception raised).
 """
 
 import os as _os
@@ -20,6 +22,7 @@ from mlops_audit import (
     metrics,
     report,
     results,
+    spark,
 )
 from mlops_audit._mlops_audit import __version__, _set_parallelism
 
@@ -40,4 +43,5 @@ __all__ = [
     "metrics",
     "report",
     "results",
+    "spark",
 ]

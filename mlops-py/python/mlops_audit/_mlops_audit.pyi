@@ -25,6 +25,7 @@ __all__ = [
     "CostMatrix",
     "CostOptimum",
     "GroupAudit",
+    "ScoreSummary",
     "_result_types",
     "_result_from_json",
     "ThresholdPolicy",
@@ -282,14 +283,49 @@ class ThresholdPolicy:
     def _repr_html_(self) -> str: ...
 
 def _equal_opportunity(
-    y_true: _ArrayLike,
-    y_score: _ArrayLike,
-    groups: Any,
+    y_true: _ArrayLike | ScoreSummary,
+    y_score: _ArrayLike | None = None,
+    groups: Any = None,
     *,
     sample_weight: _ArrayLike | None = None,
     cost: CostMatrix | None = None,
     **options: Any,
 ) -> ThresholdPolicy: ...
+
+@final
+class ScoreSummary:
+    @staticmethod
+    def from_arrays(
+        y_true: _ArrayLike,
+        y_score: _ArrayLike,
+        groups: Any,
+        *,
+        sample_weight: _ArrayLike | None = None,
+    ) -> ScoreSummary: ...
+    @staticmethod
+    def empty(group_columns: list[str]) -> ScoreSummary: ...
+    def merge(self, other: ScoreSummary) -> ScoreSummary: ...
+    @property
+    def group_columns(self) -> list[str]: ...
+    @property
+    def rows(self) -> int: ...
+    @property
+    def n_groups(self) -> int: ...
+    @property
+    def n_scores(self) -> int: ...
+    @property
+    def format_version(self) -> int: ...
+    def to_json(self) -> str: ...
+    @staticmethod
+    def from_json(json: str) -> ScoreSummary: ...
+    def to_bytes(self) -> bytes: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> ScoreSummary: ...
+    def __reduce__(self) -> tuple[Any, ...]: ...
+    def __copy__(self) -> ScoreSummary: ...
+    def __deepcopy__(self, _memo: Any) -> ScoreSummary: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
 
 @final
 class GroupAudit:
@@ -318,9 +354,9 @@ class GroupAudit:
     def _repr_html_(self) -> str: ...
 
 def _audit(
-    y_true: _ArrayLike,
-    y_score: _ArrayLike,
-    groups: Any,
+    y_true: _ArrayLike | ScoreSummary,
+    y_score: _ArrayLike | None = None,
+    groups: Any = None,
     *,
     threshold: float | None = None,
     thresholds: dict[Any, float] | ThresholdPolicy | None = None,
@@ -330,26 +366,26 @@ def _audit(
 ) -> GroupAudit: ...
 
 def roc_by_group(
-    y_true: _ArrayLike,
-    y_score: _ArrayLike,
-    groups: Any,
+    y_true: _ArrayLike | ScoreSummary,
+    y_score: _ArrayLike | None = None,
+    groups: Any = None,
     *,
     policy: ThresholdPolicy | None = None,
     sample_weight: _ArrayLike | None = None,
 ) -> list[dict[str, Any]]: ...
 def roc_by_group_svg(
-    y_true: _ArrayLike,
-    y_score: _ArrayLike,
-    groups: Any,
+    y_true: _ArrayLike | ScoreSummary,
+    y_score: _ArrayLike | None = None,
+    groups: Any = None,
     *,
     policy: ThresholdPolicy | None = None,
     sample_weight: _ArrayLike | None = None,
     title: str = "ROC by group",
 ) -> str: ...
 def frontier(
-    y_true: _ArrayLike,
-    y_score: _ArrayLike,
-    groups: Any,
+    y_true: _ArrayLike | ScoreSummary,
+    y_score: _ArrayLike | None = None,
+    groups: Any = None,
     *,
     tolerances: _ArrayLike | None = None,
     fn_cost: float = 5.0,
@@ -359,9 +395,9 @@ def frontier(
     max_groups: int = 1000,
 ) -> list[dict[str, float]]: ...
 def frontier_svg(
-    y_true: _ArrayLike,
-    y_score: _ArrayLike,
-    groups: Any,
+    y_true: _ArrayLike | ScoreSummary,
+    y_score: _ArrayLike | None = None,
+    groups: Any = None,
     *,
     tolerances: _ArrayLike | None = None,
     fn_cost: float = 5.0,
@@ -696,6 +732,9 @@ class ReferenceProfile:
 class _DriftMonitor:
     def __new__(cls, profile: ReferenceProfile, **options: Any) -> _DriftMonitor: ...
     def ingest(self, batch: Any, timestamp: float | None = None) -> None: ...
+    def ingest_profile(
+        self, profile: ReferenceProfile, timestamp: float | None = None
+    ) -> None: ...
     def evaluate(self, now: float | None = None) -> Result: ...
     def record_error(self) -> None: ...
     @property

@@ -411,6 +411,15 @@ class DriftMonitor:
         """Adds a batch of production rows (``timestamp`` in seconds for time windows)."""
         self._inner.ingest(batch, timestamp)
 
+    def ingest_profile(self, profile: ReferenceProfile, *,
+                       timestamp: float | None = None) -> None:
+        """Adds production rows summarised elsewhere: ``profile`` is a
+        :class:`ReferenceProfile` of the batch (built with the reference's ``group``,
+        ``prediction`` and ``sketch_k``, for example per Spark partition and merged). The
+        window then holds what :meth:`ingest` of the rows would give (exact while the
+        profile keeps every value)."""
+        self._inner.ingest_profile(profile, timestamp)
+
     def record_error(self) -> None:
         """Counts an error of the service's own in the report's ``counters``."""
         self._inner.record_error()

@@ -27,6 +27,7 @@ import numpy as _np
 
 from mlops_audit._mlops_audit import (
     GroupAudit,
+    ScoreSummary,
     ThresholdPolicy,
     _audit,
     _equal_opportunity,
@@ -51,6 +52,7 @@ del annotations  # bound by the __future__ import; not part of the module's API
 
 __all__ = [
     "GroupAudit",
+    "ScoreSummary",
     "ThresholdOptimizer",
     "ThresholdPolicy",
     "audit",
@@ -72,8 +74,8 @@ _AUDIT = _defaults_of("AuditOptions")
 
 def equal_opportunity(
     y_true: Any,
-    y_score: Any,
-    groups: Any,
+    y_score: Any = None,
+    groups: Any = None,
     *,
     sample_weight: Any = None,
     cost: CostMatrix | None = None,
@@ -107,6 +109,10 @@ def equal_opportunity(
     1e-10). ``cost`` (a
     :class:`~mlops_audit.metrics.CostMatrix`) overrides ``fn_cost``/``fp_cost`` for a full
     2x2 matrix.
+
+    ``y_true`` may instead be a :class:`ScoreSummary` (the rows summarised elsewhere, for
+    example in Spark executors): then leave out ``y_score``, ``groups`` and
+    ``sample_weight``; the policy is the one the rows would give, bit for bit.
     """
     options = _options(locals(), "y_true", "y_score", "groups", "sample_weight", "cost")
     return _equal_opportunity(y_true, y_score, groups, sample_weight=sample_weight, cost=cost,
@@ -115,8 +121,8 @@ def equal_opportunity(
 
 def audit(
     y_true: Any,
-    y_score: Any,
-    groups: Any,
+    y_score: Any = None,
+    groups: Any = None,
     *,
     threshold: float | None = None,
     thresholds: Any = None,
@@ -137,6 +143,10 @@ def audit(
     deterministic rules), or ``y_pred`` (hard 0/1 decisions). The core test is the largest
     gap of ``constraint`` (FPR by default) against ``tolerance``. ``bootstrap`` > 0 adds
     percentile intervals from that many stratified, seeded replicates.
+
+    ``y_true`` may instead be a :class:`ScoreSummary`: then leave out ``y_score``,
+    ``groups`` and ``sample_weight``, audit a ``threshold`` or ``thresholds`` (a summary
+    holds no decisions) without ``bootstrap`` (it holds no rows).
     """
     options = _options(locals(), "y_true", "y_score", "groups", "threshold", "thresholds",
                        "y_pred", "sample_weight")
