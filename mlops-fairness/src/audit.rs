@@ -36,7 +36,7 @@ impl Decision<'_> {
     }
 
     /// Checks the rule against the data: lengths, and no NaN threshold.
-    fn check(&self, n_rows: usize, n_groups: usize) -> Result<()> {
+    pub(crate) fn check(&self, n_rows: usize, n_groups: usize) -> Result<()> {
         let thresholds: &[f64] = match self {
             Self::Threshold(t) => std::slice::from_ref(t),
             Self::PerGroup(ts) => {

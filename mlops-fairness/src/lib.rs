@@ -8,11 +8,13 @@
 //!
 //! The public surface is the crate root: [`ThresholdSearch`] (its [`SearchParams`],
 //! [`Constraint`] and the fitted [`ThresholdPolicy`]), the group [`audit`] ([`AuditParams`],
-//! [`GroupAudit`]), ROC curves by group ([`roc_by_group`]) and [`FairnessError`].
+//! [`GroupAudit`]), ROC curves by group ([`roc_by_group`]), label-free estimates from
+//! calibrated probabilities ([`estimate`], [`LabelFreeAudit`]) and [`FairnessError`].
 
 mod audit;
 mod curves;
 mod error;
+mod estimate;
 mod hull;
 mod odds;
 mod search;
@@ -24,6 +26,10 @@ pub use audit::{
 };
 pub use curves::{DEFAULT_FRONTIER, FrontierPoint, GroupRoc, OperatingPoint, roc_by_group};
 pub use error::{FairnessError, Result};
+pub use estimate::{
+    Estimate, EstimateParams, ExpectedCounts, FlagRule, GroupEstimate, LabelFreeAudit, MAX_ATOMS,
+    PredictionInterval, estimate,
+};
 pub use threshold::{
     Band, Baseline, Baselines, Constraint, DEFAULT_MAX_GROUPS, GroupFit, GroupRule,
     POLICY_FORMAT_VERSION, SearchParams, ThresholdPolicy, ThresholdSearch, key_from_bytes,
