@@ -3,9 +3,9 @@
 use mlops_core::CostMatrix;
 use mlops_core::Groups;
 use mlops_fairness::{
-    AuditParams, Constraint, Decision, FairnessError, GroupAudit, GroupMetrics, GroupRule,
-    ThresholdPolicy, ThresholdSearch, audit as run_audit, key_from_bytes, rate_by_name,
-    uniform_from_key, uniform_from_seed,
+    AuditParams, Constraint, Decision, EstimateParams, FairnessError, FlagRule, GroupAudit,
+    GroupMetrics, GroupRule, ThresholdPolicy, ThresholdSearch, audit as run_audit, estimate,
+    key_from_bytes, rate_by_name, uniform_from_key, uniform_from_seed,
 };
 use numpy::{IntoPyArray, PyArray1, PyArrayMethods};
 use pyo3::prelude::*;
@@ -739,4 +739,120 @@ fn thresholds_by_group(obj: &Bound<'_, PyAny>, groups: &Groups) -> BindResult<Ve
             })
         })
         .collect()
+}
+
+/// Label-free estimates of how a decision rule treats each group, from calibrated
+/// probabilities alone (before the outcomes are known): expected confusion counts, FPR,
+/// TPR, selection rate and the ``fn_cost FN + fp_cost FP`` cost per group and overall,
+/// the FPR gap, and ``gap_exceeds_tolerance``, the probability that the realised gap
+/// exceeds ``tolerance``; each with an exact prediction interval of its realised value (see
+/// the Rust ``mlops_fairness::estimate``).
+///
+/// The rule is one of ``threshold`` (flag when ``y_score >= threshold``), ``thresholds`` (a
+/// dict ``{group: threshold}`` or a :class:`ThresholdPolicy`; a randomized policy's rows are
+/// counted by their flag probability, and its intervals need the drawn decisions, passed
+/// as ``y_pred``) or ``y_pred`` (hard decisions). ``y_score`` is what the rule thresholds
+/// (``proba`` when not given). ``sample_weight`` are frequency weights (intervals need
+/// whole numbers). ``cost`` (a :class:`~mlops_audit.metrics.CostMatrix`), ``tolerance`` and
+/// ``level`` default to the lending case: 5 per missed default, 1 per needless review, a
+/// 0.05 FPR gap, 95% intervals.
+#[pyfunction]
+#[pyo3(signature = (proba, groups, *, threshold=None, thresholds=None, y_pred=None, y_score=None, sample_weight=None, cost=None, tolerance=None, level=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn estimate_audit<'py>(
+    py: Python<'py>,
+    proba: &Bound<'py, PyAny>,
+    groups: &Bound<'py, PyAny>,
+    threshold: Option<f64>,
+    thresholds: Option<&Bound<'py, PyAny>>,
+    y_pred: Option<&Bound<'py, PyAny>>,
+    y_score: Option<&Bound<'py, PyAny>>,
+    sample_weight: Option<&Bound<'py, PyAny>>,
+    cost: Option<&PyCostMatrix>,
+    tolerance: Option<f64>,
+    level: Option<f64>,
+) -> BindResult<Py<PyAny>> {
+    let given = [threshold.is_some(), thresholds.is_some(), y_pred.is_some()];
+    if given.iter().filter(|&&b| b).count() != 1 {
+        return Err(BindError::parameter(
+            "threshold",
+            "give exactly one of threshold=, thresholds= or y_pred=".to_owned(),
+        ));
+    }
+    let defaults = EstimateParams::default();
+    let params = EstimateParams {
+        level: level.unwrap_or(defaults.level),
+        tolerance: tolerance.unwrap_or(defaults.tolerance),
+        cost: cost.map_or(defaults.cost, |c| c.0),
+    };
+    let proba_col = extract_column(proba, "proba")?;
+    let proba = proba_col.floats("proba")?.to_vec();
+    let score_col = extract_optional(y_score, mlops_core::names::Y_SCORE)?;
+    let scores: Option<Vec<f64>> = score_col
+        .as_ref()
+        .map(|c| c.floats(mlops_core::names::Y_SCORE).map(|v| v.to_vec()))
+        .transpose()?;
+    let weight_col = extract_optional(sample_weight, mlops_core::names::SAMPLE_WEIGHT)?;
+    let weights: Option<Vec<f64>> = weight_col
+        .as_ref()
+        .map(|c| {
+            c.floats(mlops_core::names::SAMPLE_WEIGHT)
+                .map(|v| v.to_vec())
+        })
+        .transpose()?;
+    let pred_col = extract_optional(y_pred, "y_pred")?;
+    let preds: Option<Vec<bool>> = pred_col
+        .as_ref()
+        .map(|p| p.labels("y_pred").map(|v| v.to_vec()))
+        .transpose()?;
+    let groups = extract_groups(groups)?;
+    // A policy decides by its rules (randomized ones by their flag probabilities); a dict
+    // by one threshold per group.
+    let mut per_group: Option<Vec<f64>> = None;
+    let mut flag_probability: Option<Vec<f64>> = None;
+    if let Some(t) = thresholds {
+        if let Ok(policy) = t.cast::<PyThresholdPolicy>() {
+            let p = &policy.get().0;
+            let mut rules = Vec::with_capacity(groups.n_groups());
+            for key in groups.keys() {
+                rules.push(p.rule_for(key).ok_or_else(|| {
+                    BindError::parameter(
+                        "thresholds",
+                        format!("the policy has no rule for group {key}"),
+                    )
+                })?);
+            }
+            let s = scores.as_deref().unwrap_or(&proba);
+            mlops_core::check_len("groups", groups.len(), "proba", proba.len())?;
+            mlops_core::check_len(mlops_core::names::Y_SCORE, s.len(), "proba", proba.len())?;
+            flag_probability = Some(
+                groups
+                    .ids()
+                    .iter()
+                    .zip(s)
+                    .map(|(&g, &x)| rules[g as usize].probability(x))
+                    .collect(),
+            );
+        } else {
+            per_group = Some(thresholds_by_group(t, &groups)?);
+        }
+    }
+    let rule = match (threshold, &per_group, &preds, &flag_probability) {
+        (_, _, _, Some(q)) => FlagRule::Probability(q),
+        (Some(t), _, _, _) => FlagRule::Decision(Decision::Threshold(t)),
+        (_, Some(ts), _, _) => FlagRule::Decision(Decision::PerGroup(ts)),
+        (_, _, Some(p), _) => FlagRule::Decision(Decision::Predictions(p)),
+        _ => FlagRule::Decision(Decision::Threshold(f64::NAN)),
+    };
+    let result = detach(py, || {
+        estimate(
+            &proba,
+            scores.as_deref(),
+            weights.as_deref(),
+            &groups,
+            rule,
+            &params,
+        )
+    })?;
+    crate::results::to_py(py, &result)
 }

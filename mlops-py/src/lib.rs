@@ -139,6 +139,7 @@ fn _mlops_audit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fairness::equal_opportunity, m)?)?;
     m.add_class::<fairness::PyGroupAudit>()?;
     m.add_function(wrap_pyfunction!(fairness::audit, m)?)?;
+    m.add_function(wrap_pyfunction!(fairness::estimate_audit, m)?)?;
     m.add_function(wrap_pyfunction!(plots::roc_by_group_py, m)?)?;
     m.add_function(wrap_pyfunction!(plots::roc_by_group_svg_py, m)?)?;
     m.add_function(wrap_pyfunction!(plots::frontier_py, m)?)?;

@@ -275,4 +275,5 @@ result_types! {
     MissingDriftResult => mlops_drift::MissingDriftResult,
     UnseenCategoryResult => mlops_drift::UnseenCategoryResult,
     DriftReport => mlops_drift::DriftReport,
+    LabelFreeAudit => mlops_fairness::LabelFreeAudit,
 }

@@ -73,6 +73,7 @@ __all__ = [
     "confusion_from_predictions",
     "confusion_matrix",
     "equal_opportunity",
+    "estimate_audit",
     "cost_per_decision",
     "frontier",
     "frontier_svg",
@@ -336,6 +337,20 @@ def audit(
     level: float = 0.95,
     seed: int = 0,
 ) -> GroupAudit: ...
+
+def estimate_audit(
+    proba: _ArrayLike,
+    groups: Any,
+    *,
+    threshold: float | None = None,
+    thresholds: dict[Any, float] | ThresholdPolicy | None = None,
+    y_pred: _ArrayLike | None = None,
+    y_score: _ArrayLike | None = None,
+    sample_weight: _ArrayLike | None = None,
+    cost: CostMatrix | None = None,
+    tolerance: float | None = None,
+    level: float | None = None,
+) -> Result: ...
 
 def roc_by_group(
     y_true: _ArrayLike,

@@ -6,6 +6,11 @@ would repay are flagged at the same rate in every group. A missed bad loan costs
 needless review. :func:`equal_opportunity` finds, exactly, the per-group thresholds with
 the lowest ``5 * FN + FP`` among all whose FPRs lie within ``tolerance`` of each other.
 
+:func:`estimate_audit` estimates the same without labels, from calibrated probabilities
+(before the defaults are known): expected confusion counts, FPR, TPR, cost and the FPR gap
+per group, with exact prediction intervals and the probability that the gap exceeds the
+tolerance.
+
 :func:`audit` reports how any rule treats each group: counts, every rate, ROC AUC, the
 largest disparities with the pair of groups that attains them, small-group warnings, and
 seeded stratified bootstrap intervals. :class:`ThresholdOptimizer` wraps the search as a
@@ -30,6 +35,7 @@ from mlops_audit._mlops_audit import (
     ThresholdPolicy,
     audit,
     equal_opportunity,
+    estimate_audit,
     frontier,
     frontier_svg,
     roc_by_group,
@@ -52,6 +58,7 @@ __all__ = [
     "ThresholdPolicy",
     "audit",
     "equal_opportunity",
+    "estimate_audit",
     "frontier",
     "frontier_svg",
     "plot_frontier",
