@@ -16,6 +16,7 @@ mod curves;
 mod error;
 mod estimate;
 mod hull;
+mod membership;
 mod odds;
 mod search;
 mod threshold;
@@ -29,6 +30,9 @@ pub use error::{FairnessError, Result};
 pub use estimate::{
     Estimate, EstimateParams, ExpectedCounts, FlagRule, GroupEstimate, LabelFreeAudit, MAX_ATOMS,
     PredictionInterval, estimate,
+};
+pub use membership::{
+    MEMBERSHIP_SUM_TOLERANCE, MembershipExpansion, audit_membership, expand_membership,
 };
 pub use threshold::{
     Band, Baseline, Baselines, Constraint, DEFAULT_MAX_GROUPS, GroupFit, GroupRule,

@@ -5,7 +5,7 @@ use mlops_core::Groups;
 use mlops_fairness::{
     AuditParams, Constraint, Decision, EstimateParams, FairnessError, FlagRule, GroupAudit,
     GroupMetrics, GroupRule, ThresholdPolicy, ThresholdSearch, audit as run_audit, estimate,
-    key_from_bytes, rate_by_name, uniform_from_key, uniform_from_seed,
+    expand_membership, key_from_bytes, rate_by_name, uniform_from_key, uniform_from_seed,
 };
 use numpy::{IntoPyArray, PyArray1, PyArrayMethods};
 use pyo3::prelude::*;
@@ -14,7 +14,7 @@ use pyo3::types::PyDict;
 use crate::detach;
 use crate::errors::{BindError, BindResult};
 use crate::input::{TaskInputs, extract_column, extract_optional};
-use crate::input::{extract_groups, key_to_py};
+use crate::input::{extract_group_proba, extract_groups, key_to_py};
 use crate::metrics::PyCostMatrix;
 
 fn json_err(e: serde_json::Error) -> BindError {
@@ -621,14 +621,24 @@ impl PyGroupAudit {
 /// deterministic rules), or ``y_pred`` (hard 0/1 decisions). The core test is the largest
 /// gap of ``constraint`` (FPR by default) against ``tolerance``. ``bootstrap`` > 0 adds
 /// percentile intervals from that many stratified, seeded replicates.
+///
+/// When the protected attribute is not recorded, ``group_proba`` replaces ``groups``: each
+/// row's probabilities of belonging to each group (BISG-style estimates), an ``n x G``
+/// array (groups ``0..G-1``) or a DataFrame with one column per group. The audit is then
+/// the weighting estimator, equal bit for bit to the audit of the data expanded into one
+/// row per (row, group) with a positive probability, weighted by it (times the row's
+/// weight); with ``bootstrap`` the expanded rows are resampled. Each row must sum to 1
+/// within 1e-6. The estimator is biased when membership and outcome are correlated given
+/// the score (Chen, Kallus, Mao, Svacha & Udell 2019).
 #[pyfunction]
-#[pyo3(signature = (y_true, y_score, groups, *, threshold=None, thresholds=None, y_pred=None, sample_weight=None, constraint="fpr", tolerance=0.05, min_count=30, bootstrap=0, level=0.95, seed=0))]
+#[pyo3(signature = (y_true, y_score, groups=None, *, group_proba=None, threshold=None, thresholds=None, y_pred=None, sample_weight=None, constraint="fpr", tolerance=0.05, min_count=30, bootstrap=0, level=0.95, seed=0))]
 #[allow(clippy::too_many_arguments)]
 pub fn audit<'py>(
     py: Python<'py>,
     y_true: &Bound<'py, PyAny>,
     y_score: &Bound<'py, PyAny>,
-    groups: &Bound<'py, PyAny>,
+    groups: Option<&Bound<'py, PyAny>>,
+    group_proba: Option<&Bound<'py, PyAny>>,
     threshold: Option<f64>,
     thresholds: Option<&Bound<'py, PyAny>>,
     y_pred: Option<&Bound<'py, PyAny>>,
@@ -651,11 +661,37 @@ pub fn audit<'py>(
     let inputs = TaskInputs::read(y_true, y_score, sample_weight)?;
     let pred_col = extract_optional(y_pred, "y_pred")?;
     let views = inputs.views()?;
-    let preds: Option<Vec<bool>> = pred_col
+    let mut preds: Option<Vec<bool>> = pred_col
         .as_ref()
         .map(|p| p.labels("y_pred").map(|v| v.to_vec()))
         .transpose()?;
-    let groups = extract_groups(groups)?;
+    // Membership probabilities: the data expanded into one weighted row per (row, group).
+    let (groups, expanded) = match (groups, group_proba) {
+        (Some(g), None) => (extract_groups(g)?, None),
+        (None, Some(gp)) => {
+            let gp = extract_group_proba(gp)?;
+            let task = views.task()?;
+            let matrix = ndarray::ArrayView2::from_shape((gp.rows, gp.levels.len()), &gp.values)
+                .map_err(|e| BindError::parameter("group_proba", e.to_string()))?;
+            mlops_core::check_len("group_proba", gp.rows, "y_score", task.len())?;
+            let weights: Option<Vec<f64>> = task.weights().map(|w| w.to_vec());
+            let ex = expand_membership(matrix, gp.levels, "group", weights.as_deref())?;
+            let labels = task.labels();
+            let scores: Vec<f64> = ex.rows.iter().map(|&i| task.scores()[i]).collect();
+            let y: Vec<bool> = ex.rows.iter().map(|&i| labels[i]).collect();
+            if let Some(p) = &preds {
+                mlops_core::check_len("y_pred", p.len(), "y_score", task.len())?;
+                preds = Some(ex.rows.iter().map(|&i| p[i]).collect());
+            }
+            (ex.groups, Some((scores, y, ex.weights)))
+        }
+        _ => {
+            return Err(BindError::parameter(
+                "groups",
+                "give exactly one of groups or group_proba=".to_owned(),
+            ));
+        }
+    };
     let per_group: Option<Vec<f64>> = match thresholds {
         None => None,
         Some(t) => Some(thresholds_by_group(t, &groups)?),
@@ -673,7 +709,10 @@ pub fn audit<'py>(
         with_auc: true,
     };
     let audit = || -> Result<GroupAudit, FairnessError> {
-        let task = views.task()?;
+        let task = match &expanded {
+            None => views.task()?,
+            Some((s, y, w)) => mlops_core::BinaryTask::new(&s[..], &y[..])?.with_weights(&w[..])?,
+        };
         let report = run_audit(&task, &groups, decision, params)?;
         if bootstrap > 0 {
             report.with_bootstrap(&task, &groups, decision, bootstrap, level, seed)

@@ -324,8 +324,9 @@ class GroupAudit:
 def audit(
     y_true: _ArrayLike,
     y_score: _ArrayLike,
-    groups: Any,
+    groups: Any = None,
     *,
+    group_proba: Any = None,
     threshold: float | None = None,
     thresholds: dict[Any, float] | ThresholdPolicy | None = None,
     y_pred: _ArrayLike | None = None,
