@@ -266,24 +266,6 @@ impl Dist {
         self.values[j.min(self.values.len() - 1)]
     }
 
-    /// `P(V <= v)`.
-    fn cdf(&self, v: f64) -> f64 {
-        let j = self.values.partition_point(|&x| x <= v);
-        if j == 0 { 0.0 } else { self.cum[j - 1] }
-    }
-
-    /// `P(pred(V))` for a predicate true on a prefix of the sorted values.
-    fn cdf_where(&self, pred: impl Fn(f64) -> bool) -> f64 {
-        let j = self.values.partition_point(|&x| pred(x));
-        if j == 0 { 0.0 } else { self.cum[j - 1] }
-    }
-
-    /// `P(V < v)`.
-    fn cdf_below(&self, v: f64) -> f64 {
-        let j = self.values.partition_point(|&x| x < v);
-        if j == 0 { 0.0 } else { self.cum[j - 1] }
-    }
-
     /// `P(V = values[j])`.
     fn mass(&self, j: usize) -> f64 {
         self.cum[j] - if j == 0 { 0.0 } else { self.cum[j - 1] }
@@ -320,17 +302,29 @@ fn window(d: &PoissonBinomial) -> (u64, &[f64]) {
 fn gap_cdf(dists: &[&Dist], t: f64) -> f64 {
     let mut total = 0.0;
     for (g, d) in dists.iter().enumerate() {
-        // Group g holds the minimum m (the first such group, on ties).
+        // Group g holds the minimum m (the first such group, on ties). As m ascends, every
+        // other group's cut points ascend too: one sweep of pointers per group.
+        let mut low = vec![0usize; dists.len()];
+        let mut high = vec![0usize; dists.len()];
         for (j, &m) in d.values.iter().enumerate() {
             let mut p = d.mass(j);
             for (h, e) in dists.iter().enumerate() {
                 if h == g || p == 0.0 {
                     continue;
                 }
-                let below = if h < g { e.cdf(m) } else { e.cdf_below(m) };
-                // The gap as an audit computes it, `max - min` in floating point (monotone
-                // in the maximum, so the values within it are a prefix).
-                p *= (e.cdf_where(|x| x - m <= t) - below).max(0.0);
+                // Values of h strictly below the window: `<= m` if h comes first (it
+                // would hold the minimum on a tie), `< m` otherwise.
+                let n = e.values.len();
+                while low[h] < n && (e.values[low[h]] < m || (h < g && e.values[low[h]] == m)) {
+                    low[h] += 1;
+                }
+                // The gap as an audit computes it, `max - min` in floating point
+                // (monotone in the maximum, so the values within it are a prefix).
+                while high[h] < n && e.values[high[h]] - m <= t {
+                    high[h] += 1;
+                }
+                let at = |k: usize| if k == 0 { 0.0 } else { e.cum[k - 1] };
+                p *= (at(high[h]) - at(low[h])).max(0.0);
             }
             total += p;
         }
