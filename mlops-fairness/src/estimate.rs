@@ -36,7 +36,9 @@
 //! Masses below `1e-13` at either end of each count's distribution are left out (their
 //! total bounds the error of every probability, and is reported); a distribution with more
 //! than [`MAX_ATOMS`] values is summarised on a grid of [`MAX_ATOMS`] cells over its range
-//! (the cell width is reported as `resolution`; 0 when exact).
+//! (the cell width is reported as `resolution`; 0 when exact): an interval then ends at the
+//! outer edge of the values in its end cells, so the grid can widen it by at most one cell
+//! at each end, never narrow it.
 //!
 //! Intervals need deterministic decisions: a rule that flags at random has intervals only
 //! once its decisions are drawn (pass them as flags). They also need whole-number weights.
@@ -171,6 +173,10 @@ pub struct LabelFreeAudit {
 #[derive(Debug, Clone)]
 struct Dist {
     values: Vec<f64>,
+    /// The smallest and largest value each entry stands for (the value itself unless the
+    /// distribution was summarised on a grid): the interval's ends take the outer ones, so
+    /// that the grid never narrows an interval.
+    spans: Vec<(f64, f64)>,
     cum: Vec<f64>,
     resolution: f64,
 }
@@ -217,6 +223,7 @@ impl Dist {
             }
         }
         let mut resolution = 0.0;
+        let mut spans: Vec<(f64, f64)> = values.iter().map(|&v| (v, v)).collect();
         if values.len() > MAX_ATOMS
             && let (Some(&lo), Some(&hi)) = (values.first(), values.last())
         {
@@ -225,18 +232,22 @@ impl Dist {
             let width = (hi - lo) / MAX_ATOMS as f64;
             let mut gv = vec![0.0; MAX_ATOMS];
             let mut gm = vec![0.0; MAX_ATOMS];
+            let mut gs = vec![(f64::INFINITY, f64::NEG_INFINITY); MAX_ATOMS];
             for (&v, &m) in values.iter().zip(&mass) {
                 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                 let cell = (((v - lo) / width) as usize).min(MAX_ATOMS - 1);
                 gv[cell] += v * m;
                 gm[cell] += m;
+                gs[cell] = (gs[cell].0.min(v), gs[cell].1.max(v));
             }
             values.clear();
             mass.clear();
-            for (v, m) in gv.into_iter().zip(gm) {
+            spans.clear();
+            for ((v, m), span) in gv.into_iter().zip(gm).zip(gs) {
                 if m > 0.0 {
-                    values.push((v / m).clamp(lo, hi));
+                    values.push((v / m).clamp(span.0, span.1));
                     mass.push(m);
+                    spans.push(span);
                 }
             }
             resolution = width;
@@ -255,15 +266,17 @@ impl Dist {
             .collect();
         Some(Self {
             values,
+            spans,
             cum,
             resolution,
         })
     }
 
-    /// The smallest value with `P(V <= v) >= q`.
-    fn quantile(&self, q: f64) -> f64 {
-        let j = self.cum.partition_point(|&c| c < q);
-        self.values[j.min(self.values.len() - 1)]
+    /// The entry holding the `q`-quantile: the first with `P(V <= v) >= q`.
+    fn quantile_entry(&self, q: f64) -> usize {
+        self.cum
+            .partition_point(|&c| c < q)
+            .min(self.values.len() - 1)
     }
 
     /// `P(V = values[j])`.
@@ -274,8 +287,8 @@ impl Dist {
     fn interval(&self, level: f64) -> PredictionInterval {
         let tail = (1.0 - level) / 2.0;
         PredictionInterval {
-            low: self.quantile(tail),
-            high: self.quantile(1.0 - tail),
+            low: self.spans[self.quantile_entry(tail)].0,
+            high: self.spans[self.quantile_entry(1.0 - tail)].1,
         }
     }
 }

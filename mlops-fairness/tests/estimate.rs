@@ -397,3 +397,37 @@ fn bad_input_is_a_typed_error() {
         }))
     ));
 }
+
+#[test]
+fn large_groups_summarised_on_a_grid_still_cover() {
+    // 2 x 15,000 rows: the FPR distributions have more distinct values than MAX_ATOMS and
+    // are summarised on a grid (resolution > 0); the intervals still cover at the level.
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+    let n = 30_000;
+    let proba: Vec<f64> = (0..n).map(|_| 0.5 * rng.random::<f64>()).collect();
+    let names: Vec<&str> = (0..n).map(|i| if i % 2 == 0 { "a" } else { "b" }).collect();
+    let groups = Groups::from_strs("g", &names).unwrap();
+    let rule = FlagRule::Decision(Decision::Threshold(0.1));
+    let est = run(&proba, &groups, rule, &EstimateParams::default());
+    assert!(est.resolution > 0.0, "no grid: {}", est.resolution);
+    let flag: Vec<bool> = proba.iter().map(|&p| p >= 0.1).collect();
+    let idx: Vec<Vec<usize>> = (0..2).map(|g| (g..n).step_by(2).collect()).collect();
+    let reps = 400;
+    let mut covered = [0usize; 2];
+    for _ in 0..reps {
+        let y = draw(&mut rng, &proba);
+        for g in 0..2 {
+            let f = realised_fpr(&idx[g], &flag, &y).unwrap();
+            let iv = est.groups[g].fpr.unwrap().interval.unwrap();
+            covered[g] += usize::from(iv.low <= f && f <= iv.high);
+        }
+    }
+    for c in covered {
+        let rate = c as f64 / reps as f64;
+        // 0.95 less 3 standard errors of 400 draws.
+        assert!(
+            rate >= 0.95 - 3.0 * (0.05_f64 * 0.95 / reps as f64).sqrt(),
+            "{rate}"
+        );
+    }
+}
