@@ -7,8 +7,8 @@
 //! # Public surface
 //! * at the top level: the checked inputs ([`BinaryTask`], [`Groups`] and their parts), the
 //!   one primitive [`SortedCounts`], [`ConfusionMatrix`], ROC/PR curves and AUC,
-//!   [`CostMatrix`], the error [`CoreError`], the names of inputs as errors report them
-//!   ([`names`]) and the process-wide parallelism switch ([`set_parallelism`]);
+//!   [`CostMatrix`], the [`PoissonBinomial`] distribution, the error [`CoreError`], the
+//!   names of inputs as errors report them ([`names`]) and the process-wide parallelism switch ([`set_parallelism`]);
 //! * [`calibration`]: calibrators and calibration metrics;
 //! * [`compare`]: champion/challenger tests;
 //! * [`cancel`]: cooperative cancellation of long computations;
@@ -46,6 +46,7 @@ mod error;
 mod exact;
 mod groups;
 mod input;
+mod poisson_binomial;
 mod roc;
 mod sorted;
 mod summary;
@@ -84,6 +85,7 @@ pub use input::{
     check_weights, names, to_f64_lossless, to_labels,
 };
 pub use parallel::{enabled as parallelism_enabled, set_enabled as set_parallelism};
+pub use poisson_binomial::{PoissonBinomial, TRIM_PER_SIDE};
 pub use roc::{PrCurve, RocCurve, average_precision, precision_recall_curve, roc_auc, roc_curve};
 pub use sorted::SortedCounts;
 pub use summary::{GroupScores, SUMMARY_FORMAT_VERSION, ScoreSummary};

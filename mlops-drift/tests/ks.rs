@@ -545,7 +545,7 @@ fn errors_name_the_sample_and_index() {
         Err(DriftError::Core(CoreError::InvalidParameter { name, value, .. })) => {
             assert_eq!(
                 (name.as_str(), value.as_str()),
-                ("alternative", "two_sided")
+                ("alternative", "\"two_sided\"")
             );
         }
         other => panic!("{other:?}"),

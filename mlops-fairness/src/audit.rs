@@ -38,7 +38,7 @@ impl Decision<'_> {
     }
 
     /// Checks the rule against the data: lengths, and no NaN threshold.
-    fn check(&self, n_rows: usize, n_groups: usize) -> Result<()> {
+    pub(crate) fn check(&self, n_rows: usize, n_groups: usize) -> Result<()> {
         let thresholds: &[f64] = match self {
             Self::Threshold(t) => std::slice::from_ref(t),
             Self::PerGroup(ts) => {
@@ -733,7 +733,7 @@ pub fn audit(
 /// same audit, bit for bit, as [`audit`] on the rows summarised.
 ///
 /// # Errors
-/// [`FairnessError::InvalidParameter`] for [`Decision::Predictions`] (a summary holds
+/// [`CoreError::InvalidParameter`](mlops_core::CoreError::InvalidParameter) for [`Decision::Predictions`] (a summary holds
 /// scores, not decisions), a per-group threshold list of the wrong length, a NaN threshold
 /// or a tolerance outside `[0, 1]`; [`FairnessError::Core`] for a summary of no rows.
 pub fn audit_summary(

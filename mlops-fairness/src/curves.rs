@@ -67,7 +67,7 @@ pub fn roc_by_group(
 /// as the summary's groups (ascending key).
 ///
 /// # Errors
-/// [`FairnessError::InvalidParameter`] when `rules` does not have one rule per group;
+/// [`CoreError::InvalidParameter`](mlops_core::CoreError::InvalidParameter) when `rules` does not have one rule per group;
 /// [`FairnessError::Core`] for a summary of no rows.
 pub fn roc_by_group_summary(
     summary: &ScoreSummary,

@@ -8,12 +8,15 @@
 //!
 //! The public surface is the crate root: [`ThresholdSearch`] (its [`SearchParams`],
 //! [`Constraint`] and the fitted [`ThresholdPolicy`]), the group [`audit`] ([`AuditParams`],
-//! [`GroupAudit`]), ROC curves by group ([`roc_by_group`]) and [`FairnessError`].
+//! [`GroupAudit`]), ROC curves by group ([`roc_by_group`]), label-free estimates from
+//! calibrated probabilities ([`estimate`], [`LabelFreeAudit`]) and [`FairnessError`].
 
 mod audit;
 mod curves;
 mod error;
+mod estimate;
 mod hull;
+mod membership;
 mod odds;
 mod search;
 mod threshold;
@@ -26,6 +29,13 @@ pub use curves::{
     DEFAULT_FRONTIER, FrontierPoint, GroupRoc, OperatingPoint, roc_by_group, roc_by_group_summary,
 };
 pub use error::{FairnessError, Result};
+pub use estimate::{
+    Estimate, EstimateParams, ExpectedCounts, FlagRule, GroupEstimate, LabelFreeAudit, MAX_ATOMS,
+    PredictionInterval, estimate,
+};
+pub use membership::{
+    MEMBERSHIP_SUM_TOLERANCE, MembershipExpansion, audit_membership, expand_membership,
+};
 pub use threshold::{
     Band, Baseline, Baselines, Constraint, DEFAULT_MAX_GROUPS, GroupFit, GroupRule,
     POLICY_FORMAT_VERSION, SearchOptions, SearchParams, ThresholdPolicy, ThresholdSearch,

@@ -2,9 +2,9 @@
 
 use mlops_core::GroupKey;
 use mlops_fairness::{
-    AuditOptions, Decision, FairnessError, GroupAudit, GroupMetrics, GroupRule, SearchOptions,
-    ThresholdPolicy, audit as run_audit, audit_summary, key_from_bytes, rate_by_name,
-    uniform_from_key, uniform_from_seed,
+    AuditOptions, Decision, EstimateParams, FairnessError, FlagRule, GroupAudit, GroupMetrics,
+    GroupRule, SearchOptions, ThresholdPolicy, audit as run_audit, audit_summary, estimate,
+    expand_membership, key_from_bytes, rate_by_name, uniform_from_key, uniform_from_seed,
 };
 use numpy::{IntoPyArray, PyArray1, PyArrayMethods};
 use pyo3::prelude::*;
@@ -13,7 +13,7 @@ use pyo3::types::PyDict;
 use crate::detach;
 use crate::errors::{BindError, BindResult};
 use crate::input::{TaskInputs, extract_column, extract_optional};
-use crate::input::{extract_groups, key_to_py};
+use crate::input::{extract_group_proba, extract_groups, key_to_py};
 use crate::metrics::PyCostMatrix;
 use crate::summary::PyScoreSummary;
 
@@ -628,13 +628,14 @@ impl PyGroupAudit {
 
 /// The binding of ``mlops_audit.fairness.audit`` (options: `AuditOptions`).
 #[pyfunction]
-#[pyo3(signature = (y_true, y_score=None, groups=None, *, threshold=None, thresholds=None, y_pred=None, sample_weight=None, **options))]
+#[pyo3(signature = (y_true, y_score=None, groups=None, *, group_proba=None, threshold=None, thresholds=None, y_pred=None, sample_weight=None, **options))]
 #[allow(clippy::too_many_arguments)]
 pub fn _audit<'py>(
     py: Python<'py>,
     y_true: &Bound<'py, PyAny>,
     y_score: Option<&Bound<'py, PyAny>>,
     groups: Option<&Bound<'py, PyAny>>,
+    group_proba: Option<&Bound<'py, PyAny>>,
     threshold: Option<f64>,
     thresholds: Option<&Bound<'py, PyAny>>,
     y_pred: Option<&Bound<'py, PyAny>>,
@@ -652,6 +653,12 @@ pub fn _audit<'py>(
     }
     let params = options.params();
     if let Some(summary) = as_summary(y_true, y_score, groups, sample_weight)? {
+        if group_proba.is_some() {
+            return Err(BindError::parameter(
+                "group_proba",
+                "needs the rows; a ScoreSummary has its groups already".to_owned(),
+            ));
+        }
         if y_pred.is_some() {
             return Err(BindError::parameter(
                 "y_pred",
@@ -678,15 +685,46 @@ pub fn _audit<'py>(
         let report = detach(py, || audit_summary(&summary, decision, params))?;
         return Ok(PyGroupAudit(report));
     }
-    let (y_score, groups) = row_inputs(y_score, groups)?;
+    let y_score = y_score.ok_or_else(|| {
+        BindError::parameter(
+            "y_score",
+            "is needed with labels as y_true (or pass a ScoreSummary as y_true)".to_owned(),
+        )
+    })?;
     let inputs = TaskInputs::read(y_true, y_score, sample_weight)?;
     let pred_col = extract_optional(y_pred, "y_pred")?;
     let views = inputs.views()?;
-    let preds: Option<Vec<bool>> = pred_col
+    let mut preds: Option<Vec<bool>> = pred_col
         .as_ref()
         .map(|p| p.labels("y_pred").map(|v| v.to_vec()))
         .transpose()?;
-    let groups = extract_groups(groups)?;
+    // Membership probabilities: the data expanded into one weighted row per (row, group).
+    let (groups, expanded) = match (groups, group_proba) {
+        (Some(g), None) => (extract_groups(g)?, None),
+        (None, Some(gp)) => {
+            let gp = extract_group_proba(gp)?;
+            let task = views.task()?;
+            let matrix = ndarray::ArrayView2::from_shape((gp.rows, gp.levels.len()), &gp.values)
+                .map_err(|e| BindError::parameter("group_proba", e.to_string()))?;
+            mlops_core::check_len("group_proba", gp.rows, "y_score", task.len())?;
+            let weights: Option<Vec<f64>> = task.weights().map(|w| w.to_vec());
+            let ex = expand_membership(matrix, gp.levels, "group", weights.as_deref())?;
+            let labels = task.labels();
+            let scores: Vec<f64> = ex.rows.iter().map(|&i| task.scores()[i]).collect();
+            let y: Vec<bool> = ex.rows.iter().map(|&i| labels[i]).collect();
+            if let Some(p) = &preds {
+                mlops_core::check_len("y_pred", p.len(), "y_score", task.len())?;
+                preds = Some(ex.rows.iter().map(|&i| p[i]).collect());
+            }
+            (ex.groups, Some((scores, y, ex.weights)))
+        }
+        _ => {
+            return Err(BindError::parameter(
+                "groups",
+                "give exactly one of groups or group_proba=".to_owned(),
+            ));
+        }
+    };
     let per_group: Option<Vec<f64>> = match thresholds {
         None => None,
         Some(t) => Some(thresholds_by_group(t, groups.keys())?),
@@ -698,7 +736,10 @@ pub fn _audit<'py>(
         _ => Decision::Threshold(f64::NAN),
     };
     let audit = || -> Result<GroupAudit, FairnessError> {
-        let task = views.task()?;
+        let task = match &expanded {
+            None => views.task()?,
+            Some((s, y, w)) => mlops_core::BinaryTask::new(&s[..], &y[..])?.with_weights(&w[..])?,
+        };
         let report = run_audit(&task, &groups, decision, params)?;
         if bootstrap > 0 {
             report.with_bootstrap(&task, &groups, decision, bootstrap, level, seed)
@@ -761,4 +802,120 @@ fn thresholds_by_group(obj: &Bound<'_, PyAny>, keys: &[GroupKey]) -> BindResult<
             })
         })
         .collect()
+}
+
+/// Label-free estimates of how a decision rule treats each group, from calibrated
+/// probabilities alone (before the outcomes are known): expected confusion counts, FPR,
+/// TPR, selection rate and the ``fn_cost FN + fp_cost FP`` cost per group and overall,
+/// the FPR gap, and ``gap_exceeds_tolerance``, the probability that the realised gap
+/// exceeds ``tolerance``; each with an exact prediction interval of its realised value (see
+/// the Rust ``mlops_fairness::estimate``).
+///
+/// The rule is one of ``threshold`` (flag when ``y_score >= threshold``), ``thresholds`` (a
+/// dict ``{group: threshold}`` or a :class:`ThresholdPolicy`; a randomized policy's rows are
+/// counted by their flag probability, and its intervals need the drawn decisions, passed
+/// as ``y_pred``) or ``y_pred`` (hard decisions). ``y_score`` is what the rule thresholds
+/// (``proba`` when not given). ``sample_weight`` are frequency weights (intervals need
+/// whole numbers). ``cost`` (a :class:`~mlops_audit.metrics.CostMatrix`), ``tolerance`` and
+/// ``level`` default to the lending case: 5 per missed default, 1 per needless review, a
+/// 0.05 FPR gap, 95% intervals.
+#[pyfunction]
+#[pyo3(signature = (proba, groups, *, threshold=None, thresholds=None, y_pred=None, y_score=None, sample_weight=None, cost=None, tolerance=None, level=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn estimate_audit<'py>(
+    py: Python<'py>,
+    proba: &Bound<'py, PyAny>,
+    groups: &Bound<'py, PyAny>,
+    threshold: Option<f64>,
+    thresholds: Option<&Bound<'py, PyAny>>,
+    y_pred: Option<&Bound<'py, PyAny>>,
+    y_score: Option<&Bound<'py, PyAny>>,
+    sample_weight: Option<&Bound<'py, PyAny>>,
+    cost: Option<&PyCostMatrix>,
+    tolerance: Option<f64>,
+    level: Option<f64>,
+) -> BindResult<Py<PyAny>> {
+    let given = [threshold.is_some(), thresholds.is_some(), y_pred.is_some()];
+    if given.iter().filter(|&&b| b).count() != 1 {
+        return Err(BindError::parameter(
+            "threshold",
+            "give exactly one of threshold=, thresholds= or y_pred=".to_owned(),
+        ));
+    }
+    let defaults = EstimateParams::default();
+    let params = EstimateParams {
+        level: level.unwrap_or(defaults.level),
+        tolerance: tolerance.unwrap_or(defaults.tolerance),
+        cost: cost.map_or(defaults.cost, |c| c.0),
+    };
+    let proba_col = extract_column(proba, "proba")?;
+    let proba = proba_col.floats("proba")?.to_vec();
+    let score_col = extract_optional(y_score, mlops_core::names::Y_SCORE)?;
+    let scores: Option<Vec<f64>> = score_col
+        .as_ref()
+        .map(|c| c.floats(mlops_core::names::Y_SCORE).map(|v| v.to_vec()))
+        .transpose()?;
+    let weight_col = extract_optional(sample_weight, mlops_core::names::SAMPLE_WEIGHT)?;
+    let weights: Option<Vec<f64>> = weight_col
+        .as_ref()
+        .map(|c| {
+            c.floats(mlops_core::names::SAMPLE_WEIGHT)
+                .map(|v| v.to_vec())
+        })
+        .transpose()?;
+    let pred_col = extract_optional(y_pred, "y_pred")?;
+    let preds: Option<Vec<bool>> = pred_col
+        .as_ref()
+        .map(|p| p.labels("y_pred").map(|v| v.to_vec()))
+        .transpose()?;
+    let groups = extract_groups(groups)?;
+    // A policy decides by its rules (randomized ones by their flag probabilities); a dict
+    // by one threshold per group.
+    let mut per_group: Option<Vec<f64>> = None;
+    let mut flag_probability: Option<Vec<f64>> = None;
+    if let Some(t) = thresholds {
+        if let Ok(policy) = t.cast::<PyThresholdPolicy>() {
+            let p = &policy.get().0;
+            let mut rules = Vec::with_capacity(groups.n_groups());
+            for key in groups.keys() {
+                rules.push(p.rule_for(key).ok_or_else(|| {
+                    BindError::parameter(
+                        "thresholds",
+                        format!("the policy has no rule for group {key}"),
+                    )
+                })?);
+            }
+            let s = scores.as_deref().unwrap_or(&proba);
+            mlops_core::check_len("groups", groups.len(), "proba", proba.len())?;
+            mlops_core::check_len(mlops_core::names::Y_SCORE, s.len(), "proba", proba.len())?;
+            flag_probability = Some(
+                groups
+                    .ids()
+                    .iter()
+                    .zip(s)
+                    .map(|(&g, &x)| rules[g as usize].probability(x))
+                    .collect(),
+            );
+        } else {
+            per_group = Some(thresholds_by_group(t, groups.keys())?);
+        }
+    }
+    let rule = match (threshold, &per_group, &preds, &flag_probability) {
+        (_, _, _, Some(q)) => FlagRule::Probability(q),
+        (Some(t), _, _, _) => FlagRule::Decision(Decision::Threshold(t)),
+        (_, Some(ts), _, _) => FlagRule::Decision(Decision::PerGroup(ts)),
+        (_, _, Some(p), _) => FlagRule::Decision(Decision::Predictions(p)),
+        _ => FlagRule::Decision(Decision::Threshold(f64::NAN)),
+    };
+    let result = detach(py, || {
+        estimate(
+            &proba,
+            scores.as_deref(),
+            weights.as_deref(),
+            &groups,
+            rule,
+            &params,
+        )
+    })?;
+    crate::results::to_py(py, &result)
 }

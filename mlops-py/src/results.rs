@@ -143,4 +143,5 @@ result_types! {
     UnseenCategoryResult => mlops_drift::UnseenCategoryResult,
     DriftReport => mlops_drift::DriftReport,
     GateReport => mlops_audit::gate::GateReport,
+    LabelFreeAudit => mlops_fairness::LabelFreeAudit,
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlops_audit import calibration, compare, drift, gate
+from mlops_audit import calibration, compare, drift, fairness, gate
 
 RNG = np.random.default_rng(3)
 Y = RNG.random(300) < 0.4
@@ -57,6 +57,7 @@ CASES = {
     "MissingDriftResult": lambda: drift.numeric_missing_drift(
         [1.0, np.nan, 2.0], [np.inf, 1.0, np.nan, 4.0]),
     "UnseenCategoryResult": lambda: drift.unseen_category_drift({"a": 5}, {"a": 4, "z": 3}),
+    "LabelFreeAudit": lambda: fairness.estimate_audit(S1 * 0.9, G, threshold=0.5),
     "DriftReport": lambda: drift.drift_report(
         {"x": A, "g": np.array(["a", "b"] * 30), "p": (A > 0).astype(float)},
         {"x": B, "g": np.array(["a", "b"] * 30), "p": (B > 0).astype(float)},

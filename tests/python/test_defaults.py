@@ -44,7 +44,7 @@ CONSTRUCTORS = {
 #: Keywords of a wrapper that are not options (inputs, objects) or options it leaves out.
 NOT_OPTIONS = {
     "fairness.equal_opportunity": {"sample_weight", "cost"},
-    "fairness.audit": {"threshold", "thresholds", "y_pred", "sample_weight"},
+    "fairness.audit": {"group_proba", "threshold", "thresholds", "y_pred", "sample_weight"},
     "gate.evaluate": {"expected_cost"},  # the deprecated name of cost_per_decision
 }
 

@@ -75,6 +75,7 @@ __all__ = [
     "confusion_from_predictions",
     "confusion_matrix",
     "_equal_opportunity",
+    "estimate_audit",
     "cost_per_decision",
     "frontier",
     "frontier_svg",
@@ -358,12 +359,27 @@ def _audit(
     y_score: _ArrayLike | None = None,
     groups: Any = None,
     *,
+    group_proba: Any = None,
     threshold: float | None = None,
     thresholds: dict[Any, float] | ThresholdPolicy | None = None,
     y_pred: _ArrayLike | None = None,
     sample_weight: _ArrayLike | None = None,
     **options: Any,
 ) -> GroupAudit: ...
+
+def estimate_audit(
+    proba: _ArrayLike,
+    groups: Any,
+    *,
+    threshold: float | None = None,
+    thresholds: dict[Any, float] | ThresholdPolicy | None = None,
+    y_pred: _ArrayLike | None = None,
+    y_score: _ArrayLike | None = None,
+    sample_weight: _ArrayLike | None = None,
+    cost: CostMatrix | None = None,
+    tolerance: float | None = None,
+    level: float | None = None,
+) -> Result: ...
 
 def roc_by_group(
     y_true: _ArrayLike | ScoreSummary,

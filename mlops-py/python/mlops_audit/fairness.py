@@ -6,6 +6,11 @@ would repay are flagged at the same rate in every group. A missed bad loan costs
 needless review. :func:`equal_opportunity` finds, exactly, the per-group thresholds with
 the lowest ``5 * FN + FP`` among all whose FPRs lie within ``tolerance`` of each other.
 
+:func:`estimate_audit` estimates the same without labels, from calibrated probabilities
+(before the defaults are known): expected confusion counts, FPR, TPR, cost and the FPR gap
+per group, with exact prediction intervals and the probability that the gap exceeds the
+tolerance.
+
 :func:`audit` reports how any rule treats each group: counts, every rate, ROC AUC, the
 largest disparities with the pair of groups that attains them, small-group warnings, and
 seeded stratified bootstrap intervals. :class:`ThresholdOptimizer` wraps the search as a
@@ -31,6 +36,7 @@ from mlops_audit._mlops_audit import (
     ThresholdPolicy,
     _audit,
     _equal_opportunity,
+    estimate_audit,
     frontier,
     frontier_svg,
     roc_by_group,
@@ -57,6 +63,7 @@ __all__ = [
     "ThresholdPolicy",
     "audit",
     "equal_opportunity",
+    "estimate_audit",
     "frontier",
     "frontier_svg",
     "plot_frontier",
@@ -124,6 +131,7 @@ def audit(
     y_score: Any = None,
     groups: Any = None,
     *,
+    group_proba: Any = None,
     threshold: float | None = None,
     thresholds: Any = None,
     y_pred: Any = None,
@@ -147,11 +155,20 @@ def audit(
     ``y_true`` may instead be a :class:`ScoreSummary`: then leave out ``y_score``,
     ``groups`` and ``sample_weight``, audit a ``threshold`` or ``thresholds`` (a summary
     holds no decisions) without ``bootstrap`` (it holds no rows).
+
+    When the protected attribute is not recorded, ``group_proba`` replaces ``groups``: each
+    row's probabilities of belonging to each group (BISG-style estimates), an ``n x G``
+    array (groups ``0..G-1``) or a DataFrame with one column per group. The audit is then
+    the weighting estimator, equal bit for bit to the audit of the data expanded into one
+    row per (row, group) with a positive probability, weighted by it (times the row's
+    weight); with ``bootstrap`` the expanded rows are resampled. Each row must sum to 1
+    within 1e-6. The estimator is biased when membership and outcome are correlated given
+    the score (Chen, Kallus, Mao, Svacha & Udell 2019).
     """
-    options = _options(locals(), "y_true", "y_score", "groups", "threshold", "thresholds",
-                       "y_pred", "sample_weight")
-    return _audit(y_true, y_score, groups, threshold=threshold, thresholds=thresholds,
-                  y_pred=y_pred, sample_weight=sample_weight, **options)
+    options = _options(locals(), "y_true", "y_score", "groups", "group_proba", "threshold",
+                       "thresholds", "y_pred", "sample_weight")
+    return _audit(y_true, y_score, groups, group_proba=group_proba, threshold=threshold,
+                  thresholds=thresholds, y_pred=y_pred, sample_weight=sample_weight, **options)
 
 
 class _FallbackEstimator:

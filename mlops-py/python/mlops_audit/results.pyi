@@ -135,6 +135,19 @@ class KsResult(Result):
     reference_size: int
     current_size: int
 
+class LabelFreeAudit(Result):
+    params: dict[str, Any]
+    group_columns: list[Any]
+    overall: dict[str, Any]
+    groups: list[Any]
+    fpr_gap: dict[str, Any]
+    gap_exceeds_tolerance: float
+    passed: bool
+    interval_method: str
+    resolution: float
+    dropped_mass: float
+    warnings: list[Any]
+
 class MannWhitneyResult(Result):
     statistic: float
     pvalue: float

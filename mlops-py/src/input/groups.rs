@@ -365,3 +365,60 @@ pub fn extract_groups(obj: &Bound<'_, PyAny>) -> BindResult<Groups> {
     }
     Ok(Groups::new(columns)?)
 }
+
+/// Membership probabilities read from Python: row-major values, their shape, and one group
+/// level per column.
+pub struct GroupProba {
+    /// The `n x G` values, row by row.
+    pub values: Vec<f64>,
+    /// Rows.
+    pub rows: usize,
+    /// The group of each column: the column name of a DataFrame (a str), else the column's
+    /// index (an int).
+    pub levels: Vec<GroupValue>,
+}
+
+/// `group_proba`: an `n x G` array (groups `0..G`), or a pandas or polars DataFrame with one
+/// column per group (named by the column names).
+pub fn extract_group_proba(obj: &Bound<'_, PyAny>) -> BindResult<GroupProba> {
+    let np = obj.py().import("numpy")?;
+    let wrong =
+        |why: String| BindError::input_type(format!("group_proba: {why}"), Some("group_proba"));
+    let frame = obj.hasattr("columns")? && (obj.hasattr("iloc")? || obj.hasattr("get_column")?);
+    let (data, names) = if frame {
+        let mut names = Vec::new();
+        for c in obj.getattr("columns")?.try_iter()? {
+            names.push(GroupValue::Str(c?.str()?.to_string()));
+        }
+        (obj.call_method0("to_numpy")?, Some(names))
+    } else {
+        (obj.clone(), None)
+    };
+    let arr = np
+        .call_method1("asarray", (data, "float64"))
+        .map_err(|e| wrong(format!("expected numbers ({e})")))?;
+    let ndim: usize = arr.getattr("ndim")?.extract()?;
+    if ndim != 2 {
+        return Err(wrong(format!(
+            "expected an n x G array (one column per group), got {ndim} dimension(s)"
+        )));
+    }
+    let arr = np.call_method1("ascontiguousarray", (arr,))?;
+    let arr = arr
+        .cast_into::<numpy::PyArray2<f64>>()
+        .map_err(|_| wrong("expected a float64 array".to_owned()))?;
+    let shape = arr.shape().to_vec();
+    let values = arr
+        .to_vec()
+        .map_err(|_| wrong("not contiguous".to_owned()))?;
+    let levels = names.unwrap_or_else(|| {
+        (0..shape[1])
+            .map(|k| GroupValue::Int(i64::try_from(k).unwrap_or(i64::MAX)))
+            .collect()
+    });
+    Ok(GroupProba {
+        values,
+        rows: shape[0],
+        levels,
+    })
+}

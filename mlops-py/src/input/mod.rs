@@ -32,7 +32,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyFloat, PyList, PyRange, PyTuple};
 use pyo3_arrow::input::AnyArray;
 
-pub use groups::{extract_groups, key_to_py};
+pub use groups::{extract_group_proba, extract_groups, key_to_py};
 pub use numeric::{_column_info, TaskInputs, extract_column, extract_optional, with_task};
 
 use crate::errors::{BindError, BindResult};
