@@ -574,7 +574,7 @@ impl PyGroupAudit {
     }
     /// Everything as plain Python data (the content of :meth:`to_json`).
     fn to_dict<'py>(&self, py: Python<'py>) -> BindResult<Bound<'py, PyAny>> {
-        Ok(pythonize::pythonize(py, &self.0)?)
+        crate::results::plain(py, &self.0)
     }
     /// The audit as JSON.
     fn to_json(&self) -> BindResult<String> {

@@ -88,7 +88,7 @@ impl PyReferenceProfile {
 
     /// The profile as a plain ``dict`` (the content of :meth:`to_json`).
     fn to_dict<'py>(&self, py: Python<'py>) -> BindResult<Bound<'py, PyAny>> {
-        Ok(pythonize::pythonize(py, &self.0)?)
+        crate::results::plain(py, &self.0)
     }
 
     /// Rows profiled.

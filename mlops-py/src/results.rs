@@ -50,6 +50,35 @@ pub fn to_py<T: ResultType>(py: Python<'_>, value: &T) -> BindResult<Py<PyAny>> 
     Ok(make_fn(py)?.call1((T::NAME, fields)).map(Bound::unbind)?)
 }
 
+/// `value` as plain Python data with the shape of its JSON: records as dicts, sequences
+/// (tuples included) as lists, non-finite floats as floats. The `to_dict()` of the stateful
+/// objects (audits, profiles), which are not result objects.
+pub fn plain<'py, T: Serialize>(py: Python<'py>, value: &T) -> BindResult<Bound<'py, PyAny>> {
+    fn lists<'py>(obj: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        use pyo3::types::{PyList, PyTuple};
+        if let Ok(d) = obj.cast::<PyDict>() {
+            for (k, v) in d.iter() {
+                if v.is_instance_of::<PyDict>()
+                    || v.is_instance_of::<PyList>()
+                    || v.is_instance_of::<PyTuple>()
+                {
+                    d.set_item(k, lists(v)?)?;
+                }
+            }
+            return Ok(obj);
+        }
+        if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+            let items = obj
+                .try_iter()?
+                .map(|item| lists(item?))
+                .collect::<PyResult<Vec<_>>>()?;
+            return Ok(PyList::new(obj.py(), items)?.into_any());
+        }
+        Ok(obj)
+    }
+    Ok(lists(pythonize::pythonize(py, value)?)?)
+}
+
 /// The core value of a result object made by [`to_py`] (any other object: an
 /// `InputTypeError` naming `input`).
 pub fn from_py<T: ResultType>(obj: &Bound<'_, PyAny>, input: &str) -> BindResult<T> {

@@ -22,7 +22,7 @@ from mlops_audit.calibration import (
 )
 from mlops_audit.compare import SequentialTest, ShadowAccumulator
 from mlops_audit.drift import DriftMonitor, ReferenceProfile
-from mlops_audit.fairness import audit, equal_opportunity
+from mlops_audit.fairness import ScoreSummary, audit, equal_opportunity
 from mlops_audit.metrics import CostMatrix, confusion_matrix
 
 
@@ -61,6 +61,8 @@ def _objects(seed: int, n: int, flag_nobody: bool) -> dict[str, object]:
         "HistogramCalibrator": HistogramCalibrator(n_bins=4).fit(p, y),
         "BetaCalibrator": BetaCalibrator().fit(p, y),
         "ThresholdPolicy": equal_opportunity(y, p, g, tolerance=0.5),
+        "ScoreSummary": ScoreSummary.from_arrays(y, p, g).merge(
+            ScoreSummary.from_arrays(y[::-1], p[::-1], g[::-1])),
         "GroupAudit": audit(y, p, g, threshold=threshold, bootstrap=5, seed=seed, min_count=1),
         "ReferenceProfile": profile,
         "DriftMonitor": monitor,
