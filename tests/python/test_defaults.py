@@ -158,6 +158,44 @@ def test_the_threshold_optimizer_shows_the_search_defaults():
         assert _same(params[key].default, DEFAULTS["SearchOptions"][key])
 
 
+#: Keywords that mean one thing everywhere: wherever a public function has one, its
+#: default is the Rust struct's (the frontier and plotting functions, the estimators).
+SHARED = {"fn_cost": "SearchOptions", "fp_cost": "SearchOptions", "max_groups": "SearchOptions",
+          "randomized": "SearchOptions", "window_sample_cap": "MonitorOptions",
+          "psi_threshold": "MonitorOptions", "sketch_k": "ProfileOptions"}
+
+
+def _public_callables():
+    from mlops_audit import calibration as c, compare, datasets, metrics as m, report
+
+    for mod in (c, compare, datasets, drift, fairness, gate, m, report):
+        for name in mod.__all__:
+            obj = getattr(mod, name)
+            if isinstance(obj, type):
+                yield f"{mod.__name__}.{name}", obj
+                for attr, member in vars(obj).items():
+                    if callable(member) and not attr.startswith("_") or attr == "__init__":
+                        yield f"{mod.__name__}.{name}.{attr}", member
+            elif callable(obj):
+                yield f"{mod.__name__}.{name}", obj
+
+
+def test_shared_keywords_show_the_rust_default_everywhere():
+    checked = 0
+    for name, fn in _public_callables():
+        try:
+            params = inspect.signature(fn).parameters
+        except (TypeError, ValueError):
+            continue
+        for key, struct in SHARED.items():
+            p = params.get(key)
+            if p is None or p.default is inspect.Parameter.empty:
+                continue
+            checked += 1
+            assert _same(p.default, DEFAULTS[struct][key]), f"{name}({key}={p.default!r})"
+    assert checked >= 8
+
+
 def test_unknown_options_are_refused_by_name():
     with pytest.raises(TypeError):  # a Python wrapper: Python's own check
         _call("drift.drift_report", alhpa=0.1)
