@@ -182,6 +182,9 @@ impl OddsMix {
     }
 }
 
+/// Rates (in `[0, 1]`) closer than this are one abscissa of the equalized-odds search.
+const SAME_RATE: f64 = 1e-12;
+
 /// The exact cost-optimal equalized-odds point and each group's mix; `None` when a group
 /// lacks positives or negatives (checked by the caller beforehand).
 pub(crate) fn equalized_odds(groups: &[&SortedCounts], cost: &CostMatrix) -> Option<Vec<OddsMix>> {
@@ -206,9 +209,13 @@ pub(crate) fn equalized_odds(groups: &[&SortedCounts], cost: &CostMatrix) -> Opt
 
     // Every vertex abscissa of every group, sorted and distinct: phi is linear in each
     // group between them, so its minimum over them brackets the true one.
+    // Abscissae a rounding error apart (the same rate reached by two groups, summed in
+    // different orders: 0.6 and 0.6000000000000001) count once: phi computed at both is
+    // equal up to rounding, which the binary search below would read as the flat bottom of
+    // a slope. The exact search between the neighbours of the minimum covers what is merged.
     let mut xs: Vec<f64> = hulls.iter().flat_map(|h| h.v.iter().map(|q| q.x)).collect();
     xs.sort_unstable_by(f64::total_cmp);
-    xs.dedup();
+    xs.dedup_by(|b, a| *b - *a <= SAME_RATE);
     // phi is convex: its discrete minimum over the abscissae.
     let i = crate::search::first_minimum(&xs, phi)?;
     let mut best = (phi(xs[i]), xs[i]);

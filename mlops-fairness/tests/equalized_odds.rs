@@ -355,3 +355,46 @@ fn frontier_refuses_equalized_odds() {
         matches!(err, FairnessError::Core(mlops_core::CoreError::InvalidParameter { ref name, .. }) if name == "constraint")
     );
 }
+
+/// Two groups reach the FPR 0.6 by sums in different orders (0.6 and 0.6000000000000001):
+/// the search's binary search took the rounding-level difference of the objective at these
+/// two abscissae for the bottom and returned 7.5015 (found by a random comparison with
+/// SciPy's HiGHS linear program over every randomized rule, which gives 5.2 here).
+#[test]
+fn abscissae_a_rounding_error_apart_do_not_stop_the_search() {
+    let third = 1.0 / 3.0;
+    let rows: [(f64, bool, f64, u8); 15] = [
+        (4.0, true, 0.1, 0),
+        (3.0, false, 1.0, 1),
+        (0.0, false, third, 0),
+        (4.0, true, 0.1, 2),
+        (2.0, false, 0.5, 0),
+        (4.0, false, 0.1, 2),
+        (2.0, false, 1.0, 1),
+        (4.0, true, 0.5, 1),
+        (1.0, true, 1.0, 0),
+        (0.0, true, 0.5, 2),
+        (2.0, false, 3.0, 2),
+        (4.0, false, 3.0, 1),
+        (0.0, false, 0.1, 2),
+        (1.0, true, 3.0, 0),
+        (0.0, false, 0.5, 2),
+    ];
+    let d = Data::new(&rows);
+    let task = BinaryTask::new(&d.s[..], &d.y[..])
+        .and_then(|t| t.with_weights(&d.w[..]))
+        .unwrap();
+    let groups = Groups::from_strs("g", &d.g).unwrap();
+    let policy = ThresholdSearch::new()
+        .cost(CostMatrix::new(1.0, 1.0).unwrap())
+        .constraint(Constraint::EqualizedOdds)
+        .tolerance(0.0)
+        .randomized(true)
+        .fit(&task, &groups)
+        .unwrap();
+    assert!(
+        (policy.total_cost - 5.2).abs() < 1e-9,
+        "{}",
+        policy.total_cost
+    );
+}
