@@ -22,6 +22,7 @@
 //! [`table`] (the drift monitor's tables).
 
 pub mod groups;
+pub mod keys;
 pub mod numeric;
 pub mod table;
 
@@ -33,6 +34,7 @@ use pyo3::types::{PyFloat, PyList, PyRange, PyTuple};
 use pyo3_arrow::input::AnyArray;
 
 pub use groups::{extract_group_proba, extract_groups, key_to_py};
+pub use keys::row_keys;
 pub use numeric::{_column_info, TaskInputs, extract_column, extract_optional, with_task};
 
 use crate::errors::{BindError, BindResult};
