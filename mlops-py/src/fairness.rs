@@ -655,25 +655,11 @@ fn thresholds_by_group(obj: &Bound<'_, PyAny>, keys: &[GroupKey]) -> BindResult<
         .collect()
 }
 
-/// Label-free estimates of how a decision rule treats each group, from calibrated
-/// probabilities alone (before the outcomes are known): expected confusion counts, FPR,
-/// TPR, selection rate and the ``fn_cost FN + fp_cost FP`` cost per group and overall,
-/// the FPR gap, and ``gap_exceeds_tolerance``, the probability that the realised gap
-/// exceeds ``tolerance``; each with an exact prediction interval of its realised value (see
-/// the Rust ``mlops_fairness::estimate``).
-///
-/// The rule is one of ``threshold`` (flag when ``y_score >= threshold``), ``thresholds`` (a
-/// dict ``{group: threshold}`` or a :class:`ThresholdPolicy`; a randomized policy's rows are
-/// counted by their flag probability, and its intervals need the drawn decisions, passed
-/// as ``y_pred``) or ``y_pred`` (hard decisions). ``y_score`` is what the rule thresholds
-/// (``proba`` when not given). ``sample_weight`` are frequency weights (intervals need
-/// whole numbers). ``cost`` (a :class:`~mlops_audit.metrics.CostMatrix`), ``tolerance`` and
-/// ``level`` default to the lending case: 5 per missed default, 1 per needless review, a
-/// 0.05 FPR gap, 95% intervals.
+/// The binding of ``mlops_audit.fairness.estimate_audit`` (options: `EstimateParams`).
 #[pyfunction]
-#[pyo3(signature = (proba, groups, *, threshold=None, thresholds=None, y_pred=None, y_score=None, sample_weight=None, cost=None, tolerance=None, level=None))]
+#[pyo3(signature = (proba, groups, *, threshold=None, thresholds=None, y_pred=None, y_score=None, sample_weight=None, cost=None, **options))]
 #[allow(clippy::too_many_arguments)]
-pub fn estimate_audit<'py>(
+pub fn _estimate_audit<'py>(
     py: Python<'py>,
     proba: &Bound<'py, PyAny>,
     groups: &Bound<'py, PyAny>,
@@ -683,8 +669,7 @@ pub fn estimate_audit<'py>(
     y_score: Option<&Bound<'py, PyAny>>,
     sample_weight: Option<&Bound<'py, PyAny>>,
     cost: Option<&PyCostMatrix>,
-    tolerance: Option<f64>,
-    level: Option<f64>,
+    options: Option<&Bound<'py, PyDict>>,
 ) -> BindResult<Py<PyAny>> {
     let given = [threshold.is_some(), thresholds.is_some(), y_pred.is_some()];
     if given.iter().filter(|&&b| b).count() != 1 {
@@ -693,12 +678,10 @@ pub fn estimate_audit<'py>(
             "give exactly one of threshold=, thresholds= or y_pred=".to_owned(),
         ));
     }
-    let defaults = EstimateParams::default();
-    let params = EstimateParams {
-        level: level.unwrap_or(defaults.level),
-        tolerance: tolerance.unwrap_or(defaults.tolerance),
-        cost: cost.map_or(defaults.cost, |c| c.0),
-    };
+    let mut params = crate::options::options::<EstimateParams>(py, options)?;
+    if let Some(c) = cost {
+        params.cost = c.0;
+    }
     let proba_col = extract_column(proba, "proba")?;
     let proba = proba_col.floats("proba")?.to_vec();
     let score_col = extract_optional(y_score, mlops_core::names::Y_SCORE)?;

@@ -152,7 +152,7 @@ fn _mlops_audit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<fairness::PyGroupAudit>()?;
     m.add_class::<summary::PyScoreSummary>()?;
     m.add_function(wrap_pyfunction!(fairness::_audit, m)?)?;
-    m.add_function(wrap_pyfunction!(fairness::estimate_audit, m)?)?;
+    m.add_function(wrap_pyfunction!(fairness::_estimate_audit, m)?)?;
     m.add_function(wrap_pyfunction!(plots::roc_by_group_py, m)?)?;
     m.add_function(wrap_pyfunction!(plots::roc_by_group_svg_py, m)?)?;
     m.add_function(wrap_pyfunction!(plots::frontier_py, m)?)?;

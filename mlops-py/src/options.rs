@@ -48,6 +48,7 @@ options_types! {
     mlops_core::calibration::HistogramParams => "HistogramParams",
     mlops_fairness::SearchOptions => "SearchOptions",
     mlops_fairness::AuditOptions => "AuditOptions",
+    mlops_fairness::EstimateParams => "EstimateParams",
     mlops_audit::gate::Evidence => "Evidence",
 }
 

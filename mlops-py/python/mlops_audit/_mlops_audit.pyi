@@ -75,7 +75,7 @@ __all__ = [
     "confusion_from_predictions",
     "confusion_matrix",
     "_equal_opportunity",
-    "estimate_audit",
+    "_estimate_audit",
     "cost_per_decision",
     "frontier",
     "frontier_svg",
@@ -367,7 +367,7 @@ def _audit(
     **options: Any,
 ) -> GroupAudit: ...
 
-def estimate_audit(
+def _estimate_audit(
     proba: _ArrayLike,
     groups: Any,
     *,
@@ -377,8 +377,7 @@ def estimate_audit(
     y_score: _ArrayLike | None = None,
     sample_weight: _ArrayLike | None = None,
     cost: CostMatrix | None = None,
-    tolerance: float | None = None,
-    level: float | None = None,
+    **options: Any,
 ) -> Result: ...
 
 def roc_by_group(

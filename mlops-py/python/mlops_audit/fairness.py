@@ -36,7 +36,7 @@ from mlops_audit._mlops_audit import (
     ThresholdPolicy,
     _audit,
     _equal_opportunity,
-    estimate_audit,
+    _estimate_audit,
     frontier,
     frontier_svg,
     roc_by_group,
@@ -77,6 +77,7 @@ __all__ = [
 #: below show them, so each is written once, in Rust.
 _SEARCH = _defaults_of("SearchOptions")
 _AUDIT = _defaults_of("AuditOptions")
+_ESTIMATE = _defaults_of("EstimateParams")
 
 
 def equal_opportunity(
@@ -169,6 +170,40 @@ def audit(
                        "thresholds", "y_pred", "sample_weight")
     return _audit(y_true, y_score, groups, group_proba=group_proba, threshold=threshold,
                   thresholds=thresholds, y_pred=y_pred, sample_weight=sample_weight, **options)
+
+
+def estimate_audit(
+    proba: Any,
+    groups: Any,
+    *,
+    threshold: float | None = None,
+    thresholds: Any = None,
+    y_pred: Any = None,
+    y_score: Any = None,
+    sample_weight: Any = None,
+    cost: CostMatrix | None = None,
+    tolerance: float = _ESTIMATE["tolerance"],
+    level: float = _ESTIMATE["level"],
+) -> Any:
+    """Label-free estimates of how a decision rule treats each group, from calibrated
+    probabilities alone (before the outcomes are known): expected confusion counts, FPR,
+    TPR, selection rate and the ``fn_cost FN + fp_cost FP`` cost per group and overall,
+    the FPR gap, and ``gap_exceeds_tolerance``, the probability that the realised gap
+    exceeds ``tolerance``; each with an exact prediction interval of its realised value (see
+    the Rust ``mlops_fairness::estimate``).
+
+    The rule is one of ``threshold`` (flag when ``y_score >= threshold``), ``thresholds`` (a
+    dict ``{group: threshold}`` or a :class:`ThresholdPolicy`; a randomized policy's rows are
+    counted by their flag probability, and its intervals need the drawn decisions, passed
+    as ``y_pred``) or ``y_pred`` (hard decisions). ``y_score`` is what the rule thresholds
+    (``proba`` when not given). ``sample_weight`` are frequency weights (intervals need
+    whole numbers). ``cost`` (a :class:`~mlops_audit.metrics.CostMatrix`), ``tolerance`` and
+    ``level`` default to the lending case: 5 per missed default, 1 per needless review, a
+    0.05 FPR gap, 95% intervals.
+    """
+    return _estimate_audit(proba, groups, threshold=threshold, thresholds=thresholds,
+                           y_pred=y_pred, y_score=y_score, sample_weight=sample_weight,
+                           cost=cost, tolerance=tolerance, level=level)
 
 
 class _FallbackEstimator:
