@@ -280,7 +280,9 @@ class Report:
     @property
     def gate(self) -> GateReport | None:
         g = self._doc["gate"]
-        return None if g is None else _GateReport(tuple(g["checks"]), bool(g["passed"]))
+        if g is None:
+            return None
+        return _GateReport.from_json(_json.dumps({"test": "GateReport", **g}))
 
     @property
     def trail(self) -> dict[str, Any]:
@@ -365,7 +367,7 @@ class Report:
             raise _InputTypeError(
                 f"set_gate needs a GateReport (from mlops_audit.gate.evaluate), got "
                 f"{type(gate_report).__name__}", input="gate_report")
-        self._doc["gate"] = gate_report.to_dict()
+        self._doc["gate"] = {k: v for k, v in gate_report.to_dict().items() if k != "test"}
         return self
 
     # -- audit trail ----------------------------------------------------------------------
