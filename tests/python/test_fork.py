@@ -187,6 +187,10 @@ CASES: dict[str, Callable[[Data], Any]] = {
     "fairness.ThresholdPolicy": _threshold_policy,
     "fairness.audit": _audit,
     "fairness.equal_opportunity": _policy,
+    "fairness.ScoreSummary": lambda d: fairness.ScoreSummary.from_arrays(d.y, d.s, d.g).merge(
+        fairness.ScoreSummary.from_arrays(d.y[::-1], d.s[::-1], d.g[::-1])).to_json(),
+    "fairness.estimate_audit": lambda d: fairness.estimate_audit(
+        d.s, d.g, threshold=0.5).to_json(),
     "fairness.frontier": lambda d: fairness.frontier(d.y, d.s, d.g, sample_weight=d.w),
     "fairness.frontier_svg": lambda d: fairness.frontier_svg(d.y, d.s, d.g),
     "fairness.plot_frontier": lambda d: (fairness.plot_frontier(d.y, d.s, d.g, ax=_axes()),
@@ -282,7 +286,11 @@ CASES: dict[str, Callable[[Data], Any]] = {
 # the exception classes.
 NOT_CALLS = {"datasets.SCENARIOS", "report.STATUSES", "results.TestResult",
              "calibration.TestResult", "compare.TestResult", "drift.TestResult",
-             "results.Result", *(f"results.{name}" for name in _result_types())}
+             "results.Result", *(f"results.{name}" for name in _result_types()),
+             # Need a Spark session; their per-partition work (ScoreSummary, profiles) and
+             # everything they return have fork cases of their own.
+             "spark.audit", "spark.drift_report", "spark.equal_opportunity", "spark.profile",
+             "spark.summary"}
 SKIPPED_MODULES = {"errors"}
 
 
