@@ -722,9 +722,23 @@ impl DriftMonitor {
             .cloned()
             .collect();
         *lock(&self.ignored) = ignored_columns;
-        let counters = ServiceCounters {
+        let counters = self.one_shot_counters(window.rows, &window);
+        let report = self.report(window, false, counters)?;
+        if report.status == AlertStatus::Alert
+            && let Some(hook) = &self.hook
+        {
+            hook(&report);
+        }
+        Ok(report)
+    }
+
+    /// The counters of a report on one window outside the monitor's stream: one request
+    /// of `rows` rows, and the window's positive predictions when the profile has a
+    /// prediction column.
+    fn one_shot_counters(&self, rows: u64, window: &WindowState) -> ServiceCounters {
+        ServiceCounters {
             requests: 1,
-            rows: window.rows,
+            rows,
             errors: 0,
             late_rows: 0,
             predictions: self
@@ -733,14 +747,7 @@ impl DriftMonitor {
                 .prediction
                 .is_some()
                 .then(|| window.outputs.clone()),
-        };
-        let report = self.report(window, false, counters)?;
-        if report.status == AlertStatus::Alert
-            && let Some(hook) = &self.hook
-        {
-            hook(&report);
         }
-        Ok(report)
     }
 
     /// A report on a production window summarised elsewhere: `current` is a profile of the
@@ -759,18 +766,7 @@ impl DriftMonitor {
     /// another prediction column, group columns or sketch size.
     pub fn report_profile(&self, current: &ReferenceProfile) -> Result<DriftReport, DriftError> {
         let window = self.summarise_profile(current)?;
-        let counters = ServiceCounters {
-            requests: 1,
-            rows: current.rows,
-            errors: 0,
-            late_rows: 0,
-            predictions: self
-                .profile
-                .params
-                .prediction
-                .is_some()
-                .then(|| window.outputs.clone()),
-        };
+        let counters = self.one_shot_counters(current.rows, &window);
         let ignored: BTreeSet<String> = current
             .columns
             .iter()

@@ -90,6 +90,20 @@ pub struct AuditParams {
     pub with_auc: bool,
 }
 
+impl AuditParams {
+    /// Checks the tolerance is in `[0, 1]`.
+    fn check(&self) -> Result<()> {
+        if !(0.0..=1.0).contains(&self.tolerance) {
+            return Err(FairnessError::invalid_parameter(
+                "tolerance",
+                self.tolerance,
+                "must be in [0, 1]",
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl Default for AuditParams {
     fn default() -> Self {
         Self {
@@ -688,13 +702,7 @@ pub fn audit(
     decision: Decision<'_>,
     params: AuditParams,
 ) -> Result<GroupAudit> {
-    if !(0.0..=1.0).contains(&params.tolerance) {
-        return Err(FairnessError::invalid_parameter(
-            "tolerance",
-            params.tolerance,
-            "must be in [0, 1]",
-        ));
-    }
+    params.check()?;
     mlops_core::check_len("groups", groups.len(), "y_score", task.len())?;
     let n_groups = groups.n_groups();
     decision.check(task.len(), n_groups)?;
@@ -741,13 +749,7 @@ pub fn audit_summary(
     decision: Decision<'_>,
     params: AuditParams,
 ) -> Result<GroupAudit> {
-    if !(0.0..=1.0).contains(&params.tolerance) {
-        return Err(FairnessError::invalid_parameter(
-            "tolerance",
-            params.tolerance,
-            "must be in [0, 1]",
-        ));
-    }
+    params.check()?;
     if let Decision::Predictions(_) = decision {
         return Err(FairnessError::invalid_parameter(
             "decision",
